@@ -1,0 +1,111 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { podSecurityLabels } from "../security";
+import { charts } from "../versions";
+import { GPU_POOL_LABEL, GPU_TOLERATIONS, GpuScheduling, KubernetesCluster } from "./types";
+
+/** Arguments of {@link ExistingCluster}. */
+export interface ExistingClusterArgs {
+    /** Path to, or contents of, a kubeconfig. @default the ambient `KUBECONFIG` / `~/.kube/config` */
+    readonly kubeconfig?: pulumi.Input<string>;
+    /** The kubeconfig context to use. @default the current context */
+    readonly context?: pulumi.Input<string>;
+    /** ReadWriteOnce StorageClass for data volumes. @default the cluster's default class */
+    readonly storageClass?: pulumi.Input<string>;
+    /** ReadWriteMany StorageClass the cluster already has. @default none (the platform adds NFS) */
+    readonly readWriteManyStorageClass?: pulumi.Input<string>;
+    /**
+     * Install the NVIDIA device plugin so that GPU nodes advertise `nvidia.com/gpu`. Leave off
+     * when the NVIDIA GPU Operator or the distribution already runs it. @default false
+     */
+    readonly nvidiaDevicePlugin?: boolean;
+    /**
+     * Labels that identify GPU nodes. @default `{"nvidia.com/gpu.present": "true"}` (set by
+     * NVIDIA's GPU feature discovery and the GPU Operator)
+     */
+    readonly gpuNodeLabels?: Readonly<Record<string, string>>;
+}
+
+/** Label GPU feature discovery puts on nodes with NVIDIA GPUs. */
+const GPU_PRESENT_LABEL = "nvidia.com/gpu.present";
+
+/**
+ * Any Kubernetes cluster a kubeconfig points at (kind, k3d, minikube, on-prem): the platform
+ * installs into it and creates no nodes.
+ *
+ * ```ts
+ * const cluster = new ExistingCluster("mlops", { context: "kind-mlops" });
+ * new k8s.core.v1.Namespace("ns", {}, { provider: cluster.provider });
+ * ```
+ */
+export class ExistingCluster extends pulumi.ComponentResource implements KubernetesCluster {
+    public readonly cloud = "local" as const;
+    public readonly clusterName: string;
+    public readonly provider: k8s.Provider;
+    public readonly storageClasses: KubernetesCluster["storageClasses"];
+    /** The device plugin release, when installed. */
+    public readonly devicePlugin?: k8s.helm.v3.Release;
+    private readonly gpuNodeLabels: Readonly<Record<string, string>>;
+
+    constructor(name: string, args: ExistingClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:cluster:ExistingCluster", name, {}, opts);
+        this.clusterName = name;
+        this.gpuNodeLabels = args.gpuNodeLabels ?? { [GPU_PRESENT_LABEL]: "true" };
+        this.storageClasses = {
+            readWriteOnce: args.storageClass,
+            readWriteMany: args.readWriteManyStorageClass,
+        };
+
+        this.provider = new k8s.Provider(
+            name,
+            { kubeconfig: args.kubeconfig, context: args.context, enableServerSideApply: true },
+            { parent: this },
+        );
+
+        if (args.nvidiaDevicePlugin) {
+            // The device plugin mounts the kubelet's device-plugin socket from the host, which
+            // only the `privileged` Pod Security level allows; it gets a namespace of its own.
+            const ns = new k8s.core.v1.Namespace(
+                `${name}-nvidia-device-plugin`,
+                {
+                    metadata: {
+                        name: "nvidia-device-plugin",
+                        labels: podSecurityLabels("privileged"),
+                    },
+                },
+                { parent: this, provider: this.provider },
+            );
+            this.devicePlugin = new k8s.helm.v3.Release(
+                `${name}-nvidia-device-plugin`,
+                {
+                    name: "nvidia-device-plugin",
+                    chart: charts.nvidiaDevicePlugin.chart,
+                    version: charts.nvidiaDevicePlugin.version,
+                    repositoryOpts: { repo: charts.nvidiaDevicePlugin.repo },
+                    namespace: ns.metadata.name,
+                    values: {
+                        nodeSelector: this.gpuNodeLabels,
+                        // The chart's default affinity needs node feature discovery labels; the
+                        // node selector above already picks the GPU nodes.
+                        affinity: {},
+                        tolerations: GPU_TOLERATIONS,
+                        resources: {
+                            requests: { cpu: "50m", memory: "64Mi" },
+                            limits: { cpu: "200m", memory: "256Mi" },
+                        },
+                    },
+                },
+                { parent: this, provider: this.provider },
+            );
+        }
+
+        this.registerOutputs({});
+    }
+
+    public gpuScheduling(pool?: string): GpuScheduling {
+        return {
+            nodeSelector: pool ? { ...this.gpuNodeLabels, [GPU_POOL_LABEL]: pool } : this.gpuNodeLabels,
+            tolerations: GPU_TOLERATIONS,
+        };
+    }
+}

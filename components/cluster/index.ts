@@ -1,0 +1,3 @@
+export * from "./existing";
+export * from "./gpus";
+export * from "./types";

@@ -1,0 +1,47 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Cloud } from "./gpus";
+
+/** How a pod lands on GPU nodes: the node selector and the tolerations of their taint. */
+export interface GpuScheduling {
+    readonly nodeSelector: Readonly<Record<string, string>>;
+    readonly tolerations: readonly k8s.types.input.core.v1.Toleration[];
+}
+
+/** The taint every GPU node carries, so that only pods asking for GPUs land there. */
+export const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" } as const;
+
+/** The label every GPU node carries with the name of its pool. */
+export const GPU_POOL_LABEL = "mlops.dev/gpu-pool";
+
+/** Tolerations of the GPU taint. */
+export const GPU_TOLERATIONS: readonly k8s.types.input.core.v1.Toleration[] = [
+    { key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect },
+];
+
+/**
+ * What every cluster flavour (an existing cluster, GKE, EKS) gives the rest of the platform.
+ * Components schedule on GPUs and claim volumes through this and nothing else.
+ */
+export interface KubernetesCluster {
+    /** Which cloud the cluster lives in. */
+    readonly cloud: Cloud;
+    /** The cluster's name, the prefix of platform resources. */
+    readonly clusterName: string;
+    /** The provider every Kubernetes resource of the platform is created with. */
+    readonly provider: k8s.Provider;
+    /**
+     * Node selector and tolerations for pods that need GPUs; `pool` picks one GPU pool,
+     * otherwise any GPU node.
+     */
+    gpuScheduling(pool?: string): GpuScheduling;
+    /**
+     * StorageClass names: ReadWriteOnce for data volumes (undefined: the cluster's default
+     * class) and ReadWriteMany when the cluster already offers one (undefined: the platform's
+     * SharedFilesystem provides it).
+     */
+    readonly storageClasses: {
+        readonly readWriteOnce?: pulumi.Input<string>;
+        readonly readWriteMany?: pulumi.Input<string>;
+    };
+}

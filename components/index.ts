@@ -1,0 +1,4 @@
+export * from "./cluster";
+export * from "./platform";
+export * from "./routing";
+export * from "./storage";

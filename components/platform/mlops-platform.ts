@@ -1,0 +1,122 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesCluster } from "../cluster/types";
+import { ExposedService } from "../routing/exposed-service";
+import { TlsArgs, Traefik } from "../routing/traefik";
+import { podSecurityLabels } from "../security";
+import { Database } from "../storage/database";
+import { ObjectStore } from "../storage/object-store";
+import { SharedFilesystem } from "../storage/shared-filesystem";
+
+/** Arguments of {@link MlopsPlatform}. */
+export interface MlopsPlatformArgs {
+    /** The cluster to install into. */
+    readonly cluster: KubernetesCluster;
+    /** `prod` protects data stores and keeps provisioned volumes. */
+    readonly environment: "dev" | "prod";
+    /** Base domain of every route. */
+    readonly domain: string;
+    /** Namespace of the platform services. @default "mlops" */
+    readonly namespace?: string;
+    readonly storage: {
+        readonly objectStore: { readonly size: string };
+        readonly sharedFilesystem: { readonly enabled: boolean; readonly size: string };
+    };
+    readonly database: { readonly size: string };
+    readonly routing: {
+        readonly tls: TlsArgs;
+        readonly serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
+        readonly auth: { readonly enabled: boolean; readonly username: string };
+    };
+}
+
+/**
+ * The whole platform on one cluster: its namespace, object store, shared filesystem,
+ * database and router. The cluster comes in through args and its provider travels to every
+ * Kubernetes child through the `providers` option.
+ *
+ * ```ts
+ * const cluster = new ExistingCluster("mlops", {});
+ * const platform = new MlopsPlatform("mlops", { cluster, environment: "dev", ... },
+ *     { providers: { kubernetes: cluster.provider } });
+ * ```
+ */
+export class MlopsPlatform extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    public readonly objectStore: ObjectStore;
+    public readonly sharedFilesystem?: SharedFilesystem;
+    public readonly database: Database;
+    public readonly router: Traefik;
+    /** The router's dashboard, behind auth. */
+    public readonly dashboard: ExposedService;
+    /** ReadWriteMany StorageClass, from the cluster or the platform's NFS. */
+    public readonly readWriteManyStorageClass?: pulumi.Output<string>;
+
+    constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:platform:MlopsPlatform", name, {}, opts);
+        const prod = args.environment === "prod";
+        const child = { parent: this };
+        const rwo = args.cluster.storageClasses.readWriteOnce;
+
+        const ns = new k8s.core.v1.Namespace(
+            name,
+            {
+                metadata: {
+                    name: args.namespace ?? "mlops",
+                    labels: { ...podSecurityLabels("baseline"), "mlops.dev/role": "platform" },
+                },
+            },
+            child,
+        );
+        this.namespace = ns.metadata.name;
+
+        this.objectStore = new ObjectStore(
+            `${name}-objectstore`,
+            { namespace: this.namespace, size: args.storage.objectStore.size, storageClass: rwo, protect: prod },
+            child,
+        );
+
+        if (args.cluster.storageClasses.readWriteMany !== undefined) {
+            this.readWriteManyStorageClass = pulumi.output(args.cluster.storageClasses.readWriteMany);
+        } else if (args.storage.sharedFilesystem.enabled) {
+            this.sharedFilesystem = new SharedFilesystem(
+                `${name}-nfs`,
+                { size: args.storage.sharedFilesystem.size, storageClass: rwo, retain: prod },
+                child,
+            );
+            this.readWriteManyStorageClass = this.sharedFilesystem.storageClassName;
+        }
+
+        this.database = new Database(
+            `${name}-postgres`,
+            { namespace: this.namespace, size: args.database.size, storageClass: rwo, protect: prod },
+            child,
+        );
+
+        this.router = new Traefik(
+            `${name}-traefik`,
+            {
+                namespace: this.namespace,
+                domain: args.domain,
+                tls: args.routing.tls,
+                serviceType: args.routing.serviceType,
+                replicas: prod ? 2 : 1,
+                authUsername: args.routing.auth.username,
+            },
+            child,
+        );
+
+        this.dashboard = this.router.expose(
+            `${name}-traefik-dashboard`,
+            {
+                namespace: this.namespace,
+                subdomain: "traefik",
+                service: { name: "api@internal", kind: "TraefikService" },
+                auth: args.routing.auth.enabled,
+            },
+            child,
+        );
+
+        this.registerOutputs({ namespace: this.namespace });
+    }
+}

@@ -1,0 +1,2 @@
+export * from "./exposed-service";
+export * from "./traefik";

@@ -1,0 +1,172 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { ContainerResources } from "../security";
+import { charts } from "../versions";
+import { ExposedService, ExposeArgs, RouterSettings } from "./exposed-service";
+
+/** How HTTPS certificates are obtained. */
+export type TlsArgs =
+    | { readonly mode: "selfSigned" }
+    | {
+          readonly mode: "acme";
+          /** Contact address of the ACME account. */
+          readonly email: string;
+          /** @default Let's Encrypt production */
+          readonly server?: string;
+      };
+
+/** Arguments of {@link Traefik}. */
+export interface TraefikArgs {
+    /** Namespace of the router and of the routes it serves. */
+    readonly namespace: pulumi.Input<string>;
+    /** Base domain: services are exposed at `<subdomain>.<domain>`. */
+    readonly domain: string;
+    /** @default `{ mode: "selfSigned" }`: a generated wildcard certificate for `*.<domain>` */
+    readonly tls?: TlsArgs;
+    /** How the router's Service is exposed. @default "LoadBalancer" */
+    readonly serviceType?: "LoadBalancer" | "NodePort" | "ClusterIP";
+    /** @default 1 */
+    readonly replicas?: number;
+    /** @default requests 100m/128Mi, limits 1/512Mi */
+    readonly resources?: ContainerResources;
+    /** User name of generated basic-auth credentials. @default "admin" */
+    readonly authUsername?: string;
+}
+
+/** The name of the ACME certificate resolver configured when `tls.mode` is `acme`. */
+export const ACME_RESOLVER = "letsencrypt";
+
+/**
+ * Traefik from its upstream chart as the platform's single entry point: HTTPS on 443 with
+ * every HTTP request redirected to it, and a helper that exposes a service at
+ * `<service>.<domain>` behind optional basic auth.
+ *
+ * ```ts
+ * const router = new Traefik("mlops-traefik", { namespace: "mlops", domain: "ml.example.com" });
+ * const ui = router.expose("mlflow", { namespace: "mlops", service: { name: "mlflow", port: 5000 } });
+ * export const url = ui.url;
+ * ```
+ */
+export class Traefik extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly domain: string;
+    private readonly settings: RouterSettings;
+
+    constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:routing:Traefik", name, {}, opts);
+        const tlsArgs: TlsArgs = args.tls ?? { mode: "selfSigned" };
+        this.domain = args.domain;
+        const child = { parent: this };
+
+        const values: Record<string, unknown> = {
+            deployment: { replicas: args.replicas ?? 1 },
+            global: { checkNewVersion: false, sendAnonymousUsage: false },
+            ports: {
+                web: {
+                    http: {
+                        redirections: {
+                            entryPoint: { to: "websecure", scheme: "https", permanent: true },
+                        },
+                    },
+                },
+                websecure: {
+                    http: {
+                        tls: {
+                            enabled: true,
+                            ...(tlsArgs.mode === "acme" ? { certResolver: ACME_RESOLVER } : {}),
+                        },
+                    },
+                },
+            },
+            service: { spec: { type: args.serviceType ?? "LoadBalancer" } },
+            // Routes come from IngressRoutes this project creates; the dashboard is exposed
+            // through the same helper, behind auth, rather than by the chart.
+            ingressRoute: { dashboard: { enabled: false } },
+            providers: {
+                kubernetesCRD: { enabled: true, allowCrossNamespace: false },
+                kubernetesIngress: { enabled: false },
+            },
+            resources: args.resources ?? {
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { cpu: "1", memory: "512Mi" },
+            },
+        };
+
+        if (tlsArgs.mode === "selfSigned") {
+            const key = new tls.PrivateKey(`${name}-tls`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+            const cert = new tls.SelfSignedCert(
+                `${name}-tls`,
+                {
+                    privateKeyPem: key.privateKeyPem,
+                    subject: { commonName: `*.${args.domain}`, organization: "mlops-platform" },
+                    dnsNames: [args.domain, `*.${args.domain}`],
+                    validityPeriodHours: 24 * 365,
+                    earlyRenewalHours: 24 * 30,
+                    allowedUses: ["key_encipherment", "digital_signature", "server_auth"],
+                },
+                child,
+            );
+            const secret = new k8s.core.v1.Secret(
+                `${name}-default-cert`,
+                {
+                    metadata: { name: `${name}-default-cert`, namespace: args.namespace },
+                    type: "kubernetes.io/tls",
+                    stringData: { "tls.crt": cert.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
+                },
+                child,
+            );
+            values.tlsStore = { default: { defaultCertificate: { secretName: secret.metadata.name } } };
+        } else {
+            values.certificatesResolvers = {
+                [ACME_RESOLVER]: {
+                    acme: {
+                        email: tlsArgs.email,
+                        caServer: tlsArgs.server ?? "https://acme-v02.api.letsencrypt.org/directory",
+                        storage: "/data/acme.json",
+                        tlsChallenge: true,
+                    },
+                },
+            };
+            // Certificates survive restarts; the volume is owned by Traefik's non-root user.
+            values.persistence = { enabled: true, size: "128Mi", path: "/data", accessMode: "ReadWriteOnce" };
+            values.podSecurityContext = {
+                runAsNonRoot: true,
+                runAsUser: 65532,
+                runAsGroup: 65532,
+                fsGroup: 65532,
+                seccompProfile: { type: "RuntimeDefault" },
+            };
+        }
+
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: "traefik",
+                chart: charts.traefik.chart,
+                version: charts.traefik.version,
+                repositoryOpts: { repo: charts.traefik.repo },
+                namespace: args.namespace,
+                values,
+            },
+            child,
+        );
+
+        this.settings = {
+            domain: args.domain,
+            certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
+            authUsername: args.authUsername ?? "admin",
+            crds: this.release,
+        };
+        this.registerOutputs({});
+    }
+
+    /**
+     * Exposes a Service at `https://<subdomain>.<domain>` (the subdomain defaults to `name`)
+     * through an IngressRoute, with generated basic-auth credentials unless `auth: false`.
+     * Pass `{ parent }` so the route belongs to the component it serves.
+     */
+    public expose(name: string, args: ExposeArgs, opts?: pulumi.ComponentResourceOptions): ExposedService {
+        return new ExposedService(name, { ...args, router: this.settings }, opts);
+    }
+}

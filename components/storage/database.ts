@@ -1,0 +1,179 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { secretEnv, serviceHost } from "../kube";
+import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import { images } from "../versions";
+
+/** Arguments of {@link Database}. */
+export interface DatabaseArgs {
+    /** Namespace of the server. */
+    readonly namespace: pulumi.Input<string>;
+    /** Name of the database to create. @default "mlflow" */
+    readonly databaseName?: string;
+    /** Owner role of the database. @default "mlops" */
+    readonly username?: string;
+    /** Volume size. @default "10Gi" */
+    readonly size?: string;
+    /** StorageClass of the volume. @default the cluster's default class */
+    readonly storageClass?: pulumi.Input<string>;
+    /** Protect the data volume from deletion (production stacks). @default true */
+    readonly protect?: boolean;
+    /** @default requests 250m/512Mi, limits 1/1Gi */
+    readonly resources?: ContainerResources;
+}
+
+/** The uid of the `postgres` user in the official Debian-based image. */
+const POSTGRES_UID = 999;
+const PORT = 5432;
+
+/**
+ * PostgreSQL inside the cluster from the official image: one instance on a persistent volume,
+ * a generated password, and a Secret with the connection URI for its clients.
+ *
+ * ```ts
+ * const db = new Database("mlops-postgres", { namespace: "mlops" }, { provider });
+ * // db.credentialsSecretName holds username, password, host, port, database, uri
+ * ```
+ */
+export class Database extends pulumi.ComponentResource {
+    /** Host name inside the cluster. */
+    public readonly host: pulumi.Output<string>;
+    public readonly port = PORT;
+    public readonly databaseName: string;
+    public readonly username: string;
+    /** The generated password (secret). */
+    public readonly password: pulumi.Output<string>;
+    /** `postgresql://user:password@host:5432/db` (secret). */
+    public readonly uri: pulumi.Output<string>;
+    /** Secret with keys username, password, host, port, database, uri. */
+    public readonly credentialsSecretName: pulumi.Output<string>;
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:Database", name, {}, opts);
+        this.databaseName = args.databaseName ?? "mlflow";
+        this.username = args.username ?? "mlops";
+        const size = args.size ?? "10Gi";
+        const protect = args.protect ?? true;
+        const resources = args.resources ?? {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1", memory: "1Gi" },
+        };
+        const labels = { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": name };
+        const meta = (suffix = "") => ({ name: `${name}${suffix}`, namespace: args.namespace, labels });
+        const child = { parent: this };
+
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 32, special: false },
+            child,
+        );
+        this.password = pulumi.secret(password.result);
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: meta(),
+                spec: {
+                    selector: labels,
+                    ports: [{ name: "postgresql", port: PORT, targetPort: "postgresql" }],
+                },
+            },
+            child,
+        );
+        this.host = serviceHost(service);
+        this.uri = pulumi.secret(
+            pulumi.interpolate`postgresql://${this.username}:${this.password}@${this.host}:${PORT}/${this.databaseName}`,
+        );
+
+        const credentials = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: meta("-credentials"),
+                stringData: {
+                    username: this.username,
+                    password: this.password,
+                    host: this.host,
+                    port: String(PORT),
+                    database: this.databaseName,
+                    uri: this.uri,
+                },
+            },
+            child,
+        );
+        this.credentialsSecretName = credentials.metadata.name;
+
+        const data = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-data`,
+            {
+                metadata: meta("-data"),
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: args.storageClass,
+                    resources: { requests: { storage: size } },
+                },
+            },
+            { ...child, protect },
+        );
+
+        new k8s.apps.v1.StatefulSet(
+            name,
+            {
+                metadata: meta(),
+                spec: {
+                    replicas: 1,
+                    serviceName: service.metadata.name,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: podSecurityContext(POSTGRES_UID),
+                            automountServiceAccountToken: false,
+                            containers: [
+                                {
+                                    name: "postgresql",
+                                    image: images.postgres,
+                                    env: [
+                                        { name: "POSTGRES_USER", value: this.username },
+                                        { name: "POSTGRES_DB", value: this.databaseName },
+                                        secretEnv("POSTGRES_PASSWORD", credentials, "password"),
+                                    ],
+                                    ports: [{ name: "postgresql", containerPort: PORT }],
+                                    readinessProbe: {
+                                        exec: { command: ["pg_isready", "-U", this.username, "-d", this.databaseName] },
+                                        periodSeconds: 10,
+                                    },
+                                    livenessProbe: {
+                                        exec: { command: ["pg_isready", "-U", this.username, "-d", this.databaseName] },
+                                        initialDelaySeconds: 30,
+                                        periodSeconds: 20,
+                                    },
+                                    resources,
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts: [
+                                        // PostgreSQL 18 keeps its data in /var/lib/postgresql/18/docker,
+                                        // a subdirectory of the volume.
+                                        { name: "data", mountPath: "/var/lib/postgresql" },
+                                        { name: "run", mountPath: "/var/run/postgresql" },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "data", persistentVolumeClaim: { claimName: data.metadata.name } },
+                                { name: "run", emptyDir: { sizeLimit: "16Mi" } },
+                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+            child,
+        );
+
+        this.registerOutputs({
+            host: this.host,
+            credentialsSecretName: this.credentialsSecretName,
+        });
+    }
+}

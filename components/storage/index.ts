@@ -1,0 +1,3 @@
+export * from "./database";
+export * from "./object-store";
+export * from "./shared-filesystem";

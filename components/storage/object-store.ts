@@ -1,0 +1,284 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { secretEnv, serviceHost } from "../kube";
+import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import { images } from "../versions";
+
+/** The buckets every platform has, by key. */
+export const BUCKET_KEYS = ["tracking", "workflows", "features", "datasets"] as const;
+/** A bucket's key: what it is for. */
+export type BucketKey = (typeof BUCKET_KEYS)[number];
+
+/** Arguments of {@link ObjectStore}. */
+export interface ObjectStoreArgs {
+    /** Namespace of the server. */
+    readonly namespace: pulumi.Input<string>;
+    /** Volume size. @default "20Gi" */
+    readonly size?: string;
+    /** StorageClass of the volume. @default the cluster's default class */
+    readonly storageClass?: pulumi.Input<string>;
+    /** Protect the data volume from deletion (production stacks). @default true */
+    readonly protect?: boolean;
+    /** @default requests 100m/256Mi, limits 1/1Gi */
+    readonly resources?: ContainerResources;
+}
+
+/** The uid of the `seaweed` user in the official image. */
+const SEAWEED_UID = 1000;
+const S3_PORT = 8333;
+const MASTER_PORT = 9333;
+/** S3 clients sign for a region; the in-cluster store accepts any and this is the convention. */
+export const OBJECT_STORE_REGION = "us-east-1";
+
+/**
+ * An S3-compatible object store inside the cluster: SeaweedFS from its official image, one
+ * process (master, volume, filer, S3 gateway) on a persistent volume, with generated
+ * credentials and the platform's buckets.
+ *
+ * ```ts
+ * const store = new ObjectStore("mlops-objectstore", { namespace: "mlops" }, { provider });
+ * export const endpoint = store.endpoint;
+ * ```
+ */
+export class ObjectStore extends pulumi.ComponentResource {
+    /** The S3 endpoint inside the cluster, e.g. `http://mlops-objectstore.mlops.svc.cluster.local:8333`. */
+    public readonly endpoint: pulumi.Output<string>;
+    /** Bucket names by key. */
+    public readonly buckets: Readonly<Record<BucketKey, string>>;
+    /** Access key id (secret). */
+    public readonly accessKeyId: pulumi.Output<string>;
+    /** Secret access key (secret). */
+    public readonly secretAccessKey: pulumi.Output<string>;
+    /** Name of the Secret holding `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`. */
+    public readonly credentialsSecretName: pulumi.Output<string>;
+    /** The region clients sign requests for. */
+    public readonly region = OBJECT_STORE_REGION;
+
+    constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:ObjectStore", name, {}, opts);
+        const size = args.size ?? "20Gi";
+        const protect = args.protect ?? true;
+        const resources = args.resources ?? {
+            requests: { cpu: "100m", memory: "256Mi" },
+            limits: { cpu: "1", memory: "1Gi" },
+        };
+        const labels = { "app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/instance": name };
+        const meta = (suffix = "") => ({ name: `${name}${suffix}`, namespace: args.namespace, labels });
+        const child = { parent: this };
+
+        this.buckets = Object.fromEntries(BUCKET_KEYS.map((k) => [k, `${name}-${k}`])) as Record<
+            BucketKey,
+            string
+        >;
+
+        const accessKey = new random.RandomPassword(
+            `${name}-access-key`,
+            { length: 20, special: false, lower: false },
+            child,
+        );
+        const secretKey = new random.RandomPassword(
+            `${name}-secret-key`,
+            { length: 40, special: false },
+            child,
+        );
+        this.accessKeyId = pulumi.secret(accessKey.result);
+        this.secretAccessKey = pulumi.secret(secretKey.result);
+
+        const s3Config = new k8s.core.v1.Secret(
+            `${name}-s3-config`,
+            {
+                metadata: meta("-s3-config"),
+                stringData: {
+                    "s3.json": pulumi.secret(
+                        pulumi.jsonStringify({
+                            identities: [
+                                {
+                                    name: "platform",
+                                    credentials: [
+                                        { accessKey: this.accessKeyId, secretKey: this.secretAccessKey },
+                                    ],
+                                    actions: ["Admin", "Read", "Write", "List", "Tagging"],
+                                },
+                            ],
+                        }),
+                    ),
+                },
+            },
+            child,
+        );
+
+        const credentials = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: meta("-credentials"),
+                stringData: {
+                    AWS_ACCESS_KEY_ID: this.accessKeyId,
+                    AWS_SECRET_ACCESS_KEY: this.secretAccessKey,
+                },
+            },
+            child,
+        );
+        this.credentialsSecretName = credentials.metadata.name;
+
+        const data = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-data`,
+            {
+                metadata: meta("-data"),
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: args.storageClass,
+                    resources: { requests: { storage: size } },
+                },
+            },
+            { ...child, protect },
+        );
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: meta(),
+                spec: {
+                    selector: labels,
+                    ports: [
+                        { name: "s3", port: S3_PORT, targetPort: "s3" },
+                        { name: "master", port: MASTER_PORT, targetPort: "master" },
+                        { name: "master-grpc", port: MASTER_PORT + 10000, targetPort: "master-grpc" },
+                    ],
+                },
+            },
+            child,
+        );
+
+        const server = new k8s.apps.v1.StatefulSet(
+            name,
+            {
+                metadata: meta(),
+                spec: {
+                    replicas: 1,
+                    serviceName: service.metadata.name,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: {
+                            labels,
+                            // Restart on new credentials: the gateway reads its config at start.
+                            annotations: { "mlops.dev/s3-config": s3Config.metadata.resourceVersion },
+                        },
+                        spec: {
+                            securityContext: podSecurityContext(SEAWEED_UID),
+                            automountServiceAccountToken: false,
+                            containers: [
+                                {
+                                    name: "seaweedfs",
+                                    image: images.seaweedfs,
+                                    // The image's entrypoint chowns /data as root; run weed directly.
+                                    command: ["weed"],
+                                    args: [
+                                        "server",
+                                        "-dir=/data",
+                                        "-ip.bind=0.0.0.0",
+                                        "-master.volumeSizeLimitMB=1024",
+                                        "-volume.max=0",
+                                        "-s3",
+                                        `-s3.port=${S3_PORT}`,
+                                        "-s3.config=/etc/seaweedfs/s3.json",
+                                    ],
+                                    ports: [
+                                        { name: "s3", containerPort: S3_PORT },
+                                        { name: "master", containerPort: MASTER_PORT },
+                                        { name: "master-grpc", containerPort: MASTER_PORT + 10000 },
+                                    ],
+                                    readinessProbe: {
+                                        httpGet: { path: "/status", port: "s3" },
+                                        periodSeconds: 10,
+                                    },
+                                    livenessProbe: {
+                                        tcpSocket: { port: "master" },
+                                        initialDelaySeconds: 30,
+                                        periodSeconds: 20,
+                                    },
+                                    resources,
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/data" },
+                                        { name: "s3-config", mountPath: "/etc/seaweedfs", readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "data", persistentVolumeClaim: { claimName: data.metadata.name } },
+                                { name: "s3-config", secret: { secretName: s3Config.metadata.name } },
+                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+            child,
+        );
+
+        this.endpoint = pulumi.interpolate`http://${serviceHost(service)}:${S3_PORT}`;
+
+        // Buckets are created through the S3 API itself (CreateBucket, SigV4-signed by curl),
+        // so the Job is idempotent: 200 created, 409 already there.
+        const bucketNames = BUCKET_KEYS.map((k) => this.buckets[k]).join(" ");
+        new k8s.batch.v1.Job(
+            `${name}-buckets`,
+            {
+                metadata: meta("-buckets"),
+                spec: {
+                    backoffLimit: 6,
+                    template: {
+                        metadata: { labels: { "app.kubernetes.io/name": "seaweedfs-buckets" } },
+                        spec: {
+                            restartPolicy: "OnFailure",
+                            automountServiceAccountToken: false,
+                            securityContext: podSecurityContext(100),
+                            containers: [
+                                {
+                                    name: "create-buckets",
+                                    image: images.curl,
+                                    command: ["/bin/sh", "-ec"],
+                                    args: [CREATE_BUCKETS_SCRIPT],
+                                    env: [
+                                        { name: "S3_ENDPOINT", value: this.endpoint },
+                                        { name: "S3_REGION", value: OBJECT_STORE_REGION },
+                                        { name: "BUCKETS", value: bucketNames },
+                                        secretEnv("AWS_ACCESS_KEY_ID", credentials),
+                                        secretEnv("AWS_SECRET_ACCESS_KEY", credentials),
+                                    ],
+                                    resources: {
+                                        requests: { cpu: "10m", memory: "16Mi" },
+                                        limits: { cpu: "100m", memory: "64Mi" },
+                                    },
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                },
+                            ],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
+                        },
+                    },
+                },
+            },
+            { ...child, dependsOn: [server] },
+        );
+
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            buckets: this.buckets,
+            credentialsSecretName: this.credentialsSecretName,
+        });
+    }
+}
+
+/** Creates each bucket in $BUCKETS; a bucket that already exists (409) is fine. */
+export const CREATE_BUCKETS_SCRIPT = `for bucket in $BUCKETS; do
+  code=$(curl -sS -o /tmp/response -w '%{http_code}' -X PUT \\
+    --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \\
+    "$S3_ENDPOINT/$bucket")
+  case "$code" in
+    200|409) echo "bucket $bucket: ok ($code)" ;;
+    *) echo "bucket $bucket: HTTP $code" >&2; cat /tmp/response >&2; exit 1 ;;
+  esac
+done`;

@@ -1,0 +1,21 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+    { ignores: ["node_modules/**", "bin/**", "policies/node_modules/**", "*.js", "*.mjs"] },
+    js.configs.recommended,
+    ...tseslint.configs.recommended,
+    {
+        rules: {
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            // Outputs interpolated with template literals render as "Calling [toString] on an Output".
+            "no-restricted-syntax": [
+                "error",
+                {
+                    selector: "TemplateLiteral > MemberExpression[property.name=/^(url|endpoint|password|result|id)$/]",
+                    message: "Use pulumi.interpolate for Outputs, not a template literal.",
+                },
+            ],
+        },
+    },
+);

@@ -1,0 +1,459 @@
+/**
+ * The stack config contract: every `mlops:*` key, its schema, its defaults, and the checks
+ * that span keys. Config is read once, here; components take typed args.
+ *
+ * `parseConfig` is pure (raw values in, typed config or a `ConfigError` out) so that tests
+ * and the offline plan exercise exactly what `pulumi up` runs.
+ */
+import { z } from "zod";
+import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
+
+/** The config namespace of every key. */
+export const CONFIG_NAMESPACE = "mlops";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+const CPU_QUANTITY = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)m?$/;
+const BYTES_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const STORAGE_URI = /^(s3|gs|pvc|https?):\/\/\S+$/;
+const STACK_NAME = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
+
+/**
+ * An object that rejects unknown keys, naming the keys it does allow: a typo such as
+ * `maxNode` is an error, not a silently ignored setting.
+ */
+function obj<T extends z.ZodRawShape>(shape: T) {
+    const allowed = Object.keys(shape).join(", ");
+    return z.strictObject(shape, {
+        error: (iss) =>
+            iss.code === "unrecognized_keys" ? `unknown key; allowed keys: ${allowed}` : undefined,
+    });
+}
+
+const dnsLabel = (what: string) =>
+    z
+        .string()
+        .max(63, { error: `${what} must be at most 63 characters` })
+        .regex(DNS_LABEL, {
+            error: `${what} must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit`,
+        });
+
+const count = z.int({ error: "must be an integer" }).min(0, { error: "must be an integer ≥ 0" });
+const positive = z.int({ error: "must be an integer" }).min(1, { error: "must be an integer ≥ 1" });
+const cpu = z
+    .string({ error: "must be a CPU quantity string such as \"8\" or \"500m\"" })
+    .regex(CPU_QUANTITY, { error: 'must be a CPU quantity such as "8" or "500m"' });
+const bytes = z
+    .string({ error: 'must be a size string such as "10Gi"' })
+    .regex(BYTES_QUANTITY, { error: 'must be a Kubernetes size such as "512Mi" or "10Gi"' });
+const enabled = z.boolean({ error: "must be true or false" });
+
+/** One autoscaled node pool of GPU machines. */
+const gpuPoolSchema = obj({
+    /** Stable key of the pool; names its node pool and label. */
+    name: dnsLabel("a GPU pool name"),
+    /** Accelerator type, e.g. `nvidia-l4` on GCP, `nvidia-a10g` on AWS. */
+    gpuType: z.string({ error: "must be a GPU type string" }),
+    /** GPUs on each node. @default 1 */
+    gpusPerNode: positive.default(1),
+    /** Machine or instance type; required on gcp and aws. */
+    machineType: z.string().optional(),
+    /** @default 0 (scale to zero) */
+    minNodes: count.default(0),
+    /** Upper bound of the autoscaler; required so that GPU spend is bounded. */
+    maxNodes: count,
+    /** Spot / preemptible capacity. @default false */
+    spot: z.boolean({ error: "must be true or false" }).default(false),
+})
+    .refine((p) => p.minNodes <= p.maxNodes, {
+        path: ["minNodes"],
+        error: "must be ≤ maxNodes",
+    });
+
+const systemPoolSchema = obj({
+    /** Machine type of the system pool; each cloud has a default. */
+    machineType: z.string().optional(),
+    /** @default 1 */
+    minNodes: count.default(1),
+    /** @default 3 */
+    maxNodes: count.default(3),
+}).refine((p) => p.minNodes <= p.maxNodes, { path: ["minNodes"], error: "must be ≤ maxNodes" });
+
+const clusterSchema = obj({
+    /** Name of the cluster and prefix of platform resources. @default "mlops" */
+    name: dnsLabel("the cluster name").default("mlops"),
+    /** local: path to, or contents of, a kubeconfig. @default the ambient KUBECONFIG */
+    kubeconfig: z.string().optional(),
+    /** local: kubeconfig context. @default the current context */
+    context: z.string().optional(),
+    /** local: ReadWriteOnce StorageClass for data volumes. @default the cluster's default class */
+    storageClass: z.string().optional(),
+    /** local: install the NVIDIA device plugin chart on GPU nodes. @default false */
+    nvidiaDevicePlugin: enabled.default(false),
+    gcp: obj({
+        project: z.string({ error: "must be a GCP project id" }).min(1),
+        region: z.string({ error: "must be a GCP region such as us-central1" }).min(1),
+    }).optional(),
+    aws: obj({
+        region: z.string({ error: "must be an AWS region such as us-east-1" }).min(1),
+    }).optional(),
+    systemPool: systemPoolSchema.prefault({}),
+    gpuPools: z
+        .array(gpuPoolSchema, { error: "must be a list of GPU pools" })
+        .default([]),
+});
+
+const storageSchema = obj({
+    objectStore: obj({
+        /** Volume size of the in-cluster object store. @default "20Gi" */
+        size: bytes.default("20Gi"),
+    }).prefault({}),
+    sharedFilesystem: obj({
+        /** @default true */
+        enabled: enabled.default(true),
+        /** Capacity of the shared ReadWriteMany filesystem. @default "50Gi" */
+        size: bytes.default("50Gi"),
+    }).prefault({}),
+});
+
+const databaseSchema = obj({
+    /** Volume size of the in-cluster PostgreSQL. @default "10Gi" */
+    size: bytes.default("10Gi"),
+});
+
+const tlsSchema = obj({
+    /** `selfSigned` (a generated wildcard certificate) or `acme` (Let's Encrypt). @default "selfSigned" */
+    mode: z.enum(["selfSigned", "acme"]).default("selfSigned"),
+    acme: obj({
+        email: z.string().regex(EMAIL, { error: "must be an email address" }),
+        /** @default Let's Encrypt production */
+        server: z
+            .url({ error: "must be an https URL of an ACME directory" })
+            .default("https://acme-v02.api.letsencrypt.org/directory"),
+    }).optional(),
+}).superRefine((t, ctx) => {
+    if (t.mode === "acme" && !t.acme) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["acme"],
+            message: "is required when mode is acme (set acme.email)",
+        });
+    }
+});
+
+const routingSchema = obj({
+    tls: tlsSchema.prefault({}),
+    /** How Traefik is exposed. @default "LoadBalancer" */
+    serviceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer"),
+    auth: obj({
+        /** Basic auth in front of every UI route. @default true */
+        enabled: enabled.default(true),
+        /** @default "admin" */
+        username: z
+            .string()
+            .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1-64 letters, digits, '.', '_' or '-'" })
+            .default("admin"),
+    }).prefault({}),
+});
+
+const serviceToggle = obj({ enabled: enabled.default(true) });
+
+const modelSchema = obj({
+    name: dnsLabel("a model name"),
+    format: z.enum([
+        "sklearn",
+        "xgboost",
+        "lightgbm",
+        "pytorch",
+        "tensorflow",
+        "onnx",
+        "huggingface",
+        "mlflow",
+        "triton",
+    ]),
+    storageUri: z.string().regex(STORAGE_URI, { error: "must be an s3://, gs://, pvc:// or http(s):// URI" }),
+    /** @default 1 */
+    minReplicas: count.default(1),
+    /** @default 1 */
+    maxReplicas: positive.default(1),
+    /** GPUs per replica. @default 0 */
+    gpu: count.default(0),
+    canary: obj({
+        storageUri: z
+            .string()
+            .regex(STORAGE_URI, { error: "must be an s3://, gs://, pvc:// or http(s):// URI" }),
+        trafficPercent: z
+            .int({ error: "must be an integer" })
+            .min(1, { error: "must be between 1 and 99" })
+            .max(99, { error: "must be between 1 and 99" }),
+    }).optional(),
+}).refine((m) => m.minReplicas <= m.maxReplicas, {
+    path: ["minReplicas"],
+    error: "must be ≤ maxReplicas",
+});
+
+const servingSchema = obj({
+    enabled: enabled.default(true),
+    /** @default "kserve" */
+    engine: z.enum(["kserve", "seldon"]).default("kserve"),
+    models: z
+        .array(modelSchema, { error: "must be a list of models" })
+        .default([]),
+});
+
+const teamSchema = obj({
+    name: dnsLabel("a team name"),
+    /** Users (`alice@example.com`) or groups (`group:ml-vision`) given edit rights. */
+    members: z.array(z.string().min(1, { error: "must not be empty" })).default([]),
+    quota: obj({
+        /** @default "8" */
+        cpu: cpu.default("8"),
+        /** @default "32Gi" */
+        memory: bytes.default("32Gi"),
+        /** GPUs the team may request; 0 unless granted, never unlimited. @default 0 */
+        gpu: count.default(0),
+        /** @default "100Gi" */
+        storage: bytes.default("100Gi"),
+    }).prefault({}),
+});
+
+const teamsSchema = z.array(teamSchema, { error: "must be a list of teams" }).default([]);
+
+/** Lists whose entries are keyed by `name`; names must be unique within each. */
+const NAMED_LISTS: readonly (readonly string[])[] = [
+    ["cluster", "gpuPools"],
+    ["serving", "models"],
+    ["teams"],
+];
+
+/** Duplicate names, checked on the raw values so they are reported even beside other errors. */
+function duplicateNames(raw: Readonly<Record<string, unknown>>, problems: string[]) {
+    for (const path of NAMED_LISTS) {
+        const list = valueAt(raw, path);
+        if (!Array.isArray(list)) continue;
+        const seen = new Map<string, number>();
+        list.forEach((item, i) => {
+            const name = (item as { name?: unknown } | null)?.name;
+            if (typeof name !== "string") return;
+            const first = seen.get(name);
+            if (first === undefined) seen.set(name, i);
+            else {
+                problems.push(
+                    `${keyPath([...path, i, "name"])}: got ${show(name)}; names must be unique, ` +
+                        `already used by ${keyPath([...path, first])}`,
+                );
+            }
+        });
+    }
+}
+
+/** The schema of each `mlops:<key>`. Keys are extended by later features, never renamed. */
+export const keySchemas = {
+    /** `platform` (cluster, storage, routing, services) or `team` (one team's slice). */
+    kind: z.enum(["platform", "team"]).default("platform"),
+    /** Target: an existing cluster from a kubeconfig, Google Cloud, or AWS. */
+    cloud: z.enum(["local", "gcp", "aws"]).default("local"),
+    /** `prod` protects data stores and makes guardrails mandatory. */
+    environment: z.enum(["dev", "prod"]).default("dev"),
+    /** Base domain; services are served at `<service>.<domain>`. */
+    domain: z
+        .string({ error: "must be a DNS name" })
+        .regex(DNS_NAME, { error: "must be a lowercase DNS name with at least two labels, e.g. mlops.example.com" })
+        .default("mlops.localtest.me"),
+    cluster: clusterSchema.prefault({}),
+    storage: storageSchema.prefault({}),
+    database: databaseSchema.prefault({}),
+    routing: routingSchema.prefault({}),
+    tracking: serviceToggle.prefault({}),
+    workflows: serviceToggle.prefault({}),
+    featureStore: serviceToggle.prefault({}),
+    serving: servingSchema.prefault({}),
+    teams: teamsSchema,
+    /** Team stacks: the platform stack to read, `<org>/<project>/<stack>` or a stack name. */
+    platformStack: z
+        .string()
+        .regex(STACK_NAME, { error: "must be a stack reference such as organization/mlops-platform/dev" })
+        .optional(),
+};
+
+/** Keys whose value is a plain string; every other key holds YAML structure (JSON in Pulumi). */
+const STRING_KEYS = new Set(["kind", "cloud", "environment", "domain", "platformStack"]);
+
+/** The validated stack config, defaults applied. */
+export type PlatformConfig = {
+    -readonly [K in keyof typeof keySchemas]: z.output<(typeof keySchemas)[K]>;
+};
+export type ClusterConfig = PlatformConfig["cluster"];
+export type GpuPoolConfig = ClusterConfig["gpuPools"][number];
+export type TeamConfig = PlatformConfig["teams"][number];
+export type ModelConfig = PlatformConfig["serving"]["models"][number];
+
+/** An invalid stack config: one line per problem, each naming the key, the value and what is allowed. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: readonly string[]) {
+        super(
+            `Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+type PathSegment = PropertyKey;
+
+/** `["cluster", "gpuPools", 1, "maxNodes"]` → `mlops:cluster.gpuPools[1].maxNodes`. */
+export function keyPath(path: readonly PathSegment[]): string {
+    let out = `${CONFIG_NAMESPACE}:`;
+    path.forEach((seg, i) => {
+        if (typeof seg === "number") out += `[${seg}]`;
+        else out += i === 0 ? String(seg) : `.${String(seg)}`;
+    });
+    return out;
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+    let cur: unknown = root;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") return undefined;
+        cur = (cur as Record<PropertyKey, unknown>)[seg];
+    }
+    return cur;
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "nothing";
+    const s = JSON.stringify(value);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+    switch (issue.code) {
+        case "invalid_value":
+            return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        case "invalid_type":
+            if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message;
+            return `must be ${issue.expected === "object" ? "a mapping" : issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
+        default:
+            return issue.message;
+    }
+}
+
+function problemsOf(key: string, raw: unknown, error: z.ZodError): string[] {
+    const out: string[] = [];
+    for (const issue of error.issues) {
+        const path = [key, ...issue.path];
+        if (issue.code === "unrecognized_keys") {
+            for (const k of issue.keys) {
+                out.push(`${keyPath([...path, k])}: ${issue.message}`);
+            }
+            continue;
+        }
+        const value = valueAt(raw, issue.path);
+        out.push(`${keyPath(path)}: got ${show(value)}; ${describe(issue)}`);
+    }
+    return out;
+}
+
+/** Checks that span keys: what one key allows depends on another. */
+function crossCheck(c: PlatformConfig, problems: string[]) {
+    const cloud: Cloud = c.cloud;
+    if (cloud === "gcp" && !c.cluster.gcp) {
+        problems.push(`${keyPath(["cluster", "gcp"])}: got nothing; required when mlops:cloud is gcp ({project, region})`);
+    }
+    if (cloud === "aws" && !c.cluster.aws) {
+        problems.push(`${keyPath(["cluster", "aws"])}: got nothing; required when mlops:cloud is aws ({region})`);
+    }
+    const known = gpuTypesFor(cloud);
+    c.cluster.gpuPools.forEach((pool, i) => {
+        const info = known[pool.gpuType];
+        if (!info) {
+            problems.push(
+                `${keyPath(["cluster", "gpuPools", i, "gpuType"])}: got ${show(pool.gpuType)}; ` +
+                    `GPU types known for ${cloud}: ${Object.keys(known).join(", ")}`,
+            );
+            return;
+        }
+        if (cloud === "local") return;
+        if (!pool.machineType) {
+            problems.push(
+                `${keyPath(["cluster", "gpuPools", i, "machineType"])}: got nothing; required on ${cloud} ` +
+                    `(${pool.gpuType} runs on ${info.machinePrefixes.map((p) => `${p}*`).join(", ")})`,
+            );
+        } else if (!info.machinePrefixes.some((p) => pool.machineType!.startsWith(p))) {
+            problems.push(
+                `${keyPath(["cluster", "gpuPools", i, "machineType"])}: got ${show(pool.machineType)}; ` +
+                    `${pool.gpuType} needs a machine type of ${info.machinePrefixes.map((p) => `${p}*`).join(", ")}`,
+            );
+        }
+    });
+    if (c.kind === "team" && !c.platformStack) {
+        problems.push(`${keyPath(["platformStack"])}: got nothing; required when mlops:kind is team`);
+    }
+    if (c.kind === "platform" && c.platformStack) {
+        problems.push(
+            `${keyPath(["platformStack"])}: got ${show(c.platformStack)}; only team stacks (mlops:kind: team) read a platform stack`,
+        );
+    }
+}
+
+/**
+ * Validates raw config values (keys without the `mlops:` prefix; structured values already
+ * parsed from YAML/JSON) and applies defaults. Every key is checked independently so that one
+ * message lists every problem; checks spanning keys run on what parsed.
+ *
+ * @throws ConfigError listing every problem.
+ */
+export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformConfig {
+    const problems: string[] = [];
+    const out: Record<string, unknown> = {};
+    const known = Object.keys(keySchemas);
+    for (const key of Object.keys(raw)) {
+        if (!(key in keySchemas)) {
+            problems.push(`${keyPath([key])}: unknown key; allowed keys: ${known.join(", ")}`);
+        }
+    }
+    for (const key of known) {
+        const schema = keySchemas[key as keyof typeof keySchemas];
+        const result = schema.safeParse(raw[key]);
+        if (result.success) out[key] = result.data;
+        else problems.push(...problemsOf(key, raw[key], result.error));
+    }
+    duplicateNames(raw, problems);
+    // Cross-key checks need every key they read to have parsed.
+    if (problems.length === 0) crossCheck(out as PlatformConfig, problems);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return out as PlatformConfig;
+}
+
+/**
+ * Turns Pulumi's flat config map (`{"mlops:cluster": "<json>"}`) into raw values for
+ * `parseConfig`. Structured keys hold JSON; a value that is not JSON stays a string, which
+ * the schema then reports as "must be a mapping".
+ */
+export function rawConfigFrom(all: Readonly<Record<string, string>>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        if (STRING_KEYS.has(key) || !(key in keySchemas)) {
+            raw[key] = value;
+            continue;
+        }
+        try {
+            raw[key] = JSON.parse(value);
+        } catch {
+            raw[key] = value;
+        }
+    }
+    return raw;
+}
+
+/**
+ * Reads and validates the stack's `mlops:*` config from Pulumi's config map. Called once, by
+ * `index.ts`, before any resource is registered.
+ */
+export function loadConfig(all: Readonly<Record<string, string>>): PlatformConfig {
+    return parseConfig(rawConfigFrom(all));
+}

@@ -1,0 +1,79 @@
+/**
+ * The offline plan: runs the real program under Pulumi's mocks with one stack's config and
+ * returns every resource it would register.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../stacks/config";
+import { RecordedResource, settle, startRecording } from "./recorder";
+import { StackConfig } from "./stack-config";
+
+/** The program's entry point. */
+export const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
+
+/** What a plan found. */
+export interface PlanResult {
+    readonly stack: string;
+    readonly resources: RecordedResource[];
+}
+
+/** The plan could not run the program: the config is invalid (exit 2). */
+export class PlanConfigError extends Error {
+    constructor(public readonly cause: ConfigError) {
+        super(cause.message);
+        this.name = "PlanConfigError";
+    }
+}
+
+/**
+ * Runs the program once, in this process, with `stack`'s config. A process can plan one
+ * stack: Pulumi's runtime state is global.
+ */
+export async function runPlan(stack: StackConfig, program: string = PROGRAM): Promise<PlanResult> {
+    const failures: unknown[] = [];
+    const onRejection = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", onRejection);
+    try {
+        pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
+        const recording = startRecording({ stack: stack.stack });
+        try {
+            await pulumi.runtime.runInPulumiStack(async () => require(program));
+        } catch (e) {
+            throw unwrapConfigError(e);
+        }
+        await settle(recording);
+        if (failures.length > 0) throw unwrapConfigError(failures[0]);
+        return { stack: stack.stack, resources: recording.resources };
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
+}
+
+function unwrapConfigError(e: unknown): unknown {
+    if (e instanceof ConfigError) return new PlanConfigError(e);
+    // Loaded through another module instance (e.g. a test runner's registry): match by name.
+    if (e instanceof Error && e.name === "ConfigError") return new PlanConfigError(e as ConfigError);
+    return e;
+}
+
+/** The resource tree as indented lines, parents before children. */
+export function renderTree(resources: readonly RecordedResource[]): string {
+    const byParent = new Map<string | undefined, RecordedResource[]>();
+    const urns = new Set(resources.map((r) => r.urn));
+    for (const r of resources) {
+        const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+        byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | undefined, prefix: string) => {
+        const kids = byParent.get(parent) ?? [];
+        kids.forEach((r, i) => {
+            const last = i === kids.length - 1;
+            const flags = r.protect ? " [protected]" : "";
+            lines.push(`${prefix}${parent === undefined ? "" : last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags}`);
+            walk(r.urn, parent === undefined ? "" : prefix + (last ? "   " : "│  "));
+        });
+    };
+    walk(undefined, "");
+    return lines.join("\n");
+}

@@ -1,0 +1,209 @@
+/**
+ * Runs Pulumi programs under the SDK's mocks and records every registered resource, with its
+ * parent, inputs (secrets marked), protect flag and provider. Used by the offline plan and by
+ * the tests (through test/support), so both see exactly the same resource graph.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** A value that was a secret when it was registered. */
+export class SecretValue {
+    constructor(public readonly value: unknown) {}
+    toJSON() {
+        return "[secret]";
+    }
+}
+
+/** One registered resource, as the engine would have received it. */
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** URN of the parent, if any. */
+    readonly parent?: string;
+    /** Custom (provider-managed) or component. */
+    readonly custom: boolean;
+    readonly protect: boolean;
+    /** Provider reference (`urn::id`) for custom resources. */
+    readonly provider?: string;
+    readonly dependsOn: readonly string[];
+    /** Inputs with secret values wrapped in {@link SecretValue}. */
+    readonly inputs: Record<string, unknown>;
+}
+
+/** Answers an invoke; the harness throws for any token that has none. */
+export type InvokeHandler = (args: pulumi.runtime.MockCallArgs) => Record<string, unknown>;
+
+/** Options of {@link startRecording}. */
+export interface RecordingOptions {
+    readonly project?: string;
+    readonly stack?: string;
+    /** Handlers of the invokes a program may make, by token. */
+    readonly invokes?: Readonly<Record<string, InvokeHandler>>;
+}
+
+/** The resources a run has registered so far. */
+export interface Recording {
+    readonly resources: RecordedResource[];
+    /** Invokes the program made, by token. */
+    readonly invokes: string[];
+    /** Resources of one type. */
+    ofType(type: string): RecordedResource[];
+    /** The one resource of `type` named `name`; throws if absent. */
+    get(type: string, name: string): RecordedResource;
+    /** Direct children of the resource with this URN. */
+    childrenOf(urn: string): RecordedResource[];
+}
+
+const { specialSigKey, specialSecretSig } = pulumi.runtime;
+
+/** Replaces Pulumi's wire encoding of secrets with {@link SecretValue}. */
+export function markSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(markSecrets);
+    if (value !== null && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (o[specialSigKey] === specialSecretSig) return new SecretValue(markSecrets(o.value));
+        if (o[specialSigKey] !== undefined) return value;
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, markSecrets(v)]));
+    }
+    return value;
+}
+
+/** Plain value with secrets unwrapped, for assertions on content. */
+export function reveal(value: unknown): unknown {
+    if (value instanceof SecretValue) return reveal(value.value);
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    }
+    return value;
+}
+
+/** Outputs a provider would compute, so that programs depending on them resolve. */
+function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    const { type, name, inputs } = args;
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `mock-password-${name}`, bcryptHash: `$2a$10$mockbcrypthashof${name}` };
+        case "random:index/randomString:RandomString":
+            return { result: `mock-string-${name}` };
+        case "tls:index/privateKey:PrivateKey":
+            return {
+                privateKeyPem: `-----BEGIN PRIVATE KEY-----\nmock-${name}\n-----END PRIVATE KEY-----\n`,
+                publicKeyPem: `-----BEGIN PUBLIC KEY-----\nmock-${name}\n-----END PUBLIC KEY-----\n`,
+            };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { certPem: `-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n` };
+        case "kubernetes:helm.sh/v3:Release":
+            return {
+                status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed" },
+            };
+    }
+    if (type.startsWith("kubernetes:") && inputs.metadata) {
+        // The provider auto-names objects without a name; a stable mock name stands in.
+        return {
+            metadata: { ...inputs.metadata, name: inputs.metadata.name ?? `${name}-mock`, resourceVersion: "1" },
+        };
+    }
+    return {};
+}
+
+/**
+ * Installs recording mocks. Call before the program's modules are loaded; the returned
+ * recording fills as resources register. Unknown invokes throw, naming the token.
+ */
+export function startRecording(opts: RecordingOptions = {}): Recording {
+    const resources: RecordedResource[] = [];
+    const invokes: string[] = [];
+    const handlers = opts.invokes ?? {};
+
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args) } };
+            },
+            call(args) {
+                invokes.push(args.token);
+                const handler = handlers[args.token];
+                if (!handler) throw new Error(`unmocked invoke: ${args.token}`);
+                return handler(args);
+            },
+        },
+        opts.project ?? "mlops-platform",
+        opts.stack ?? "test",
+        true,
+    );
+
+    // The mock monitor keeps no parents or options; wrap its registration to record them.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: RegisterRequest, cb: (err: unknown, res?: RegisterResponse) => void): void;
+    };
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        original(req, (err, res) => {
+            if (!err && res) {
+                resources.push({
+                    urn: res.getUrn(),
+                    type: req.getType(),
+                    name: req.getName(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    protect: req.getProtect() === true,
+                    provider: req.getProvider() || undefined,
+                    dependsOn: req.getDependenciesList(),
+                    inputs: markSecrets(pulumi.runtime.deserializeProperties(req.getObject())) as Record<
+                        string,
+                        unknown
+                    >,
+                });
+            }
+            cb(err, res);
+        });
+    };
+
+    return {
+        resources,
+        invokes,
+        ofType: (type) => resources.filter((r) => r.type === type),
+        get(type, name) {
+            const found = resources.find((r) => r.type === type && r.name === name);
+            if (!found) {
+                const names = resources.filter((r) => r.type === type).map((r) => r.name);
+                throw new Error(`no ${type} named ${name}; have: ${names.join(", ") || "none"}`);
+            }
+            return found;
+        },
+        childrenOf: (urn) => resources.filter((r) => r.parent === urn),
+    };
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProtect(): boolean | undefined;
+    getProvider(): string;
+    getDependenciesList(): string[];
+    getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+interface RegisterResponse {
+    getUrn(): string;
+}
+
+const waitForRPCs: () => Promise<void> = (
+    pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }
+).waitForRPCs;
+
+/**
+ * Waits until every registration the program started has finished: the SDK's own RPC queue
+ * (which re-waits while work is added), then a turn of the event loop for registrations that
+ * were waiting on other resources' outputs, until nothing new arrives.
+ */
+export async function settle(recording: Recording): Promise<void> {
+    let seen = -1;
+    while (seen !== recording.resources.length) {
+        seen = recording.resources.length;
+        await waitForRPCs();
+        await new Promise((r) => setImmediate(r));
+    }
+}

@@ -1,0 +1,76 @@
+/**
+ * npm run plan -- --stack <name> | --config <Pulumi.x.yaml> [--json]
+ *
+ * Runs the program offline under Pulumi's mocks and prints what it would create.
+ * Exit 0: ok. 2: invalid config (message on stderr). 1: any other failure.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
+import { readStackConfig } from "./lib/stack-config";
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface Args {
+    file: string;
+    json: boolean;
+}
+
+function usage(message: string): never {
+    process.stderr.write(`${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json]\n`);
+    process.exit(1);
+}
+
+function parseArgs(argv: readonly string[]): Args {
+    let file: string | undefined;
+    let json = false;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--json") json = true;
+        else if (a === "--stack" || a === "--config") {
+            const v = argv[++i];
+            if (!v) usage(`${a} needs a value`);
+            if (file) usage("give one of --stack or --config");
+            file = a === "--stack" ? path.join(ROOT, `Pulumi.${v}.yaml`) : path.resolve(v);
+        } else usage(`unknown argument: ${a}`);
+    }
+    if (!file) usage("give --stack or --config");
+    if (!fs.existsSync(file)) usage(`no such stack config: ${file}`);
+    return { file, json };
+}
+
+async function main() {
+    const args = parseArgs(process.argv.slice(2));
+    const stack = readStackConfig(args.file);
+    try {
+        const result = await runPlan(stack);
+        if (args.json) {
+            const doc = {
+                stack: result.stack,
+                resources: result.resources.map((r) => ({
+                    urn: r.urn,
+                    type: r.type,
+                    name: r.name,
+                    parent: r.parent ?? null,
+                    protect: r.protect,
+                    inputs: r.inputs,
+                })),
+            };
+            process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+        } else {
+            process.stdout.write(`Plan of stack ${result.stack} (${path.relative(process.cwd(), args.file)})\n\n`);
+            process.stdout.write(renderTree(result.resources) + "\n\n");
+            process.stdout.write(`${result.resources.length} resources\n`);
+        }
+        process.exit(0);
+    } catch (e) {
+        if (e instanceof PlanConfigError) {
+            process.stderr.write(`${e.message}\n`);
+            process.exit(2);
+        }
+        process.stderr.write(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(1);
+    }
+}
+
+void main();
