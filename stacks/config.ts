@@ -49,6 +49,24 @@ const bytes = z
     .regex(BYTES_QUANTITY, { error: 'must be a Kubernetes size such as "512Mi" or "10Gi"' });
 const enabled = z.boolean({ error: "must be true or false" });
 
+/**
+ * A lower and an upper bound: reported on the upper bound, and only when both are valid
+ * counts (an invalid one has its own message already).
+ */
+function ordered<K extends string>(
+    o: Record<K, unknown>,
+    min: K,
+    max: K,
+    ctx: z.RefinementCtx,
+): void {
+    const lo = o[min];
+    const hi = o[max];
+    const valid = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+    if (valid(lo) && valid(hi) && lo > hi) {
+        ctx.addIssue({ code: "custom", path: [max], message: `must be ≥ ${min} (${lo})`, input: hi });
+    }
+}
+
 /** One autoscaled node pool of GPU machines. */
 const gpuPoolSchema = obj({
     /** Stable key of the pool; names its node pool and label. */
@@ -65,11 +83,7 @@ const gpuPoolSchema = obj({
     maxNodes: count,
     /** Spot / preemptible capacity. @default false */
     spot: z.boolean({ error: "must be true or false" }).default(false),
-})
-    .refine((p) => p.minNodes <= p.maxNodes, {
-        path: ["minNodes"],
-        error: "must be ≤ maxNodes",
-    });
+}).superRefine((p, ctx) => ordered(p, "minNodes", "maxNodes", ctx));
 
 const systemPoolSchema = obj({
     /** Machine type of the system pool; each cloud has a default. */
@@ -78,7 +92,7 @@ const systemPoolSchema = obj({
     minNodes: count.default(1),
     /** @default 3 */
     maxNodes: count.default(3),
-}).refine((p) => p.minNodes <= p.maxNodes, { path: ["minNodes"], error: "must be ≤ maxNodes" });
+}).superRefine((p, ctx) => ordered(p, "minNodes", "maxNodes", ctx));
 
 const clusterSchema = obj({
     /** Name of the cluster and prefix of platform resources. @default "mlops" */
@@ -188,10 +202,7 @@ const modelSchema = obj({
             .min(1, { error: "must be between 1 and 99" })
             .max(99, { error: "must be between 1 and 99" }),
     }).optional(),
-}).refine((m) => m.minReplicas <= m.maxReplicas, {
-    path: ["minReplicas"],
-    error: "must be ≤ maxReplicas",
-});
+}).superRefine((m, ctx) => ordered(m, "minReplicas", "maxReplicas", ctx));
 
 const servingSchema = obj({
     enabled: enabled.default(true),

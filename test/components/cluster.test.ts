@@ -1,0 +1,69 @@
+import { ExistingCluster } from "../../components/cluster/existing";
+import { GPU_POOL_LABEL } from "../../components/cluster/types";
+import { charts } from "../../components/versions";
+import { at, childList, record, settled } from "../support/harness";
+
+describe("ExistingCluster", () => {
+    it("is a provider for the kubeconfig and context, and nothing else by default", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("lab", {
+            kubeconfig: "/home/me/.kube/config",
+            context: "kind-lab",
+            storageClass: "standard",
+        });
+        await settled(rec);
+        expect(childList(rec, rec.get("mlops:cluster:ExistingCluster", "lab"))).toEqual([
+            "pulumi:providers:kubernetes lab",
+        ]);
+        const provider = rec.get("pulumi:providers:kubernetes", "lab");
+        expect(provider.inputs).toMatchObject({
+            kubeconfig: "/home/me/.kube/config",
+            context: "kind-lab",
+            enableServerSideApply: "true",
+        });
+        expect(cluster.cloud).toBe("local");
+        expect(cluster.storageClasses).toEqual({ readWriteOnce: "standard", readWriteMany: undefined });
+    });
+
+    it("schedules GPU work on labelled GPU nodes, tolerating their taint", () => {
+        record();
+        const cluster = new ExistingCluster("lab2", {});
+        const toleration = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
+        expect(cluster.gpuScheduling()).toEqual({
+            nodeSelector: { "nvidia.com/gpu.present": "true" },
+            tolerations: [toleration],
+        });
+        expect(cluster.gpuScheduling("a100")).toEqual({
+            nodeSelector: { "nvidia.com/gpu.present": "true", [GPU_POOL_LABEL]: "a100" },
+            tolerations: [toleration],
+        });
+        const custom = new ExistingCluster("lab3", { gpuNodeLabels: { accelerator: "nvidia" } });
+        expect(custom.gpuScheduling().nodeSelector).toEqual({ accelerator: "nvidia" });
+    });
+
+    it("installs the NVIDIA device plugin chart on GPU nodes when asked", async () => {
+        const rec = record();
+        new ExistingCluster("gpu", { nvidiaDevicePlugin: true });
+        await settled(rec);
+        expect(childList(rec, rec.get("mlops:cluster:ExistingCluster", "gpu"))).toEqual([
+            "kubernetes:core/v1:Namespace gpu-nvidia-device-plugin",
+            "kubernetes:helm.sh/v3:Release gpu-nvidia-device-plugin",
+            "pulumi:providers:kubernetes gpu",
+        ]);
+        const release = rec.get("kubernetes:helm.sh/v3:Release", "gpu-nvidia-device-plugin");
+        expect(release.inputs).toMatchObject({
+            chart: "nvidia-device-plugin",
+            version: charts.nvidiaDevicePlugin.version,
+            repositoryOpts: { repo: "https://nvidia.github.io/k8s-device-plugin" },
+            namespace: "nvidia-device-plugin",
+        });
+        expect(at(release, "values")).toEqual({
+            nodeSelector: { "nvidia.com/gpu.present": "true" },
+            affinity: {},
+            tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
+        });
+        // Both use the cluster's own provider.
+        expect(release.provider).toMatch(/::gpu::/);
+    });
+});

@@ -1,0 +1,257 @@
+import { ConfigError, keyPath, loadConfig, parseConfig } from "../stacks/config";
+
+/** The problems parseConfig reports for `raw`, or [] if it is valid. */
+function problems(raw: Record<string, unknown>): string[] {
+    try {
+        parseConfig(raw);
+        return [];
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return [...e.problems];
+    }
+}
+
+const l4Pool = { name: "l4", gpuType: "nvidia-l4", machineType: "g2-standard-8", maxNodes: 4 };
+
+describe("defaults", () => {
+    it("an empty config is the local dev platform", () => {
+        const c = parseConfig({});
+        expect(c.kind).toBe("platform");
+        expect(c.cloud).toBe("local");
+        expect(c.environment).toBe("dev");
+        expect(c.domain).toBe("mlops.localtest.me");
+        expect(c.cluster).toEqual({
+            name: "mlops",
+            nvidiaDevicePlugin: false,
+            systemPool: { minNodes: 1, maxNodes: 3 },
+            gpuPools: [],
+        });
+        expect(c.storage).toEqual({
+            objectStore: { size: "20Gi" },
+            sharedFilesystem: { enabled: true, size: "50Gi" },
+        });
+        expect(c.database).toEqual({ size: "10Gi" });
+        expect(c.routing).toEqual({
+            tls: { mode: "selfSigned" },
+            serviceType: "LoadBalancer",
+            auth: { enabled: true, username: "admin" },
+        });
+        expect(c.tracking).toEqual({ enabled: true });
+        expect(c.serving).toEqual({ enabled: true, engine: "kserve", models: [] });
+        expect(c.teams).toEqual([]);
+    });
+
+    it("GPU pools scale from zero and are on-demand unless asked", () => {
+        const c = parseConfig({
+            cloud: "gcp",
+            cluster: { gcp: { project: "p", region: "us-central1" }, gpuPools: [l4Pool] },
+        });
+        expect(c.cluster.gpuPools).toEqual([{ ...l4Pool, gpusPerNode: 1, minNodes: 0, spot: false }]);
+    });
+
+    it("a team has no GPUs unless granted", () => {
+        const c = parseConfig({ teams: [{ name: "vision" }] });
+        expect(c.teams[0].quota).toEqual({ cpu: "8", memory: "32Gi", gpu: 0, storage: "100Gi" });
+    });
+
+    it("acme settings default to the Let's Encrypt production directory", () => {
+        const c = parseConfig({ routing: { tls: { mode: "acme", acme: { email: "ops@example.com" } } } });
+        expect(c.routing.tls.acme).toEqual({
+            email: "ops@example.com",
+            server: "https://acme-v02.api.letsencrypt.org/directory",
+        });
+    });
+});
+
+describe("invalid config: one message per problem, naming key, value and what is allowed", () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+        ["unknown cloud", { cloud: "azure" }, 'mlops:cloud: got "azure"; must be one of "local", "gcp", "aws"'],
+        ["unknown kind", { kind: "tenant" }, 'mlops:kind: got "tenant"; must be one of "platform", "team"'],
+        [
+            "unknown environment",
+            { environment: "staging" },
+            'mlops:environment: got "staging"; must be one of "dev", "prod"',
+        ],
+        [
+            "domain not a DNS name",
+            { domain: "Not A Domain" },
+            'mlops:domain: got "Not A Domain"; must be a lowercase DNS name with at least two labels, e.g. mlops.example.com',
+        ],
+        [
+            "negative maxNodes",
+            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", maxNodes: 1 }, { name: "b", gpuType: "nvidia-l4", maxNodes: -1 }] } },
+            "mlops:cluster.gpuPools[1].maxNodes: got -1; must be an integer ≥ 0",
+        ],
+        [
+            "fractional node count",
+            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", minNodes: 0.5, maxNodes: 1 }] } },
+            "mlops:cluster.gpuPools[0].minNodes: got 0.5; must be an integer",
+        ],
+        [
+            "minNodes above maxNodes",
+            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", minNodes: 3, maxNodes: 2 }] } },
+            "mlops:cluster.gpuPools[0].maxNodes: got 2; must be ≥ minNodes (3)",
+        ],
+        [
+            "system pool minNodes above maxNodes",
+            { cluster: { systemPool: { minNodes: 5, maxNodes: 2 } } },
+            "mlops:cluster.systemPool.maxNodes: got 2; must be ≥ minNodes (5)",
+        ],
+        [
+            "GPU pool without maxNodes",
+            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4" }] } },
+            "mlops:cluster.gpuPools[0].maxNodes: got nothing; must be an integer",
+        ],
+        [
+            "misspelt key",
+            { cluster: { gpuPool: [] } },
+            "mlops:cluster.gpuPool: unknown key; allowed keys: name, kubeconfig, context, storageClass, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
+        ],
+        [
+            "unknown top-level key",
+            { tracing: { enabled: true } },
+            "mlops:tracing: unknown key; allowed keys: kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, teams, platformStack",
+        ],
+        [
+            "team name not a DNS label",
+            { teams: [{ name: "Vision_Team" }] },
+            'mlops:teams[0].name: got "Vision_Team"; a team name must be a DNS-1123 label: lowercase letters, digits and \'-\', starting and ending with a letter or digit',
+        ],
+        [
+            "duplicate team names",
+            { teams: [{ name: "nlp" }, { name: "vision" }, { name: "nlp" }] },
+            'mlops:teams[2].name: got "nlp"; names must be unique, already used by mlops:teams[0]',
+        ],
+        [
+            "duplicate GPU pool names",
+            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", maxNodes: 1 }, { name: "a", gpuType: "nvidia-l4", maxNodes: 2 }] } },
+            'mlops:cluster.gpuPools[1].name: got "a"; names must be unique, already used by mlops:cluster.gpuPools[0]',
+        ],
+        [
+            "negative GPU quota",
+            { teams: [{ name: "nlp", quota: { gpu: -2 } }] },
+            "mlops:teams[0].quota.gpu: got -2; must be an integer ≥ 0",
+        ],
+        [
+            "bad memory quantity",
+            { teams: [{ name: "nlp", quota: { memory: "32 gigs" } }] },
+            'mlops:teams[0].quota.memory: got "32 gigs"; must be a Kubernetes size such as "512Mi" or "10Gi"',
+        ],
+        [
+            "gcp without its section",
+            { cloud: "gcp" },
+            "mlops:cluster.gcp: got nothing; required when mlops:cloud is gcp ({project, region})",
+        ],
+        [
+            "aws without its section",
+            { cloud: "aws" },
+            "mlops:cluster.aws: got nothing; required when mlops:cloud is aws ({region})",
+        ],
+        [
+            "GPU type the cloud does not offer",
+            { cloud: "aws", cluster: { aws: { region: "us-east-1" }, gpuPools: [{ name: "a", gpuType: "nvidia-tesla-a100", machineType: "p4d.24xlarge", maxNodes: 1 }] } },
+            'mlops:cluster.gpuPools[0].gpuType: got "nvidia-tesla-a100"; GPU types known for aws: nvidia-t4, nvidia-a10g, nvidia-l4, nvidia-l40s, nvidia-v100, nvidia-a100, nvidia-h100, nvidia-h200',
+        ],
+        [
+            "GPU on the wrong machine family",
+            { cloud: "gcp", cluster: { gcp: { project: "p", region: "r" }, gpuPools: [{ ...l4Pool, machineType: "n1-standard-8" }] } },
+            'mlops:cluster.gpuPools[0].machineType: got "n1-standard-8"; nvidia-l4 needs a machine type of g2-*',
+        ],
+        [
+            "cloud GPU pool without a machine type",
+            { cloud: "gcp", cluster: { gcp: { project: "p", region: "r" }, gpuPools: [{ name: "l4", gpuType: "nvidia-l4", maxNodes: 1 }] } },
+            "mlops:cluster.gpuPools[0].machineType: got nothing; required on gcp (nvidia-l4 runs on g2-*)",
+        ],
+        [
+            "system pool max below the default min",
+            { cluster: { systemPool: { maxNodes: 0 } } },
+            "mlops:cluster.systemPool.maxNodes: got 0; must be ≥ minNodes (1)",
+        ],
+        [
+            "model replicas out of order",
+            { serving: { models: [{ name: "m", format: "sklearn", storageUri: "s3://b/m", minReplicas: 3, maxReplicas: 2 }] } },
+            "mlops:serving.models[0].maxReplicas: got 2; must be ≥ minReplicas (3)",
+        ],
+        [
+            "serving engine not offered",
+            { serving: { engine: "bentoml" } },
+            'mlops:serving.engine: got "bentoml"; must be one of "kserve", "seldon"',
+        ],
+        [
+            "canary traffic out of range",
+            { serving: { models: [{ name: "m", format: "sklearn", storageUri: "s3://b/m", canary: { storageUri: "s3://b/m2", trafficPercent: 100 } }] } },
+            "mlops:serving.models[0].canary.trafficPercent: got 100; must be between 1 and 99",
+        ],
+        [
+            "acme without an email",
+            { routing: { tls: { mode: "acme" } } },
+            "mlops:routing.tls.acme: got nothing; is required when mode is acme (set acme.email)",
+        ],
+        [
+            "team stack without its platform",
+            { kind: "team" },
+            "mlops:platformStack: got nothing; required when mlops:kind is team",
+        ],
+        [
+            "structured key given a string",
+            { storage: "big" },
+            'mlops:storage: got "big"; must be a mapping',
+        ],
+        [
+            "boolean given a string",
+            { tracking: { enabled: "yes" } },
+            'mlops:tracking.enabled: got "yes"; must be true or false',
+        ],
+    ];
+
+    it.each(cases)("%s", (_what, raw, message) => {
+        expect(problems(raw)).toEqual([message]);
+    });
+
+    it("lists every problem of a config in one error", () => {
+        let error: unknown;
+        try {
+            parseConfig({
+                cloud: "azure",
+                domain: "x",
+                teams: [{ name: "a", quota: { gpu: -1 } }, { name: "a" }],
+            });
+        } catch (e) {
+            error = e;
+        }
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).toBe(
+            [
+                "Invalid stack config (4 problems):",
+                '  - mlops:cloud: got "azure"; must be one of "local", "gcp", "aws"',
+                '  - mlops:domain: got "x"; must be a lowercase DNS name with at least two labels, e.g. mlops.example.com',
+                "  - mlops:teams[0].quota.gpu: got -1; must be an integer ≥ 0",
+                '  - mlops:teams[1].name: got "a"; names must be unique, already used by mlops:teams[0]',
+            ].join("\n"),
+        );
+    });
+});
+
+describe("reading Pulumi's config map", () => {
+    it("parses structured keys from JSON and leaves string keys alone", () => {
+        const c = loadConfig({
+            "mlops:cloud": "local",
+            "mlops:domain": "ml.example.com",
+            "mlops:cluster": JSON.stringify({ name: "lab", context: "kind-lab" }),
+            "other:key": "ignored",
+        });
+        expect(c.domain).toBe("ml.example.com");
+        expect(c.cluster.name).toBe("lab");
+        expect(c.cluster.context).toBe("kind-lab");
+    });
+
+    it("reports a structured key that holds plain text", () => {
+        expect(() => loadConfig({ "mlops:cluster": "big" })).toThrow(
+            'mlops:cluster: got "big"; must be a mapping',
+        );
+    });
+
+    it("renders key paths with list indices", () => {
+        expect(keyPath(["cluster", "gpuPools", 1, "maxNodes"])).toBe("mlops:cluster.gpuPools[1].maxNodes");
+    });
+});
