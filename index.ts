@@ -10,7 +10,7 @@ const config = loadConfig(pulumi.runtime.allConfig());
 
 if (config.kind === "team") {
     throw new Error(
-        "mlops:kind: got \"team\"; team stacks are not available in this version, use mlops:kind: platform",
+        'mlops:kind: got "team"; team stacks are not available in this version, use mlops:kind: platform',
     );
 }
 

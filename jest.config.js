@@ -1,10 +1,10 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
-  roots: ["<rootDir>/test"],
-  testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
-  // Plans spawn a child process each; keep the 2-core machines responsive.
-  maxWorkers: 2,
-  testTimeout: 60000,
+    testEnvironment: "node",
+    roots: ["<rootDir>/test"],
+    testMatch: ["**/*.test.ts"],
+    transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+    // Plans spawn a child process each; keep the 2-core machines responsive.
+    maxWorkers: 2,
+    testTimeout: 60000,
 };

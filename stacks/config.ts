@@ -42,7 +42,7 @@ const dnsLabel = (what: string) =>
 const count = z.int({ error: "must be an integer" }).min(0, { error: "must be an integer ≥ 0" });
 const positive = z.int({ error: "must be an integer" }).min(1, { error: "must be an integer ≥ 1" });
 const cpu = z
-    .string({ error: "must be a CPU quantity string such as \"8\" or \"500m\"" })
+    .string({ error: 'must be a CPU quantity string such as "8" or "500m"' })
     .regex(CPU_QUANTITY, { error: 'must be a CPU quantity such as "8" or "500m"' });
 const bytes = z
     .string({ error: 'must be a size string such as "10Gi"' })
@@ -63,7 +63,12 @@ function ordered<K extends string>(
     const hi = o[max];
     const valid = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
     if (valid(lo) && valid(hi) && lo > hi) {
-        ctx.addIssue({ code: "custom", path: [max], message: `must be ≥ ${min} (${lo})`, input: hi });
+        ctx.addIssue({
+            code: "custom",
+            path: [max],
+            message: `must be ≥ ${min} (${lo})`,
+            input: hi,
+        });
     }
 }
 
@@ -113,9 +118,7 @@ const clusterSchema = obj({
         region: z.string({ error: "must be an AWS region such as us-east-1" }).min(1),
     }).optional(),
     systemPool: systemPoolSchema.prefault({}),
-    gpuPools: z
-        .array(gpuPoolSchema, { error: "must be a list of GPU pools" })
-        .default([]),
+    gpuPools: z.array(gpuPoolSchema, { error: "must be a list of GPU pools" }).default([]),
 });
 
 const storageSchema = obj({
@@ -166,7 +169,9 @@ const routingSchema = obj({
         /** @default "admin" */
         username: z
             .string()
-            .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "must be 1-64 letters, digits, '.', '_' or '-'" })
+            .regex(/^[A-Za-z0-9._-]{1,64}$/, {
+                error: "must be 1-64 letters, digits, '.', '_' or '-'",
+            })
             .default("admin"),
     }).prefault({}),
 });
@@ -186,7 +191,9 @@ const modelSchema = obj({
         "mlflow",
         "triton",
     ]),
-    storageUri: z.string().regex(STORAGE_URI, { error: "must be an s3://, gs://, pvc:// or http(s):// URI" }),
+    storageUri: z
+        .string()
+        .regex(STORAGE_URI, { error: "must be an s3://, gs://, pvc:// or http(s):// URI" }),
     /** @default 1 */
     minReplicas: count.default(1),
     /** @default 1 */
@@ -208,9 +215,7 @@ const servingSchema = obj({
     enabled: enabled.default(true),
     /** @default "kserve" */
     engine: z.enum(["kserve", "seldon"]).default("kserve"),
-    models: z
-        .array(modelSchema, { error: "must be a list of models" })
-        .default([]),
+    models: z.array(modelSchema, { error: "must be a list of models" }).default([]),
 });
 
 const teamSchema = obj({
@@ -270,7 +275,9 @@ export const keySchemas = {
     /** Base domain; services are served at `<service>.<domain>`. */
     domain: z
         .string({ error: "must be a DNS name" })
-        .regex(DNS_NAME, { error: "must be a lowercase DNS name with at least two labels, e.g. mlops.example.com" })
+        .regex(DNS_NAME, {
+            error: "must be a lowercase DNS name with at least two labels, e.g. mlops.example.com",
+        })
         .default("mlops.localtest.me"),
     cluster: clusterSchema.prefault({}),
     storage: storageSchema.prefault({}),
@@ -284,7 +291,9 @@ export const keySchemas = {
     /** Team stacks: the platform stack to read, `<org>/<project>/<stack>` or a stack name. */
     platformStack: z
         .string()
-        .regex(STACK_NAME, { error: "must be a stack reference such as organization/mlops-platform/dev" })
+        .regex(STACK_NAME, {
+            error: "must be a stack reference such as organization/mlops-platform/dev",
+        })
         .optional(),
 };
 
@@ -370,10 +379,14 @@ function problemsOf(key: string, raw: unknown, error: z.ZodError): string[] {
 function crossCheck(c: PlatformConfig, problems: string[]) {
     const cloud: Cloud = c.cloud;
     if (cloud === "gcp" && !c.cluster.gcp) {
-        problems.push(`${keyPath(["cluster", "gcp"])}: got nothing; required when mlops:cloud is gcp ({project, region})`);
+        problems.push(
+            `${keyPath(["cluster", "gcp"])}: got nothing; required when mlops:cloud is gcp ({project, region})`,
+        );
     }
     if (cloud === "aws" && !c.cluster.aws) {
-        problems.push(`${keyPath(["cluster", "aws"])}: got nothing; required when mlops:cloud is aws ({region})`);
+        problems.push(
+            `${keyPath(["cluster", "aws"])}: got nothing; required when mlops:cloud is aws ({region})`,
+        );
     }
     const known = gpuTypesFor(cloud);
     c.cluster.gpuPools.forEach((pool, i) => {
@@ -399,7 +412,9 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
         }
     });
     if (c.kind === "team" && !c.platformStack) {
-        problems.push(`${keyPath(["platformStack"])}: got nothing; required when mlops:kind is team`);
+        problems.push(
+            `${keyPath(["platformStack"])}: got nothing; required when mlops:kind is team`,
+        );
     }
     if (c.kind === "platform" && c.platformStack) {
         problems.push(

@@ -27,7 +27,9 @@ function createCluster(config: PlatformConfig): KubernetesCluster {
 function tlsArgs(config: PlatformConfig): TlsArgs {
     const t = config.routing.tls;
     // parseConfig guarantees acme settings when the mode is acme.
-    return t.mode === "acme" ? { mode: "acme", email: t.acme!.email, server: t.acme!.server } : { mode: "selfSigned" };
+    return t.mode === "acme"
+        ? { mode: "acme", email: t.acme!.email, server: t.acme!.server }
+        : { mode: "selfSigned" };
 }
 
 /** The platform stack: cluster, storage, routing. Returns the stack outputs. */

@@ -46,7 +46,9 @@ describe("defaults", () => {
             cloud: "gcp",
             cluster: { gcp: { project: "p", region: "us-central1" }, gpuPools: [l4Pool] },
         });
-        expect(c.cluster.gpuPools).toEqual([{ ...l4Pool, gpusPerNode: 1, minNodes: 0, spot: false }]);
+        expect(c.cluster.gpuPools).toEqual([
+            { ...l4Pool, gpusPerNode: 1, minNodes: 0, spot: false },
+        ]);
     });
 
     it("a team has no GPUs unless granted", () => {
@@ -55,7 +57,9 @@ describe("defaults", () => {
     });
 
     it("acme settings default to the Let's Encrypt production directory", () => {
-        const c = parseConfig({ routing: { tls: { mode: "acme", acme: { email: "ops@example.com" } } } });
+        const c = parseConfig({
+            routing: { tls: { mode: "acme", acme: { email: "ops@example.com" } } },
+        });
         expect(c.routing.tls.acme).toEqual({
             email: "ops@example.com",
             server: "https://acme-v02.api.letsencrypt.org/directory",
@@ -65,8 +69,16 @@ describe("defaults", () => {
 
 describe("invalid config: one message per problem, naming key, value and what is allowed", () => {
     const cases: [string, Record<string, unknown>, string][] = [
-        ["unknown cloud", { cloud: "azure" }, 'mlops:cloud: got "azure"; must be one of "local", "gcp", "aws"'],
-        ["unknown kind", { kind: "tenant" }, 'mlops:kind: got "tenant"; must be one of "platform", "team"'],
+        [
+            "unknown cloud",
+            { cloud: "azure" },
+            'mlops:cloud: got "azure"; must be one of "local", "gcp", "aws"',
+        ],
+        [
+            "unknown kind",
+            { kind: "tenant" },
+            'mlops:kind: got "tenant"; must be one of "platform", "team"',
+        ],
         [
             "unknown environment",
             { environment: "staging" },
@@ -79,17 +91,32 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "negative maxNodes",
-            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", maxNodes: 1 }, { name: "b", gpuType: "nvidia-l4", maxNodes: -1 }] } },
+            {
+                cluster: {
+                    gpuPools: [
+                        { name: "a", gpuType: "nvidia-l4", maxNodes: 1 },
+                        { name: "b", gpuType: "nvidia-l4", maxNodes: -1 },
+                    ],
+                },
+            },
             "mlops:cluster.gpuPools[1].maxNodes: got -1; must be an integer ≥ 0",
         ],
         [
             "fractional node count",
-            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", minNodes: 0.5, maxNodes: 1 }] } },
+            {
+                cluster: {
+                    gpuPools: [{ name: "a", gpuType: "nvidia-l4", minNodes: 0.5, maxNodes: 1 }],
+                },
+            },
             "mlops:cluster.gpuPools[0].minNodes: got 0.5; must be an integer",
         ],
         [
             "minNodes above maxNodes",
-            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", minNodes: 3, maxNodes: 2 }] } },
+            {
+                cluster: {
+                    gpuPools: [{ name: "a", gpuType: "nvidia-l4", minNodes: 3, maxNodes: 2 }],
+                },
+            },
             "mlops:cluster.gpuPools[0].maxNodes: got 2; must be ≥ minNodes (3)",
         ],
         [
@@ -115,7 +142,7 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "team name not a DNS label",
             { teams: [{ name: "Vision_Team" }] },
-            'mlops:teams[0].name: got "Vision_Team"; a team name must be a DNS-1123 label: lowercase letters, digits and \'-\', starting and ending with a letter or digit',
+            "mlops:teams[0].name: got \"Vision_Team\"; a team name must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
         ],
         [
             "duplicate team names",
@@ -124,7 +151,14 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "duplicate GPU pool names",
-            { cluster: { gpuPools: [{ name: "a", gpuType: "nvidia-l4", maxNodes: 1 }, { name: "a", gpuType: "nvidia-l4", maxNodes: 2 }] } },
+            {
+                cluster: {
+                    gpuPools: [
+                        { name: "a", gpuType: "nvidia-l4", maxNodes: 1 },
+                        { name: "a", gpuType: "nvidia-l4", maxNodes: 2 },
+                    ],
+                },
+            },
             'mlops:cluster.gpuPools[1].name: got "a"; names must be unique, already used by mlops:cluster.gpuPools[0]',
         ],
         [
@@ -149,17 +183,42 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "GPU type the cloud does not offer",
-            { cloud: "aws", cluster: { aws: { region: "us-east-1" }, gpuPools: [{ name: "a", gpuType: "nvidia-tesla-a100", machineType: "p4d.24xlarge", maxNodes: 1 }] } },
+            {
+                cloud: "aws",
+                cluster: {
+                    aws: { region: "us-east-1" },
+                    gpuPools: [
+                        {
+                            name: "a",
+                            gpuType: "nvidia-tesla-a100",
+                            machineType: "p4d.24xlarge",
+                            maxNodes: 1,
+                        },
+                    ],
+                },
+            },
             'mlops:cluster.gpuPools[0].gpuType: got "nvidia-tesla-a100"; GPU types known for aws: nvidia-t4, nvidia-a10g, nvidia-l4, nvidia-l40s, nvidia-v100, nvidia-a100, nvidia-h100, nvidia-h200',
         ],
         [
             "GPU on the wrong machine family",
-            { cloud: "gcp", cluster: { gcp: { project: "p", region: "r" }, gpuPools: [{ ...l4Pool, machineType: "n1-standard-8" }] } },
+            {
+                cloud: "gcp",
+                cluster: {
+                    gcp: { project: "p", region: "r" },
+                    gpuPools: [{ ...l4Pool, machineType: "n1-standard-8" }],
+                },
+            },
             'mlops:cluster.gpuPools[0].machineType: got "n1-standard-8"; nvidia-l4 needs a machine type of g2-*',
         ],
         [
             "cloud GPU pool without a machine type",
-            { cloud: "gcp", cluster: { gcp: { project: "p", region: "r" }, gpuPools: [{ name: "l4", gpuType: "nvidia-l4", maxNodes: 1 }] } },
+            {
+                cloud: "gcp",
+                cluster: {
+                    gcp: { project: "p", region: "r" },
+                    gpuPools: [{ name: "l4", gpuType: "nvidia-l4", maxNodes: 1 }],
+                },
+            },
             "mlops:cluster.gpuPools[0].machineType: got nothing; required on gcp (nvidia-l4 runs on g2-*)",
         ],
         [
@@ -169,7 +228,19 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "model replicas out of order",
-            { serving: { models: [{ name: "m", format: "sklearn", storageUri: "s3://b/m", minReplicas: 3, maxReplicas: 2 }] } },
+            {
+                serving: {
+                    models: [
+                        {
+                            name: "m",
+                            format: "sklearn",
+                            storageUri: "s3://b/m",
+                            minReplicas: 3,
+                            maxReplicas: 2,
+                        },
+                    ],
+                },
+            },
             "mlops:serving.models[0].maxReplicas: got 2; must be ≥ minReplicas (3)",
         ],
         [
@@ -179,7 +250,18 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "canary traffic out of range",
-            { serving: { models: [{ name: "m", format: "sklearn", storageUri: "s3://b/m", canary: { storageUri: "s3://b/m2", trafficPercent: 100 } }] } },
+            {
+                serving: {
+                    models: [
+                        {
+                            name: "m",
+                            format: "sklearn",
+                            storageUri: "s3://b/m",
+                            canary: { storageUri: "s3://b/m2", trafficPercent: 100 },
+                        },
+                    ],
+                },
+            },
             "mlops:serving.models[0].canary.trafficPercent: got 100; must be between 1 and 99",
         ],
         [
@@ -252,6 +334,8 @@ describe("reading Pulumi's config map", () => {
     });
 
     it("renders key paths with list indices", () => {
-        expect(keyPath(["cluster", "gpuPools", 1, "maxNodes"])).toBe("mlops:cluster.gpuPools[1].maxNodes");
+        expect(keyPath(["cluster", "gpuPools", 1, "maxNodes"])).toBe(
+            "mlops:cluster.gpuPools[1].maxNodes",
+        );
     });
 });

@@ -17,7 +17,9 @@ interface Args {
 }
 
 function usage(message: string): never {
-    process.stderr.write(`${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json]\n`);
+    process.stderr.write(
+        `${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json]\n`,
+    );
     process.exit(1);
 }
 
@@ -58,7 +60,9 @@ async function main() {
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
         } else {
-            process.stdout.write(`Plan of stack ${result.stack} (${path.relative(process.cwd(), args.file)})\n\n`);
+            process.stdout.write(
+                `Plan of stack ${result.stack} (${path.relative(process.cwd(), args.file)})\n\n`,
+            );
             process.stdout.write(renderTree(result.resources) + "\n\n");
             process.stdout.write(`${result.resources.length} resources\n`);
         }
@@ -68,7 +72,9 @@ async function main() {
             process.stderr.write(`${e.message}\n`);
             process.exit(2);
         }
-        process.stderr.write(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.stderr.write(
+            `plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+        );
         process.exit(1);
     }
 }

@@ -47,7 +47,11 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
     public readonly devicePlugin?: k8s.helm.v3.Release;
     private readonly gpuNodeLabels: Readonly<Record<string, string>>;
 
-    constructor(name: string, args: ExistingClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: ExistingClusterArgs = {},
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("mlops:cluster:ExistingCluster", name, {}, opts);
         this.clusterName = name;
         this.gpuNodeLabels = args.gpuNodeLabels ?? { [GPU_PRESENT_LABEL]: "true" };
@@ -58,7 +62,14 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
 
         this.provider = new k8s.Provider(
             name,
-            { kubeconfig: args.kubeconfig, context: args.context, enableServerSideApply: true },
+            {
+                // A kubeconfig's contents carry credentials: kept secret whether it came from
+                // secret config or not (a path loses nothing by it).
+                kubeconfig:
+                    args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
+                context: args.context,
+                enableServerSideApply: true,
+            },
             { parent: this },
         );
 
@@ -104,7 +115,9 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
 
     public gpuScheduling(pool?: string): GpuScheduling {
         return {
-            nodeSelector: pool ? { ...this.gpuNodeLabels, [GPU_POOL_LABEL]: pool } : this.gpuNodeLabels,
+            nodeSelector: pool
+                ? { ...this.gpuNodeLabels, [GPU_POOL_LABEL]: pool }
+                : this.gpuNodeLabels,
             tolerations: GPU_TOLERATIONS,
         };
     }

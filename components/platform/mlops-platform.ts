@@ -72,12 +72,19 @@ export class MlopsPlatform extends pulumi.ComponentResource {
 
         this.objectStore = new ObjectStore(
             `${name}-objectstore`,
-            { namespace: this.namespace, size: args.storage.objectStore.size, storageClass: rwo, protect: prod },
+            {
+                namespace: this.namespace,
+                size: args.storage.objectStore.size,
+                storageClass: rwo,
+                protect: prod,
+            },
             child,
         );
 
         if (args.cluster.storageClasses.readWriteMany !== undefined) {
-            this.readWriteManyStorageClass = pulumi.output(args.cluster.storageClasses.readWriteMany);
+            this.readWriteManyStorageClass = pulumi.output(
+                args.cluster.storageClasses.readWriteMany,
+            );
         } else if (args.storage.sharedFilesystem.enabled) {
             this.sharedFilesystem = new SharedFilesystem(
                 `${name}-nfs`,
@@ -89,7 +96,12 @@ export class MlopsPlatform extends pulumi.ComponentResource {
 
         this.database = new Database(
             `${name}-postgres`,
-            { namespace: this.namespace, size: args.database.size, storageClass: rwo, protect: prod },
+            {
+                namespace: this.namespace,
+                size: args.database.size,
+                storageClass: rwo,
+                protect: prod,
+            },
             child,
         );
 

@@ -72,7 +72,9 @@ export class ExposedService extends pulumi.ComponentResource {
                     metadata: { name: `${name}-auth`, namespace: args.namespace },
                     // Traefik reads htpasswd lines from the single key of an Opaque Secret.
                     stringData: {
-                        users: pulumi.secret(pulumi.interpolate`${this.username}:${password.bcryptHash}`),
+                        users: pulumi.secret(
+                            pulumi.interpolate`${this.username}:${password.bcryptHash}`,
+                        ),
                     },
                 },
                 { parent: this },
@@ -106,7 +108,9 @@ export class ExposedService extends pulumi.ComponentResource {
                             services: [
                                 {
                                     name: args.service.name,
-                                    ...(args.service.port !== undefined ? { port: args.service.port } : {}),
+                                    ...(args.service.port !== undefined
+                                        ? { port: args.service.port }
+                                        : {}),
                                     kind: args.service.kind ?? "Service",
                                 },
                             ],

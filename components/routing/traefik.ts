@@ -94,7 +94,11 @@ export class Traefik extends pulumi.ComponentResource {
         };
 
         if (tlsArgs.mode === "selfSigned") {
-            const key = new tls.PrivateKey(`${name}-tls`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+            const key = new tls.PrivateKey(
+                `${name}-tls`,
+                { algorithm: "ECDSA", ecdsaCurve: "P256" },
+                child,
+            );
             const cert = new tls.SelfSignedCert(
                 `${name}-tls`,
                 {
@@ -112,24 +116,35 @@ export class Traefik extends pulumi.ComponentResource {
                 {
                     metadata: { name: `${name}-default-cert`, namespace: args.namespace },
                     type: "kubernetes.io/tls",
-                    stringData: { "tls.crt": cert.certPem, "tls.key": pulumi.secret(key.privateKeyPem) },
+                    stringData: {
+                        "tls.crt": cert.certPem,
+                        "tls.key": pulumi.secret(key.privateKeyPem),
+                    },
                 },
                 child,
             );
-            values.tlsStore = { default: { defaultCertificate: { secretName: secret.metadata.name } } };
+            values.tlsStore = {
+                default: { defaultCertificate: { secretName: secret.metadata.name } },
+            };
         } else {
             values.certificatesResolvers = {
                 [ACME_RESOLVER]: {
                     acme: {
                         email: tlsArgs.email,
-                        caServer: tlsArgs.server ?? "https://acme-v02.api.letsencrypt.org/directory",
+                        caServer:
+                            tlsArgs.server ?? "https://acme-v02.api.letsencrypt.org/directory",
                         storage: "/data/acme.json",
                         tlsChallenge: true,
                     },
                 },
             };
             // Certificates survive restarts; the volume is owned by Traefik's non-root user.
-            values.persistence = { enabled: true, size: "128Mi", path: "/data", accessMode: "ReadWriteOnce" };
+            values.persistence = {
+                enabled: true,
+                size: "128Mi",
+                path: "/data",
+                accessMode: "ReadWriteOnce",
+            };
             values.podSecurityContext = {
                 runAsNonRoot: true,
                 runAsUser: 65532,
@@ -166,7 +181,11 @@ export class Traefik extends pulumi.ComponentResource {
      * through an IngressRoute, with generated basic-auth credentials unless `auth: false`.
      * Pass `{ parent }` so the route belongs to the component it serves.
      */
-    public expose(name: string, args: ExposeArgs, opts?: pulumi.ComponentResourceOptions): ExposedService {
+    public expose(
+        name: string,
+        args: ExposeArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ): ExposedService {
         return new ExposedService(name, { ...args, router: this.settings }, opts);
     }
 }

@@ -59,8 +59,15 @@ export class Database extends pulumi.ComponentResource {
             requests: { cpu: "250m", memory: "512Mi" },
             limits: { cpu: "1", memory: "1Gi" },
         };
-        const labels = { "app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": name };
-        const meta = (suffix = "") => ({ name: `${name}${suffix}`, namespace: args.namespace, labels });
+        const labels = {
+            "app.kubernetes.io/name": "postgresql",
+            "app.kubernetes.io/instance": name,
+        };
+        const meta = (suffix = "") => ({
+            name: `${name}${suffix}`,
+            namespace: args.namespace,
+            labels,
+        });
         const child = { parent: this };
 
         const password = new random.RandomPassword(
@@ -140,11 +147,27 @@ export class Database extends pulumi.ComponentResource {
                                     ],
                                     ports: [{ name: "postgresql", containerPort: PORT }],
                                     readinessProbe: {
-                                        exec: { command: ["pg_isready", "-U", this.username, "-d", this.databaseName] },
+                                        exec: {
+                                            command: [
+                                                "pg_isready",
+                                                "-U",
+                                                this.username,
+                                                "-d",
+                                                this.databaseName,
+                                            ],
+                                        },
                                         periodSeconds: 10,
                                     },
                                     livenessProbe: {
-                                        exec: { command: ["pg_isready", "-U", this.username, "-d", this.databaseName] },
+                                        exec: {
+                                            command: [
+                                                "pg_isready",
+                                                "-U",
+                                                this.username,
+                                                "-d",
+                                                this.databaseName,
+                                            ],
+                                        },
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },
@@ -160,7 +183,10 @@ export class Database extends pulumi.ComponentResource {
                                 },
                             ],
                             volumes: [
-                                { name: "data", persistentVolumeClaim: { claimName: data.metadata.name } },
+                                {
+                                    name: "data",
+                                    persistentVolumeClaim: { claimName: data.metadata.name },
+                                },
                                 { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
                             ],

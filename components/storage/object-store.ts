@@ -63,8 +63,15 @@ export class ObjectStore extends pulumi.ComponentResource {
             requests: { cpu: "100m", memory: "256Mi" },
             limits: { cpu: "1", memory: "1Gi" },
         };
-        const labels = { "app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/instance": name };
-        const meta = (suffix = "") => ({ name: `${name}${suffix}`, namespace: args.namespace, labels });
+        const labels = {
+            "app.kubernetes.io/name": "seaweedfs",
+            "app.kubernetes.io/instance": name,
+        };
+        const meta = (suffix = "") => ({
+            name: `${name}${suffix}`,
+            namespace: args.namespace,
+            labels,
+        });
         const child = { parent: this };
 
         this.buckets = Object.fromEntries(BUCKET_KEYS.map((k) => [k, `${name}-${k}`])) as Record<
@@ -96,7 +103,10 @@ export class ObjectStore extends pulumi.ComponentResource {
                                 {
                                     name: "platform",
                                     credentials: [
-                                        { accessKey: this.accessKeyId, secretKey: this.secretAccessKey },
+                                        {
+                                            accessKey: this.accessKeyId,
+                                            secretKey: this.secretAccessKey,
+                                        },
                                     ],
                                     actions: ["Admin", "Read", "Write", "List", "Tagging"],
                                 },
@@ -143,7 +153,11 @@ export class ObjectStore extends pulumi.ComponentResource {
                     ports: [
                         { name: "s3", port: S3_PORT, targetPort: "s3" },
                         { name: "master", port: MASTER_PORT, targetPort: "master" },
-                        { name: "master-grpc", port: MASTER_PORT + 10000, targetPort: "master-grpc" },
+                        {
+                            name: "master-grpc",
+                            port: MASTER_PORT + 10000,
+                            targetPort: "master-grpc",
+                        },
                     ],
                 },
             },
@@ -162,7 +176,9 @@ export class ObjectStore extends pulumi.ComponentResource {
                         metadata: {
                             labels,
                             // Restart on new credentials: the gateway reads its config at start.
-                            annotations: { "mlops.dev/s3-config": s3Config.metadata.resourceVersion },
+                            annotations: {
+                                "mlops.dev/s3-config": s3Config.metadata.resourceVersion,
+                            },
                         },
                         spec: {
                             securityContext: podSecurityContext(SEAWEED_UID),
@@ -201,14 +217,24 @@ export class ObjectStore extends pulumi.ComponentResource {
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: "data", mountPath: "/data" },
-                                        { name: "s3-config", mountPath: "/etc/seaweedfs", readOnly: true },
+                                        {
+                                            name: "s3-config",
+                                            mountPath: "/etc/seaweedfs",
+                                            readOnly: true,
+                                        },
                                         { name: "tmp", mountPath: "/tmp" },
                                     ],
                                 },
                             ],
                             volumes: [
-                                { name: "data", persistentVolumeClaim: { claimName: data.metadata.name } },
-                                { name: "s3-config", secret: { secretName: s3Config.metadata.name } },
+                                {
+                                    name: "data",
+                                    persistentVolumeClaim: { claimName: data.metadata.name },
+                                },
+                                {
+                                    name: "s3-config",
+                                    secret: { secretName: s3Config.metadata.name },
+                                },
                                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
                             ],
                         },

@@ -33,7 +33,11 @@ export class SharedFilesystem extends pulumi.ComponentResource {
     /** The ReadWriteMany StorageClass. */
     public readonly storageClassName: pulumi.Output<string>;
 
-    constructor(name: string, args: SharedFilesystemArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: SharedFilesystemArgs = {},
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("mlops:storage:SharedFilesystem", name, {}, opts);
         const storageClassName = args.storageClassName ?? name;
         const retain = args.retain ?? true;

@@ -1,7 +1,7 @@
 import { ExistingCluster } from "../../components/cluster/existing";
 import { GPU_POOL_LABEL } from "../../components/cluster/types";
 import { charts } from "../../components/versions";
-import { at, childList, record, settled } from "../support/harness";
+import { SecretValue, at, childList, record, settled } from "../support/harness";
 
 describe("ExistingCluster", () => {
     it("is a provider for the kubeconfig and context, and nothing else by default", async () => {
@@ -16,13 +16,17 @@ describe("ExistingCluster", () => {
             "pulumi:providers:kubernetes lab",
         ]);
         const provider = rec.get("pulumi:providers:kubernetes", "lab");
+        expect(provider.inputs.kubeconfig).toBeInstanceOf(SecretValue);
+        expect(at(provider, "kubeconfig")).toBe("/home/me/.kube/config");
         expect(provider.inputs).toMatchObject({
-            kubeconfig: "/home/me/.kube/config",
             context: "kind-lab",
             enableServerSideApply: "true",
         });
         expect(cluster.cloud).toBe("local");
-        expect(cluster.storageClasses).toEqual({ readWriteOnce: "standard", readWriteMany: undefined });
+        expect(cluster.storageClasses).toEqual({
+            readWriteOnce: "standard",
+            readWriteMany: undefined,
+        });
     });
 
     it("schedules GPU work on labelled GPU nodes, tolerating their taint", () => {
@@ -61,7 +65,10 @@ describe("ExistingCluster", () => {
             nodeSelector: { "nvidia.com/gpu.present": "true" },
             affinity: {},
             tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
-            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
+            resources: {
+                requests: { cpu: "50m", memory: "64Mi" },
+                limits: { cpu: "200m", memory: "256Mi" },
+            },
         });
         // Both use the cluster's own provider.
         expect(release.provider).toMatch(/::gpu::/);

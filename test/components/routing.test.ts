@@ -32,7 +32,11 @@ describe("Traefik", () => {
             global: { checkNewVersion: false, sendAnonymousUsage: false },
             ports: {
                 web: {
-                    http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } },
+                    http: {
+                        redirections: {
+                            entryPoint: { to: "websecure", scheme: "https", permanent: true },
+                        },
+                    },
                 },
                 websecure: { http: { tls: { enabled: true } } },
             },
@@ -42,7 +46,10 @@ describe("Traefik", () => {
                 kubernetesCRD: { enabled: true, allowCrossNamespace: false },
                 kubernetesIngress: { enabled: false },
             },
-            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+            resources: {
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { cpu: "1", memory: "512Mi" },
+            },
             tlsStore: { default: { defaultCertificate: { secretName: "router-default-cert" } } },
         });
     });
@@ -58,7 +65,10 @@ describe("Traefik", () => {
         });
         await settled(rec);
         expect(rec.ofType("tls:index/selfSignedCert:SelfSignedCert")).toHaveLength(0);
-        const values = at(rec.get("kubernetes:helm.sh/v3:Release", "router"), "values") as Record<string, unknown>;
+        const values = at(rec.get("kubernetes:helm.sh/v3:Release", "router"), "values") as Record<
+            string,
+            unknown
+        >;
         expect(values.tlsStore).toBeUndefined();
         expect(values.certificatesResolvers).toEqual({
             [ACME_RESOLVER]: {
@@ -70,8 +80,15 @@ describe("Traefik", () => {
                 },
             },
         });
-        expect(values.persistence).toEqual({ enabled: true, size: "128Mi", path: "/data", accessMode: "ReadWriteOnce" });
-        expect(values.ports).toMatchObject({ websecure: { http: { tls: { enabled: true, certResolver: ACME_RESOLVER } } } });
+        expect(values.persistence).toEqual({
+            enabled: true,
+            size: "128Mi",
+            path: "/data",
+            accessMode: "ReadWriteOnce",
+        });
+        expect(values.ports).toMatchObject({
+            websecure: { http: { tls: { enabled: true, certResolver: ACME_RESOLVER } } },
+        });
         expect(values.service).toEqual({ spec: { type: "NodePort" } });
         expect(values.deployment).toEqual({ replicas: 2 });
     });
@@ -81,7 +98,10 @@ describe("Traefik.expose", () => {
     it("serves a service at <name>.<domain> over HTTPS behind generated basic auth", async () => {
         const rec = record();
         const router = new Traefik("router", { namespace: "mlops", domain: "ml.example.com" });
-        const route = router.expose("mlflow", { namespace: "mlops", service: { name: "mlflow", port: 5000 } });
+        const route = router.expose("mlflow", {
+            namespace: "mlops",
+            service: { name: "mlflow", port: 5000 },
+        });
         await settled(rec);
         const self = rec.get("mlops:routing:ExposedService", "mlflow");
         expect(childList(rec, self)).toEqual([
@@ -92,8 +112,12 @@ describe("Traefik.expose", () => {
         ]);
         const htpasswd = rec.get("kubernetes:core/v1:Secret", "mlflow-auth");
         expect(htpasswd.inputs.stringData).toBeInstanceOf(SecretValue);
-        expect(at(htpasswd, "stringData")).toEqual({ users: "admin:$2a$10$mockbcrypthashofmlflow-auth" });
-        expect(at(rec.get("kubernetes:traefik.io/v1alpha1:Middleware", "mlflow-auth"), "spec")).toEqual({
+        expect(at(htpasswd, "stringData")).toEqual({
+            users: "admin:$2a$10$mockbcrypthashofmlflow-auth",
+        });
+        expect(
+            at(rec.get("kubernetes:traefik.io/v1alpha1:Middleware", "mlflow-auth"), "spec"),
+        ).toEqual({
             basicAuth: { secret: "mlflow-auth", removeHeader: true },
         });
         const ingress = rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "mlflow");

@@ -125,7 +125,10 @@ describe("ObjectStore", () => {
     });
 
     it("protects its volume by default and not when told", async () => {
-        expect((await build()).rec.get("kubernetes:core/v1:PersistentVolumeClaim", "store-data").protect).toBe(true);
+        expect(
+            (await build()).rec.get("kubernetes:core/v1:PersistentVolumeClaim", "store-data")
+                .protect,
+        ).toBe(true);
         const { rec } = await build({ protect: false, size: "5Gi", storageClass: "fast" });
         const pvc = rec.get("kubernetes:core/v1:PersistentVolumeClaim", "store-data");
         expect(pvc.protect).toBe(false);
@@ -205,10 +208,14 @@ describe("Database", () => {
     });
 
     it("protects its volume unless told otherwise", async () => {
-        expect((await build()).rec.get("kubernetes:core/v1:PersistentVolumeClaim", "db-data").protect).toBe(true);
         expect(
-            (await build({ protect: false })).rec.get("kubernetes:core/v1:PersistentVolumeClaim", "db-data")
-                .protect,
+            (await build()).rec.get("kubernetes:core/v1:PersistentVolumeClaim", "db-data").protect,
+        ).toBe(true);
+        expect(
+            (await build({ protect: false })).rec.get(
+                "kubernetes:core/v1:PersistentVolumeClaim",
+                "db-data",
+            ).protect,
         ).toBe(false);
     });
 });
@@ -216,7 +223,11 @@ describe("Database", () => {
 describe("SharedFilesystem", () => {
     it("installs the NFS provisioner chart in its own privileged namespace with an RWX class", async () => {
         const rec = record();
-        const fs = new SharedFilesystem("nfs", { size: "100Gi", storageClass: "standard", retain: false });
+        const fs = new SharedFilesystem("nfs", {
+            size: "100Gi",
+            storageClass: "standard",
+            retain: false,
+        });
         await settled(rec);
         const self = rec.get("mlops:storage:SharedFilesystem", "nfs");
         expect(childList(rec, self)).toEqual([
@@ -241,7 +252,12 @@ describe("SharedFilesystem", () => {
                 tag: "v4.0.8",
                 pullPolicy: "IfNotPresent",
             },
-            persistence: { enabled: true, accessMode: "ReadWriteOnce", size: "100Gi", storageClass: "standard" },
+            persistence: {
+                enabled: true,
+                accessMode: "ReadWriteOnce",
+                size: "100Gi",
+                storageClass: "standard",
+            },
             storageClass: {
                 create: true,
                 name: "nfs",
@@ -249,7 +265,10 @@ describe("SharedFilesystem", () => {
                 allowVolumeExpansion: true,
                 reclaimPolicy: "Delete",
             },
-            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+            resources: {
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { cpu: "1", memory: "512Mi" },
+            },
         });
         expect(await valueOf(fs.storageClassName)).toBe("nfs");
     });
@@ -258,8 +277,13 @@ describe("SharedFilesystem", () => {
         const rec = record();
         new SharedFilesystem("nfs2");
         await settled(rec);
-        expect(at(rec.get("kubernetes:helm.sh/v3:Release", "nfs2"), "values", "storageClass", "reclaimPolicy")).toBe(
-            "Retain",
-        );
+        expect(
+            at(
+                rec.get("kubernetes:helm.sh/v3:Release", "nfs2"),
+                "values",
+                "storageClass",
+                "reclaimPolicy",
+            ),
+        ).toBe("Retain");
     });
 });

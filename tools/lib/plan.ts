@@ -37,6 +37,8 @@ export async function runPlan(stack: StackConfig, program: string = PROGRAM): Pr
         pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
         const recording = startRecording({ stack: stack.stack });
         try {
+            // The program must load after the mocks and config are in place, inside the stack.
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
             await pulumi.runtime.runInPulumiStack(async () => require(program));
         } catch (e) {
             throw unwrapConfigError(e);
@@ -52,7 +54,8 @@ export async function runPlan(stack: StackConfig, program: string = PROGRAM): Pr
 function unwrapConfigError(e: unknown): unknown {
     if (e instanceof ConfigError) return new PlanConfigError(e);
     // Loaded through another module instance (e.g. a test runner's registry): match by name.
-    if (e instanceof Error && e.name === "ConfigError") return new PlanConfigError(e as ConfigError);
+    if (e instanceof Error && e.name === "ConfigError")
+        return new PlanConfigError(e as ConfigError);
     return e;
 }
 
@@ -70,7 +73,9 @@ export function renderTree(resources: readonly RecordedResource[]): string {
         kids.forEach((r, i) => {
             const last = i === kids.length - 1;
             const flags = r.protect ? " [protected]" : "";
-            lines.push(`${prefix}${parent === undefined ? "" : last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags}`);
+            lines.push(
+                `${prefix}${parent === undefined ? "" : last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags}`,
+            );
             walk(r.urn, parent === undefined ? "" : prefix + (last ? "   " : "│  "));
         });
     };

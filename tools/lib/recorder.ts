@@ -83,7 +83,10 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, 
     const { type, name, inputs } = args;
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { result: `mock-password-${name}`, bcryptHash: `$2a$10$mockbcrypthashof${name}` };
+            return {
+                result: `mock-password-${name}`,
+                bcryptHash: `$2a$10$mockbcrypthashof${name}`,
+            };
         case "random:index/randomString:RandomString":
             return { result: `mock-string-${name}` };
         case "tls:index/privateKey:PrivateKey":
@@ -92,16 +95,26 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, 
                 publicKeyPem: `-----BEGIN PUBLIC KEY-----\nmock-${name}\n-----END PUBLIC KEY-----\n`,
             };
         case "tls:index/selfSignedCert:SelfSignedCert":
-            return { certPem: `-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n` };
+            return {
+                certPem: `-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n`,
+            };
         case "kubernetes:helm.sh/v3:Release":
             return {
-                status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed" },
+                status: {
+                    name: inputs.name ?? name,
+                    namespace: inputs.namespace,
+                    status: "deployed",
+                },
             };
     }
     if (type.startsWith("kubernetes:") && inputs.metadata) {
         // The provider auto-names objects without a name; a stable mock name stands in.
         return {
-            metadata: { ...inputs.metadata, name: inputs.metadata.name ?? `${name}-mock`, resourceVersion: "1" },
+            metadata: {
+                ...inputs.metadata,
+                name: inputs.metadata.name ?? `${name}-mock`,
+                resourceVersion: "1",
+            },
         };
     }
     return {};
@@ -119,7 +132,10 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     pulumi.runtime.setMocks(
         {
             newResource(args) {
-                return { id: `${args.name}-id`, state: { ...args.inputs, ...computedOutputs(args) } };
+                return {
+                    id: `${args.name}-id`,
+                    state: { ...args.inputs, ...computedOutputs(args) },
+                };
             },
             call(args) {
                 invokes.push(args.token);
@@ -135,7 +151,10 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
 
     // The mock monitor keeps no parents or options; wrap its registration to record them.
     const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource(req: RegisterRequest, cb: (err: unknown, res?: RegisterResponse) => void): void;
+        registerResource(
+            req: RegisterRequest,
+            cb: (err: unknown, res?: RegisterResponse) => void,
+        ): void;
     };
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
@@ -150,10 +169,9 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
                     protect: req.getProtect() === true,
                     provider: req.getProvider() || undefined,
                     dependsOn: req.getDependenciesList(),
-                    inputs: markSecrets(pulumi.runtime.deserializeProperties(req.getObject())) as Record<
-                        string,
-                        unknown
-                    >,
+                    inputs: markSecrets(
+                        pulumi.runtime.deserializeProperties(req.getObject()),
+                    ) as Record<string, unknown>,
                 });
             }
             cb(err, res);

@@ -52,7 +52,9 @@ export function stackNameOf(file: string): string {
 
 /** Parses a stack config file. `project` namespaces keys written without one. */
 export function readStackConfig(file: string, project = "mlops-platform"): StackConfig {
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+    const doc = yaml.load(fs.readFileSync(file, "utf8")) as {
+        config?: Record<string, unknown>;
+    } | null;
     if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {
         throw new Error(`${file}: expected a YAML mapping with a 'config:' section`);
     }

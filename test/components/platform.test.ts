@@ -1,0 +1,118 @@
+import { ExistingCluster } from "../../components/cluster/existing";
+import { MlopsPlatform, MlopsPlatformArgs } from "../../components/platform/mlops-platform";
+import { at, childList, record, settled, valueOf } from "../support/harness";
+
+function args(cluster: ExistingCluster, over: Partial<MlopsPlatformArgs> = {}): MlopsPlatformArgs {
+    return {
+        cluster,
+        environment: "dev",
+        domain: "ml.example.com",
+        storage: {
+            objectStore: { size: "20Gi" },
+            sharedFilesystem: { enabled: true, size: "50Gi" },
+        },
+        database: { size: "10Gi" },
+        routing: {
+            tls: { mode: "selfSigned" },
+            serviceType: "LoadBalancer",
+            auth: { enabled: true, username: "admin" },
+        },
+        ...over,
+    };
+}
+
+describe("MlopsPlatform", () => {
+    it("composes namespace, object store, NFS, database, router and dashboard route", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", {});
+        const platform = new MlopsPlatform("p", args(cluster), {
+            providers: { kubernetes: cluster.provider },
+        });
+        await settled(rec);
+        expect(childList(rec, rec.get("mlops:platform:MlopsPlatform", "p"))).toEqual([
+            "kubernetes:core/v1:Namespace p",
+            "mlops:routing:ExposedService p-traefik-dashboard",
+            "mlops:routing:Traefik p-traefik",
+            "mlops:storage:Database p-postgres",
+            "mlops:storage:ObjectStore p-objectstore",
+            "mlops:storage:SharedFilesystem p-nfs",
+        ]);
+        expect(at(rec.get("kubernetes:core/v1:Namespace", "p"), "metadata")).toEqual({
+            name: "mlops",
+            labels: {
+                "pod-security.kubernetes.io/enforce": "baseline",
+                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "mlops.dev/role": "platform",
+            },
+        });
+        // Every Kubernetes object goes through the cluster's provider.
+        const k8sObjects = rec.resources.filter(
+            (r) => r.custom && r.type.startsWith("kubernetes:"),
+        );
+        expect(k8sObjects.length).toBeGreaterThan(10);
+        for (const r of k8sObjects) expect(r.provider).toMatch(/pulumi:providers:kubernetes::c::/);
+        expect(await valueOf(platform.readWriteManyStorageClass!)).toBe("p-nfs");
+        // dev stacks do not protect data.
+        expect(
+            rec.ofType("kubernetes:core/v1:PersistentVolumeClaim").map((r) => r.protect),
+        ).toEqual([false, false]);
+    });
+
+    it("protects data volumes, retains NFS volumes and runs two routers in prod", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", {});
+        new MlopsPlatform("p", args(cluster, { environment: "prod" }), {
+            providers: { kubernetes: cluster.provider },
+        });
+        await settled(rec);
+        expect(
+            rec
+                .ofType("kubernetes:core/v1:PersistentVolumeClaim")
+                .map((r) => `${r.name} ${r.protect}`)
+                .sort(),
+        ).toEqual(["p-objectstore-data true", "p-postgres-data true"]);
+        expect(
+            at(
+                rec.get("kubernetes:helm.sh/v3:Release", "p-nfs"),
+                "values",
+                "storageClass",
+                "reclaimPolicy",
+            ),
+        ).toBe("Retain");
+        expect(
+            at(rec.get("kubernetes:helm.sh/v3:Release", "p-traefik"), "values", "deployment"),
+        ).toEqual({
+            replicas: 2,
+        });
+    });
+
+    it("uses the cluster's own ReadWriteMany class instead of NFS when it has one", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", { readWriteManyStorageClass: "cephfs" });
+        const platform = new MlopsPlatform("p", args(cluster), {
+            providers: { kubernetes: cluster.provider },
+        });
+        await settled(rec);
+        expect(rec.ofType("mlops:storage:SharedFilesystem")).toHaveLength(0);
+        expect(await valueOf(platform.readWriteManyStorageClass!)).toBe("cephfs");
+    });
+
+    it("has no shared filesystem when it is turned off", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", {});
+        const platform = new MlopsPlatform(
+            "p",
+            args(cluster, {
+                storage: {
+                    objectStore: { size: "20Gi" },
+                    sharedFilesystem: { enabled: false, size: "1Gi" },
+                },
+            }),
+            { providers: { kubernetes: cluster.provider } },
+        );
+        await settled(rec);
+        expect(rec.ofType("mlops:storage:SharedFilesystem")).toHaveLength(0);
+        expect(platform.readWriteManyStorageClass).toBeUndefined();
+    });
+});

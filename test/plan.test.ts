@@ -1,0 +1,195 @@
+import { runPlanCli, shippedStacks, writeStackConfig } from "./support/plan";
+
+interface PlanDoc {
+    stack: string;
+    resources: {
+        urn: string;
+        type: string;
+        name: string;
+        parent: string | null;
+        protect: boolean;
+        inputs: any;
+    }[];
+}
+
+function planJson(...args: string[]): PlanDoc {
+    const run = runPlanCli(...args, "--json");
+    if (run.status !== 0) throw new Error(`plan exited ${run.status}: ${run.stderr}`);
+    return JSON.parse(run.stdout) as PlanDoc;
+}
+
+function byName(doc: PlanDoc, type: string, name: string) {
+    const r = doc.resources.find((x) => x.type === type && x.name === name);
+    if (!r) throw new Error(`no ${type} ${name} in the plan`);
+    return r;
+}
+
+describe("shipped stacks plan clean", () => {
+    it("ships the stacks this suite plans", () => {
+        expect(shippedStacks()).toEqual(["dev", "onprem"]);
+    });
+
+    it.each(shippedStacks())("Pulumi.%s.yaml", (stack) => {
+        const doc = planJson("--stack", stack);
+        expect(doc.stack).toBe(stack);
+        const types = new Set(doc.resources.map((r) => r.type));
+        for (const t of [
+            "pulumi:pulumi:Stack",
+            "mlops:platform:MlopsPlatform",
+            "mlops:storage:ObjectStore",
+            "mlops:storage:Database",
+            "mlops:routing:Traefik",
+        ]) {
+            expect(types).toContain(t);
+        }
+        // Every resource but the stack has a parent that is in the plan.
+        const urns = new Set(doc.resources.map((r) => r.urn));
+        for (const r of doc.resources) {
+            if (r.type !== "pulumi:pulumi:Stack") expect(urns).toContain(r.parent);
+        }
+    });
+});
+
+describe("the dev plan", () => {
+    const doc = planJson("--stack", "dev");
+    const parentOf = (type: string, name: string) =>
+        doc.resources.find((r) => r.urn === byName(doc, type, name).parent)!;
+
+    it("lists Traefik's chart, the object store, NFS and PostgreSQL, each under its component", () => {
+        expect(parentOf("kubernetes:helm.sh/v3:Release", "mlops-traefik").type).toBe(
+            "mlops:routing:Traefik",
+        );
+        expect(byName(doc, "kubernetes:helm.sh/v3:Release", "mlops-traefik").inputs.chart).toBe(
+            "traefik",
+        );
+        expect(parentOf("kubernetes:apps/v1:StatefulSet", "mlops-objectstore").type).toBe(
+            "mlops:storage:ObjectStore",
+        );
+        expect(parentOf("kubernetes:helm.sh/v3:Release", "mlops-nfs").type).toBe(
+            "mlops:storage:SharedFilesystem",
+        );
+        expect(byName(doc, "kubernetes:helm.sh/v3:Release", "mlops-nfs").inputs.chart).toBe(
+            "nfs-server-provisioner",
+        );
+        expect(parentOf("kubernetes:apps/v1:StatefulSet", "mlops-postgres").type).toBe(
+            "mlops:storage:Database",
+        );
+        for (const component of [
+            "mlops:routing:Traefik",
+            "mlops:storage:ObjectStore",
+            "mlops:storage:SharedFilesystem",
+            "mlops:storage:Database",
+        ]) {
+            const c = doc.resources.find((r) => r.type === component)!;
+            expect(doc.resources.find((r) => r.urn === c.parent)!.type).toBe(
+                "mlops:platform:MlopsPlatform",
+            );
+        }
+    });
+
+    it("shows every password and key as a secret", () => {
+        for (const name of [
+            "mlops-postgres-credentials",
+            "mlops-objectstore-credentials",
+            "mlops-objectstore-s3-config",
+            "mlops-traefik-default-cert",
+            "mlops-traefik-dashboard-auth",
+        ]) {
+            expect(byName(doc, "kubernetes:core/v1:Secret", name).inputs.stringData).toBe(
+                "[secret]",
+            );
+        }
+        expect(JSON.stringify(doc)).not.toContain("mock-password");
+    });
+
+    it("does not protect dev data", () => {
+        expect(doc.resources.filter((r) => r.protect)).toEqual([]);
+    });
+});
+
+describe("the onprem plan", () => {
+    const doc = planJson("--stack", "onprem");
+
+    it("protects both data volumes in prod and uses the configured storage class", () => {
+        const pvcs = doc.resources.filter(
+            (r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim",
+        );
+        expect(pvcs.map((r) => [r.name, r.protect, r.inputs.spec.storageClassName]).sort()).toEqual(
+            [
+                ["mlops-objectstore-data", true, "ceph-rbd"],
+                ["mlops-postgres-data", true, "ceph-rbd"],
+            ],
+        );
+    });
+
+    it("installs the device plugin and uses ACME certificates", () => {
+        expect(
+            byName(doc, "kubernetes:helm.sh/v3:Release", "mlops-nvidia-device-plugin").inputs.chart,
+        ).toBe("nvidia-device-plugin");
+        const traefik = byName(doc, "kubernetes:helm.sh/v3:Release", "mlops-traefik");
+        expect(traefik.inputs.values.certificatesResolvers.letsencrypt.acme.email).toBe(
+            "platform-team@example.com",
+        );
+        expect(
+            doc.resources.filter((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert"),
+        ).toEqual([]);
+    });
+});
+
+describe("plan exit codes", () => {
+    it("prints the resource tree without --json", () => {
+        const run = runPlanCli("--stack", "dev");
+        expect(run.status).toBe(0);
+        expect(run.stdout).toContain("└─ mlops:platform:MlopsPlatform  mlops");
+        expect(run.stdout).toContain("│  ├─ kubernetes:apps/v1:StatefulSet  mlops-objectstore");
+    });
+
+    it("exits 2 naming every bad key, before any resource is registered", () => {
+        const file = writeStackConfig(
+            "bad",
+            [
+                "config:",
+                "  mlops:cloud: azure",
+                "  mlops:cluster:",
+                "    gpuPools:",
+                "      - name: a",
+                "        gpuType: nvidia-l4",
+                "        maxNodes: -1",
+                "",
+            ].join("\n"),
+        );
+        const run = runPlanCli("--config", file, "--json");
+        expect(run.status).toBe(2);
+        expect(run.stdout).toBe("");
+        expect(run.stderr).toBe(
+            [
+                "Invalid stack config (2 problems):",
+                '  - mlops:cloud: got "azure"; must be one of "local", "gcp", "aws"',
+                "  - mlops:cluster.gpuPools[0].maxNodes: got -1; must be an integer ≥ 0",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("treats secure values as placeholders and needs no passphrase", () => {
+        const file = writeStackConfig(
+            "secure",
+            [
+                "config:",
+                "  mlops:cluster:",
+                "    kubeconfig:",
+                "      secure: v1:AAAABBBBCCCC",
+                "",
+            ].join("\n"),
+        );
+        const doc = planJson("--config", file);
+        const provider = byName(doc, "pulumi:providers:kubernetes", "mlops");
+        expect(provider.inputs.kubeconfig).toBe("[secret]");
+    });
+
+    it("exits 1 on a failure that is not the config's", () => {
+        const run = runPlanCli("--stack", "does-not-exist");
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain("no such stack config");
+    });
+});
