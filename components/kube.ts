@@ -14,3 +14,25 @@ export function secretEnv(
 export function serviceHost(service: k8s.core.v1.Service): pulumi.Output<string> {
     return pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
 }
+
+/** A ReadWriteOnce volume claim for a data store; `opts.protect` guards it in production. */
+export function dataVolume(
+    name: string,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
+    size: string,
+    storageClass: pulumi.Input<string> | undefined,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.PersistentVolumeClaim {
+    return new k8s.core.v1.PersistentVolumeClaim(
+        name,
+        {
+            metadata,
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: storageClass,
+                resources: { requests: { storage: size } },
+            },
+        },
+        opts,
+    );
+}

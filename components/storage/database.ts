@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { secretEnv, serviceHost } from "../kube";
+import { dataVolume, secretEnv, serviceHost } from "../kube";
 import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
 import { images } from "../versions";
 
@@ -110,18 +110,13 @@ export class Database extends pulumi.ComponentResource {
         );
         this.credentialsSecretName = credentials.metadata.name;
 
-        const data = new k8s.core.v1.PersistentVolumeClaim(
-            `${name}-data`,
-            {
-                metadata: meta("-data"),
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: args.storageClass,
-                    resources: { requests: { storage: size } },
-                },
-            },
-            { ...child, protect },
-        );
+        const data = dataVolume(`${name}-data`, meta("-data"), size, args.storageClass, {
+            ...child,
+            protect,
+        });
+        const isReady = {
+            exec: { command: ["pg_isready", "-U", this.username, "-d", this.databaseName] },
+        };
 
         new k8s.apps.v1.StatefulSet(
             name,
@@ -146,28 +141,9 @@ export class Database extends pulumi.ComponentResource {
                                         secretEnv("POSTGRES_PASSWORD", credentials, "password"),
                                     ],
                                     ports: [{ name: "postgresql", containerPort: PORT }],
-                                    readinessProbe: {
-                                        exec: {
-                                            command: [
-                                                "pg_isready",
-                                                "-U",
-                                                this.username,
-                                                "-d",
-                                                this.databaseName,
-                                            ],
-                                        },
-                                        periodSeconds: 10,
-                                    },
+                                    readinessProbe: { ...isReady, periodSeconds: 10 },
                                     livenessProbe: {
-                                        exec: {
-                                            command: [
-                                                "pg_isready",
-                                                "-U",
-                                                this.username,
-                                                "-d",
-                                                this.databaseName,
-                                            ],
-                                        },
+                                        ...isReady,
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },

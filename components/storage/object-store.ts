@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { secretEnv, serviceHost } from "../kube";
+import { dataVolume, secretEnv, serviceHost } from "../kube";
 import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
 import { images } from "../versions";
 
@@ -131,18 +131,10 @@ export class ObjectStore extends pulumi.ComponentResource {
         );
         this.credentialsSecretName = credentials.metadata.name;
 
-        const data = new k8s.core.v1.PersistentVolumeClaim(
-            `${name}-data`,
-            {
-                metadata: meta("-data"),
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: args.storageClass,
-                    resources: { requests: { storage: size } },
-                },
-            },
-            { ...child, protect },
-        );
+        const data = dataVolume(`${name}-data`, meta("-data"), size, args.storageClass, {
+            ...child,
+            protect,
+        });
 
         const service = new k8s.core.v1.Service(
             name,
