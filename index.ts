@@ -22,3 +22,6 @@ export const objectStore = outputs.objectStore;
 export const database = outputs.database;
 export const readWriteManyStorageClass = outputs.readWriteManyStorageClass;
 export const dashboard = outputs.dashboard;
+export const urls = outputs.urls;
+export const credentials = outputs.credentials;
+export const trackingInternalUrl = outputs.trackingInternalUrl;

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ChartPin } from "./versions";
 
 /** An environment variable read from one key of a Secret. */
 export function secretEnv(
@@ -32,6 +33,35 @@ export function dataVolume(
                 storageClassName: storageClass,
                 resources: { requests: { storage: size } },
             },
+        },
+        opts,
+    );
+}
+
+/** A Helm release of a pinned upstream chart. */
+export function helmRelease(
+    name: string,
+    args: {
+        readonly pin: ChartPin;
+        /** Release name in the cluster. */
+        readonly releaseName: string;
+        readonly namespace: pulumi.Input<string>;
+        readonly values: pulumi.Inputs;
+        /** Create the namespace if missing. @default false */
+        readonly createNamespace?: boolean;
+    },
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.releaseName,
+            chart: args.pin.chart,
+            version: args.pin.version,
+            ...(args.pin.repo ? { repositoryOpts: { repo: args.pin.repo } } : {}),
+            namespace: args.namespace,
+            ...(args.createNamespace ? { createNamespace: true } : {}),
+            values: args.values,
         },
         opts,
     );

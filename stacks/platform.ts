@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { ExistingCluster } from "../components/cluster/existing";
 import { KubernetesCluster } from "../components/cluster/types";
 import { MlopsPlatform } from "../components/platform/mlops-platform";
@@ -48,6 +49,10 @@ export function platformStack(config: PlatformConfig) {
                 serviceType: config.routing.serviceType,
                 auth: config.routing.auth,
             },
+            tracking: config.tracking,
+            workflows: config.workflows,
+            featureStore: config.featureStore,
+            serving: config.serving,
         },
         { providers: { kubernetes: cluster.provider } },
     );
@@ -72,6 +77,22 @@ export function platformStack(config: PlatformConfig) {
             credentialsSecret: platform.database.credentialsSecretName,
         },
         readWriteManyStorageClass: platform.readWriteManyStorageClass,
+        urls: {
+            dashboard: platform.dashboard.url,
+            tracking: platform.tracking?.url,
+            workflows: platform.workflows?.url,
+            featureStore: platform.featureStore?.url,
+            models: platform.serving?.urls,
+        },
+        /** Basic-auth credentials of every route that has it (one generated password each). */
+        credentials: pulumi.secret(
+            pulumi.all({
+                dashboard: platform.dashboard.password,
+                tracking: platform.tracking?.route.password,
+                featureStore: platform.featureStore?.route.password,
+            }),
+        ),
+        trackingInternalUrl: platform.tracking?.internalUrl,
         dashboard: {
             url: platform.dashboard.url,
             username: platform.dashboard.username,

@@ -107,6 +107,118 @@ describe("the dev plan", () => {
     });
 });
 
+describe("the dev plan's services", () => {
+    const doc = planJson("--stack", "dev");
+    const k8sWorkloads = doc.resources.filter((r) =>
+        [
+            "kubernetes:apps/v1:Deployment",
+            "kubernetes:apps/v1:StatefulSet",
+            "kubernetes:batch/v1:Job",
+        ].includes(r.type),
+    );
+
+    it("runs MLflow against PostgreSQL and the object store, after a migration", () => {
+        const deployment = byName(doc, "kubernetes:apps/v1:Deployment", "mlops-mlflow");
+        const args: string[] = deployment.inputs.spec.template.spec.containers[0].args;
+        expect(args).toContain(
+            "--backend-store-uri=postgresql+psycopg2://mlops@mlops-postgres.mlops.svc.cluster.local:5432/mlflow",
+        );
+        expect(args).toContain("--artifacts-destination=s3://mlops-objectstore-tracking/");
+        const migration = byName(doc, "kubernetes:batch/v1:Job", "mlops-mlflow-db-upgrade");
+        expect(migration.inputs.spec.template.spec.containers[0].command.slice(0, 3)).toEqual([
+            "mlflow",
+            "db",
+            "upgrade",
+        ]);
+        // The plan's JSON has no dependsOn; the order is asserted in the component test, and the
+        // Job is part of the same component here.
+        expect(migration.parent).toBe(deployment.parent);
+    });
+
+    it("points Argo's artifact repository at the object store", () => {
+        const argo = byName(doc, "kubernetes:helm.sh/v3:Release", "mlops-argo");
+        expect(argo.inputs.values.artifactRepository.s3).toMatchObject({
+            bucket: "mlops-objectstore-workflows",
+            endpoint: "mlops-objectstore.mlops.svc.cluster.local:8333",
+        });
+    });
+
+    it("names Redis as Feast's online store", () => {
+        const config = byName(doc, "kubernetes:core/v1:ConfigMap", "mlops-feast");
+        expect(config.inputs.data["feature_store.yaml"]).toMatch(
+            /online_store:\n {2}type: redis\n/,
+        );
+    });
+
+    it("installs KServe's charts in Standard mode", () => {
+        const kserve = byName(doc, "kubernetes:helm.sh/v3:Release", "mlops-serving-kserve");
+        expect(kserve.inputs.values.kserve.controller.deploymentMode).toBe("Standard");
+        for (const n of [
+            "mlops-serving-kserve-crd",
+            "mlops-serving-kserve-runtimes",
+            "mlops-serving-cert-manager",
+        ]) {
+            expect(byName(doc, "kubernetes:helm.sh/v3:Release", n).inputs.version).toMatch(/^v\d/);
+        }
+    });
+
+    it("splits the iris model's traffic 90/10 between two predictors", () => {
+        const isvcs = doc.resources.filter(
+            (r) => r.type === "kubernetes:serving.kserve.io/v1beta1:InferenceService",
+        );
+        expect(isvcs.map((r) => r.name).sort()).toEqual(["iris", "iris-canary"]);
+        expect(
+            byName(doc, "kubernetes:traefik.io/v1alpha1:TraefikService", "iris-split").inputs.spec
+                .weighted.services,
+        ).toEqual([
+            { name: "iris-predictor", port: 80, weight: 90 },
+            { name: "iris-canary-predictor", port: 80, weight: 10 },
+        ]);
+    });
+
+    it("gives every workload it defines limits and a non-root user", () => {
+        expect(k8sWorkloads.map((w) => w.name).sort()).toEqual([
+            "mlops-feast",
+            "mlops-feast-online",
+            "mlops-mlflow",
+            "mlops-mlflow-db-upgrade",
+            "mlops-objectstore",
+            "mlops-objectstore-buckets",
+            "mlops-postgres",
+        ]);
+        for (const w of k8sWorkloads) {
+            const pod = w.inputs.spec.template.spec;
+            for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+                const where = `${w.type} ${w.name} container ${c.name}`;
+                expect(
+                    [where, c.resources?.limits?.cpu, c.resources?.limits?.memory].every(Boolean),
+                ).toBe(true);
+                expect([
+                    where,
+                    c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot,
+                ]).toEqual([where, true]);
+                expect([where, c.securityContext?.allowPrivilegeEscalation]).toEqual([
+                    where,
+                    false,
+                ]);
+                expect([where, c.securityContext?.capabilities?.drop]).toEqual([where, ["ALL"]]);
+            }
+        }
+    });
+
+    it("sets resources in the values of every chart it installs", () => {
+        const releases = doc.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        const withoutResources = releases
+            .filter((r) => !JSON.stringify(r.inputs.values ?? {}).includes('"limits"'))
+            .map((r) => r.name);
+        // The KServe CRD and runtime-config charts install no workloads.
+        expect(withoutResources.sort()).toEqual([
+            "mlops-serving-kserve-crd",
+            "mlops-serving-kserve-runtimes",
+        ]);
+    });
+});
+
 describe("the onprem plan", () => {
     const doc = planJson("--stack", "onprem");
 

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { helmRelease } from "../kube";
 import { podSecurityLabels } from "../security";
 import { charts } from "../versions";
 import { GPU_POOL_LABEL, GPU_TOLERATIONS, GpuScheduling, KubernetesCluster } from "./types";
@@ -86,13 +87,11 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
                 },
                 { parent: this, provider: this.provider },
             );
-            this.devicePlugin = new k8s.helm.v3.Release(
+            this.devicePlugin = helmRelease(
                 `${name}-nvidia-device-plugin`,
                 {
-                    name: "nvidia-device-plugin",
-                    chart: charts.nvidiaDevicePlugin.chart,
-                    version: charts.nvidiaDevicePlugin.version,
-                    repositoryOpts: { repo: charts.nvidiaDevicePlugin.repo },
+                    pin: charts.nvidiaDevicePlugin,
+                    releaseName: "nvidia-device-plugin",
                     namespace: ns.metadata.name,
                     values: {
                         nodeSelector: this.gpuNodeLabels,

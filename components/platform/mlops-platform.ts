@@ -1,12 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../cluster/types";
+import { FeastFeatureStore } from "../features/feast";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
 import { Database } from "../storage/database";
 import { ObjectStore } from "../storage/object-store";
 import { SharedFilesystem } from "../storage/shared-filesystem";
+import { MlflowServer } from "../tracking/mlflow";
+import { ModelServing, ServedModel } from "../serving/model-serving";
+import { ArgoWorkflows } from "../workflows/argo";
 
 /** Arguments of {@link MlopsPlatform}. */
 export interface MlopsPlatformArgs {
@@ -27,6 +31,18 @@ export interface MlopsPlatformArgs {
         readonly tls: TlsArgs;
         readonly serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
         readonly auth: { readonly enabled: boolean; readonly username: string };
+    };
+    /** MLflow. @default enabled */
+    readonly tracking?: { readonly enabled: boolean };
+    /** Argo Workflows. @default enabled */
+    readonly workflows?: { readonly enabled: boolean };
+    /** Feast. @default enabled */
+    readonly featureStore?: { readonly enabled: boolean };
+    /** KServe (or Seldon Core) and the models to serve. @default enabled, KServe, no models */
+    readonly serving?: {
+        readonly enabled: boolean;
+        readonly engine: "kserve" | "seldon";
+        readonly models: readonly ServedModel[];
     };
 }
 
@@ -51,6 +67,10 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly dashboard: ExposedService;
     /** ReadWriteMany StorageClass, from the cluster or the platform's NFS. */
     public readonly readWriteManyStorageClass?: pulumi.Output<string>;
+    public readonly tracking?: MlflowServer;
+    public readonly workflows?: ArgoWorkflows;
+    public readonly featureStore?: FeastFeatureStore;
+    public readonly serving?: ModelServing;
 
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:platform:MlopsPlatform", name, {}, opts);
@@ -128,6 +148,43 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             },
             child,
         );
+
+        const auth = args.routing.auth.enabled;
+        const services = {
+            namespace: this.namespace,
+            router: this.router,
+            objectStore: this.objectStore.connection,
+        };
+        if (args.tracking?.enabled ?? true) {
+            this.tracking = new MlflowServer(
+                `${name}-mlflow`,
+                { ...services, database: this.database, auth },
+                child,
+            );
+        }
+        if (args.workflows?.enabled ?? true) {
+            this.workflows = new ArgoWorkflows(`${name}-argo`, services, child);
+        }
+        if (args.featureStore?.enabled ?? true) {
+            this.featureStore = new FeastFeatureStore(
+                `${name}-feast`,
+                { ...services, auth },
+                child,
+            );
+        }
+        if (args.serving?.enabled ?? true) {
+            this.serving = new ModelServing(
+                `${name}-serving`,
+                {
+                    ...services,
+                    engine: args.serving?.engine ?? "kserve",
+                    models: args.serving?.models ?? [],
+                    gpuScheduling: args.cluster.gpuScheduling(),
+                    auth,
+                },
+                child,
+            );
+        }
 
         this.registerOutputs({ namespace: this.namespace });
     }

@@ -27,12 +27,23 @@ export interface ExposeArgs {
     readonly subdomain?: string;
     /** Put generated basic-auth credentials in front. @default true */
     readonly auth?: boolean;
+    /**
+     * When `auth` is false: how the backend authenticates callers itself (recorded on the
+     * route as the `mlops.dev/authenticated-by` annotation for reviewers and policies).
+     * @default none: the route is public
+     */
+    readonly authenticatedBy?: string;
+    /** Further Middlewares (in the route's namespace), applied after auth. @default [] */
+    readonly middlewares?: readonly pulumi.Input<string>[];
 }
 
 /** Arguments of {@link ExposedService}. */
 export interface ExposedServiceArgs extends ExposeArgs {
     readonly router: RouterSettings;
 }
+
+/** Annotation naming how a route without basic auth authenticates its callers. */
+export const AUTHENTICATED_BY = "mlops.dev/authenticated-by";
 
 /** The Traefik CRD API version. */
 export const TRAEFIK_API = "traefik.io/v1alpha1";
@@ -92,12 +103,21 @@ export class ExposedService extends pulumi.ComponentResource {
             middlewares.push({ name: middleware.metadata.name, namespace: args.namespace });
         }
 
+        for (const m of args.middlewares ?? [])
+            middlewares.push({ name: m, namespace: args.namespace });
+
         new k8s.apiextensions.CustomResource(
             name,
             {
                 apiVersion: TRAEFIK_API,
                 kind: "IngressRoute",
-                metadata: { name, namespace: args.namespace },
+                metadata: {
+                    name,
+                    namespace: args.namespace,
+                    ...(args.authenticatedBy
+                        ? { annotations: { [AUTHENTICATED_BY]: args.authenticatedBy } }
+                        : {}),
+                },
                 spec: {
                     entryPoints: ["websecure"],
                     routes: [

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { helmRelease } from "../kube";
 import { ContainerResources } from "../security";
 import { charts } from "../versions";
 import { ExposedService, ExposeArgs, RouterSettings } from "./exposed-service";
@@ -154,16 +155,9 @@ export class Traefik extends pulumi.ComponentResource {
             };
         }
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = helmRelease(
             name,
-            {
-                name: "traefik",
-                chart: charts.traefik.chart,
-                version: charts.traefik.version,
-                repositoryOpts: { repo: charts.traefik.repo },
-                namespace: args.namespace,
-                values,
-            },
+            { pin: charts.traefik, releaseName: "traefik", namespace: args.namespace, values },
             child,
         );
 

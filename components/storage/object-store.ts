@@ -10,6 +10,23 @@ export const BUCKET_KEYS = ["tracking", "workflows", "features", "datasets"] as 
 /** A bucket's key: what it is for. */
 export type BucketKey = (typeof BUCKET_KEYS)[number];
 
+/**
+ * How services reach the platform's object store. The in-cluster store and S3 fill every
+ * field; services read buckets with these and nothing else, so clouds swap only this.
+ */
+export interface ObjectStoreConnection {
+    /** URL scheme of bucket URIs. */
+    readonly scheme: "s3" | "gs";
+    /** S3 endpoint URL for S3-compatible stores (undefined: the cloud's own endpoint). */
+    readonly endpoint?: pulumi.Input<string>;
+    /** Whether the endpoint is plain HTTP. */
+    readonly insecure: boolean;
+    readonly region: string;
+    /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (undefined: workload identity). */
+    readonly credentialsSecretName?: pulumi.Input<string>;
+    readonly buckets: Readonly<Record<BucketKey, string>>;
+}
+
 /** Arguments of {@link ObjectStore}. */
 export interface ObjectStoreArgs {
     /** Namespace of the server. */
@@ -54,6 +71,8 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly credentialsSecretName: pulumi.Output<string>;
     /** The region clients sign requests for. */
     public readonly region = OBJECT_STORE_REGION;
+    /** What services need to use the store. */
+    public readonly connection: ObjectStoreConnection;
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:ObjectStore", name, {}, opts);
@@ -282,6 +301,14 @@ export class ObjectStore extends pulumi.ComponentResource {
             { ...child, dependsOn: [server] },
         );
 
+        this.connection = {
+            scheme: "s3",
+            endpoint: this.endpoint,
+            insecure: true,
+            region: OBJECT_STORE_REGION,
+            credentialsSecretName: this.credentialsSecretName,
+            buckets: this.buckets,
+        };
         this.registerOutputs({
             endpoint: this.endpoint,
             buckets: this.buckets,

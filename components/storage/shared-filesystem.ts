@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { helmRelease } from "../kube";
 import { ContainerResources, podSecurityLabels } from "../security";
 import { charts, images } from "../versions";
 
@@ -51,13 +52,11 @@ export class SharedFilesystem extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const release = new k8s.helm.v3.Release(
+        const release = helmRelease(
             name,
             {
-                name: "nfs-server-provisioner",
-                chart: charts.nfsServerProvisioner.chart,
-                version: charts.nfsServerProvisioner.version,
-                repositoryOpts: { repo: charts.nfsServerProvisioner.repo },
+                pin: charts.nfsServerProvisioner,
+                releaseName: "nfs-server-provisioner",
                 namespace: ns.metadata.name,
                 values: {
                     image: { ...images.nfsProvisioner, pullPolicy: "IfNotPresent" },

@@ -31,11 +31,15 @@ describe("MlopsPlatform", () => {
         await settled(rec);
         expect(childList(rec, rec.get("mlops:platform:MlopsPlatform", "p"))).toEqual([
             "kubernetes:core/v1:Namespace p",
+            "mlops:features:FeastFeatureStore p-feast",
             "mlops:routing:ExposedService p-traefik-dashboard",
             "mlops:routing:Traefik p-traefik",
+            "mlops:serving:ModelServing p-serving",
             "mlops:storage:Database p-postgres",
             "mlops:storage:ObjectStore p-objectstore",
             "mlops:storage:SharedFilesystem p-nfs",
+            "mlops:tracking:MlflowServer p-mlflow",
+            "mlops:workflows:ArgoWorkflows p-argo",
         ]);
         expect(at(rec.get("kubernetes:core/v1:Namespace", "p"), "metadata")).toEqual({
             name: "mlops",
@@ -96,6 +100,32 @@ describe("MlopsPlatform", () => {
         await settled(rec);
         expect(rec.ofType("mlops:storage:SharedFilesystem")).toHaveLength(0);
         expect(await valueOf(platform.readWriteManyStorageClass!)).toBe("cephfs");
+    });
+
+    it("leaves out each service turned off", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", {});
+        const platform = new MlopsPlatform(
+            "p",
+            args(cluster, {
+                tracking: { enabled: false },
+                workflows: { enabled: false },
+                featureStore: { enabled: false },
+                serving: { enabled: false, engine: "kserve", models: [] },
+            }),
+            { providers: { kubernetes: cluster.provider } },
+        );
+        await settled(rec);
+        for (const t of [
+            "mlops:tracking:MlflowServer",
+            "mlops:workflows:ArgoWorkflows",
+            "mlops:features:FeastFeatureStore",
+            "mlops:serving:ModelServing",
+        ]) {
+            expect(rec.ofType(t)).toEqual([]);
+        }
+        expect(platform.tracking).toBeUndefined();
+        expect(rec.ofType("mlops:storage:Database")).toHaveLength(1);
     });
 
     it("has no shared filesystem when it is turned off", async () => {

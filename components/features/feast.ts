@@ -1,0 +1,294 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { secretEnv, serviceHost } from "../kube";
+import { ExposedService } from "../routing/exposed-service";
+import { Traefik } from "../routing/traefik";
+import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import { ObjectStoreConnection } from "../storage/object-store";
+import { images } from "../versions";
+
+/** Arguments of {@link FeastFeatureStore}. */
+export interface FeastFeatureStoreArgs {
+    readonly namespace: pulumi.Input<string>;
+    /** The object store: the registry and offline data live in its `features` bucket. */
+    readonly objectStore: ObjectStoreConnection;
+    /** The router that serves the feature server at `features.<domain>`. */
+    readonly router: Traefik;
+    /** Feast project name. @default "mlops" */
+    readonly project?: string;
+    /** Basic auth in front of the feature server. @default true */
+    readonly auth?: boolean;
+    /** @default requests 250m/512Mi, limits 1/2Gi */
+    readonly resources?: ContainerResources;
+}
+
+const FEAST_PORT = 6566;
+const VALKEY_PORT = 6379;
+const FEAST_UID = 1001;
+const VALKEY_UID = 999;
+
+/** The Feast repo config: Valkey online store, registry and offline files in the object store. */
+export function featureStoreYaml(a: {
+    project: string;
+    registryPath: string;
+    redisHost: string;
+}): string {
+    return [
+        `project: ${a.project}`,
+        "provider: local",
+        "registry:",
+        "  registry_type: file",
+        `  path: ${a.registryPath}`,
+        "  cache_ttl_seconds: 60",
+        "online_store:",
+        "  type: redis",
+        // Feast expands ${VAR} from the environment: the password stays in its Secret.
+        `  connection_string: "${a.redisHost}:${VALKEY_PORT},password=\${REDIS_PASSWORD}"`,
+        "offline_store:",
+        "  type: file",
+        "entity_key_serialization_version: 3",
+        "",
+    ].join("\n");
+}
+
+/**
+ * A Feast feature store: a Valkey (Redis-protocol) online store with a generated password,
+ * the registry and file offline store in the object store, `feature_store.yaml` in a
+ * ConfigMap, and the Feast feature server from its official image behind Traefik.
+ *
+ * ```ts
+ * const feast = new FeastFeatureStore("feast", { namespace, objectStore, router });
+ * export const featuresUrl = feast.url;
+ * ```
+ */
+export class FeastFeatureStore extends pulumi.ComponentResource {
+    public readonly url: pulumi.Output<string>;
+    public readonly route: ExposedService;
+    /** The in-cluster feature server URL. */
+    public readonly internalUrl: pulumi.Output<string>;
+    /** Name of the ConfigMap holding `feature_store.yaml`, for jobs that use the store. */
+    public readonly configMapName: pulumi.Output<string>;
+
+    constructor(name: string, args: FeastFeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:features:FeastFeatureStore", name, {}, opts);
+        const child = { parent: this };
+        const store = args.objectStore;
+        const resources = args.resources ?? {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1", memory: "2Gi" },
+        };
+        const onlineName = `${name}-online`;
+        const onlineLabels = {
+            "app.kubernetes.io/name": "valkey",
+            "app.kubernetes.io/instance": onlineName,
+        };
+        const serverLabels = {
+            "app.kubernetes.io/name": "feast",
+            "app.kubernetes.io/instance": name,
+        };
+
+        const password = new random.RandomPassword(
+            `${onlineName}-password`,
+            // Feast splits the connection string on commas and parses values as JSON: letters
+            // and digits only, never all digits.
+            { length: 32, special: false, minUpper: 2, minLower: 2 },
+            child,
+        );
+        const credentials = new k8s.core.v1.Secret(
+            `${onlineName}-credentials`,
+            {
+                metadata: {
+                    name: `${onlineName}-credentials`,
+                    namespace: args.namespace,
+                    labels: onlineLabels,
+                },
+                stringData: { REDIS_PASSWORD: pulumi.secret(password.result) },
+            },
+            child,
+        );
+
+        const online = new k8s.core.v1.Service(
+            onlineName,
+            {
+                metadata: { name: onlineName, namespace: args.namespace, labels: onlineLabels },
+                spec: {
+                    selector: onlineLabels,
+                    ports: [{ name: "redis", port: VALKEY_PORT, targetPort: "redis" }],
+                },
+            },
+            child,
+        );
+        new k8s.apps.v1.Deployment(
+            onlineName,
+            {
+                metadata: { name: onlineName, namespace: args.namespace, labels: onlineLabels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: onlineLabels },
+                    template: {
+                        metadata: { labels: onlineLabels },
+                        spec: {
+                            securityContext: podSecurityContext(VALKEY_UID),
+                            automountServiceAccountToken: false,
+                            containers: [
+                                {
+                                    name: "valkey",
+                                    image: images.valkey,
+                                    command: ["valkey-server"],
+                                    // The online store is a cache of the offline store: no
+                                    // persistence, bounded memory.
+                                    args: [
+                                        "--requirepass",
+                                        "$(REDIS_PASSWORD)",
+                                        "--save",
+                                        "",
+                                        "--appendonly",
+                                        "no",
+                                        "--maxmemory",
+                                        "400mb",
+                                        "--dir",
+                                        "/data",
+                                    ],
+                                    env: [secretEnv("REDIS_PASSWORD", credentials)],
+                                    ports: [{ name: "redis", containerPort: VALKEY_PORT }],
+                                    readinessProbe: {
+                                        tcpSocket: { port: "redis" },
+                                        periodSeconds: 10,
+                                    },
+                                    livenessProbe: {
+                                        tcpSocket: { port: "redis" },
+                                        initialDelaySeconds: 15,
+                                        periodSeconds: 20,
+                                    },
+                                    resources: {
+                                        requests: { cpu: "100m", memory: "128Mi" },
+                                        limits: { cpu: "500m", memory: "512Mi" },
+                                    },
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts: [{ name: "data", mountPath: "/data" }],
+                                },
+                            ],
+                            volumes: [{ name: "data", emptyDir: { sizeLimit: "64Mi" } }],
+                        },
+                    },
+                },
+            },
+            child,
+        );
+
+        const config = new k8s.core.v1.ConfigMap(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels: serverLabels },
+                data: {
+                    "feature_store.yaml": serviceHost(online).apply((redisHost) =>
+                        featureStoreYaml({
+                            project: args.project ?? "mlops",
+                            registryPath: `${store.scheme}://${store.buckets.features}/registry.pb`,
+                            redisHost,
+                        }),
+                    ),
+                },
+            },
+            child,
+        );
+        this.configMapName = config.metadata.name;
+
+        const env: k8s.types.input.core.v1.EnvVar[] = [
+            secretEnv("REDIS_PASSWORD", credentials),
+            { name: "HOME", value: "/tmp" },
+            { name: "FEAST_USAGE", value: "False" },
+            { name: "AWS_DEFAULT_REGION", value: store.region },
+            ...(store.endpoint
+                ? [
+                      { name: "FEAST_S3_ENDPOINT_URL", value: store.endpoint },
+                      { name: "AWS_ENDPOINT_URL", value: store.endpoint },
+                  ]
+                : []),
+            ...(store.credentialsSecretName
+                ? ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((key) => ({
+                      name: key,
+                      valueFrom: { secretKeyRef: { name: store.credentialsSecretName!, key } },
+                  }))
+                : []),
+        ];
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels: serverLabels },
+                spec: {
+                    selector: serverLabels,
+                    ports: [{ name: "http", port: FEAST_PORT, targetPort: "http" }],
+                },
+            },
+            child,
+        );
+        this.internalUrl = pulumi.interpolate`http://${serviceHost(service)}:${FEAST_PORT}`;
+
+        new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name, namespace: args.namespace, labels: serverLabels },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: serverLabels },
+                    template: {
+                        metadata: {
+                            labels: serverLabels,
+                            annotations: { "mlops.dev/config": config.metadata.resourceVersion },
+                        },
+                        spec: {
+                            securityContext: podSecurityContext(FEAST_UID),
+                            automountServiceAccountToken: false,
+                            containers: [
+                                {
+                                    name: "feature-server",
+                                    image: images.feast,
+                                    command: ["feast", "-c", "/config", "serve"],
+                                    args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT)],
+                                    env,
+                                    ports: [{ name: "http", containerPort: FEAST_PORT }],
+                                    readinessProbe: {
+                                        httpGet: { path: "/health", port: "http" },
+                                        periodSeconds: 10,
+                                    },
+                                    livenessProbe: {
+                                        tcpSocket: { port: "http" },
+                                        initialDelaySeconds: 30,
+                                        periodSeconds: 20,
+                                    },
+                                    resources,
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts: [
+                                        { name: "config", mountPath: "/config", readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: config.metadata.name } },
+                                { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+            child,
+        );
+
+        this.route = args.router.expose(
+            name,
+            {
+                namespace: args.namespace,
+                subdomain: "features",
+                service: { name: service.metadata.name, port: FEAST_PORT },
+                auth: args.auth ?? true,
+            },
+            child,
+        );
+        this.url = this.route.url;
+        this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
+    }
+}

@@ -1,0 +1,400 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GpuScheduling } from "../cluster/types";
+import { helmRelease } from "../kube";
+import { ExposedService, TRAEFIK_API } from "../routing/exposed-service";
+import { Traefik } from "../routing/traefik";
+import { containerSecurityContext, podSecurityLabels } from "../security";
+import { ObjectStoreConnection } from "../storage/object-store";
+import { ChartPin, charts } from "../versions";
+
+/** A model to serve. */
+export interface ServedModel {
+    /** Stable key: names the InferenceService and its route. */
+    readonly name: string;
+    /** Model format, e.g. sklearn, xgboost, pytorch, onnx, huggingface, mlflow. */
+    readonly format: string;
+    /** Where the model is, e.g. `s3://mlops-tracking/1/models/abc/artifacts`. */
+    readonly storageUri: string;
+    /** @default 1 */
+    readonly minReplicas?: number;
+    /** @default 1 */
+    readonly maxReplicas?: number;
+    /** GPUs per replica. @default 0 */
+    readonly gpu?: number;
+    /** A second version that receives `trafficPercent` of the requests. */
+    readonly canary?: { readonly storageUri: string; readonly trafficPercent: number };
+}
+
+/** Arguments of {@link ModelServing}. */
+export interface ModelServingArgs {
+    /** Namespace of the served models and their routes. */
+    readonly namespace: pulumi.Input<string>;
+    /** @default "kserve" */
+    readonly engine?: "kserve" | "seldon";
+    /** @default [] */
+    readonly models?: readonly ServedModel[];
+    /** Where the storage initializer reads models from. */
+    readonly objectStore: ObjectStoreConnection;
+    readonly router: Traefik;
+    /** How pods that need GPUs are scheduled (from the cluster). */
+    readonly gpuScheduling: GpuScheduling;
+    /** Basic auth in front of prediction endpoints. @default true */
+    readonly auth?: boolean;
+}
+
+const limits = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
+    requests: { cpu, memory },
+    limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+/** The predictor Service KServe creates for an InferenceService in Standard mode. */
+export function predictorService(isvc: string): string {
+    return `${isvc}-predictor`;
+}
+
+/**
+ * Model serving: KServe in Standard mode (plain Deployments and Services, no Knative or Istio)
+ * with cert-manager for its webhooks, or Seldon Core v2. Each declared model is served behind
+ * Traefik at `<model>-model.<domain>`; a model with a canary gets a second predictor and a
+ * Traefik weighted service that splits real traffic between the two.
+ *
+ * ```ts
+ * new ModelServing("serving", { namespace, objectStore, router, gpuScheduling: cluster.gpuScheduling(),
+ *     models: [{ name: "iris", format: "sklearn", storageUri: "s3://models/iris" }] });
+ * ```
+ */
+export class ModelServing extends pulumi.ComponentResource {
+    /** URL of each model's endpoint, by model name. */
+    public readonly urls: Record<string, pulumi.Output<string>> = {};
+
+    constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:serving:ModelServing", name, {}, opts);
+        const engine = args.engine ?? "kserve";
+        const models = args.models ?? [];
+        const routes =
+            engine === "kserve" ? this.kserve(name, args, models) : this.seldon(name, args, models);
+        for (const [model, route] of Object.entries(routes)) this.urls[model] = route.url;
+        this.registerOutputs({ urls: this.urls });
+    }
+
+    private kserve(name: string, args: ModelServingArgs, models: readonly ServedModel[]) {
+        const child = { parent: this };
+        const store = args.objectStore;
+        const endpoint = store.endpoint ? pulumi.output(store.endpoint) : undefined;
+
+        const certManager = helmRelease(
+            `${name}-cert-manager`,
+            {
+                pin: charts.certManager,
+                releaseName: "cert-manager",
+                namespace: "cert-manager",
+                createNamespace: true,
+                values: {
+                    crds: { enabled: true, keep: true },
+                    resources: limits("50m", "64Mi", "500m", "256Mi"),
+                    webhook: { resources: limits("20m", "32Mi", "200m", "128Mi") },
+                    cainjector: { resources: limits("20m", "64Mi", "200m", "256Mi") },
+                    startupapicheck: { resources: limits("10m", "32Mi", "100m", "64Mi") },
+                },
+            },
+            child,
+        );
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-kserve`,
+            { metadata: { name: "kserve", labels: podSecurityLabels("baseline") } },
+            child,
+        );
+        const crds = helmRelease(
+            `${name}-kserve-crd`,
+            {
+                pin: charts.kserveCrd,
+                releaseName: "kserve-crd",
+                namespace: ns.metadata.name,
+                values: {},
+            },
+            { ...child, dependsOn: [certManager] },
+        );
+        const controller = helmRelease(
+            `${name}-kserve`,
+            {
+                pin: charts.kserveResources,
+                releaseName: "kserve",
+                namespace: ns.metadata.name,
+                values: {
+                    kserve: {
+                        controller: {
+                            // Standard mode: Deployments, Services and HPAs; no Knative, no Istio.
+                            deploymentMode: "Standard",
+                            gateway: {
+                                domain: args.router.domain,
+                                disableIstioVirtualHost: true,
+                                // Routes are Traefik IngressRoutes made here, not KServe's Ingresses.
+                                disableIngressCreation: true,
+                            },
+                            resources: limits("100m", "300Mi", "1", "1Gi"),
+                        },
+                        storage: {
+                            s3: {
+                                ...(endpoint
+                                    ? {
+                                          endpoint: endpoint.apply((e) =>
+                                              e.replace(/^https?:\/\//, ""),
+                                          ),
+                                      }
+                                    : {}),
+                                useHttps: store.insecure ? "0" : "1",
+                                region: store.region,
+                            },
+                        },
+                    },
+                },
+            },
+            { ...child, dependsOn: [crds] },
+        );
+        const runtimes = helmRelease(
+            `${name}-kserve-runtimes`,
+            {
+                pin: charts.kserveRuntimeConfigs,
+                releaseName: "kserve-runtime-configs",
+                namespace: ns.metadata.name,
+                values: { kserve: { servingruntime: { enabled: true } } },
+            },
+            { ...child, dependsOn: [controller] },
+        );
+
+        // The storage initializer takes S3 keys from the secrets of the predictor's account.
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-models`,
+            {
+                metadata: { name: `${name}-models`, namespace: args.namespace },
+                secrets: store.credentialsSecretName ? [{ name: store.credentialsSecretName }] : [],
+                automountServiceAccountToken: false,
+            },
+            child,
+        );
+
+        const routes: Record<string, ExposedService> = {};
+        for (const model of models) {
+            const isvc = (isvcName: string, storageUri: string) =>
+                new k8s.apiextensions.CustomResource(
+                    isvcName,
+                    {
+                        apiVersion: "serving.kserve.io/v1beta1",
+                        kind: "InferenceService",
+                        metadata: {
+                            name: isvcName,
+                            namespace: args.namespace,
+                            annotations: { "serving.kserve.io/deploymentMode": "Standard" },
+                            labels: { "mlops.dev/model": model.name },
+                        },
+                        spec: {
+                            predictor: this.predictor(model, storageUri, sa.metadata.name, args),
+                        },
+                    },
+                    { ...child, dependsOn: [runtimes] },
+                );
+            const stable = isvc(model.name, model.storageUri);
+            let backend: {
+                name: pulumi.Input<string>;
+                port?: number;
+                kind: "Service" | "TraefikService";
+            } = {
+                name: predictorService(model.name),
+                port: 80,
+                kind: "Service",
+            };
+            const dependsOn: pulumi.Resource[] = [stable];
+            if (model.canary) {
+                const canary = isvc(`${model.name}-canary`, model.canary.storageUri);
+                const split = this.weightedService(
+                    model,
+                    args.namespace,
+                    [stable, canary],
+                    args.router,
+                );
+                backend = { name: split.metadata.name, kind: "TraefikService" };
+                dependsOn.push(canary, split);
+            }
+            routes[model.name] = args.router.expose(
+                `${name}-${model.name}`,
+                {
+                    namespace: args.namespace,
+                    subdomain: `${model.name}-model`,
+                    service: backend,
+                    auth: args.auth ?? true,
+                },
+                { ...child, dependsOn },
+            );
+        }
+        return routes;
+    }
+
+    /** The predictor of one model version. */
+    private predictor(
+        model: ServedModel,
+        storageUri: string,
+        serviceAccountName: pulumi.Input<string>,
+        args: ModelServingArgs,
+    ) {
+        const gpu = model.gpu ?? 0;
+        const resources = limits("500m", "1Gi", "2", "4Gi");
+        return {
+            minReplicas: model.minReplicas ?? 1,
+            maxReplicas: model.maxReplicas ?? 1,
+            serviceAccountName,
+            ...(gpu > 0
+                ? {
+                      nodeSelector: args.gpuScheduling.nodeSelector,
+                      tolerations: args.gpuScheduling.tolerations,
+                  }
+                : {}),
+            model: {
+                modelFormat: { name: model.format },
+                storageUri,
+                resources:
+                    gpu > 0
+                        ? {
+                              requests: { ...resources.requests, "nvidia.com/gpu": String(gpu) },
+                              limits: { ...resources.limits, "nvidia.com/gpu": String(gpu) },
+                          }
+                        : resources,
+                // Model servers unpack models and write caches under their working directory.
+                securityContext: containerSecurityContext({ readOnlyRootFilesystem: false }),
+            },
+        };
+    }
+
+    /**
+     * A Traefik weighted service over the stable and canary predictors: `trafficPercent` of
+     * requests go to the canary. (KServe's own canary split needs Knative or Gateway API.)
+     */
+    private weightedService(
+        model: ServedModel,
+        namespace: pulumi.Input<string>,
+        isvcs: pulumi.Resource[],
+        router: Traefik,
+    ) {
+        const percent = model.canary!.trafficPercent;
+        return new k8s.apiextensions.CustomResource(
+            `${model.name}-split`,
+            {
+                apiVersion: TRAEFIK_API,
+                kind: "TraefikService",
+                metadata: { name: `${model.name}-split`, namespace },
+                spec: {
+                    weighted: {
+                        services: [
+                            { name: predictorService(model.name), port: 80, weight: 100 - percent },
+                            {
+                                name: predictorService(`${model.name}-canary`),
+                                port: 80,
+                                weight: percent,
+                            },
+                        ],
+                    },
+                },
+            },
+            { parent: this, dependsOn: [...isvcs, router.release] },
+        );
+    }
+
+    /**
+     * Seldon Core v2: its CRDs, operator, runtime and servers from the upstream charts in
+     * `seldon-mesh`; each model a `Model`, a canary an `Experiment` with weighted candidates.
+     */
+    private seldon(name: string, args: ModelServingArgs, models: readonly ServedModel[]) {
+        const child = { parent: this };
+        const mesh = "seldon-mesh";
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-seldon`,
+            { metadata: { name: mesh, labels: podSecurityLabels("baseline") } },
+            child,
+        );
+        const install = (
+            key: string,
+            pin: ChartPin,
+            values: pulumi.Inputs,
+            after: pulumi.Resource[],
+        ) =>
+            helmRelease(
+                `${name}-${key}`,
+                { pin, releaseName: key, namespace: ns.metadata.name, values },
+                { ...child, dependsOn: after },
+            );
+        const crds = install("seldon-core-v2-crds", charts.seldonCrds, {}, []);
+        const setup = install(
+            "seldon-core-v2-setup",
+            charts.seldonSetup,
+            { controller: { clusterwide: true } },
+            [crds],
+        );
+        const runtime = install("seldon-core-v2-runtime", charts.seldonRuntime, {}, [setup]);
+        const servers = install("seldon-core-v2-servers", charts.seldonServers, {}, [runtime]);
+
+        const routes: Record<string, ExposedService> = {};
+        for (const model of models) {
+            const seldonModel = (modelName: string, storageUri: string) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${modelName}`,
+                    {
+                        apiVersion: "mlops.seldon.io/v1alpha1",
+                        kind: "Model",
+                        metadata: { name: modelName, namespace: mesh },
+                        spec: {
+                            storageUri,
+                            requirements: model.gpu ? [model.format, "gpu"] : [model.format],
+                            replicas: model.minReplicas ?? 1,
+                        },
+                    },
+                    { ...child, dependsOn: [servers] },
+                );
+            seldonModel(model.name, model.storageUri);
+            let target = model.name;
+            if (model.canary) {
+                seldonModel(`${model.name}-canary`, model.canary.storageUri);
+                const percent = model.canary.trafficPercent;
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${model.name}-split`,
+                    {
+                        apiVersion: "mlops.seldon.io/v1alpha1",
+                        kind: "Experiment",
+                        metadata: { name: `${model.name}-split`, namespace: mesh },
+                        spec: {
+                            default: model.name,
+                            candidates: [
+                                { name: model.name, weight: 100 - percent },
+                                { name: `${model.name}-canary`, weight: percent },
+                            ],
+                        },
+                    },
+                    { ...child, dependsOn: [servers] },
+                );
+                target = `${model.name}-split.experiment`;
+            }
+            // Seldon's mesh routes by the Seldon-Model header; the route sets it.
+            const header = new k8s.apiextensions.CustomResource(
+                `${name}-${model.name}-header`,
+                {
+                    apiVersion: TRAEFIK_API,
+                    kind: "Middleware",
+                    metadata: { name: `${model.name}-header`, namespace: mesh },
+                    spec: { headers: { customRequestHeaders: { "Seldon-Model": target } } },
+                },
+                { ...child, dependsOn: [args.router.release] },
+            );
+            routes[model.name] = args.router.expose(
+                `${name}-${model.name}`,
+                {
+                    namespace: mesh,
+                    subdomain: `${model.name}-model`,
+                    service: { name: "seldon-mesh", port: 80 },
+                    auth: args.auth ?? true,
+                    middlewares: [header.metadata.name],
+                },
+                child,
+            );
+        }
+        return routes;
+    }
+}

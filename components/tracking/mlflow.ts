@@ -1,0 +1,219 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceHost } from "../kube";
+import { ExposedService } from "../routing/exposed-service";
+import { Traefik } from "../routing/traefik";
+import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import { ObjectStoreConnection } from "../storage/object-store";
+import { images } from "../versions";
+
+/** Where MLflow keeps runs and models: a PostgreSQL database. */
+export interface TrackingDatabase {
+    readonly host: pulumi.Input<string>;
+    readonly port: number;
+    readonly databaseName: string;
+    readonly username: string;
+    /** Secret holding the password under the key `password`. */
+    readonly credentialsSecretName: pulumi.Input<string>;
+}
+
+/** Arguments of {@link MlflowServer}. */
+export interface MlflowServerArgs {
+    readonly namespace: pulumi.Input<string>;
+    readonly database: TrackingDatabase;
+    /** The object store; artifacts go to its `tracking` bucket, proxied by the server. */
+    readonly objectStore: ObjectStoreConnection;
+    /** The router that serves the UI at `mlflow.<domain>`. */
+    readonly router: Traefik;
+    /** Basic auth in front of the UI and API. @default true */
+    readonly auth?: boolean;
+    /** @default 1 */
+    readonly replicas?: number;
+    /** @default requests 250m/512Mi, limits 1/2Gi */
+    readonly resources?: ContainerResources;
+}
+
+const PORT = 5000;
+/** Any non-root uid works: the image has no user of its own. */
+const MLFLOW_UID = 1000;
+
+/**
+ * The MLflow tracking server from the official image: runs and the model registry in
+ * PostgreSQL, artifacts proxied by the server into the object store, the schema migrated by a
+ * Job before a new version serves, and the UI and API behind Traefik with auth.
+ *
+ * ```ts
+ * const mlflow = new MlflowServer("mlflow", { namespace, database, objectStore, router });
+ * export const trackingUrl = mlflow.url;
+ * ```
+ */
+export class MlflowServer extends pulumi.ComponentResource {
+    /** The public URL. */
+    public readonly url: pulumi.Output<string>;
+    /** The in-cluster URL, for training jobs (`MLFLOW_TRACKING_URI`). */
+    public readonly internalUrl: pulumi.Output<string>;
+    public readonly route: ExposedService;
+    public readonly serviceAccountName: pulumi.Output<string>;
+
+    constructor(name: string, args: MlflowServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:tracking:MlflowServer", name, {}, opts);
+        const child = { parent: this };
+        const labels = { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": name };
+        const meta = (suffix = "") => ({
+            name: `${name}${suffix}`,
+            namespace: args.namespace,
+            labels,
+        });
+        const db = args.database;
+        const store = args.objectStore;
+        const resources = args.resources ?? {
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1", memory: "2Gi" },
+        };
+
+        // The password reaches libpq through PGPASSWORD, so the URI (and the args) hold none.
+        const backendStoreUri = pulumi.interpolate`postgresql+psycopg2://${db.username}@${db.host}:${db.port}/${db.databaseName}`;
+        const artifactsDestination = `${store.scheme}://${store.buckets.tracking}/`;
+        const env: k8s.types.input.core.v1.EnvVar[] = [
+            {
+                name: "PGPASSWORD",
+                valueFrom: { secretKeyRef: { name: db.credentialsSecretName, key: "password" } },
+            },
+            { name: "HOME", value: "/tmp" },
+            { name: "AWS_DEFAULT_REGION", value: store.region },
+            ...(store.endpoint ? [{ name: "MLFLOW_S3_ENDPOINT_URL", value: store.endpoint }] : []),
+            ...(store.credentialsSecretName
+                ? ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((key) => ({
+                      name: key,
+                      valueFrom: { secretKeyRef: { name: store.credentialsSecretName!, key } },
+                  }))
+                : []),
+        ];
+        const volumes = [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }];
+        const volumeMounts = [{ name: "tmp", mountPath: "/tmp" }];
+        const podSpec = {
+            serviceAccountName: `${name}`,
+            securityContext: podSecurityContext(MLFLOW_UID),
+            volumes,
+        };
+
+        const sa = new k8s.core.v1.ServiceAccount(
+            name,
+            { metadata: meta(), automountServiceAccountToken: false },
+            child,
+        );
+        this.serviceAccountName = sa.metadata.name;
+
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: meta(),
+                spec: {
+                    selector: labels,
+                    ports: [{ name: "http", port: PORT, targetPort: "http" }],
+                },
+            },
+            child,
+        );
+        this.internalUrl = pulumi.interpolate`http://${serviceHost(service)}:${PORT}`;
+
+        this.route = args.router.expose(
+            name,
+            {
+                namespace: args.namespace,
+                subdomain: "mlflow",
+                service: { name: service.metadata.name, port: PORT },
+                auth: args.auth ?? true,
+            },
+            child,
+        );
+        this.url = this.route.url;
+
+        // One migration per image version, finished before the new server starts: a Job named
+        // after the version, which the Deployment waits for.
+        const version = images.mlflow
+            .split(":")[1]
+            .replace(/[^a-z0-9-]/gi, "-")
+            .toLowerCase();
+        const migrate = new k8s.batch.v1.Job(
+            `${name}-db-upgrade`,
+            {
+                metadata: meta(`-db-upgrade-${version}`),
+                spec: {
+                    backoffLimit: 4,
+                    template: {
+                        metadata: { labels: { "app.kubernetes.io/name": "mlflow-db-upgrade" } },
+                        spec: {
+                            ...podSpec,
+                            restartPolicy: "OnFailure",
+                            containers: [
+                                {
+                                    name: "db-upgrade",
+                                    image: images.mlflow,
+                                    command: ["mlflow", "db", "upgrade", backendStoreUri],
+                                    env,
+                                    resources,
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts,
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { ...child, dependsOn: [sa], deleteBeforeReplace: true },
+        );
+
+        const allowedHosts = pulumi.interpolate`${this.route.host},${serviceHost(service)}:${PORT},${service.metadata.name}:${PORT},${service.metadata.name}.${service.metadata.namespace}:${PORT}`;
+        new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: meta(),
+                spec: {
+                    replicas: args.replicas ?? 1,
+                    selector: { matchLabels: labels },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            ...podSpec,
+                            containers: [
+                                {
+                                    name: "mlflow",
+                                    image: images.mlflow,
+                                    command: ["mlflow"],
+                                    args: [
+                                        "server",
+                                        "--host=0.0.0.0",
+                                        `--port=${PORT}`,
+                                        pulumi.interpolate`--backend-store-uri=${backendStoreUri}`,
+                                        "--serve-artifacts",
+                                        `--artifacts-destination=${artifactsDestination}`,
+                                        pulumi.interpolate`--allowed-hosts=${allowedHosts}`,
+                                        "--workers=2",
+                                    ],
+                                    env,
+                                    ports: [{ name: "http", containerPort: PORT }],
+                                    readinessProbe: {
+                                        httpGet: { path: "/health", port: "http" },
+                                        periodSeconds: 10,
+                                    },
+                                    livenessProbe: {
+                                        httpGet: { path: "/health", port: "http" },
+                                        initialDelaySeconds: 30,
+                                        periodSeconds: 20,
+                                    },
+                                    resources,
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts,
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            { ...child, dependsOn: [migrate] },
+        );
+
+        this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
+    }
+}

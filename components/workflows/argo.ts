@@ -1,0 +1,158 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { helmRelease } from "../kube";
+import { ExposedService } from "../routing/exposed-service";
+import { Traefik } from "../routing/traefik";
+import { ObjectStoreConnection } from "../storage/object-store";
+import { charts } from "../versions";
+
+/** Arguments of {@link ArgoWorkflows}. */
+export interface ArgoWorkflowsArgs {
+    /** Namespace of the controller and server, also a workflow namespace. */
+    readonly namespace: pulumi.Input<string>;
+    /** Further namespaces whose workflows the controller runs (team namespaces). @default [] */
+    readonly workflowNamespaces?: readonly string[];
+    /** The object store; workflow artifacts go to its `workflows` bucket. */
+    readonly objectStore: ObjectStoreConnection;
+    /** The router that serves the UI at `argo.<domain>`. */
+    readonly router: Traefik;
+}
+
+/** The service account workflows run as unless they name another. */
+export const WORKFLOW_SERVICE_ACCOUNT = "argo-workflow";
+
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
+    requests: { cpu, memory },
+    limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+/**
+ * Argo Workflows from its upstream chart: the object store as the default artifact repository,
+ * a server that requires a Kubernetes bearer token (`client` auth mode) behind Traefik, a
+ * controller watching the platform and team namespaces, and a least-privilege service account
+ * for workflow pods.
+ *
+ * ```ts
+ * const argo = new ArgoWorkflows("argo", { namespace, objectStore, router });
+ * export const workflowsUrl = argo.url;
+ * ```
+ */
+export class ArgoWorkflows extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly route: ExposedService;
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: ArgoWorkflowsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:workflows:ArgoWorkflows", name, {}, opts);
+        const child = { parent: this };
+        const store = args.objectStore;
+        const endpointHost = store.endpoint
+            ? pulumi.output(store.endpoint).apply((e) => e.replace(/^https?:\/\//, ""))
+            : undefined;
+
+        const s3: Record<string, pulumi.Input<unknown>> = {
+            bucket: store.buckets.workflows,
+            region: store.region,
+            insecure: store.insecure,
+            keyFormat: "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}",
+        };
+        if (endpointHost) s3.endpoint = endpointHost;
+        if (store.credentialsSecretName) {
+            s3.accessKeySecret = { name: store.credentialsSecretName, key: "AWS_ACCESS_KEY_ID" };
+            s3.secretKeySecret = {
+                name: store.credentialsSecretName,
+                key: "AWS_SECRET_ACCESS_KEY",
+            };
+        } else {
+            s3.useSDKCreds = true;
+        }
+
+        this.release = helmRelease(
+            name,
+            {
+                pin: charts.argoWorkflows,
+                releaseName: "argo-workflows",
+                namespace: args.namespace,
+                values: {
+                    crds: { install: true, keep: true },
+                    useStaticCredentials: store.credentialsSecretName !== undefined,
+                    artifactRepository: { archiveLogs: true, s3 },
+                    controller: {
+                        workflowNamespaces: pulumi
+                            .output(args.namespace)
+                            .apply((ns) => [ns, ...(args.workflowNamespaces ?? [])]),
+                        workflowDefaults: {
+                            spec: { serviceAccountName: WORKFLOW_SERVICE_ACCOUNT },
+                        },
+                        resources: resources("100m", "128Mi", "1", "512Mi"),
+                    },
+                    executor: { resources: resources("50m", "64Mi", "500m", "256Mi") },
+                    server: {
+                        // Every UI and API call carries the caller's Kubernetes token; Traefik
+                        // terminates TLS.
+                        authModes: ["client"],
+                        secure: false,
+                        resources: resources("50m", "128Mi", "500m", "512Mi"),
+                    },
+                    // The service account below replaces the chart's, with exactly what the
+                    // executor needs.
+                    workflow: { serviceAccount: { create: false }, rbac: { create: false } },
+                },
+            },
+            child,
+        );
+
+        this.workflowServiceAccount(name, args.namespace);
+        for (const ns of args.workflowNamespaces ?? [])
+            this.workflowServiceAccount(`${name}-${ns}`, ns);
+
+        this.route = args.router.expose(
+            name,
+            {
+                namespace: args.namespace,
+                subdomain: "argo",
+                service: { name: "argo-workflows-server", port: 2746 },
+                // Basic auth would take the Authorization header the server's client mode reads.
+                auth: false,
+                authenticatedBy: "argo-workflows client token",
+            },
+            { ...child, dependsOn: [this.release] },
+        );
+        this.url = this.route.url;
+        this.registerOutputs({ url: this.url });
+    }
+
+    /** The executor's service account in one namespace: report task results, nothing else. */
+    private workflowServiceAccount(name: string, namespace: pulumi.Input<string>) {
+        const child = { parent: this };
+        const meta = { name: WORKFLOW_SERVICE_ACCOUNT, namespace };
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-workflow`, { metadata: meta }, child);
+        const role = new k8s.rbac.v1.Role(
+            `${name}-workflow`,
+            {
+                metadata: meta,
+                rules: [
+                    {
+                        apiGroups: ["argoproj.io"],
+                        resources: ["workflowtaskresults"],
+                        verbs: ["create", "patch"],
+                    },
+                ],
+            },
+            child,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-workflow`,
+            {
+                metadata: meta,
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "Role",
+                    name: role.metadata.name,
+                },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
+            },
+            child,
+        );
+    }
+}

@@ -1,0 +1,515 @@
+import { FeastFeatureStore, featureStoreYaml } from "../../components/features/feast";
+import { Traefik } from "../../components/routing/traefik";
+import { ModelServing, ModelServingArgs } from "../../components/serving/model-serving";
+import { ObjectStoreConnection } from "../../components/storage/object-store";
+import { MlflowServer } from "../../components/tracking/mlflow";
+import { charts, images } from "../../components/versions";
+import { ArgoWorkflows } from "../../components/workflows/argo";
+import { SecretValue, at, childList, record, settled } from "../support/harness";
+
+const store: ObjectStoreConnection = {
+    scheme: "s3",
+    endpoint: "http://store.mlops.svc.cluster.local:8333",
+    insecure: true,
+    region: "us-east-1",
+    credentialsSecretName: "store-credentials",
+    buckets: {
+        tracking: "b-tracking",
+        workflows: "b-workflows",
+        features: "b-features",
+        datasets: "b-datasets",
+    },
+};
+
+const router = () => new Traefik("router", { namespace: "mlops", domain: "ml.example.com" });
+
+const SECURE = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+describe("MlflowServer", () => {
+    async function build() {
+        const rec = record();
+        const mlflow = new MlflowServer("mlflow", {
+            namespace: "mlops",
+            database: {
+                host: "pg.mlops.svc.cluster.local",
+                port: 5432,
+                databaseName: "mlflow",
+                username: "mlops",
+                credentialsSecretName: "pg-credentials",
+            },
+            objectStore: store,
+            router: router(),
+        });
+        await settled(rec);
+        return { rec, mlflow };
+    }
+
+    it("creates its account, service, migration job, deployment and authenticated route", async () => {
+        const { rec } = await build();
+        expect(childList(rec, rec.get("mlops:tracking:MlflowServer", "mlflow"))).toEqual([
+            "kubernetes:apps/v1:Deployment mlflow",
+            "kubernetes:batch/v1:Job mlflow-db-upgrade",
+            "kubernetes:core/v1:Service mlflow",
+            "kubernetes:core/v1:ServiceAccount mlflow",
+            "mlops:routing:ExposedService mlflow",
+        ]);
+        expect(
+            at(
+                rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "mlflow"),
+                "spec",
+                "routes",
+                0,
+            ),
+        ).toEqual({
+            kind: "Rule",
+            match: "Host(`mlflow.ml.example.com`)",
+            middlewares: [{ name: "mlflow-auth", namespace: "mlops" }],
+            services: [{ name: "mlflow", port: 5000, kind: "Service" }],
+        });
+    });
+
+    it("points the backend store at PostgreSQL and proxies artifacts to the object store", async () => {
+        const { rec } = await build();
+        const c = at(
+            rec.get("kubernetes:apps/v1:Deployment", "mlflow"),
+            "spec",
+            "template",
+            "spec",
+            "containers",
+            0,
+        ) as any;
+        expect(c.image).toBe(images.mlflow);
+        expect(c.args).toEqual([
+            "server",
+            "--host=0.0.0.0",
+            "--port=5000",
+            "--backend-store-uri=postgresql+psycopg2://mlops@pg.mlops.svc.cluster.local:5432/mlflow",
+            "--serve-artifacts",
+            "--artifacts-destination=s3://b-tracking/",
+            "--allowed-hosts=mlflow.ml.example.com,mlflow.mlops.svc.cluster.local:5000,mlflow:5000,mlflow.mlops:5000",
+            "--workers=2",
+        ]);
+        expect(c.env).toEqual([
+            {
+                name: "PGPASSWORD",
+                valueFrom: { secretKeyRef: { name: "pg-credentials", key: "password" } },
+            },
+            { name: "HOME", value: "/tmp" },
+            { name: "AWS_DEFAULT_REGION", value: "us-east-1" },
+            { name: "MLFLOW_S3_ENDPOINT_URL", value: "http://store.mlops.svc.cluster.local:8333" },
+            {
+                name: "AWS_ACCESS_KEY_ID",
+                valueFrom: {
+                    secretKeyRef: { name: "store-credentials", key: "AWS_ACCESS_KEY_ID" },
+                },
+            },
+            {
+                name: "AWS_SECRET_ACCESS_KEY",
+                valueFrom: {
+                    secretKeyRef: { name: "store-credentials", key: "AWS_SECRET_ACCESS_KEY" },
+                },
+            },
+        ]);
+        expect(c.securityContext).toEqual(SECURE);
+        expect(c.resources).toEqual({
+            requests: { cpu: "250m", memory: "512Mi" },
+            limits: { cpu: "1", memory: "2Gi" },
+        });
+        expect(c.readinessProbe).toEqual({
+            httpGet: { path: "/health", port: "http" },
+            periodSeconds: 10,
+        });
+    });
+
+    it("migrates the schema with the same image in a versioned Job before the server starts", async () => {
+        const { rec } = await build();
+        const job = rec.get("kubernetes:batch/v1:Job", "mlflow-db-upgrade");
+        expect(at(job, "metadata", "name")).toBe("mlflow-db-upgrade-v3-18-0-full");
+        const c = at(job, "spec", "template", "spec", "containers", 0) as any;
+        expect(c.image).toBe(images.mlflow);
+        expect(c.command).toEqual([
+            "mlflow",
+            "db",
+            "upgrade",
+            "postgresql+psycopg2://mlops@pg.mlops.svc.cluster.local:5432/mlflow",
+        ]);
+        expect(rec.get("kubernetes:apps/v1:Deployment", "mlflow").dependsOn).toContain(job.urn);
+    });
+});
+
+describe("ArgoWorkflows", () => {
+    it("installs the chart with the object store as artifact repository and client auth", async () => {
+        const rec = record();
+        new ArgoWorkflows("argo", {
+            namespace: "mlops",
+            objectStore: store,
+            router: router(),
+            workflowNamespaces: ["vision"],
+        });
+        await settled(rec);
+        expect(childList(rec, rec.get("mlops:workflows:ArgoWorkflows", "argo"))).toEqual([
+            "kubernetes:core/v1:ServiceAccount argo-vision-workflow",
+            "kubernetes:core/v1:ServiceAccount argo-workflow",
+            "kubernetes:helm.sh/v3:Release argo",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role argo-vision-workflow",
+            "kubernetes:rbac.authorization.k8s.io/v1:Role argo-workflow",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding argo-vision-workflow",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding argo-workflow",
+            "mlops:routing:ExposedService argo",
+        ]);
+        const release = rec.get("kubernetes:helm.sh/v3:Release", "argo");
+        expect(release.inputs).toMatchObject({
+            chart: "argo-workflows",
+            version: charts.argoWorkflows.version,
+        });
+        const values = at(release, "values") as any;
+        expect(values.useStaticCredentials).toBe(true);
+        expect(values.artifactRepository).toEqual({
+            archiveLogs: true,
+            s3: {
+                bucket: "b-workflows",
+                endpoint: "store.mlops.svc.cluster.local:8333",
+                insecure: true,
+                region: "us-east-1",
+                keyFormat: "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}",
+                accessKeySecret: { name: "store-credentials", key: "AWS_ACCESS_KEY_ID" },
+                secretKeySecret: { name: "store-credentials", key: "AWS_SECRET_ACCESS_KEY" },
+            },
+        });
+        expect(values.server.authModes).toEqual(["client"]);
+        expect(values.controller.workflowNamespaces).toEqual(["mlops", "vision"]);
+        for (const part of [values.controller, values.server, values.executor]) {
+            expect(Object.keys(part.resources).sort()).toEqual(["limits", "requests"]);
+        }
+        expect(
+            at(rec.get("kubernetes:rbac.authorization.k8s.io/v1:Role", "argo-workflow"), "rules"),
+        ).toEqual([
+            {
+                apiGroups: ["argoproj.io"],
+                resources: ["workflowtaskresults"],
+                verbs: ["create", "patch"],
+            },
+        ]);
+        const ingress = rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "argo");
+        expect(at(ingress, "metadata", "annotations")).toEqual({
+            "mlops.dev/authenticated-by": "argo-workflows client token",
+        });
+        expect(at(ingress, "spec", "routes", 0, "services")).toEqual([
+            { name: "argo-workflows-server", port: 2746, kind: "Service" },
+        ]);
+    });
+});
+
+describe("FeastFeatureStore", () => {
+    it("renders feature_store.yaml with a Redis online store and the registry in the object store", () => {
+        expect(
+            featureStoreYaml({
+                project: "mlops",
+                registryPath: "s3://b/registry.pb",
+                redisHost: "valkey",
+            }),
+        ).toBe(
+            [
+                "project: mlops",
+                "provider: local",
+                "registry:",
+                "  registry_type: file",
+                "  path: s3://b/registry.pb",
+                "  cache_ttl_seconds: 60",
+                "online_store:",
+                "  type: redis",
+                '  connection_string: "valkey:6379,password=${REDIS_PASSWORD}"',
+                "offline_store:",
+                "  type: file",
+                "entity_key_serialization_version: 3",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("runs Valkey and the feature server with the config from a ConfigMap", async () => {
+        const rec = record();
+        new FeastFeatureStore("feast", {
+            namespace: "mlops",
+            objectStore: store,
+            router: router(),
+        });
+        await settled(rec);
+        expect(childList(rec, rec.get("mlops:features:FeastFeatureStore", "feast"))).toEqual([
+            "kubernetes:apps/v1:Deployment feast",
+            "kubernetes:apps/v1:Deployment feast-online",
+            "kubernetes:core/v1:ConfigMap feast",
+            "kubernetes:core/v1:Secret feast-online-credentials",
+            "kubernetes:core/v1:Service feast",
+            "kubernetes:core/v1:Service feast-online",
+            "mlops:routing:ExposedService feast",
+            "random:index/randomPassword:RandomPassword feast-online-password",
+        ]);
+        const yaml = at(
+            rec.get("kubernetes:core/v1:ConfigMap", "feast"),
+            "data",
+            "feature_store.yaml",
+        ) as string;
+        expect(yaml).toContain("  type: redis\n");
+        expect(yaml).toContain(
+            'connection_string: "feast-online.mlops.svc.cluster.local:6379,password=${REDIS_PASSWORD}"',
+        );
+        expect(yaml).toContain("  path: s3://b-features/registry.pb\n");
+        expect(
+            rec.get("kubernetes:core/v1:Secret", "feast-online-credentials").inputs.stringData,
+        ).toBeInstanceOf(SecretValue);
+        const valkey = at(
+            rec.get("kubernetes:apps/v1:Deployment", "feast-online"),
+            "spec",
+            "template",
+            "spec",
+            "containers",
+            0,
+        ) as any;
+        expect(valkey.image).toBe(images.valkey);
+        expect(valkey.args.slice(0, 2)).toEqual(["--requirepass", "$(REDIS_PASSWORD)"]);
+        expect(valkey.securityContext).toEqual(SECURE);
+        const server = at(
+            rec.get("kubernetes:apps/v1:Deployment", "feast"),
+            "spec",
+            "template",
+            "spec",
+            "containers",
+            0,
+        ) as any;
+        expect(server.image).toBe(images.feast);
+        expect([...server.command, ...server.args]).toEqual([
+            "feast",
+            "-c",
+            "/config",
+            "serve",
+            "-h",
+            "0.0.0.0",
+            "-p",
+            "6566",
+        ]);
+        expect(server.env).toContainEqual({
+            name: "FEAST_S3_ENDPOINT_URL",
+            value: "http://store.mlops.svc.cluster.local:8333",
+        });
+        expect(server.securityContext).toEqual(SECURE);
+    });
+});
+
+describe("ModelServing", () => {
+    const gpuScheduling = {
+        nodeSelector: { "nvidia.com/gpu.present": "true" },
+        tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+    };
+    async function build(over: Partial<ModelServingArgs> = {}) {
+        const rec = record();
+        new ModelServing("serving", {
+            namespace: "mlops",
+            objectStore: store,
+            router: router(),
+            gpuScheduling,
+            ...over,
+        });
+        await settled(rec);
+        return rec;
+    }
+
+    it("installs cert-manager and KServe's three charts in Standard mode, in order", async () => {
+        const rec = await build();
+        const release = (n: string) => rec.get("kubernetes:helm.sh/v3:Release", n);
+        expect(release("serving-cert-manager").inputs).toMatchObject({
+            chart: "oci://quay.io/jetstack/charts/cert-manager",
+            version: charts.certManager.version,
+        });
+        expect(at(release("serving-cert-manager"), "values", "crds")).toEqual({
+            enabled: true,
+            keep: true,
+        });
+        expect(release("serving-kserve-crd").inputs.chart).toBe(
+            "oci://ghcr.io/kserve/charts/kserve-crd",
+        );
+        expect(at(release("serving-kserve"), "values", "kserve", "controller")).toEqual({
+            deploymentMode: "Standard",
+            gateway: {
+                domain: "ml.example.com",
+                disableIstioVirtualHost: true,
+                disableIngressCreation: true,
+            },
+            resources: {
+                requests: { cpu: "100m", memory: "300Mi" },
+                limits: { cpu: "1", memory: "1Gi" },
+            },
+        });
+        expect(at(release("serving-kserve"), "values", "kserve", "storage")).toEqual({
+            s3: {
+                endpoint: "store.mlops.svc.cluster.local:8333",
+                useHttps: "0",
+                region: "us-east-1",
+            },
+        });
+        expect(release("serving-kserve-runtimes").inputs.chart).toBe(
+            "oci://ghcr.io/kserve/charts/kserve-runtime-configs",
+        );
+        expect(release("serving-kserve-crd").dependsOn).toContain(
+            release("serving-cert-manager").urn,
+        );
+        expect(release("serving-kserve").dependsOn).toContain(release("serving-kserve-crd").urn);
+        expect(release("serving-kserve-runtimes").dependsOn).toContain(
+            release("serving-kserve").urn,
+        );
+        expect(rec.ofType("kubernetes:serving.kserve.io/v1beta1:InferenceService")).toEqual([]);
+    });
+
+    it("serves a model with a canary as two predictors behind a real weighted split", async () => {
+        const rec = await build({
+            models: [
+                {
+                    name: "iris",
+                    format: "sklearn",
+                    storageUri: "s3://b-tracking/iris/v1",
+                    minReplicas: 1,
+                    maxReplicas: 3,
+                    canary: { storageUri: "s3://b-tracking/iris/v2", trafficPercent: 20 },
+                },
+            ],
+        });
+        const isvcs = rec.ofType("kubernetes:serving.kserve.io/v1beta1:InferenceService");
+        expect(isvcs.map((r) => r.name).sort()).toEqual(["iris", "iris-canary"]);
+        const stable = rec.get("kubernetes:serving.kserve.io/v1beta1:InferenceService", "iris");
+        expect(at(stable, "metadata", "annotations")).toEqual({
+            "serving.kserve.io/deploymentMode": "Standard",
+        });
+        expect(at(stable, "spec", "predictor")).toEqual({
+            minReplicas: 1,
+            maxReplicas: 3,
+            serviceAccountName: "serving-models",
+            model: {
+                modelFormat: { name: "sklearn" },
+                storageUri: "s3://b-tracking/iris/v1",
+                resources: {
+                    requests: { cpu: "500m", memory: "1Gi" },
+                    limits: { cpu: "2", memory: "4Gi" },
+                },
+                securityContext: { ...SECURE, readOnlyRootFilesystem: false },
+            },
+        });
+        expect(
+            at(
+                rec.get("kubernetes:serving.kserve.io/v1beta1:InferenceService", "iris-canary"),
+                "spec",
+                "predictor",
+                "model",
+                "storageUri",
+            ),
+        ).toBe("s3://b-tracking/iris/v2");
+        expect(
+            at(rec.get("kubernetes:traefik.io/v1alpha1:TraefikService", "iris-split"), "spec"),
+        ).toEqual({
+            weighted: {
+                services: [
+                    { name: "iris-predictor", port: 80, weight: 80 },
+                    { name: "iris-canary-predictor", port: 80, weight: 20 },
+                ],
+            },
+        });
+        expect(
+            at(
+                rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "serving-iris"),
+                "spec",
+                "routes",
+                0,
+            ),
+        ).toEqual({
+            kind: "Rule",
+            match: "Host(`iris-model.ml.example.com`)",
+            middlewares: [{ name: "serving-iris-auth", namespace: "mlops" }],
+            services: [{ name: "iris-split", kind: "TraefikService" }],
+        });
+        expect(
+            at(rec.get("kubernetes:core/v1:ServiceAccount", "serving-models"), "secrets"),
+        ).toEqual([{ name: "store-credentials" }]);
+    });
+
+    it("schedules a GPU model on GPU nodes and routes a plain model straight to its predictor", async () => {
+        const rec = await build({
+            models: [{ name: "llm", format: "huggingface", storageUri: "s3://b/llm", gpu: 1 }],
+        });
+        const predictor = at(
+            rec.get("kubernetes:serving.kserve.io/v1beta1:InferenceService", "llm"),
+            "spec",
+            "predictor",
+        ) as any;
+        expect(predictor.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
+        expect(predictor.tolerations).toEqual(gpuScheduling.tolerations);
+        expect(predictor.model.resources).toEqual({
+            requests: { cpu: "500m", memory: "1Gi", "nvidia.com/gpu": "1" },
+            limits: { cpu: "2", memory: "4Gi", "nvidia.com/gpu": "1" },
+        });
+        expect(rec.ofType("kubernetes:traefik.io/v1alpha1:TraefikService")).toEqual([]);
+        expect(
+            at(
+                rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "serving-llm"),
+                "spec",
+                "routes",
+                0,
+                "services",
+            ),
+        ).toEqual([{ name: "llm-predictor", port: 80, kind: "Service" }]);
+    });
+
+    it("installs Seldon Core v2 instead when asked, with an Experiment for the canary split", async () => {
+        const rec = await build({
+            engine: "seldon",
+            models: [
+                {
+                    name: "iris",
+                    format: "sklearn",
+                    storageUri: "s3://b/iris/v1",
+                    canary: { storageUri: "s3://b/iris/v2", trafficPercent: 25 },
+                },
+            ],
+        });
+        const own = rec.childrenOf(rec.get("mlops:serving:ModelServing", "serving").urn);
+        expect(
+            own
+                .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+                .map((r) => r.inputs.chart),
+        ).toEqual([
+            "seldon-core-v2-crds",
+            "seldon-core-v2-setup",
+            "seldon-core-v2-runtime",
+            "seldon-core-v2-servers",
+        ]);
+        expect(rec.ofType("kubernetes:serving.kserve.io/v1beta1:InferenceService")).toEqual([]);
+        expect(
+            rec
+                .ofType("kubernetes:mlops.seldon.io/v1alpha1:Model")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["serving-iris", "serving-iris-canary"]);
+        expect(
+            at(
+                rec.get("kubernetes:mlops.seldon.io/v1alpha1:Experiment", "serving-iris-split"),
+                "spec",
+            ),
+        ).toEqual({
+            default: "iris",
+            candidates: [
+                { name: "iris", weight: 75 },
+                { name: "iris-canary", weight: 25 },
+            ],
+        });
+        expect(
+            at(rec.get("kubernetes:traefik.io/v1alpha1:Middleware", "serving-iris-header"), "spec"),
+        ).toEqual({
+            headers: { customRequestHeaders: { "Seldon-Model": "iris-split.experiment" } },
+        });
+    });
+});
