@@ -323,13 +323,42 @@ export class ModelServing extends pulumi.ComponentResource {
                 { ...child, dependsOn: after },
             );
         const crds = install("seldon-core-v2-crds", charts.seldonCrds, {}, []);
+        // The chart sets `cpu` as a request and `memory` as request and limit.
+        const res = (cpu: string, memory: string) => ({ resources: { cpu, memory } });
         const setup = install(
             "seldon-core-v2-setup",
             charts.seldonSetup,
-            { controller: { clusterwide: true } },
+            {
+                controller: { clusterwide: true, ...res("10m", "128Mi") },
+                scheduler: res("100m", "1Gi"),
+                envoy: res("100m", "256Mi"),
+                dataflow: res("100m", "1G"),
+                modelgateway: res("100m", "1G"),
+                pipelinegateway: res("100m", "1G"),
+                hodometer: res("1m", "32Mi"),
+                serverConfig: {
+                    rclone: res("50m", "128Mi"),
+                    agent: res("200m", "1Gi"),
+                    mlserver: res("500m", "2Gi"),
+                    triton: res("500m", "2Gi"),
+                },
+            },
             [crds],
         );
-        const runtime = install("seldon-core-v2-runtime", charts.seldonRuntime, {}, [setup]);
+        // Models only: the Kafka-backed pipeline components stay off, and the mesh is reached
+        // through Traefik, not a load balancer of its own.
+        const runtime = install(
+            "seldon-core-v2-runtime",
+            charts.seldonRuntime,
+            {
+                dataflow: { disable: true },
+                pipelinegateway: { disable: true },
+                modelgateway: { disable: true },
+                envoy: { serviceType: "ClusterIP" },
+                scheduler: { serviceType: "ClusterIP" },
+            },
+            [setup],
+        );
         const servers = install("seldon-core-v2-servers", charts.seldonServers, {}, [runtime]);
 
         const routes: Record<string, ExposedService> = {};
