@@ -20,7 +20,8 @@ export default tseslint.config(
         },
     },
     {
-        files: ["test/**/*.ts"],
+        // Tests and policies read untyped resource properties.
+        files: ["test/**/*.ts", "policies/**/*.ts"],
         rules: { "@typescript-eslint/no-explicit-any": "off" },
     },
 );

@@ -1,5 +1,5 @@
 import { PolicyPack } from "@pulumi/policy";
-import { policies } from "./rules";
+import { PACK_NAME, policies } from "./rules";
 
 // Constructing the pack starts its gRPC server: only the Pulumi CLI loads this file.
-new PolicyPack("mlops-guardrails", { policies });
+new PolicyPack(PACK_NAME, { policies });

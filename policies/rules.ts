@@ -1,7 +1,23 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { Policies } from "@pulumi/policy";
+import { clusterPolicies } from "./clusters";
+import { databasePolicies } from "./database";
+import { routingPolicies } from "./routing";
+import { storagePolicies } from "./storage";
+import { tenancyPolicies } from "./tenancy";
+import { workloadPolicies } from "./workloads";
 
 /**
  * Every policy of the mlops-guardrails pack. Exported as a list so that tests and the offline
  * plan use the policies without starting the pack's server.
  */
-export const policies: ResourceValidationPolicy[] = [];
+export const policies: Policies = [
+    ...workloadPolicies,
+    ...routingPolicies,
+    ...storagePolicies,
+    ...databasePolicies,
+    ...clusterPolicies,
+    ...tenancyPolicies,
+];
+
+/** The pack's name. */
+export const PACK_NAME = "mlops-guardrails";

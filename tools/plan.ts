@@ -6,7 +6,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { profiles } from "../policies/profiles";
+import { policies } from "../policies/rules";
 import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
+import { checkPolicies, PolicyViolation } from "./lib/policy-check";
 import { readStackConfig } from "./lib/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -41,11 +44,24 @@ function parseArgs(argv: readonly string[]): Args {
     return { file, json };
 }
 
+function renderViolations(
+    violations: readonly PolicyViolation[],
+    environment: string,
+    count: number,
+): string {
+    const head = `Policies: ${count} checked (${environment} profile), ${violations.length} violation${violations.length === 1 ? "" : "s"}`;
+    const lines = violations.map((v) => `  [${v.level}] ${v.policy}: ${v.message}\n      ${v.urn}`);
+    return [head, ...lines].join("\n");
+}
+
 async function main() {
     const args = parseArgs(process.argv.slice(2));
     const stack = readStackConfig(args.file);
     try {
         const result = await runPlan(stack);
+        const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
+        const violations = await checkPolicies(result.resources, policies, profiles[environment]);
+        const failed = violations.some((v) => v.level === "mandatory");
         if (args.json) {
             const doc = {
                 stack: result.stack,
@@ -57,6 +73,7 @@ async function main() {
                     protect: r.protect,
                     inputs: r.inputs,
                 })),
+                policies: violations,
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
         } else {
@@ -64,9 +81,10 @@ async function main() {
                 `Plan of stack ${result.stack} (${path.relative(process.cwd(), args.file)})\n\n`,
             );
             process.stdout.write(renderTree(result.resources) + "\n\n");
-            process.stdout.write(`${result.resources.length} resources\n`);
+            process.stdout.write(`${result.resources.length} resources\n\n`);
+            process.stdout.write(renderViolations(violations, environment, policies.length) + "\n");
         }
-        process.exit(0);
+        process.exit(failed ? 1 : 0);
     } catch (e) {
         if (e instanceof PlanConfigError) {
             process.stderr.write(`${e.message}\n`);

@@ -1,0 +1,22 @@
+/**
+ * Enforcement profiles by stack environment. The experiment knobs (TLS off, a public bucket,
+ * an exposed database) and unprotected data only warn in dev; in prod they stop the update.
+ * The offline plan picks the profile from `mlops:environment`; with the CLI pass the same
+ * file: `pulumi preview --policy-pack policies --policy-pack-config policies/config.prod.json`.
+ */
+import { PolicyPackConfig } from "@pulumi/policy";
+
+const mandatory = { enforcementLevel: "mandatory" } as const;
+
+export const profiles: Readonly<Record<"dev" | "prod", PolicyPackConfig>> = {
+    dev: {},
+    prod: {
+        "traefik-route-https-only": mandatory,
+        "traefik-redirects-http-to-https": mandatory,
+        "traefik-route-authenticated": mandatory,
+        "object-store-no-anonymous-access": mandatory,
+        "database-not-public": mandatory,
+        "database-deletion-protection": mandatory,
+        "data-stores-protected": { ...mandatory, requireProtect: true },
+    },
+};

@@ -1,0 +1,153 @@
+/** Guardrails for buckets, filesystems and the protection of data. */
+import { PolicyResource } from "@pulumi/policy";
+import { ofType, resourcePolicy, stackPolicy } from "./lib";
+
+const S3_BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+
+export const objectStoreNoAnonymous = resourcePolicy({
+    name: "object-store-no-anonymous-access",
+    description: "The in-cluster object store grants nothing to anonymous callers.",
+    enforcementLevel: "advisory",
+    types: ["kubernetes:core/v1:Secret"],
+    validate: (props, report) => {
+        const config = props?.stringData?.["s3.json"];
+        if (
+            props?.metadata?.labels?.["app.kubernetes.io/name"] !== "seaweedfs" ||
+            typeof config !== "string"
+        )
+            return;
+        const identities: any[] = JSON.parse(config).identities ?? [];
+        const anonymous = identities.find((i) => i.name === "anonymous");
+        if (anonymous) report(`anonymous callers may ${anonymous.actions.join(", ")}`);
+    },
+});
+
+export const gcsBucketPrivate = resourcePolicy({
+    name: "gcs-bucket-private",
+    description:
+        "GCS buckets use uniform bucket-level access and enforce public access prevention.",
+    enforcementLevel: "mandatory",
+    types: ["gcp:storage/bucket:Bucket"],
+    validate: (props, report) => {
+        if (props?.uniformBucketLevelAccess !== true)
+            report("uniformBucketLevelAccess is not true");
+        if (props?.publicAccessPrevention !== "enforced")
+            report("publicAccessPrevention is not 'enforced'");
+    },
+});
+
+export const gcsArtifactsVersioned = resourcePolicy({
+    name: "gcs-artifact-bucket-versioned",
+    description:
+        "GCS buckets that hold artifacts (label mlops-artifacts=true) keep object versions.",
+    enforcementLevel: "advisory",
+    types: ["gcp:storage/bucket:Bucket"],
+    validate: (props, report) => {
+        if (props?.labels?.["mlops-artifacts"] === "true" && props?.versioning?.enabled !== true) {
+            report("artifact bucket without versioning");
+        }
+    },
+});
+
+export const s3PublicAccessBlock = resourcePolicy({
+    name: "s3-public-access-block",
+    description: "S3 public access blocks turn on all four protections.",
+    enforcementLevel: "mandatory",
+    types: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
+    validate: (props, report) => {
+        const off = [
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        ].filter((k) => props?.[k] !== true);
+        if (off.length) report(`not set: ${off.join(", ")}`);
+    },
+});
+
+/** Resources that depend on `bucket` and have one of `types`. */
+function companions(all: PolicyResource[], bucket: PolicyResource, types: string[]) {
+    return all.filter(
+        (r) => types.includes(r.type) && r.dependencies.some((d) => d.urn === bucket.urn),
+    );
+}
+
+export const s3BucketGuarded = stackPolicy({
+    name: "s3-bucket-blocked-and-encrypted",
+    description: "Every S3 bucket has a public access block and server-side encryption.",
+    enforcementLevel: "mandatory",
+    validate: (args, report) => {
+        for (const type of S3_BUCKETS) {
+            for (const b of ofType(args, type)) {
+                if (
+                    !companions(args.resources, b, [
+                        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                    ]).length
+                ) {
+                    report(`bucket '${b.name}' has no public access block`, b.urn);
+                }
+                const encrypted =
+                    b.props?.serverSideEncryptionConfiguration ||
+                    companions(args.resources, b, [
+                        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+                    ]).length;
+                if (!encrypted)
+                    report(`bucket '${b.name}' has no server-side encryption configuration`, b.urn);
+            }
+        }
+    },
+});
+
+export const efsEncrypted = resourcePolicy({
+    name: "efs-encrypted",
+    description: "EFS file systems are encrypted at rest.",
+    enforcementLevel: "mandatory",
+    types: ["aws:efs/fileSystem:FileSystem"],
+    validate: (props, report) => {
+        if (props?.encrypted !== true) report("encrypted is not true");
+    },
+});
+
+/** Kubernetes volume claims of the platform's in-cluster data stores. */
+const DATA_STORE_APPS = ["postgresql", "seaweedfs"];
+const DATA_STORE_TYPES = [
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "gcp:sql/databaseInstance:DatabaseInstance",
+    "gcp:storage/bucket:Bucket",
+    "gcp:filestore/instance:Instance",
+    "aws:rds/instance:Instance",
+    "aws:efs/fileSystem:FileSystem",
+    ...S3_BUCKETS,
+];
+
+export const dataStoresProtected = resourcePolicy({
+    name: "data-stores-protected",
+    description:
+        "Data stores (databases, buckets, filesystems, their volumes) are `protect`ed where required (production).",
+    enforcementLevel: "advisory",
+    types: DATA_STORE_TYPES,
+    configSchema: {
+        properties: { requireProtect: { type: "boolean", default: false } },
+    },
+    validate: (props, report, args) => {
+        if (!args.getConfig<{ requireProtect?: boolean }>().requireProtect) return;
+        if (
+            args.type === "kubernetes:core/v1:PersistentVolumeClaim" &&
+            !DATA_STORE_APPS.includes(props?.metadata?.labels?.["app.kubernetes.io/name"])
+        ) {
+            return;
+        }
+        if (!args.opts.protect) report(`${args.name} is not protected`);
+    },
+});
+
+export const storagePolicies = [
+    objectStoreNoAnonymous,
+    gcsBucketPrivate,
+    gcsArtifactsVersioned,
+    s3PublicAccessBlock,
+    s3BucketGuarded,
+    efsEncrypted,
+    dataStoresProtected,
+];

@@ -1,0 +1,165 @@
+/**
+ * Runs a policy pack's policies over planned resources without the Pulumi CLI, with the
+ * @pulumi/policy server's semantics: the level is the pack config's, else the policy's, else
+ * the pack's; `disabled` skips, `remediate` reports as mandatory; config defaults come from
+ * each policy's schema; `notApplicable` skips; stack policies see parents and dependencies.
+ */
+import {
+    EnforcementLevel,
+    Policies,
+    PolicyPackConfig,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import { RecordedResource, reveal } from "./recorder";
+
+type PolicyConfig = PolicyPackConfig[string];
+type PolicyConfigObject = Exclude<PolicyConfig, string>;
+
+/** One violation. */
+export interface PolicyViolation {
+    readonly policy: string;
+    readonly level: "advisory" | "mandatory";
+    readonly urn: string;
+    readonly message: string;
+}
+
+class NotApplicable extends Error {}
+
+function levelOf(
+    config: PolicyPackConfig,
+    name: string,
+    own: EnforcementLevel | undefined,
+    packLevel: EnforcementLevel,
+): EnforcementLevel {
+    const c = config[name];
+    const fromConfig =
+        typeof c === "string" ? c : (c as PolicyConfigObject | undefined)?.enforcementLevel;
+    return fromConfig || own || packLevel;
+}
+
+function configOf(config: PolicyPackConfig, p: ResourceValidationPolicy | StackValidationPolicy) {
+    const defaults = Object.fromEntries(
+        Object.entries(p.configSchema?.properties ?? {})
+            .filter(([, s]) => (s as { default?: unknown }).default !== undefined)
+            .map(([k, s]) => [k, (s as { default?: unknown }).default]),
+    );
+    const c = config[p.name];
+    const own = typeof c === "object" && c !== null ? { ...(c as PolicyConfigObject) } : {};
+    delete (own as { enforcementLevel?: unknown }).enforcementLevel;
+    return { ...defaults, ...own };
+}
+
+type ResourceClass = { __pulumiType?: string };
+const typeChecks = (type: string, props: Record<string, unknown>) => ({
+    isType: (cls: unknown) => (cls as ResourceClass).__pulumiType === type,
+    asType: (cls: unknown) => ((cls as ResourceClass).__pulumiType === type ? props : undefined),
+});
+
+const optionsOf = (r: RecordedResource) => ({
+    protect: r.protect,
+    ignoreChanges: [],
+    aliases: [],
+    additionalSecretOutputs: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+});
+
+/** Evaluates every policy over the resources; returns the violations, resources in order. */
+export async function checkPolicies(
+    resources: readonly RecordedResource[],
+    policies: Policies,
+    config: PolicyPackConfig = {},
+    packLevel: EnforcementLevel = "advisory",
+): Promise<PolicyViolation[]> {
+    const out: PolicyViolation[] = [];
+    const throwNotApplicable = (reason?: string): never => {
+        throw new NotApplicable(reason);
+    };
+    const plain = resources.map((r) => ({ r, props: reveal(r.inputs) as Record<string, unknown> }));
+
+    for (const p of policies) {
+        let level = levelOf(config, p.name, p.enforcementLevel, packLevel);
+        if (level === "disabled") continue;
+        if (level === "remediate") level = "mandatory";
+        const reported = level as "advisory" | "mandatory";
+        const policyConfig = configOf(config, p);
+
+        if ("validateResource" in p && p.validateResource) {
+            const validations = Array.isArray(p.validateResource)
+                ? p.validateResource
+                : [p.validateResource];
+            for (const { r, props } of plain) {
+                const args: ResourceValidationArgs = {
+                    type: r.type,
+                    props,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: optionsOf(r) as ResourceValidationArgs["opts"],
+                    stackTags: new Map(),
+                    ...typeChecks(r.type, props),
+                    getConfig: <T extends object>() => policyConfig as T,
+                    notApplicable: throwNotApplicable,
+                } as ResourceValidationArgs;
+                for (const validate of validations) {
+                    try {
+                        await validate(args, (message, urn) =>
+                            out.push({
+                                policy: p.name,
+                                level: reported,
+                                urn: urn ?? r.urn,
+                                message,
+                            }),
+                        );
+                    } catch (e) {
+                        if (!(e instanceof NotApplicable)) throw e;
+                    }
+                }
+            }
+        } else if ("validateStack" in p && p.validateStack) {
+            const byUrn = new Map<string, PolicyResource>();
+            const stackResources: PolicyResource[] = plain.map(({ r, props }) => {
+                const pr = {
+                    type: r.type,
+                    props,
+                    urn: r.urn,
+                    name: r.name,
+                    opts: optionsOf(r),
+                    dependencies: [],
+                    propertyDependencies: {},
+                    ...typeChecks(r.type, props),
+                } as unknown as PolicyResource;
+                byUrn.set(r.urn, pr);
+                return pr;
+            });
+            plain.forEach(({ r }, i) => {
+                const pr = stackResources[i] as {
+                    parent?: PolicyResource;
+                    dependencies: PolicyResource[];
+                };
+                if (r.parent && byUrn.has(r.parent)) pr.parent = byUrn.get(r.parent);
+                pr.dependencies = r.dependsOn
+                    .map((d) => byUrn.get(d))
+                    .filter((d): d is PolicyResource => !!d);
+            });
+            try {
+                await p.validateStack(
+                    {
+                        resources: stackResources,
+                        getConfig: <T extends object>() => policyConfig as T,
+                        notApplicable: throwNotApplicable,
+                        stackTags: new Map(),
+                    } as unknown as Parameters<
+                        NonNullable<StackValidationPolicy["validateStack"]>
+                    >[0],
+                    (message, urn) =>
+                        out.push({ policy: p.name, level: reported, urn: urn ?? "", message }),
+                );
+            } catch (e) {
+                if (!(e instanceof NotApplicable)) throw e;
+            }
+        }
+    }
+    return out;
+}
