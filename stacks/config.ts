@@ -125,6 +125,8 @@ const storageSchema = obj({
     objectStore: obj({
         /** Volume size of the in-cluster object store. @default "20Gi" */
         size: bytes.default("20Gi"),
+        /** Let anonymous callers read and list every bucket (experiments only). @default false */
+        publicRead: z.boolean({ error: "must be true or false" }).default(false),
     }).prefault({}),
     sharedFilesystem: obj({
         /** @default true */
@@ -137,11 +139,16 @@ const storageSchema = obj({
 const databaseSchema = obj({
     /** Volume size of the in-cluster PostgreSQL. @default "10Gi" */
     size: bytes.default("10Gi"),
+    /** Expose the database outside the cluster (experiments only). @default false */
+    publicAccess: z.boolean({ error: "must be true or false" }).default(false),
 });
 
 const tlsSchema = obj({
-    /** `selfSigned` (a generated wildcard certificate) or `acme` (Let's Encrypt). @default "selfSigned" */
-    mode: z.enum(["selfSigned", "acme"]).default("selfSigned"),
+    /**
+     * `selfSigned` (a generated wildcard certificate), `acme` (Let's Encrypt), or `none` (plain
+     * HTTP, for experiments only: guardrails warn in dev and stop prod). @default "selfSigned"
+     */
+    mode: z.enum(["selfSigned", "acme", "none"]).default("selfSigned"),
     acme: obj({
         email: z.string().regex(EMAIL, { error: "must be an email address" }),
         /** @default Let's Encrypt production */

@@ -28,9 +28,8 @@ function createCluster(config: PlatformConfig): KubernetesCluster {
 function tlsArgs(config: PlatformConfig): TlsArgs {
     const t = config.routing.tls;
     // parseConfig guarantees acme settings when the mode is acme.
-    return t.mode === "acme"
-        ? { mode: "acme", email: t.acme!.email, server: t.acme!.server }
-        : { mode: "selfSigned" };
+    if (t.mode === "acme") return { mode: "acme", email: t.acme!.email, server: t.acme!.server };
+    return { mode: t.mode };
 }
 
 /** The platform stack: cluster, storage, routing. Returns the stack outputs. */

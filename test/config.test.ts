@@ -27,10 +27,10 @@ describe("defaults", () => {
             gpuPools: [],
         });
         expect(c.storage).toEqual({
-            objectStore: { size: "20Gi" },
+            objectStore: { size: "20Gi", publicRead: false },
             sharedFilesystem: { enabled: true, size: "50Gi" },
         });
-        expect(c.database).toEqual({ size: "10Gi" });
+        expect(c.database).toEqual({ size: "10Gi", publicAccess: false });
         expect(c.routing).toEqual({
             tls: { mode: "selfSigned" },
             serviceType: "LoadBalancer",

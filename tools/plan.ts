@@ -54,6 +54,15 @@ function renderViolations(
     return [head, ...lines].join("\n");
 }
 
+/**
+ * Exits once everything written has reached the pipe: `process.exit` right after a large
+ * write to a pipe would cut the output short.
+ */
+function finish(code: number): void {
+    process.exitCode = code;
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 async function main() {
     const args = parseArgs(process.argv.slice(2));
     const stack = readStackConfig(args.file);
@@ -84,16 +93,17 @@ async function main() {
             process.stdout.write(`${result.resources.length} resources\n\n`);
             process.stdout.write(renderViolations(violations, environment, policies.length) + "\n");
         }
-        process.exit(failed ? 1 : 0);
+        finish(failed ? 1 : 0);
     } catch (e) {
         if (e instanceof PlanConfigError) {
             process.stderr.write(`${e.message}\n`);
-            process.exit(2);
+            finish(2);
+            return;
         }
         process.stderr.write(
             `plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
         );
-        process.exit(1);
+        finish(1);
     }
 }
 

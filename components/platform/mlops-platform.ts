@@ -23,10 +23,10 @@ export interface MlopsPlatformArgs {
     /** Namespace of the platform services. @default "mlops" */
     readonly namespace?: string;
     readonly storage: {
-        readonly objectStore: { readonly size: string };
+        readonly objectStore: { readonly size: string; readonly publicRead?: boolean };
         readonly sharedFilesystem: { readonly enabled: boolean; readonly size: string };
     };
-    readonly database: { readonly size: string };
+    readonly database: { readonly size: string; readonly publicAccess?: boolean };
     readonly routing: {
         readonly tls: TlsArgs;
         readonly serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
@@ -95,6 +95,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             {
                 namespace: this.namespace,
                 size: args.storage.objectStore.size,
+                publicRead: args.storage.objectStore.publicRead,
                 storageClass: rwo,
                 protect: prod,
             },
@@ -119,6 +120,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             {
                 namespace: this.namespace,
                 size: args.database.size,
+                publicAccess: args.database.publicAccess,
                 storageClass: rwo,
                 protect: prod,
             },

@@ -5,6 +5,8 @@ import * as random from "@pulumi/random";
 /** What a route needs to know of its router; built by `Traefik`, not by callers. */
 export interface RouterSettings {
     readonly domain: string;
+    /** HTTPS on `websecure`; false serves plain HTTP on `web`. */
+    readonly tls: boolean;
     /** ACME resolver for the route's certificate. @default the router's default certificate */
     readonly certResolver?: string;
     readonly authUsername: string;
@@ -66,6 +68,7 @@ export class ExposedService extends pulumi.ComponentResource {
         super("mlops:routing:ExposedService", name, {}, opts);
         const router = args.router;
         this.host = `${args.subdomain ?? name}.${router.domain}`;
+        const scheme = router.tls ? "https" : "http";
         const child = { parent: this, dependsOn: [router.crds] };
         const middlewares: { name: pulumi.Input<string>; namespace: pulumi.Input<string> }[] = [];
 
@@ -119,7 +122,7 @@ export class ExposedService extends pulumi.ComponentResource {
                         : {}),
                 },
                 spec: {
-                    entryPoints: ["websecure"],
+                    entryPoints: [router.tls ? "websecure" : "web"],
                     routes: [
                         {
                             kind: "Rule",
@@ -136,13 +139,15 @@ export class ExposedService extends pulumi.ComponentResource {
                             ],
                         },
                     ],
-                    tls: router.certResolver ? { certResolver: router.certResolver } : {},
+                    ...(router.tls
+                        ? { tls: router.certResolver ? { certResolver: router.certResolver } : {} }
+                        : {}),
                 },
             },
             child,
         );
 
-        this.url = pulumi.output(`https://${this.host}`);
+        this.url = pulumi.output(`${scheme}://${this.host}`);
         this.registerOutputs({ url: this.url });
     }
 }

@@ -9,6 +9,8 @@ import { ExposedService, ExposeArgs, RouterSettings } from "./exposed-service";
 /** How HTTPS certificates are obtained. */
 export type TlsArgs =
     | { readonly mode: "selfSigned" }
+    /** Plain HTTP on port 80: for experiments only. */
+    | { readonly mode: "none" }
     | {
           readonly mode: "acme";
           /** Contact address of the ACME account. */
@@ -64,13 +66,20 @@ export class Traefik extends pulumi.ComponentResource {
             deployment: { replicas: args.replicas ?? 1 },
             global: { checkNewVersion: false, sendAnonymousUsage: false },
             ports: {
-                web: {
-                    http: {
-                        redirections: {
-                            entryPoint: { to: "websecure", scheme: "https", permanent: true },
-                        },
-                    },
-                },
+                web:
+                    tlsArgs.mode === "none"
+                        ? {}
+                        : {
+                              http: {
+                                  redirections: {
+                                      entryPoint: {
+                                          to: "websecure",
+                                          scheme: "https",
+                                          permanent: true,
+                                      },
+                                  },
+                              },
+                          },
                 websecure: {
                     http: {
                         tls: {
@@ -127,7 +136,7 @@ export class Traefik extends pulumi.ComponentResource {
             values.tlsStore = {
                 default: { defaultCertificate: { secretName: secret.metadata.name } },
             };
-        } else {
+        } else if (tlsArgs.mode === "acme") {
             values.certificatesResolvers = {
                 [ACME_RESOLVER]: {
                     acme: {
@@ -163,6 +172,7 @@ export class Traefik extends pulumi.ComponentResource {
 
         this.settings = {
             domain: args.domain,
+            tls: tlsArgs.mode !== "none",
             certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
             authUsername: args.authUsername ?? "admin",
             crds: this.release,

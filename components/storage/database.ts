@@ -17,6 +17,8 @@ export interface DatabaseArgs {
     readonly size?: string;
     /** StorageClass of the volume. @default the cluster's default class */
     readonly storageClass?: pulumi.Input<string>;
+    /** Expose the database through a LoadBalancer Service (experiments only). @default false */
+    readonly publicAccess?: boolean;
     /** Protect the data volume from deletion (production stacks). @default true */
     readonly protect?: boolean;
     /** @default requests 250m/512Mi, limits 1/1Gi */
@@ -82,6 +84,7 @@ export class Database extends pulumi.ComponentResource {
             {
                 metadata: meta(),
                 spec: {
+                    type: args.publicAccess ? "LoadBalancer" : "ClusterIP",
                     selector: labels,
                     ports: [{ name: "postgresql", port: PORT, targetPort: "postgresql" }],
                 },

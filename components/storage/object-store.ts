@@ -35,6 +35,8 @@ export interface ObjectStoreArgs {
     readonly size?: string;
     /** StorageClass of the volume. @default the cluster's default class */
     readonly storageClass?: pulumi.Input<string>;
+    /** Let anonymous callers read and list every bucket (experiments only). @default false */
+    readonly publicRead?: boolean;
     /** Protect the data volume from deletion (production stacks). @default true */
     readonly protect?: boolean;
     /** @default requests 100m/256Mi, limits 1/1Gi */
@@ -129,6 +131,9 @@ export class ObjectStore extends pulumi.ComponentResource {
                                     ],
                                     actions: ["Admin", "Read", "Write", "List", "Tagging"],
                                 },
+                                ...(args.publicRead
+                                    ? [{ name: "anonymous", actions: ["Read", "List"] }]
+                                    : []),
                             ],
                         }),
                     ),
