@@ -1,0 +1,579 @@
+/**
+ * Every policy of the pack: one happy-path object that passes, the same object with one field
+ * changed that violates, and the pack's metadata rules.
+ */
+import { profiles } from "../../policies/profiles";
+import { PACK_NAME, policies } from "../../policies/rules";
+import { checkPolicies } from "../../tools/lib/policy-check";
+import { RecordedResource } from "../../tools/lib/recorder";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+type R = { type: string; name?: string; props: any; protect?: boolean; dependsOn?: string[] };
+
+function resources(list: R[]): RecordedResource[] {
+    return list.map((r, i) => ({
+        urn: `urn:pulumi:test::p::${r.type}::${r.name ?? `r${i}`}`,
+        type: r.type,
+        name: r.name ?? `r${i}`,
+        custom: true,
+        protect: r.protect ?? false,
+        dependsOn: r.dependsOn ?? [],
+        inputs: r.props,
+    }));
+}
+
+async function violations(policy: string, list: R[], config = {}) {
+    const p = policies.find((x) => x.name === policy)!;
+    return (await checkPolicies(resources(list), [p], config)).map((v) => v.message);
+}
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+/** The object with one field (by path) set to `value` (undefined deletes it). */
+function change<T>(obj: T, pathExpr: string, value: unknown): T {
+    const out: any = clone(obj);
+    const keys = pathExpr.split(".");
+    let cur = out;
+    for (const k of keys.slice(0, -1)) cur = cur[k];
+    if (value === undefined) delete cur[keys[keys.length - 1]];
+    else cur[keys[keys.length - 1]] = value;
+    return out;
+}
+
+const secureContainer = {
+    name: "app",
+    image: "example/app:1.2.3",
+    resources: {
+        requests: { cpu: "100m", memory: "128Mi" },
+        limits: { cpu: "1", memory: "512Mi" },
+    },
+    readinessProbe: { httpGet: { path: "/health", port: 80 } },
+    securityContext: {
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+    },
+};
+const deployment = {
+    type: "kubernetes:apps/v1:Deployment",
+    props: {
+        spec: {
+            template: {
+                spec: { containers: [secureContainer], volumes: [{ name: "tmp", emptyDir: {} }] },
+            },
+        },
+    },
+};
+const c0 = "props.spec.template.spec.containers.0";
+const pod = "props.spec.template.spec";
+
+const gkeCluster = {
+    type: "gcp:container/cluster:Cluster",
+    props: {
+        privateClusterConfig: { enablePrivateNodes: true },
+        workloadIdentityConfig: { workloadPool: "p.svc.id.goog" },
+        enableShieldedNodes: true,
+        releaseChannel: { channel: "REGULAR" },
+    },
+};
+const gkeGpuPool = {
+    type: "gcp:container/nodePool:NodePool",
+    props: {
+        autoscaling: { minNodeCount: 0, maxNodeCount: 4 },
+        nodeConfig: {
+            guestAccelerators: [{ type: "nvidia-l4", count: 1 }],
+            taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }],
+        },
+    },
+};
+const eksCluster = {
+    type: "aws:eks/cluster:Cluster",
+    props: {
+        vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
+        encryptionConfig: { resources: ["secrets"], provider: { keyArn: "arn" } },
+        enabledClusterLogTypes: ["api", "audit", "authenticator"],
+    },
+};
+const eksGpuGroup = {
+    type: "aws:eks/nodeGroup:NodeGroup",
+    props: {
+        amiType: "AL2023_x86_64_NVIDIA",
+        scalingConfig: { minSize: 0, maxSize: 2, desiredSize: 0 },
+        taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }],
+    },
+};
+const cloudSql = {
+    type: "gcp:sql/databaseInstance:DatabaseInstance",
+    props: {
+        deletionProtection: true,
+        settings: {
+            ipConfiguration: { ipv4Enabled: false },
+            backupConfiguration: { enabled: true },
+        },
+    },
+};
+const rds = {
+    type: "aws:rds/instance:Instance",
+    props: {
+        publiclyAccessible: false,
+        backupRetentionPeriod: 7,
+        deletionProtection: true,
+        storageEncrypted: true,
+    },
+};
+const ingressRoute = {
+    type: "kubernetes:traefik.io/v1alpha1:IngressRoute",
+    props: {
+        metadata: { name: "ui", namespace: "mlops" },
+        spec: {
+            entryPoints: ["websecure"],
+            routes: [
+                {
+                    kind: "Rule",
+                    match: "Host(`ui.example.com`)",
+                    middlewares: [{ name: "ui-auth" }],
+                    services: [],
+                },
+            ],
+            tls: {},
+        },
+    },
+};
+const authMiddleware = {
+    type: "kubernetes:traefik.io/v1alpha1:Middleware",
+    props: {
+        metadata: { name: "ui-auth", namespace: "mlops" },
+        spec: { basicAuth: { secret: "ui-auth" } },
+    },
+};
+const traefikRelease = {
+    type: "kubernetes:helm.sh/v3:Release",
+    props: {
+        chart: "traefik",
+        version: "41.3.0",
+        values: {
+            ports: {
+                web: {
+                    http: { redirections: { entryPoint: { to: "websecure", scheme: "https" } } },
+                },
+                websecure: { http: { tls: { enabled: true } } },
+            },
+        },
+    },
+};
+const s3Config = (identities: any[]) => ({
+    type: "kubernetes:core/v1:Secret",
+    props: {
+        metadata: { labels: { "app.kubernetes.io/name": "seaweedfs" } },
+        stringData: { "s3.json": JSON.stringify({ identities }) },
+    },
+});
+const pgService = {
+    type: "kubernetes:core/v1:Service",
+    props: {
+        metadata: { labels: { "app.kubernetes.io/name": "postgresql" } },
+        spec: { type: "ClusterIP" },
+    },
+};
+const s3Bucket = { type: "aws:s3/bucketV2:BucketV2", name: "artifacts", props: {} };
+const s3BucketUrn = "urn:pulumi:test::p::aws:s3/bucketV2:BucketV2::artifacts";
+const pab = {
+    type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    props: {
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+    },
+    dependsOn: [s3BucketUrn],
+};
+const sse = {
+    type: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    props: { rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }] },
+    dependsOn: [s3BucketUrn],
+};
+const teamNs = {
+    type: "kubernetes:core/v1:Namespace",
+    props: { metadata: { name: "vision", labels: { "mlops.dev/team": "vision" } } },
+};
+const gpuQuota = {
+    type: "kubernetes:core/v1:ResourceQuota",
+    props: {
+        metadata: { namespace: "vision" },
+        spec: { hard: { "requests.nvidia.com/gpu": "2" } },
+    },
+};
+const denyAll = {
+    type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    props: {
+        metadata: { namespace: "vision" },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    },
+};
+const pgVolume = {
+    type: "kubernetes:core/v1:PersistentVolumeClaim",
+    props: { metadata: { labels: { "app.kubernetes.io/name": "postgresql" } } },
+    protect: true,
+};
+
+/** [policy, passing resources, violating resources, expected message, policy config]. */
+const cases: [string, R[], R[], string, object?][] = [
+    [
+        "k8s-container-resources",
+        [deployment],
+        [change(deployment, `${c0}.resources.limits`, undefined)],
+        "container 'app': missing resources limits.cpu, limits.memory",
+    ],
+    [
+        "k8s-image-pinned",
+        [deployment],
+        [change(deployment, `${c0}.image`, "example/app:latest")],
+        "container 'app': image 'example/app:latest' uses a moving 'latest' tag",
+    ],
+    [
+        "k8s-no-privileged",
+        [deployment],
+        [change(deployment, `${c0}.securityContext.privileged`, true)],
+        "container 'app': runs privileged",
+    ],
+    [
+        "k8s-run-as-non-root",
+        [deployment],
+        [change(deployment, `${c0}.securityContext.runAsNonRoot`, false)],
+        "container 'app': runAsNonRoot is not true",
+    ],
+    [
+        "k8s-no-privilege-escalation",
+        [deployment],
+        [change(deployment, `${c0}.securityContext.allowPrivilegeEscalation`, true)],
+        "container 'app': allowPrivilegeEscalation is not false",
+    ],
+    [
+        "k8s-drop-all-capabilities",
+        [deployment],
+        [change(deployment, `${c0}.securityContext.capabilities.drop`, [])],
+        "container 'app': does not drop ALL capabilities",
+    ],
+    [
+        "k8s-read-only-root-filesystem",
+        [deployment],
+        [change(deployment, `${c0}.securityContext.readOnlyRootFilesystem`, false)],
+        "container 'app': root filesystem is writable",
+    ],
+    [
+        "k8s-no-host-path",
+        [deployment],
+        [change(deployment, `${pod}.volumes.0`, { name: "host", hostPath: { path: "/var" } })],
+        "volume 'host' mounts host path /var",
+    ],
+    [
+        "k8s-no-host-namespaces",
+        [deployment],
+        [change(deployment, `${pod}.hostNetwork`, true)],
+        "hostNetwork is true",
+    ],
+    [
+        "k8s-readiness-probe",
+        [deployment],
+        [change(deployment, `${c0}.readinessProbe`, undefined)],
+        "container 'app' has no readiness probe",
+    ],
+    [
+        "traefik-route-https-only",
+        [ingressRoute],
+        [change(ingressRoute, "props.spec.entryPoints", ["web"])],
+        "entry points [web] are not only 'websecure'",
+    ],
+    [
+        "traefik-redirects-http-to-https",
+        [traefikRelease],
+        [change(traefikRelease, "props.values.ports.web", {})],
+        "ports.web.http.redirections.entryPoint does not send HTTP to websecure over https",
+    ],
+    [
+        "traefik-route-authenticated",
+        [ingressRoute, authMiddleware],
+        [ingressRoute, change(authMiddleware, "props.spec", { headers: {} })],
+        "route 'Host(`ui.example.com`)' has no authentication middleware",
+    ],
+    [
+        "k8s-ingress-tls",
+        [
+            {
+                type: "kubernetes:networking.k8s.io/v1:Ingress",
+                props: { spec: { tls: [{ hosts: ["a"] }] } },
+            },
+        ],
+        [{ type: "kubernetes:networking.k8s.io/v1:Ingress", props: { spec: {} } }],
+        "Ingress has no tls section",
+    ],
+    [
+        "object-store-no-anonymous-access",
+        [s3Config([{ name: "platform", actions: ["Admin"] }])],
+        [
+            s3Config([
+                { name: "platform", actions: ["Admin"] },
+                { name: "anonymous", actions: ["Read"] },
+            ]),
+        ],
+        "anonymous callers may Read",
+    ],
+    [
+        "gcs-bucket-private",
+        [
+            {
+                type: "gcp:storage/bucket:Bucket",
+                props: { uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" },
+            },
+        ],
+        [
+            {
+                type: "gcp:storage/bucket:Bucket",
+                props: { uniformBucketLevelAccess: true, publicAccessPrevention: "inherited" },
+            },
+        ],
+        "publicAccessPrevention is not 'enforced'",
+    ],
+    [
+        "gcs-artifact-bucket-versioned",
+        [
+            {
+                type: "gcp:storage/bucket:Bucket",
+                props: { labels: { "mlops-artifacts": "true" }, versioning: { enabled: true } },
+            },
+        ],
+        [
+            {
+                type: "gcp:storage/bucket:Bucket",
+                props: { labels: { "mlops-artifacts": "true" }, versioning: { enabled: false } },
+            },
+        ],
+        "artifact bucket without versioning",
+    ],
+    [
+        "s3-public-access-block",
+        [pab],
+        [change(pab, "props.restrictPublicBuckets", false)],
+        "not set: restrictPublicBuckets",
+    ],
+    [
+        "s3-bucket-blocked-and-encrypted",
+        [s3Bucket, pab, sse],
+        [s3Bucket, pab],
+        "bucket 'artifacts' has no server-side encryption configuration",
+    ],
+    [
+        "efs-encrypted",
+        [{ type: "aws:efs/fileSystem:FileSystem", props: { encrypted: true } }],
+        [{ type: "aws:efs/fileSystem:FileSystem", props: { encrypted: false } }],
+        "encrypted is not true",
+    ],
+    [
+        "data-stores-protected",
+        [pgVolume],
+        [{ ...pgVolume, name: "pg", protect: false }],
+        "pg is not protected",
+        { "data-stores-protected": { requireProtect: true } },
+    ],
+    [
+        "database-not-public",
+        [pgService, cloudSql, rds],
+        [change(pgService, "props.spec.type", "LoadBalancer")],
+        "PostgreSQL Service is of type LoadBalancer",
+    ],
+    [
+        "database-backups",
+        [cloudSql, rds],
+        [change(rds, "props.backupRetentionPeriod", 0)],
+        "backupRetentionPeriod is not above 0",
+    ],
+    [
+        "database-deletion-protection",
+        [cloudSql, rds],
+        [change(cloudSql, "props.deletionProtection", false)],
+        "deletionProtection is not true",
+    ],
+    [
+        "rds-storage-encrypted",
+        [rds],
+        [change(rds, "props.storageEncrypted", false)],
+        "storageEncrypted is not true",
+    ],
+    [
+        "gke-private-nodes",
+        [gkeCluster],
+        [change(gkeCluster, "props.privateClusterConfig.enablePrivateNodes", false)],
+        "privateClusterConfig.enablePrivateNodes is not true",
+    ],
+    [
+        "gke-workload-identity",
+        [gkeCluster],
+        [change(gkeCluster, "props.workloadIdentityConfig", undefined)],
+        "workloadIdentityConfig.workloadPool is not set",
+    ],
+    [
+        "gke-shielded-nodes",
+        [gkeCluster],
+        [change(gkeCluster, "props.enableShieldedNodes", false)],
+        "enableShieldedNodes is false",
+    ],
+    [
+        "gke-release-channel",
+        [gkeCluster],
+        [change(gkeCluster, "props.releaseChannel.channel", "UNSPECIFIED")],
+        "release channel is 'UNSPECIFIED'",
+    ],
+    [
+        "gke-gpu-pool-scales-to-zero",
+        [gkeGpuPool],
+        [change(gkeGpuPool, "props.autoscaling.minNodeCount", 1)],
+        "GPU pool keeps 1 nodes at idle",
+    ],
+    [
+        "gke-gpu-pool-bounded",
+        [gkeGpuPool],
+        [change(gkeGpuPool, "props.autoscaling.maxNodeCount", 40)],
+        "GPU pool may grow to 40 nodes, above the bound of 16",
+    ],
+    [
+        "gke-gpu-pool-tainted",
+        [gkeGpuPool],
+        [change(gkeGpuPool, "props.nodeConfig.taints", [])],
+        "GPU pool lacks the nvidia.com/gpu NO_SCHEDULE taint",
+    ],
+    [
+        "eks-endpoint-restricted",
+        [eksCluster],
+        [change(eksCluster, "props.vpcConfig.publicAccessCidrs", ["0.0.0.0/0"])],
+        "public endpoint open to 0.0.0.0/0",
+    ],
+    [
+        "eks-secrets-encryption",
+        [eksCluster],
+        [change(eksCluster, "props.encryptionConfig", undefined)],
+        "encryptionConfig does not cover secrets",
+    ],
+    [
+        "eks-control-plane-logs",
+        [eksCluster],
+        [change(eksCluster, "props.enabledClusterLogTypes", ["api"])],
+        "control-plane logs off: audit, authenticator",
+    ],
+    [
+        "eks-gpu-group-scales-to-zero",
+        [eksGpuGroup],
+        [change(eksGpuGroup, "props.scalingConfig.minSize", 2)],
+        "GPU group keeps 2 nodes at idle",
+    ],
+    [
+        "eks-gpu-group-tainted",
+        [eksGpuGroup],
+        [change(eksGpuGroup, "props.taints", [])],
+        "GPU group lacks the nvidia.com/gpu NO_SCHEDULE taint",
+    ],
+    [
+        "team-namespace-gpu-quota",
+        [teamNs, gpuQuota],
+        [teamNs, change(gpuQuota, "props.spec.hard", { pods: "10" })],
+        "team namespace 'vision' has no ResourceQuota on nvidia.com/gpu",
+    ],
+    [
+        "team-namespace-default-deny",
+        [teamNs, denyAll],
+        [teamNs, change(denyAll, "props.spec.egress", [{ to: [] }])],
+        "team namespace 'vision' has no default-deny NetworkPolicy",
+    ],
+    [
+        "helm-chart-pinned",
+        [traefikRelease],
+        [change(traefikRelease, "props.version", "^41.0.0")],
+        "chart 'traefik' version '^41.0.0' is not an exact version",
+    ],
+];
+
+describe("every policy passes its happy path and catches one changed field", () => {
+    it("covers every policy of the pack", () => {
+        expect(cases.map((c) => c[0]).sort()).toEqual(policies.map((p) => p.name).sort());
+    });
+
+    // Every row gets its config, so that jest does not read a fifth parameter as `done`.
+    const rows = cases.map(([p, ok, bad, msg, config]) => [p, ok, bad, msg, config ?? {}] as const);
+    it.each(rows)("%s", async (policy, passing, violating, message, config) => {
+        expect(await violations(policy, passing, config)).toEqual([]);
+        expect(await violations(policy, violating, config)).toEqual([message]);
+    });
+});
+
+describe("pack metadata", () => {
+    it("has at least 25 policies with unique kebab-case names", () => {
+        expect(policies.length).toBeGreaterThanOrEqual(25);
+        const names = policies.map((p) => p.name);
+        expect(new Set(names).size).toBe(names.length);
+        for (const n of names) expect(n).toMatch(/^[a-z0-9]+(-[a-z0-9]+)+$/);
+    });
+
+    it.each(policies.map((p) => [p.name, p] as const))("%s: one sentence, a level", (_n, p) => {
+        expect(p.description).toMatch(/^[A-Z`][^]*\.$/);
+        expect(p.description.replace(/e\.g\./g, "").split(/\.\s/).length).toBe(1);
+        expect(["advisory", "mandatory"]).toContain(p.enforcementLevel);
+    });
+
+    it("is laid out for the CLI: PulumiPolicy.yaml, package.json, index.ts", () => {
+        const dir = path.resolve(__dirname, "..", "..", "policies");
+        expect(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8")).toMatch(
+            /^runtime: nodejs$/m,
+        );
+        expect(
+            JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).dependencies[
+                "@pulumi/policy"
+            ],
+        ).toBe("1.21.0");
+        expect(fs.readFileSync(path.join(dir, "index.ts"), "utf8")).toContain(
+            "new PolicyPack(PACK_NAME, { policies })",
+        );
+        expect(PACK_NAME).toBe("mlops-guardrails");
+    });
+
+    it("ships each enforcement profile as the CLI's --policy-pack-config file", () => {
+        for (const env of ["dev", "prod"] as const) {
+            const file = path.resolve(__dirname, "..", "..", "policies", `config.${env}.json`);
+            expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(profiles[env]);
+        }
+        const names = new Set(policies.map((p) => p.name));
+        for (const name of Object.keys(profiles.prod)) expect(names).toContain(name);
+    });
+});
+
+describe("offline evaluation follows the policy library's rules", () => {
+    const violating = [change(deployment, `${c0}.securityContext.readOnlyRootFilesystem`, false)];
+
+    it("takes the level from pack config over the policy's own", async () => {
+        const p = policies.filter((x) => x.name === "k8s-read-only-root-filesystem");
+        expect((await checkPolicies(resources(violating), p))[0].level).toBe("advisory");
+        expect(
+            (
+                await checkPolicies(resources(violating), p, {
+                    "k8s-read-only-root-filesystem": "mandatory",
+                })
+            )[0].level,
+        ).toBe("mandatory");
+        expect(
+            await checkPolicies(resources(violating), p, {
+                "k8s-read-only-root-filesystem": "disabled",
+            }),
+        ).toEqual([]);
+    });
+
+    it("applies config defaults from the policy's schema", async () => {
+        const p = policies.filter((x) => x.name === "gke-gpu-pool-bounded");
+        const pool = [change(gkeGpuPool, "props.autoscaling.maxNodeCount", 20)];
+        expect((await checkPolicies(resources(pool), p)).map((v) => v.message)).toEqual([
+            "GPU pool may grow to 20 nodes, above the bound of 16",
+        ]);
+        expect(
+            await checkPolicies(resources(pool), p, { "gke-gpu-pool-bounded": { maxNodes: 32 } }),
+        ).toEqual([]);
+    });
+});
