@@ -10,6 +10,7 @@ import { profiles } from "../policies/profiles";
 import { policies } from "../policies/rules";
 import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
 import { checkPolicies, PolicyViolation } from "./lib/policy-check";
+import { checkSchemas, SchemaReport } from "./lib/schema-check";
 import { readStackConfig } from "./lib/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -63,6 +64,15 @@ function finish(code: number): void {
     process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 
+function renderSchema(report: SchemaReport): string {
+    const unchecked = Object.entries(report.unchecked).map(([t, n]) => `${t} (${n})`);
+    return [
+        `Schema: ${report.checked} Kubernetes objects validated, ${report.problems.length} invalid`,
+        ...report.problems.map((p) => `  ${p.path}: ${p.message}\n      ${p.urn}`),
+        ...(unchecked.length ? [`  no schema available for: ${unchecked.join(", ")}`] : []),
+    ].join("\n");
+}
+
 async function main() {
     const args = parseArgs(process.argv.slice(2));
     const stack = readStackConfig(args.file);
@@ -70,7 +80,9 @@ async function main() {
         const result = await runPlan(stack);
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const violations = await checkPolicies(result.resources, policies, profiles[environment]);
-        const failed = violations.some((v) => v.level === "mandatory");
+        const schema = checkSchemas(result.resources);
+        const failed =
+            violations.some((v) => v.level === "mandatory") || schema.problems.length > 0;
         if (args.json) {
             const doc = {
                 stack: result.stack,
@@ -83,6 +95,8 @@ async function main() {
                     inputs: r.inputs,
                 })),
                 policies: violations,
+                schema: schema.problems,
+                schemaUnchecked: schema.unchecked,
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
         } else {
@@ -91,7 +105,10 @@ async function main() {
             );
             process.stdout.write(renderTree(result.resources) + "\n\n");
             process.stdout.write(`${result.resources.length} resources\n\n`);
-            process.stdout.write(renderViolations(violations, environment, policies.length) + "\n");
+            process.stdout.write(
+                renderViolations(violations, environment, policies.length) + "\n\n",
+            );
+            process.stdout.write(renderSchema(schema) + "\n");
         }
         finish(failed ? 1 : 0);
     } catch (e) {

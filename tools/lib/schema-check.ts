@@ -1,0 +1,94 @@
+/**
+ * Validates every Kubernetes object a plan would create against its OpenAPI schema, offline,
+ * with kubernetes-models (core kinds) and @kubernetes-models/traefik (Traefik's CRDs). Kinds
+ * without a published model (KServe, Seldon) are listed as unchecked rather than passed.
+ */
+import { RecordedResource, reveal } from "./recorder";
+
+/** One schema violation of one object. */
+export interface SchemaProblem {
+    readonly urn: string;
+    /** Dotted path into the object, e.g. `spec.template.spec.containers[0].image`. */
+    readonly path: string;
+    readonly message: string;
+}
+
+export interface SchemaReport {
+    readonly problems: SchemaProblem[];
+    /** How many objects were validated. */
+    readonly checked: number;
+    /** Kinds no schema was available for, with how many objects of each. */
+    readonly unchecked: Record<string, number>;
+}
+
+/** Model packages by API group. */
+const CRD_PACKAGES: Record<string, string> = { "traefik.io": "@kubernetes-models/traefik" };
+
+type Model = new (data: unknown) => { validate(): void };
+
+/** The kubernetes-models class for a Pulumi Kubernetes type token, if one exists. */
+export function modelFor(type: string): Model | undefined {
+    const m = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
+    if (!m) return undefined;
+    const [, group, version, kind] = m;
+    if (group === "helm.sh") return undefined;
+    const base =
+        group === "core"
+            ? `kubernetes-models/${version}`
+            : CRD_PACKAGES[group]
+              ? `${CRD_PACKAGES[group]}/${group}/${version}`
+              : `kubernetes-models/${group}/${version}`;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return (require(`${base}/${kind}`) as Record<string, Model>)[kind];
+    } catch {
+        return undefined;
+    }
+}
+
+/** `/spec/containers/0/image` → `spec.containers[0].image`. */
+export function dottedPath(pointer: string): string {
+    return pointer
+        .split("/")
+        .slice(1)
+        .map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"))
+        .reduce(
+            (acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg),
+            "",
+        );
+}
+
+/** Validates every Kubernetes object among the resources. */
+export function checkSchemas(resources: readonly RecordedResource[]): SchemaReport {
+    const problems: SchemaProblem[] = [];
+    const unchecked: Record<string, number> = {};
+    let checked = 0;
+    for (const r of resources) {
+        if (
+            !r.custom ||
+            !r.type.startsWith("kubernetes:") ||
+            r.type.startsWith("kubernetes:helm.sh/")
+        )
+            continue;
+        const model = modelFor(r.type);
+        if (!model) {
+            unchecked[r.type] = (unchecked[r.type] ?? 0) + 1;
+            continue;
+        }
+        checked++;
+        try {
+            new model(reveal(r.inputs)).validate();
+        } catch (e) {
+            const errors = (e as { errors?: { instancePath: string; message?: string }[] }).errors;
+            if (!errors) throw e;
+            for (const err of errors) {
+                problems.push({
+                    urn: r.urn,
+                    path: dottedPath(err.instancePath) || "(root)",
+                    message: err.message ?? "invalid",
+                });
+            }
+        }
+    }
+    return { problems, checked, unchecked };
+}
