@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { runPlanCli, shippedStacks, writeStackConfig } from "./support/plan";
 
 interface PlanDoc {
@@ -10,6 +12,9 @@ interface PlanDoc {
         protect: boolean;
         inputs: any;
     }[];
+    policies: { policy: string; level: string; urn: string; message: string }[];
+    schema: { urn: string; path: string; message: string }[];
+    cost: { total: Record<string, number>; lines: { item: string }[]; source: string };
 }
 
 function planJson(...args: string[]): PlanDoc {
@@ -42,6 +47,9 @@ describe("shipped stacks plan clean", () => {
         ]) {
             expect(types).toContain(t);
         }
+        expect(doc.policies).toEqual([]);
+        expect(doc.schema).toEqual([]);
+        expect(doc.cost.source).toContain("2026-11-22");
         // Every resource but the stack has a parent that is in the plan.
         const urns = new Set(doc.resources.map((r) => r.urn));
         for (const r of doc.resources) {
@@ -303,5 +311,60 @@ describe("plan exit codes", () => {
         const run = runPlanCli("--stack", "does-not-exist");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("no such stack config");
+    });
+});
+
+describe("deliberately insecure configs fail with the policy they target", () => {
+    const dir = path.join(__dirname, "insecure");
+    const files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort();
+
+    it("has one config per experiment knob and more", () => {
+        expect(files).toEqual([
+            "prod-no-tls.yaml",
+            "prod-public-bucket.yaml",
+            "prod-public-database.yaml",
+            "prod-routes-without-auth.yaml",
+        ]);
+    });
+
+    it.each(files)("%s", (file) => {
+        const text = fs.readFileSync(path.join(dir, file), "utf8");
+        const expected = /^# expect: (\S+)$/m.exec(text)![1];
+        const run = runPlanCli("--config", path.join(dir, file), "--json");
+        expect(run.status).toBe(1);
+        const doc = JSON.parse(run.stdout) as PlanDoc;
+        const hits = doc.policies.filter((v) => v.policy === expected);
+        expect(hits.length).toBeGreaterThan(0);
+        expect(hits.every((v) => v.level === "mandatory")).toBe(true);
+    });
+
+    it("only warns about the same knob in a dev stack", () => {
+        const text = fs
+            .readFileSync(path.join(dir, "prod-public-bucket.yaml"), "utf8")
+            .replace("prod", "dev");
+        const run = runPlanCli("--config", writeStackConfig("dev-public-bucket", text), "--json");
+        expect(run.status).toBe(0);
+        expect((JSON.parse(run.stdout) as PlanDoc).policies).toEqual([
+            {
+                policy: "object-store-no-anonymous-access",
+                level: "advisory",
+                urn: "urn:pulumi:dev-public-bucket::mlops-platform::mlops:storage:ObjectStore$kubernetes:core/v1:Secret::mlops-objectstore-s3-config",
+                message: "anonymous callers may Read, List",
+            },
+        ]);
+    });
+
+    it("prints the violations, the schema result and the cost table in text mode", () => {
+        const run = runPlanCli("--config", path.join(dir, "prod-public-database.yaml"));
+        expect(run.status).toBe(1);
+        expect(run.stdout).toContain("Policies: 40 checked (prod profile), 1 violation\n");
+        expect(run.stdout).toContain(
+            "  [mandatory] database-not-public: PostgreSQL Service is of type LoadBalancer\n",
+        );
+        expect(run.stdout).toMatch(/Schema: \d+ Kubernetes objects validated, 0 invalid/);
+        expect(run.stdout).toContain("Estimated monthly cost (USD, 730 h;");
     });
 });

@@ -11,6 +11,8 @@ import { policies } from "../policies/rules";
 import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
 import { checkPolicies, PolicyViolation } from "./lib/policy-check";
 import { checkSchemas, SchemaReport } from "./lib/schema-check";
+import { estimateCost, renderCost } from "./lib/cost";
+import { ConfigError, loadConfig } from "../stacks/config";
 import { readStackConfig } from "./lib/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -77,6 +79,8 @@ async function main() {
     const args = parseArgs(process.argv.slice(2));
     const stack = readStackConfig(args.file);
     try {
+        const config = loadConfig(stack.config);
+        const cost = estimateCost(config);
         const result = await runPlan(stack);
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const violations = await checkPolicies(result.resources, policies, profiles[environment]);
@@ -97,6 +101,7 @@ async function main() {
                 policies: violations,
                 schema: schema.problems,
                 schemaUnchecked: schema.unchecked,
+                cost,
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
         } else {
@@ -108,11 +113,12 @@ async function main() {
             process.stdout.write(
                 renderViolations(violations, environment, policies.length) + "\n\n",
             );
-            process.stdout.write(renderSchema(schema) + "\n");
+            process.stdout.write(renderSchema(schema) + "\n\n");
+            process.stdout.write(renderCost(cost) + "\n");
         }
         finish(failed ? 1 : 0);
     } catch (e) {
-        if (e instanceof PlanConfigError) {
+        if (e instanceof PlanConfigError || e instanceof ConfigError) {
             process.stderr.write(`${e.message}\n`);
             finish(2);
             return;

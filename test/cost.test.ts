@@ -1,0 +1,97 @@
+import { parseConfig } from "../stacks/config";
+import { estimateCost, renderCost } from "../tools/lib/cost";
+import { machinePrices } from "../tools/data/prices";
+
+const gke = (pools: object[], extra: object = {}) =>
+    parseConfig({
+        cloud: "gcp",
+        cluster: { gcp: { project: "p", region: "us-central1" }, gpuPools: pools },
+        ...extra,
+    });
+const l4 = {
+    name: "l4",
+    gpuType: "nvidia-l4",
+    machineType: "g2-standard-8",
+    minNodes: 0,
+    maxNodes: 4,
+    spot: true,
+};
+
+describe("cost estimate", () => {
+    it("shows $0 for an L4 pool at min 0 when idle, and its price at max scale", () => {
+        const c = estimateCost(gke([l4]));
+        const line = c.lines.find((l) => l.item.startsWith("GPU pool l4"))!;
+        expect(line).toEqual({
+            item: "GPU pool l4 (g2-standard-8, nvidia-l4, spot)",
+            idleOnDemand: 0,
+            idleSpot: 0,
+            maxOnDemand: Math.round(0.854 * 4 * 730 * 100) / 100,
+            maxSpot: Math.round(0.342 * 4 * 730 * 100) / 100,
+        });
+        expect(renderCost(c)).toMatch(
+            /GPU pool l4 \(g2-standard-8, nvidia-l4, spot\)\s+\$0\.00\s+\$0\.00\s+\$2493\.68\s+\$998\.64/,
+        );
+    });
+
+    it("prices control plane, system pool, database, filesystem, NAT and load balancer", () => {
+        const c = estimateCost(gke([]));
+        expect(c.lines.map((l) => [l.item, l.idleOnDemand, l.maxOnDemand])).toEqual([
+            ["control plane", 73, 73],
+            ["system pool (e2-standard-4)", 97.82, 293.46],
+            ["database", 50.74, 50.74],
+            ["shared filesystem (1024 GiB)", 164.45, 164.45],
+            ["NAT gateway", 32.12, 32.12],
+            ["load balancer", 18.25, 18.25],
+        ]);
+        expect(c.total.idleOnDemand).toBe(436.38);
+        expect(c.source).toContain("2026-11-22");
+    });
+
+    it("adds attached GPUs to N1 machines, per GPU", () => {
+        const t4 = {
+            name: "t4",
+            gpuType: "nvidia-tesla-t4",
+            machineType: "n1-standard-8",
+            gpusPerNode: 2,
+            minNodes: 1,
+            maxNodes: 1,
+        };
+        const line = estimateCost(gke([t4])).lines.find((l) => l.item.startsWith("GPU pool t4"))!;
+        expect(line.idleOnDemand).toBe(Math.round((0.38 + 2 * 0.35) * 730 * 100) / 100);
+    });
+
+    it("lists a machine it has no price for instead of counting it as free", () => {
+        const c = estimateCost(gke([{ ...l4, machineType: "g2-standard-96" }]));
+        expect(c.unpriced).toEqual([
+            "GPU pool l4 (g2-standard-96, nvidia-l4, spot): no price for g2-standard-96",
+        ]);
+        expect(c.lines.some((l) => l.item.startsWith("GPU pool"))).toBe(false);
+    });
+
+    it("costs nothing for an existing cluster, and says why", () => {
+        const c = estimateCost(parseConfig({}));
+        expect(c.total).toEqual({ idleOnDemand: 0, idleSpot: 0, maxOnDemand: 0, maxSpot: 0 });
+        expect(c.lines[0].note).toBe(
+            "existing cluster: its nodes are not provisioned by the platform",
+        );
+    });
+
+    it("never costs more idle than at max, nor more with spot than on demand (any pool sizes)", () => {
+        const machines = Object.keys(machinePrices.gcp).filter((m) => m.startsWith("g2-"));
+        let seed = 7;
+        const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+        for (let i = 0; i < 200; i++) {
+            const min = next(5);
+            const pool = {
+                ...l4,
+                machineType: machines[next(machines.length)],
+                minNodes: min,
+                maxNodes: min + next(6),
+            };
+            const t = estimateCost(gke([pool])).total;
+            expect(t.idleOnDemand).toBeLessThanOrEqual(t.maxOnDemand);
+            expect(t.idleSpot).toBeLessThanOrEqual(t.idleOnDemand);
+            expect(t.maxSpot).toBeLessThanOrEqual(t.maxOnDemand);
+        }
+    });
+});

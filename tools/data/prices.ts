@@ -1,0 +1,91 @@
+/**
+ * Price table for the plan's cost estimate.
+ *
+ * Source: the providers' public list prices (Google Cloud "VM instance pricing", "GPU pricing",
+ * "GKE pricing", "Cloud SQL pricing", "Filestore pricing", "Cloud NAT pricing", "Cloud Load
+ * Balancing pricing"; AWS "EC2 On-Demand" and "Spot" pricing, "Amazon EKS pricing", "RDS",
+ * "EFS", "VPC pricing" (NAT gateway), "Elastic Load Balancing"), regions us-central1 and
+ * us-east-1, USD, compiled 2026-11-22 and rounded. Spot prices move daily: the figures are
+ * typical discounts, not quotes. Verify before budgeting; update this file in one reviewed diff.
+ */
+
+/** Hourly price of one node: on demand and spot. */
+export interface NodePrice {
+    readonly onDemand: number;
+    readonly spot: number;
+}
+
+export const PRICE_SOURCE =
+    "public list prices of Google Cloud (us-central1) and AWS (us-east-1), USD, compiled 2026-11-22";
+export const PRICE_DATE = "2026-11-22";
+export const HOURS_PER_MONTH = 730;
+
+/** Machine types, whole node per hour; accelerator-optimized types include their GPUs. */
+export const machinePrices: Readonly<Record<"gcp" | "aws", Readonly<Record<string, NodePrice>>>> = {
+    gcp: {
+        "e2-standard-2": { onDemand: 0.067, spot: 0.02 },
+        "e2-standard-4": { onDemand: 0.134, spot: 0.04 },
+        "e2-standard-8": { onDemand: 0.268, spot: 0.08 },
+        "n2-standard-4": { onDemand: 0.194, spot: 0.047 },
+        "n2-standard-8": { onDemand: 0.388, spot: 0.094 },
+        "n1-standard-4": { onDemand: 0.19, spot: 0.04 },
+        "n1-standard-8": { onDemand: 0.38, spot: 0.08 },
+        "g2-standard-4": { onDemand: 0.707, spot: 0.283 },
+        "g2-standard-8": { onDemand: 0.854, spot: 0.342 },
+        "g2-standard-12": { onDemand: 1.0, spot: 0.4 },
+        "g2-standard-24": { onDemand: 2.0, spot: 0.8 },
+        "a2-highgpu-1g": { onDemand: 3.673, spot: 1.469 },
+        "a2-highgpu-2g": { onDemand: 7.347, spot: 2.939 },
+        "a2-ultragpu-1g": { onDemand: 5.069, spot: 2.028 },
+        "a3-highgpu-8g": { onDemand: 88.49, spot: 35.4 },
+    },
+    aws: {
+        "t3.large": { onDemand: 0.0832, spot: 0.03 },
+        "m6i.large": { onDemand: 0.096, spot: 0.04 },
+        "m6i.xlarge": { onDemand: 0.192, spot: 0.08 },
+        "m6i.2xlarge": { onDemand: 0.384, spot: 0.16 },
+        "g4dn.xlarge": { onDemand: 0.526, spot: 0.21 },
+        "g4dn.2xlarge": { onDemand: 0.752, spot: 0.3 },
+        "g5.xlarge": { onDemand: 1.006, spot: 0.4 },
+        "g5.2xlarge": { onDemand: 1.212, spot: 0.48 },
+        "g6.xlarge": { onDemand: 0.805, spot: 0.32 },
+        "g6.2xlarge": { onDemand: 0.978, spot: 0.39 },
+        "g6e.xlarge": { onDemand: 1.861, spot: 0.74 },
+        "p4d.24xlarge": { onDemand: 32.77, spot: 13.1 },
+        "p5.48xlarge": { onDemand: 98.32, spot: 39.3 },
+    },
+};
+
+/** GPUs attached to general-purpose GCE machines (N1), per GPU per hour. */
+export const attachedGpuPrices: Readonly<Record<string, NodePrice>> = {
+    "nvidia-tesla-t4": { onDemand: 0.35, spot: 0.14 },
+    "nvidia-tesla-v100": { onDemand: 2.48, spot: 0.99 },
+    "nvidia-tesla-p4": { onDemand: 0.6, spot: 0.24 },
+};
+
+/** Fixed hourly prices per cloud. */
+export const fixedPrices = {
+    gcp: {
+        controlPlane: 0.1,
+        natGateway: 0.044,
+        loadBalancer: 0.025,
+        /** Cloud SQL, the smallest dedicated-core tier (db-custom-1-3840), per hour. */
+        database: 0.0695,
+        /** Filestore Basic HDD per GiB-hour; the minimum instance is 1 TiB. */
+        filesystemPerGiBHour: 0.00022,
+        filesystemMinGiB: 1024,
+    },
+    aws: {
+        controlPlane: 0.1,
+        natGateway: 0.045,
+        loadBalancer: 0.0225,
+        /** RDS PostgreSQL db.t4g.small, single AZ, per hour. */
+        database: 0.032,
+        /** EFS Standard per GiB-hour (0.30 per GiB-month). */
+        filesystemPerGiBHour: 0.3 / HOURS_PER_MONTH,
+        filesystemMinGiB: 0,
+    },
+} as const;
+
+/** The system pool's machine type when the config names none. */
+export const defaultSystemMachine = { gcp: "e2-standard-4", aws: "m6i.large" } as const;

@@ -1,0 +1,227 @@
+/**
+ * Monthly cost estimate of a stack from its config: node pools by machine and GPU type,
+ * control plane, database, shared filesystem, NAT and load balancer, idle (every pool at its
+ * minimum) and at maximum scale, on demand and with spot capacity.
+ */
+import type { PlatformConfig } from "../../stacks/config";
+import {
+    HOURS_PER_MONTH,
+    NodePrice,
+    PRICE_DATE,
+    PRICE_SOURCE,
+    attachedGpuPrices,
+    defaultSystemMachine,
+    fixedPrices,
+    machinePrices,
+} from "../data/prices";
+
+/** Monthly USD in the four scenarios. */
+export interface Scenarios {
+    readonly idleOnDemand: number;
+    readonly idleSpot: number;
+    readonly maxOnDemand: number;
+    readonly maxSpot: number;
+}
+
+export interface CostLine extends Scenarios {
+    readonly item: string;
+    /** Why a line is zero or unknown. */
+    readonly note?: string;
+}
+
+export interface CostEstimate {
+    readonly currency: "USD";
+    readonly hoursPerMonth: number;
+    readonly source: string;
+    readonly date: string;
+    readonly lines: CostLine[];
+    readonly total: Scenarios;
+    /** Items with no price in the table (not in the total). */
+    readonly unpriced: string[];
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+const monthly = (hourly: number) => hourly * HOURS_PER_MONTH;
+const flat = (item: string, hourly: number, note?: string): CostLine => {
+    const m = round(monthly(hourly));
+    return {
+        item,
+        idleOnDemand: m,
+        idleSpot: m,
+        maxOnDemand: m,
+        maxSpot: m,
+        ...(note ? { note } : {}),
+    };
+};
+
+function nodePrice(
+    cloud: "gcp" | "aws",
+    machine: string,
+    gpuType?: string,
+    gpus = 0,
+): NodePrice | undefined {
+    const base = machinePrices[cloud][machine];
+    if (!base) return undefined;
+    const attached = cloud === "gcp" && gpuType ? attachedGpuPrices[gpuType] : undefined;
+    if (!attached) return base;
+    return {
+        onDemand: base.onDemand + attached.onDemand * gpus,
+        spot: base.spot + attached.spot * gpus,
+    };
+}
+
+/**
+ * Spot columns price every pool at spot rates (the system pool stays on demand): what the
+ * stack costs with spot capacity, whatever each pool is set to.
+ */
+function poolLine(
+    item: string,
+    price: NodePrice,
+    min: number,
+    max: number,
+    spotAllowed: boolean,
+    note?: string,
+): CostLine {
+    const spot = spotAllowed ? price.spot : price.onDemand;
+    return {
+        item,
+        idleOnDemand: round(monthly(price.onDemand * min)),
+        idleSpot: round(monthly(spot * min)),
+        maxOnDemand: round(monthly(price.onDemand * max)),
+        maxSpot: round(monthly(spot * max)),
+        ...(note ? { note } : {}),
+    };
+}
+
+const bytesToGiB = (q: string): number => {
+    const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(q);
+    if (!m) return 0;
+    const n = Number(m[1]);
+    const f: Record<string, number> = {
+        Ki: 1 / 1024 ** 2,
+        Mi: 1 / 1024,
+        Gi: 1,
+        Ti: 1024,
+        Pi: 1024 ** 2,
+        k: 1e3 / 1024 ** 3,
+        M: 1e6 / 1024 ** 3,
+        G: 1e9 / 1024 ** 3,
+        T: 1e12 / 1024 ** 3,
+        P: 1e15 / 1024 ** 3,
+    };
+    return n * (m[2] ? f[m[2]] : 1 / 1024 ** 3);
+};
+
+/** The estimate for a validated config. */
+export function estimateCost(config: PlatformConfig): CostEstimate {
+    const lines: CostLine[] = [];
+    const unpriced: string[] = [];
+    const cloud = config.cloud;
+
+    if (cloud === "local") {
+        lines.push(
+            flat(
+                "cluster nodes",
+                0,
+                "existing cluster: its nodes are not provisioned by the platform",
+            ),
+        );
+        for (const pool of config.cluster.gpuPools) {
+            lines.push(flat(`GPU pool ${pool.name} (${pool.gpuType})`, 0, "existing nodes"));
+        }
+        lines.push(flat("database, object store, shared filesystem", 0, "run in the cluster"));
+    } else {
+        const fixed = fixedPrices[cloud];
+        lines.push(flat("control plane", fixed.controlPlane));
+        const sys = config.cluster.systemPool;
+        const sysMachine = sys.machineType ?? defaultSystemMachine[cloud];
+        const sysPrice = nodePrice(cloud, sysMachine);
+        if (sysPrice) {
+            lines.push(
+                poolLine(
+                    `system pool (${sysMachine})`,
+                    sysPrice,
+                    sys.minNodes,
+                    sys.maxNodes,
+                    false,
+                ),
+            );
+        } else unpriced.push(`system pool machine ${sysMachine}`);
+        for (const pool of config.cluster.gpuPools) {
+            const machine = pool.machineType ?? "";
+            const price = nodePrice(cloud, machine, pool.gpuType, pool.gpusPerNode);
+            const item = `GPU pool ${pool.name} (${machine}, ${pool.gpuType}${pool.spot ? ", spot" : ""})`;
+            if (price) lines.push(poolLine(item, price, pool.minNodes, pool.maxNodes, true));
+            else unpriced.push(`${item}: no price for ${machine}`);
+        }
+        lines.push(flat("database", fixed.database));
+        if (config.storage.sharedFilesystem.enabled) {
+            const gib = Math.max(
+                bytesToGiB(config.storage.sharedFilesystem.size),
+                fixed.filesystemMinGiB,
+            );
+            lines.push(
+                flat(
+                    `shared filesystem (${Math.round(gib)} GiB)`,
+                    fixed.filesystemPerGiBHour * gib,
+                ),
+            );
+        }
+        lines.push(flat("NAT gateway", fixed.natGateway));
+        if (config.routing.serviceType === "LoadBalancer")
+            lines.push(flat("load balancer", fixed.loadBalancer));
+    }
+
+    const sum = (k: keyof Scenarios) => round(lines.reduce((a, l) => a + l[k], 0));
+    return {
+        currency: "USD",
+        hoursPerMonth: HOURS_PER_MONTH,
+        source: PRICE_SOURCE,
+        date: PRICE_DATE,
+        lines,
+        total: {
+            idleOnDemand: sum("idleOnDemand"),
+            idleSpot: sum("idleSpot"),
+            maxOnDemand: sum("maxOnDemand"),
+            maxSpot: sum("maxSpot"),
+        },
+        unpriced,
+    };
+}
+
+const money = (x: number) => `$${x.toFixed(2)}`;
+
+/** The estimate as a fixed-width table. */
+export function renderCost(c: CostEstimate): string {
+    const header = ["item", "idle on-demand", "idle spot", "max on-demand", "max spot"];
+    const rows = [
+        ...c.lines.map((l) => [
+            l.item,
+            money(l.idleOnDemand),
+            money(l.idleSpot),
+            money(l.maxOnDemand),
+            money(l.maxSpot),
+        ]),
+        [
+            "total",
+            money(c.total.idleOnDemand),
+            money(c.total.idleSpot),
+            money(c.total.maxOnDemand),
+            money(c.total.maxSpot),
+        ],
+    ];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const fmt = (r: string[]) =>
+        r
+            .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+            .join("  ");
+    const notes = c.lines.filter((l) => l.note).map((l) => `  ${l.item}: ${l.note}`);
+    return [
+        `Estimated monthly cost (${c.currency}, ${c.hoursPerMonth} h; ${c.source})`,
+        fmt(header),
+        ...rows.slice(0, -1).map(fmt),
+        fmt(rows[rows.length - 1]),
+        ...notes,
+        ...c.unpriced.map((u) => `  not priced: ${u}`),
+    ].join("\n");
+}
