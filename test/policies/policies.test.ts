@@ -3,7 +3,9 @@
  * changed that violates, and the pack's metadata rules.
  */
 import { profiles } from "../../policies/profiles";
+import { rationale } from "../../policies/rationale";
 import { PACK_NAME, policies } from "../../policies/rules";
+import { DOC, policyDoc } from "../../tools/policy-docs";
 import { checkPolicies } from "../../tools/lib/policy-check";
 import { RecordedResource } from "../../tools/lib/recorder";
 import * as fs from "node:fs";
@@ -575,5 +577,15 @@ describe("offline evaluation follows the policy library's rules", () => {
         expect(
             await checkPolicies(resources(pool), p, { "gke-gpu-pool-bounded": { maxNodes: 32 } }),
         ).toEqual([]);
+    });
+});
+
+describe("policy documentation", () => {
+    it("gives every policy a reason", () => {
+        expect(Object.keys(rationale).sort()).toEqual(policies.map((p) => p.name).sort());
+    });
+
+    it("docs/policies.md is generated from the pack and current", () => {
+        expect(fs.readFileSync(DOC, "utf8")).toBe(policyDoc());
     });
 });

@@ -1,0 +1,61 @@
+/** Why each policy exists: one line each, for the generated policy table. */
+export const rationale: Readonly<Record<string, string>> = {
+    "k8s-container-resources":
+        "Without requests the scheduler overpacks nodes; without limits one training job can starve the platform.",
+    "k8s-image-pinned": "A moving tag changes what runs without a diff, and breaks rollbacks.",
+    "k8s-no-privileged": "A privileged container owns its node and every workload on it.",
+    "k8s-run-as-non-root": "Root in a container is one kernel bug away from root on the node.",
+    "k8s-no-privilege-escalation":
+        "Stops setuid binaries from regaining privileges the container dropped.",
+    "k8s-drop-all-capabilities": "Capabilities a workload does not need are attack surface.",
+    "k8s-read-only-root-filesystem":
+        "An attacker cannot drop tools into an immutable image; writes go to declared volumes.",
+    "k8s-no-host-path": "Host paths expose node files, kubelet sockets and other tenants' data.",
+    "k8s-no-host-namespaces":
+        "Sharing the node's network or PID namespace bypasses network policies and isolation.",
+    "k8s-readiness-probe":
+        "Without readiness, rollouts and the router send traffic to pods that are not serving.",
+    "traefik-route-https-only":
+        "Tokens, passwords and model inputs must not cross the network in clear text.",
+    "traefik-redirects-http-to-https":
+        "Users who type http:// should land on HTTPS, never on a clear-text page.",
+    "traefik-route-authenticated":
+        "Tracking servers and feature stores hold data and accept writes: no anonymous access.",
+    "k8s-ingress-tls": "Plain Ingresses bypass the router's HTTPS defaults.",
+    "object-store-no-anonymous-access":
+        "Datasets and model artifacts are the platform's most valuable data.",
+    "gcs-bucket-private":
+        "Uniform access and public access prevention rule out a public object by ACL.",
+    "gcs-artifact-bucket-versioned": "Versioning recovers overwritten or deleted model artifacts.",
+    "s3-public-access-block": "All four switches are needed to rule out public ACLs and policies.",
+    "s3-bucket-blocked-and-encrypted":
+        "A bucket created without its guards is public-capable and unencrypted at rest.",
+    "efs-encrypted":
+        "Shared training data at rest must be encrypted; EFS cannot be encrypted after creation.",
+    "data-stores-protected":
+        "In production a refactor or a mistaken destroy must not delete databases, buckets or volumes.",
+    "database-not-public":
+        "The tracking database holds every run and model version; it has no business on the internet.",
+    "database-backups": "Backups are the only way back from corruption or a bad migration.",
+    "database-deletion-protection":
+        "The cloud's own guard against deleting the production database.",
+    "rds-storage-encrypted": "RDS storage cannot be encrypted after creation.",
+    "gke-private-nodes": "Nodes with public IPs are reachable from the internet.",
+    "gke-workload-identity":
+        "Pods get short-lived Google credentials instead of exported service account keys.",
+    "gke-shielded-nodes": "Secure boot and integrity monitoring stop node-level rootkits.",
+    "gke-release-channel": "Clusters outside a channel fall behind on security patches.",
+    "gke-gpu-pool-scales-to-zero": "Idle GPUs are the largest line of an ML platform's bill.",
+    "gke-gpu-pool-bounded": "An unbounded autoscaler turns a runaway job into an unbounded bill.",
+    "gke-gpu-pool-tainted": "Without the taint, ordinary pods fill expensive GPU nodes.",
+    "eks-endpoint-restricted":
+        "An API server open to the internet invites credential stuffing and zero-days.",
+    "eks-secrets-encryption": "Envelope encryption keeps Secrets unreadable in etcd backups.",
+    "eks-control-plane-logs": "Audit logs are needed to investigate who did what in the cluster.",
+    "eks-gpu-group-scales-to-zero": "Idle GPUs are the largest line of an ML platform's bill.",
+    "eks-gpu-group-tainted": "Without the taint, ordinary pods fill expensive GPU nodes.",
+    "team-namespace-gpu-quota": "Without a GPU quota one team can take every GPU in the cluster.",
+    "team-namespace-default-deny":
+        "Teams' workloads and data stay isolated unless traffic is allowed explicitly.",
+    "helm-chart-pinned": "A version range installs whatever was published last, untested.",
+};
