@@ -88,6 +88,14 @@ const gpuPoolSchema = obj({
     maxNodes: count,
     /** Spot / preemptible capacity. @default false */
     spot: z.boolean({ error: "must be true or false" }).default(false),
+    /** GKE GPU sharing: several pods per GPU. @default none (one pod per GPU) */
+    sharing: obj({
+        strategy: z.enum(["TIME_SHARING", "MPS"]),
+        maxSharedClientsPerGpu: z
+            .int({ error: "must be an integer" })
+            .min(2, { error: "must be between 2 and 48" })
+            .max(48, { error: "must be between 2 and 48" }),
+    }).optional(),
 }).superRefine((p, ctx) => ordered(p, "minNodes", "maxNodes", ctx));
 
 const systemPoolSchema = obj({
@@ -113,6 +121,21 @@ const clusterSchema = obj({
     gcp: obj({
         project: z.string({ error: "must be a GCP project id" }).min(1),
         region: z.string({ error: "must be a GCP region such as us-central1" }).min(1),
+        /** Networks allowed to reach the control plane. @default [] (none: from inside the VPC only) */
+        authorizedNetworks: z
+            .array(
+                obj({
+                    cidrBlock: z
+                        .string()
+                        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
+                            error: "must be an IPv4 CIDR",
+                        }),
+                    displayName: z.string().default("authorized"),
+                }),
+            )
+            .default([]),
+        /** @default "REGULAR" */
+        releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE", "EXTENDED"]).default("REGULAR"),
     }).optional(),
     aws: obj({
         region: z.string({ error: "must be an AWS region such as us-east-1" }).min(1),
@@ -133,12 +156,19 @@ const storageSchema = obj({
         enabled: enabled.default(true),
         /** Capacity of the shared ReadWriteMany filesystem. @default "50Gi" */
         size: bytes.default("50Gi"),
+        /** gcp: Filestore tier. @default "BASIC_HDD" */
+        tier: z.enum(["BASIC_HDD", "BASIC_SSD", "ZONAL", "ENTERPRISE"]).default("BASIC_HDD"),
     }).prefault({}),
 });
 
 const databaseSchema = obj({
     /** Volume size of the in-cluster PostgreSQL. @default "10Gi" */
     size: bytes.default("10Gi"),
+    /** gcp: Cloud SQL machine tier. @default "db-custom-1-3840" (1 vCPU, 3.75 GB) */
+    tier: z
+        .string()
+        .regex(/^db-[a-z0-9-]+$/, { error: "must be a Cloud SQL tier such as db-custom-1-3840" })
+        .default("db-custom-1-3840"),
     /** Expose the database outside the cluster (experiments only). @default false */
     publicAccess: z.boolean({ error: "must be true or false" }).default(false),
 });

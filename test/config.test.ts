@@ -28,9 +28,9 @@ describe("defaults", () => {
         });
         expect(c.storage).toEqual({
             objectStore: { size: "20Gi", publicRead: false },
-            sharedFilesystem: { enabled: true, size: "50Gi" },
+            sharedFilesystem: { enabled: true, size: "50Gi", tier: "BASIC_HDD" },
         });
-        expect(c.database).toEqual({ size: "10Gi", publicAccess: false });
+        expect(c.database).toEqual({ size: "10Gi", tier: "db-custom-1-3840", publicAccess: false });
         expect(c.routing).toEqual({
             tls: { mode: "selfSigned" },
             serviceType: "LoadBalancer",
