@@ -25,3 +25,4 @@ export const dashboard = outputs.dashboard;
 export const urls = outputs.urls;
 export const credentials = outputs.credentials;
 export const trackingInternalUrl = outputs.trackingInternalUrl;
+export const kubeconfig = (outputs as { kubeconfig?: unknown }).kubeconfig;

@@ -125,11 +125,9 @@ const clusterSchema = obj({
         authorizedNetworks: z
             .array(
                 obj({
-                    cidrBlock: z
-                        .string()
-                        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
-                            error: "must be an IPv4 CIDR",
-                        }),
+                    cidrBlock: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
+                        error: "must be an IPv4 CIDR",
+                    }),
                     displayName: z.string().default("authorized"),
                 }),
             )

@@ -1,29 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ExistingCluster } from "../components/cluster/existing";
-import { KubernetesCluster } from "../components/cluster/types";
 import { MlopsPlatform } from "../components/platform/mlops-platform";
 import { TlsArgs } from "../components/routing/traefik";
+import { cloudFoundation } from "./cloud";
 import { PlatformConfig } from "./config";
-
-/** Creates the cluster of the configured cloud. */
-function createCluster(config: PlatformConfig): KubernetesCluster {
-    const c = config.cluster;
-    switch (config.cloud) {
-        case "local":
-            return new ExistingCluster(c.name, {
-                kubeconfig: c.kubeconfig,
-                context: c.context,
-                storageClass: c.storageClass,
-                nvidiaDevicePlugin: c.nvidiaDevicePlugin,
-            });
-        case "gcp":
-        case "aws":
-            throw new Error(
-                `mlops:cloud: got "${config.cloud}"; this version provisions "local" clusters only ` +
-                    `(an existing cluster from a kubeconfig)`,
-            );
-    }
-}
 
 function tlsArgs(config: PlatformConfig): TlsArgs {
     const t = config.routing.tls;
@@ -34,7 +13,8 @@ function tlsArgs(config: PlatformConfig): TlsArgs {
 
 /** The platform stack: cluster, storage, routing. Returns the stack outputs. */
 export function platformStack(config: PlatformConfig) {
-    const cluster = createCluster(config);
+    const foundation = cloudFoundation(config);
+    const cluster = foundation.cluster;
     const platform = new MlopsPlatform(
         config.cluster.name,
         {
@@ -52,29 +32,37 @@ export function platformStack(config: PlatformConfig) {
             workflows: config.workflows,
             featureStore: config.featureStore,
             serving: config.serving,
+            externalObjectStore: foundation.objectStore,
+            externalDatabase: foundation.database,
+            identities: foundation.identities,
         },
         { providers: { kubernetes: cluster.provider } },
     );
     const store = platform.objectStore;
+    const connection = platform.objectStoreConnection;
+    const db = platform.trackingDatabase;
     return {
         namespace: platform.namespace,
         domain: config.domain,
         objectStore: {
-            endpoint: store.endpoint,
-            region: store.region,
-            buckets: store.buckets,
-            credentialsSecret: store.credentialsSecretName,
-            accessKeyId: store.accessKeyId,
-            secretAccessKey: store.secretAccessKey,
+            scheme: connection.scheme,
+            endpoint: connection.endpoint,
+            region: connection.region,
+            buckets: connection.buckets,
+            credentialsSecret: connection.credentialsSecretName,
+            // In-cluster store only; cloud stores use workload identity.
+            accessKeyId: store?.accessKeyId,
+            secretAccessKey: store?.secretAccessKey,
         },
         database: {
-            host: platform.database.host,
-            port: platform.database.port,
-            database: platform.database.databaseName,
-            username: platform.database.username,
-            password: platform.database.password,
-            credentialsSecret: platform.database.credentialsSecretName,
+            host: db.host,
+            port: db.port,
+            database: db.databaseName,
+            username: db.username,
+            password: platform.database?.password ?? foundation.database?.password,
+            credentialsSecret: db.credentialsSecretName,
         },
+        ...foundation.outputs,
         readWriteManyStorageClass: platform.readWriteManyStorageClass,
         urls: {
             dashboard: platform.dashboard.url,

@@ -31,7 +31,7 @@ function byName(doc: PlanDoc, type: string, name: string) {
 
 describe("shipped stacks plan clean", () => {
     it("ships the stacks this suite plans", () => {
-        expect(shippedStacks()).toEqual(["dev", "onprem"]);
+        expect(shippedStacks()).toEqual(["dev", "gcp", "onprem"]);
     });
 
     it.each(shippedStacks())("Pulumi.%s.yaml", (stack) => {
@@ -41,12 +41,17 @@ describe("shipped stacks plan clean", () => {
         for (const t of [
             "pulumi:pulumi:Stack",
             "mlops:platform:MlopsPlatform",
-            "mlops:storage:ObjectStore",
-            "mlops:storage:Database",
             "mlops:routing:Traefik",
         ]) {
             expect(types).toContain(t);
         }
+        // An object store and a database, in the cluster or the cloud's.
+        expect(
+            types.has("mlops:storage:ObjectStore") || types.has("mlops:storage:GcsObjectStore"),
+        ).toBe(true);
+        expect(
+            types.has("mlops:storage:Database") || types.has("mlops:storage:CloudSqlDatabase"),
+        ).toBe(true);
         expect(doc.policies).toEqual([]);
         expect(doc.schema).toEqual([]);
         expect(doc.cost.source).toContain("2026-11-22");

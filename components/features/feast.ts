@@ -19,6 +19,8 @@ export interface FeastFeatureStoreArgs {
     readonly project?: string;
     /** Basic auth in front of the feature server. @default true */
     readonly auth?: boolean;
+    /** Annotations of the workload's Kubernetes service account (cloud identity binding). @default none */
+    readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** @default requests 250m/512Mi, limits 1/2Gi */
     readonly resources?: ContainerResources;
 }
@@ -214,6 +216,20 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 : []),
         ];
 
+        const account = new k8s.core.v1.ServiceAccount(
+            name,
+            {
+                metadata: {
+                    name,
+                    namespace: args.namespace,
+                    labels: serverLabels,
+                    annotations: args.serviceAccountAnnotations,
+                },
+                automountServiceAccountToken: false,
+            },
+            child,
+        );
+
         const service = new k8s.core.v1.Service(
             name,
             {
@@ -240,6 +256,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                             annotations: { "mlops.dev/config": config.metadata.resourceVersion },
                         },
                         spec: {
+                            serviceAccountName: account.metadata.name,
                             securityContext: podSecurityContext(FEAST_UID),
                             automountServiceAccountToken: false,
                             containers: [

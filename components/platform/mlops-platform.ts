@@ -6,11 +6,40 @@ import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
 import { Database } from "../storage/database";
-import { ObjectStore } from "../storage/object-store";
+import { ObjectStore, ObjectStoreConnection } from "../storage/object-store";
 import { SharedFilesystem } from "../storage/shared-filesystem";
-import { MlflowServer } from "../tracking/mlflow";
+import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
 import { ModelServing, ServedModel } from "../serving/model-serving";
-import { ArgoWorkflows } from "../workflows/argo";
+import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
+
+/** A database outside the cluster (Cloud SQL, RDS). */
+export interface ExternalDatabase {
+    readonly host: pulumi.Input<string>;
+    readonly port: number;
+    readonly databaseName: string;
+    readonly username: string;
+    /** Secret. */
+    readonly password: pulumi.Input<string>;
+}
+
+/** The platform services that read and write the object store. */
+export type ServiceKey = "tracking" | "workflows" | "features" | "serving";
+
+/**
+ * The Kubernetes service accounts (`namespace/name`) each service's pods run as, so that a
+ * cloud identity can be bound to them before the platform exists.
+ */
+export function serviceAccountsOf(name: string, namespace = "mlops"): Record<ServiceKey, string[]> {
+    return {
+        tracking: [`${namespace}/${name}-mlflow`],
+        workflows: [
+            `${namespace}/${WORKFLOW_SERVICE_ACCOUNT}`,
+            `${namespace}/argo-workflows-server`,
+        ],
+        features: [`${namespace}/${name}-feast`],
+        serving: [`${namespace}/${name}-serving-models`],
+    };
+}
 
 /** Arguments of {@link MlopsPlatform}. */
 export interface MlopsPlatformArgs {
@@ -32,6 +61,15 @@ export interface MlopsPlatformArgs {
         readonly serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
         readonly auth: { readonly enabled: boolean; readonly username: string };
     };
+    /**
+     * A cloud object store (GCS, S3) instead of the in-cluster one. Workloads reach it through
+     * `identities`. @default the in-cluster store
+     */
+    readonly externalObjectStore?: ObjectStoreConnection;
+    /** A managed database instead of the in-cluster PostgreSQL. @default in-cluster */
+    readonly externalDatabase?: ExternalDatabase;
+    /** Annotations binding each service's Kubernetes service accounts to a cloud identity. @default none */
+    readonly identities?: Partial<Record<ServiceKey, pulumi.Input<Record<string, string>>>>;
     /** MLflow. @default enabled */
     readonly tracking?: { readonly enabled: boolean };
     /** Argo Workflows. @default enabled */
@@ -59,9 +97,15 @@ export interface MlopsPlatformArgs {
  */
 export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
-    public readonly objectStore: ObjectStore;
+    /** The in-cluster object store, when no external one is given. */
+    public readonly objectStore?: ObjectStore;
+    /** How services reach the object store, in-cluster or cloud. */
+    public readonly objectStoreConnection: ObjectStoreConnection;
     public readonly sharedFilesystem?: SharedFilesystem;
-    public readonly database: Database;
+    /** The in-cluster PostgreSQL, when no external database is given. */
+    public readonly database?: Database;
+    /** The tracking database, in-cluster or managed. */
+    public readonly trackingDatabase: TrackingDatabase;
     public readonly router: Traefik;
     /** The router's dashboard, behind auth. */
     public readonly dashboard: ExposedService;
@@ -90,17 +134,22 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         );
         this.namespace = ns.metadata.name;
 
-        this.objectStore = new ObjectStore(
-            `${name}-objectstore`,
-            {
-                namespace: this.namespace,
-                size: args.storage.objectStore.size,
-                publicRead: args.storage.objectStore.publicRead,
-                storageClass: rwo,
-                protect: prod,
-            },
-            child,
-        );
+        if (args.externalObjectStore) {
+            this.objectStoreConnection = args.externalObjectStore;
+        } else {
+            this.objectStore = new ObjectStore(
+                `${name}-objectstore`,
+                {
+                    namespace: this.namespace,
+                    size: args.storage.objectStore.size,
+                    publicRead: args.storage.objectStore.publicRead,
+                    storageClass: rwo,
+                    protect: prod,
+                },
+                child,
+            );
+            this.objectStoreConnection = this.objectStore.connection;
+        }
 
         if (args.cluster.storageClasses.readWriteMany !== undefined) {
             this.readWriteManyStorageClass = pulumi.output(
@@ -115,17 +164,38 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             this.readWriteManyStorageClass = this.sharedFilesystem.storageClassName;
         }
 
-        this.database = new Database(
-            `${name}-postgres`,
-            {
-                namespace: this.namespace,
-                size: args.database.size,
-                publicAccess: args.database.publicAccess,
-                storageClass: rwo,
-                protect: prod,
-            },
-            child,
-        );
+        if (args.externalDatabase) {
+            const db = args.externalDatabase;
+            // The same Secret shape as the in-cluster Database's, for the same consumers.
+            const credentials = new k8s.core.v1.Secret(
+                `${name}-database-credentials`,
+                {
+                    metadata: { name: `${name}-database-credentials`, namespace: this.namespace },
+                    stringData: {
+                        username: db.username,
+                        password: pulumi.secret(db.password),
+                        host: db.host,
+                        port: String(db.port),
+                        database: db.databaseName,
+                    },
+                },
+                child,
+            );
+            this.trackingDatabase = { ...db, credentialsSecretName: credentials.metadata.name };
+        } else {
+            this.database = new Database(
+                `${name}-postgres`,
+                {
+                    namespace: this.namespace,
+                    size: args.database.size,
+                    publicAccess: args.database.publicAccess,
+                    storageClass: rwo,
+                    protect: prod,
+                },
+                child,
+            );
+            this.trackingDatabase = this.database;
+        }
 
         this.router = new Traefik(
             `${name}-traefik`,
@@ -155,22 +225,32 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         const services = {
             namespace: this.namespace,
             router: this.router,
-            objectStore: this.objectStore.connection,
+            objectStore: this.objectStoreConnection,
         };
+        const ids = args.identities ?? {};
         if (args.tracking?.enabled ?? true) {
             this.tracking = new MlflowServer(
                 `${name}-mlflow`,
-                { ...services, database: this.database, auth },
+                {
+                    ...services,
+                    database: this.trackingDatabase,
+                    auth,
+                    serviceAccountAnnotations: ids.tracking,
+                },
                 child,
             );
         }
         if (args.workflows?.enabled ?? true) {
-            this.workflows = new ArgoWorkflows(`${name}-argo`, services, child);
+            this.workflows = new ArgoWorkflows(
+                `${name}-argo`,
+                { ...services, serviceAccountAnnotations: ids.workflows },
+                child,
+            );
         }
         if (args.featureStore?.enabled ?? true) {
             this.featureStore = new FeastFeatureStore(
                 `${name}-feast`,
-                { ...services, auth },
+                { ...services, auth, serviceAccountAnnotations: ids.features },
                 child,
             );
         }
@@ -183,6 +263,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     models: args.serving?.models ?? [],
                     gpuScheduling: args.cluster.gpuScheduling(),
                     auth,
+                    serviceAccountAnnotations: ids.serving,
                 },
                 child,
             );

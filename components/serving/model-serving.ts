@@ -41,6 +41,8 @@ export interface ModelServingArgs {
     readonly gpuScheduling: GpuScheduling;
     /** Basic auth in front of prediction endpoints. @default true */
     readonly auth?: boolean;
+    /** Annotations of the predictors' Kubernetes service account (cloud identity binding). @default none */
+    readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
 }
 
 const limits = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
@@ -167,7 +169,11 @@ export class ModelServing extends pulumi.ComponentResource {
         const sa = new k8s.core.v1.ServiceAccount(
             `${name}-models`,
             {
-                metadata: { name: `${name}-models`, namespace: args.namespace },
+                metadata: {
+                    name: `${name}-models`,
+                    namespace: args.namespace,
+                    annotations: args.serviceAccountAnnotations,
+                },
                 secrets: store.credentialsSecretName ? [{ name: store.credentialsSecretName }] : [],
                 automountServiceAccountToken: false,
             },

@@ -27,6 +27,8 @@ export interface MlflowServerArgs {
     readonly router: Traefik;
     /** Basic auth in front of the UI and API. @default true */
     readonly auth?: boolean;
+    /** Annotations of the workload's Kubernetes service account (cloud identity binding). @default none */
+    readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** @default 1 */
     readonly replicas?: number;
     /** @default requests 250m/512Mi, limits 1/2Gi */
@@ -99,7 +101,10 @@ export class MlflowServer extends pulumi.ComponentResource {
 
         const sa = new k8s.core.v1.ServiceAccount(
             name,
-            { metadata: meta(), automountServiceAccountToken: false },
+            {
+                metadata: { ...meta(), annotations: args.serviceAccountAnnotations },
+                automountServiceAccountToken: false,
+            },
             child,
         );
         this.serviceAccountName = sa.metadata.name;

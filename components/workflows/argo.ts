@@ -16,6 +16,8 @@ export interface ArgoWorkflowsArgs {
     readonly objectStore: ObjectStoreConnection;
     /** The router that serves the UI at `argo.<domain>`. */
     readonly router: Traefik;
+    /** Annotations of the workflow pods' and the server's Kubernetes service account (cloud identity binding). @default none */
+    readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
 }
 
 /** The service account workflows run as unless they name another. */
@@ -50,22 +52,34 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             ? pulumi.output(store.endpoint).apply((e) => e.replace(/^https?:\/\//, ""))
             : undefined;
 
-        const s3: Record<string, pulumi.Input<unknown>> = {
-            bucket: store.buckets.workflows,
-            region: store.region,
-            insecure: store.insecure,
-            keyFormat: "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}",
-        };
-        if (endpointHost) s3.endpoint = endpointHost;
-        if (store.credentialsSecretName) {
-            s3.accessKeySecret = { name: store.credentialsSecretName, key: "AWS_ACCESS_KEY_ID" };
-            s3.secretKeySecret = {
-                name: store.credentialsSecretName,
-                key: "AWS_SECRET_ACCESS_KEY",
-            };
+        const keyFormat = "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}";
+        let repository: Record<string, unknown>;
+        if (store.scheme === "gs") {
+            // Workload Identity: no key secret.
+            repository = { gcs: { bucket: store.buckets.workflows, keyFormat } };
         } else {
-            s3.useSDKCreds = true;
+            const s3: Record<string, pulumi.Input<unknown>> = {
+                bucket: store.buckets.workflows,
+                region: store.region,
+                insecure: store.insecure,
+                keyFormat,
+            };
+            if (endpointHost) s3.endpoint = endpointHost;
+            if (store.credentialsSecretName) {
+                s3.accessKeySecret = {
+                    name: store.credentialsSecretName,
+                    key: "AWS_ACCESS_KEY_ID",
+                };
+                s3.secretKeySecret = {
+                    name: store.credentialsSecretName,
+                    key: "AWS_SECRET_ACCESS_KEY",
+                };
+            } else {
+                s3.useSDKCreds = true;
+            }
+            repository = { s3 };
         }
+        const annotations = args.serviceAccountAnnotations;
 
         this.release = helmRelease(
             name,
@@ -76,7 +90,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                 values: {
                     crds: { install: true, keep: true },
                     useStaticCredentials: store.credentialsSecretName !== undefined,
-                    artifactRepository: { archiveLogs: true, s3 },
+                    artifactRepository: { archiveLogs: true, ...repository },
                     controller: {
                         workflowNamespaces: pulumi
                             .output(args.namespace)
@@ -93,6 +107,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                         authModes: ["client"],
                         secure: false,
                         resources: resources("50m", "128Mi", "500m", "512Mi"),
+                        ...(annotations ? { serviceAccount: { annotations } } : {}),
                     },
                     // The service account below replaces the chart's, with exactly what the
                     // executor needs.
@@ -123,10 +138,18 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
     }
 
     /** The executor's service account in one namespace: report task results, nothing else. */
-    private workflowServiceAccount(name: string, namespace: pulumi.Input<string>) {
+    private workflowServiceAccount(
+        name: string,
+        namespace: pulumi.Input<string>,
+        annotations?: pulumi.Input<Record<string, string>>,
+    ) {
         const child = { parent: this };
         const meta = { name: WORKFLOW_SERVICE_ACCOUNT, namespace };
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-workflow`, { metadata: meta }, child);
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-workflow`,
+            { metadata: { ...meta, ...(annotations ? { annotations } : {}) } },
+            child,
+        );
         const role = new k8s.rbac.v1.Role(
             `${name}-workflow`,
             {

@@ -249,6 +249,7 @@ describe("FeastFeatureStore", () => {
             "kubernetes:core/v1:Secret feast-online-credentials",
             "kubernetes:core/v1:Service feast",
             "kubernetes:core/v1:Service feast-online",
+            "kubernetes:core/v1:ServiceAccount feast",
             "mlops:routing:ExposedService feast",
             "random:index/randomPassword:RandomPassword feast-online-password",
         ]);

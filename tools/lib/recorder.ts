@@ -13,6 +13,13 @@ export class SecretValue {
     }
 }
 
+/** A value not known until the update runs (an output of a resource not yet created). */
+export class UnknownValue {
+    toJSON() {
+        return "[unknown]";
+    }
+}
+
 /** One registered resource, as the engine would have received it. */
 export interface RecordedResource {
     readonly urn: string;
@@ -56,8 +63,12 @@ export interface Recording {
 
 const { specialSigKey, specialSecretSig } = pulumi.runtime;
 
-/** Replaces Pulumi's wire encoding of secrets with {@link SecretValue}. */
+/**
+ * Replaces Pulumi's wire encoding of secrets with {@link SecretValue}, and unknown values with
+ * {@link UnknownValue}.
+ */
 export function markSecrets(value: unknown): unknown {
+    if (pulumi.isUnknown(value)) return new UnknownValue();
     if (Array.isArray(value)) return value.map(markSecrets);
     if (value !== null && typeof value === "object") {
         const o = value as Record<string, unknown>;
@@ -71,6 +82,7 @@ export function markSecrets(value: unknown): unknown {
 /** Plain value with secrets unwrapped, for assertions on content. */
 export function reveal(value: unknown): unknown {
     if (value instanceof SecretValue) return reveal(value.value);
+    if (value instanceof UnknownValue) return value;
     if (Array.isArray(value)) return value.map(reveal);
     if (value !== null && typeof value === "object") {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
@@ -107,6 +119,7 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, 
                 },
             };
     }
+    if (type.startsWith("gcp:")) return gcpOutputs(type, name, inputs);
     if (type.startsWith("kubernetes:") && inputs.metadata) {
         // The provider auto-names objects without a name; a stable mock name stands in.
         return {
@@ -118,6 +131,43 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, 
         };
     }
     return {};
+}
+
+/** Outputs Google Cloud would compute, with documentation-range addresses. */
+function gcpOutputs(
+    type: string,
+    name: string,
+    inputs: Record<string, any>,
+): Record<string, unknown> {
+    const project = inputs.project ?? "mock-project";
+    const resourceName = inputs.name ?? name;
+    switch (type) {
+        case "gcp:serviceaccount/account:Account": {
+            const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
+            return { email, name: `projects/${project}/serviceAccounts/${email}` };
+        }
+        case "gcp:compute/network:Network":
+            return {
+                name: resourceName,
+                selfLink: `projects/${project}/global/networks/${resourceName}`,
+            };
+        case "gcp:container/cluster:Cluster":
+            return {
+                name: resourceName,
+                endpoint: "192.0.2.10",
+                masterAuth: {
+                    clusterCaCertificate: Buffer.from(`mock-ca-${name}`).toString("base64"),
+                },
+            };
+        case "gcp:sql/databaseInstance:DatabaseInstance":
+            return {
+                name: resourceName,
+                privateIpAddress: "10.100.0.3",
+                connectionName: `${project}:${inputs.region}:${resourceName}`,
+            };
+        default:
+            return { name: resourceName };
+    }
 }
 
 /**

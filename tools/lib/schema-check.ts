@@ -3,7 +3,7 @@
  * with kubernetes-models (core kinds) and @kubernetes-models/traefik (Traefik's CRDs). Kinds
  * without a published model (KServe, Seldon) are listed as unchecked rather than passed.
  */
-import { RecordedResource, reveal } from "./recorder";
+import { RecordedResource, UnknownValue, reveal } from "./recorder";
 
 /** One schema violation of one object. */
 export interface SchemaProblem {
@@ -58,6 +58,17 @@ export function dottedPath(pointer: string): string {
         );
 }
 
+/** Whether the value at a JSON pointer, or any value above it, is unknown at plan time. */
+function throughUnknown(root: unknown, pointer: string): boolean {
+    let cur: unknown = root;
+    for (const seg of pointer.split("/").slice(1)) {
+        if (cur instanceof UnknownValue) return true;
+        if (cur === null || typeof cur !== "object") return false;
+        cur = (cur as Record<string, unknown>)[seg.replace(/~1/g, "/").replace(/~0/g, "~")];
+    }
+    return cur instanceof UnknownValue;
+}
+
 /** Validates every Kubernetes object among the resources. */
 export function checkSchemas(resources: readonly RecordedResource[]): SchemaReport {
     const problems: SchemaProblem[] = [];
@@ -76,12 +87,15 @@ export function checkSchemas(resources: readonly RecordedResource[]): SchemaRepo
             continue;
         }
         checked++;
+        const object = reveal(r.inputs);
         try {
-            new model(reveal(r.inputs)).validate();
+            new model(object).validate();
         } catch (e) {
             const errors = (e as { errors?: { instancePath: string; message?: string }[] }).errors;
             if (!errors) throw e;
             for (const err of errors) {
+                // A value only the update will know is not a schema error yet.
+                if (throughUnknown(object, err.instancePath)) continue;
                 problems.push({
                     urn: r.urn,
                     path: dottedPath(err.instancePath) || "(root)",

@@ -1,0 +1,337 @@
+import * as compute from "@pulumi/gcp/compute";
+import * as container from "@pulumi/gcp/container";
+import * as projects from "@pulumi/gcp/projects";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    GPU_POOL_LABEL,
+    GPU_TAINT,
+    GPU_TOLERATIONS,
+    GpuScheduling,
+    KubernetesCluster,
+} from "./types";
+
+/** One autoscaled GPU node pool. */
+export interface GkeGpuPool {
+    /** Stable key: names the node pool and its label. */
+    readonly name: string;
+    /** GCE accelerator type, e.g. `nvidia-l4`. */
+    readonly gpuType: string;
+    /** @default 1 */
+    readonly gpusPerNode?: number;
+    /** Machine type that carries the accelerator, e.g. `g2-standard-8`. */
+    readonly machineType: string;
+    /** @default 0 */
+    readonly minNodes?: number;
+    readonly maxNodes: number;
+    /** @default false */
+    readonly spot?: boolean;
+    /** Several pods per GPU. @default none */
+    readonly sharing?: {
+        readonly strategy: "TIME_SHARING" | "MPS";
+        readonly maxSharedClientsPerGpu: number;
+    };
+}
+
+/** Arguments of {@link GkeCluster}. */
+export interface GkeClusterArgs {
+    readonly project: string;
+    readonly region: string;
+    /** Networks allowed to reach the control plane. @default [] (only from inside the VPC) */
+    readonly authorizedNetworks?: readonly {
+        readonly cidrBlock: string;
+        readonly displayName: string;
+    }[];
+    /** @default "REGULAR" */
+    readonly releaseChannel?: "RAPID" | "REGULAR" | "STABLE" | "EXTENDED";
+    /** @default e2-standard-4, 1..3 nodes */
+    readonly systemPool?: {
+        readonly machineType?: string;
+        readonly minNodes?: number;
+        readonly maxNodes?: number;
+    };
+    /** @default [] */
+    readonly gpuPools?: readonly GkeGpuPool[];
+    /** Primary, pod and service ranges and the control plane's /28. @default 10.10.0.0/20, 10.20.0.0/14, 10.24.0.0/20, 172.16.0.0/28 */
+    readonly cidrs?: {
+        readonly nodes: string;
+        readonly pods: string;
+        readonly services: string;
+        readonly controlPlane: string;
+    };
+    /**
+     * Filestore tier of the ReadWriteMany StorageClass the cluster offers (Filestore CSI
+     * driver). @default none: no ReadWriteMany class
+     */
+    readonly filestoreTier?: "BASIC_HDD" | "BASIC_SSD" | "ZONAL" | "ENTERPRISE";
+    /** GCP's deletion protection on the cluster (production). @default true */
+    readonly deletionProtection?: boolean;
+}
+
+/** Roles the node service account needs, and nothing more. */
+const NODE_ROLES = [
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/artifactregistry.reader",
+];
+
+/**
+ * A private GKE cluster for ML: its own VPC with pod and service ranges, Cloud NAT for the
+ * private nodes, Workload Identity, shielded nodes, a release channel, Dataplane V2 (network
+ * policies), the Filestore CSI driver, an autoscaled system pool, and one GPU pool per entry
+ * (GKE-installed NVIDIA driver, scale from zero, spot, the `nvidia.com/gpu` taint, optional
+ * time-sharing).
+ *
+ * ```ts
+ * const gke = new GkeCluster("mlops", { project: "my-project", region: "us-central1",
+ *     gpuPools: [{ name: "l4", gpuType: "nvidia-l4", machineType: "g2-standard-8", maxNodes: 4, spot: true }] });
+ * ```
+ */
+export class GkeCluster extends pulumi.ComponentResource implements KubernetesCluster {
+    public readonly cloud = "gcp" as const;
+    public readonly clusterName: string;
+    public readonly provider: k8s.Provider;
+    public readonly storageClasses: KubernetesCluster["storageClasses"] = {
+        readWriteOnce: "standard-rwo",
+    };
+    public readonly cluster: container.Cluster;
+    public readonly network: compute.Network;
+    /** The kubeconfig (secret), authenticating through gke-gcloud-auth-plugin. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** The Workload Identity pool, `<project>.svc.id.goog`. */
+    public readonly workloadPool: string;
+
+    constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:cluster:GkeCluster", name, {}, opts);
+        const child = { parent: this };
+        const cidrs = args.cidrs ?? {
+            nodes: "10.10.0.0/20",
+            pods: "10.20.0.0/14",
+            services: "10.24.0.0/20",
+            controlPlane: "172.16.0.0/28",
+        };
+        this.clusterName = name;
+        this.workloadPool = `${args.project}.svc.id.goog`;
+        const gcp = { project: args.project };
+
+        this.network = new compute.Network(name, { ...gcp, autoCreateSubnetworks: false }, child);
+        const subnet = new compute.Subnetwork(
+            name,
+            {
+                ...gcp,
+                region: args.region,
+                network: this.network.id,
+                ipCidrRange: cidrs.nodes,
+                privateIpGoogleAccess: true,
+                secondaryIpRanges: [
+                    { rangeName: "pods", ipCidrRange: cidrs.pods },
+                    { rangeName: "services", ipCidrRange: cidrs.services },
+                ],
+            },
+            child,
+        );
+        const router = new compute.Router(
+            name,
+            { ...gcp, region: args.region, network: this.network.id },
+            child,
+        );
+        new compute.RouterNat(
+            name,
+            {
+                ...gcp,
+                region: args.region,
+                router: router.name,
+                natIpAllocateOption: "AUTO_ONLY",
+                sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+                logConfig: { enable: true, filter: "ERRORS_ONLY" },
+            },
+            child,
+        );
+
+        const nodeAccount = new serviceaccount.Account(
+            `${name}-nodes`,
+            { ...gcp, accountId: `${name}-nodes`.slice(0, 30), displayName: `${name} GKE nodes` },
+            child,
+        );
+        for (const role of NODE_ROLES) {
+            new projects.IAMMember(
+                `${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`,
+                { ...gcp, role, member: pulumi.interpolate`serviceAccount:${nodeAccount.email}` },
+                child,
+            );
+        }
+
+        this.cluster = new container.Cluster(
+            name,
+            {
+                ...gcp,
+                location: args.region,
+                network: this.network.id,
+                subnetwork: subnet.id,
+                networkingMode: "VPC_NATIVE",
+                ipAllocationPolicy: {
+                    clusterSecondaryRangeName: "pods",
+                    servicesSecondaryRangeName: "services",
+                },
+                // The default pool cannot be configured; node pools below replace it.
+                removeDefaultNodePool: true,
+                initialNodeCount: 1,
+                privateClusterConfig: {
+                    enablePrivateNodes: true,
+                    enablePrivateEndpoint: false,
+                    masterIpv4CidrBlock: cidrs.controlPlane,
+                },
+                masterAuthorizedNetworksConfig: {
+                    cidrBlocks: (args.authorizedNetworks ?? []).map((n) => ({ ...n })),
+                },
+                releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
+                workloadIdentityConfig: { workloadPool: this.workloadPool },
+                enableShieldedNodes: true,
+                datapathProvider: "ADVANCED_DATAPATH",
+                addonsConfig: { gcpFilestoreCsiDriverConfig: { enabled: true } },
+                deletionProtection: args.deletionProtection ?? true,
+            },
+            child,
+        );
+
+        const nodeConfig = (machineType: string, labels: Record<string, string>) => ({
+            machineType,
+            serviceAccount: nodeAccount.email,
+            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+            workloadMetadataConfig: { mode: "GKE_METADATA" },
+            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+            labels,
+        });
+        const management = { autoRepair: true, autoUpgrade: true };
+
+        const sys = args.systemPool ?? {};
+        new container.NodePool(
+            `${name}-system`,
+            {
+                ...gcp,
+                location: args.region,
+                cluster: this.cluster.name,
+                initialNodeCount: sys.minNodes ?? 1,
+                autoscaling: { minNodeCount: sys.minNodes ?? 1, maxNodeCount: sys.maxNodes ?? 3 },
+                nodeConfig: nodeConfig(sys.machineType ?? "e2-standard-4", {
+                    "mlops.dev/pool": "system",
+                }),
+                management,
+            },
+            child,
+        );
+
+        for (const pool of args.gpuPools ?? []) {
+            new container.NodePool(
+                `${name}-${pool.name}`,
+                {
+                    ...gcp,
+                    location: args.region,
+                    cluster: this.cluster.name,
+                    initialNodeCount: pool.minNodes ?? 0,
+                    autoscaling: { minNodeCount: pool.minNodes ?? 0, maxNodeCount: pool.maxNodes },
+                    nodeConfig: {
+                        ...nodeConfig(pool.machineType, { [GPU_POOL_LABEL]: pool.name }),
+                        spot: pool.spot ?? false,
+                        guestAccelerators: [
+                            {
+                                type: pool.gpuType,
+                                count: pool.gpusPerNode ?? 1,
+                                // GKE installs and upgrades the NVIDIA driver itself.
+                                gpuDriverInstallationConfig: { gpuDriverVersion: "LATEST" },
+                                ...(pool.sharing
+                                    ? {
+                                          gpuSharingConfig: {
+                                              gpuSharingStrategy: pool.sharing.strategy,
+                                              maxSharedClientsPerGpu:
+                                                  pool.sharing.maxSharedClientsPerGpu,
+                                          },
+                                      }
+                                    : {}),
+                            },
+                        ],
+                        taints: [
+                            { key: GPU_TAINT.key, value: GPU_TAINT.value, effect: "NO_SCHEDULE" },
+                        ],
+                    },
+                    management,
+                },
+                child,
+            );
+        }
+
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
+                .apply(([endpoint, ca]) => gkeKubeconfig(name, endpoint, ca)),
+        );
+        this.provider = new k8s.Provider(
+            name,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { ...child, dependsOn: [this.cluster] },
+        );
+        let readWriteMany: pulumi.Output<string> | undefined;
+        if (args.filestoreTier) {
+            const rwx = new k8s.storage.v1.StorageClass(
+                `${name}-filestore`,
+                {
+                    metadata: { name: `${name}-filestore` },
+                    provisioner: "filestore.csi.storage.gke.io",
+                    parameters: { tier: args.filestoreTier, network: this.network.name },
+                    volumeBindingMode: "WaitForFirstConsumer",
+                    allowVolumeExpansion: true,
+                    reclaimPolicy: args.deletionProtection === false ? "Delete" : "Retain",
+                },
+                { ...child, provider: this.provider },
+            );
+            readWriteMany = rwx.metadata.name;
+        }
+        this.storageClasses = { readWriteOnce: "standard-rwo", readWriteMany };
+        this.registerOutputs({ kubeconfig: this.kubeconfig });
+    }
+
+    public gpuScheduling(pool?: string): GpuScheduling {
+        // Only GPU nodes have nvidia.com/gpu capacity, so requesting GPUs is enough to land on
+        // one; a pool name pins the pool.
+        return {
+            nodeSelector: pool ? { [GPU_POOL_LABEL]: pool } : {},
+            tolerations: GPU_TOLERATIONS,
+        };
+    }
+}
+
+/** A kubeconfig that authenticates with gke-gcloud-auth-plugin (no static credentials). */
+export function gkeKubeconfig(name: string, endpoint: string, caCertificate: string): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+            {
+                name,
+                cluster: {
+                    server: `https://${endpoint}`,
+                    "certificate-authority-data": caCertificate,
+                },
+            },
+        ],
+        contexts: [{ name, context: { cluster: name, user: name } }],
+        "current-context": name,
+        users: [
+            {
+                name,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "gke-gcloud-auth-plugin",
+                        installHint:
+                            "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+                        provideClusterInfo: true,
+                    },
+                },
+            },
+        ],
+    });
+}

@@ -1,0 +1,116 @@
+import * as compute from "@pulumi/gcp/compute";
+import * as servicenetworking from "@pulumi/gcp/servicenetworking";
+import * as sql from "@pulumi/gcp/sql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+
+/** Arguments of {@link CloudSqlDatabase}. */
+export interface CloudSqlDatabaseArgs {
+    readonly project: string;
+    readonly region: string;
+    /** The VPC the instance gets its private IP in (the cluster's network). */
+    readonly network: compute.Network;
+    /** @default "db-custom-1-3840" */
+    readonly tier?: string;
+    /** Regional high availability, deletion protection and `protect` (production). @default true */
+    readonly production?: boolean;
+    /** @default "mlflow" */
+    readonly databaseName?: string;
+    /** @default "mlops" */
+    readonly username?: string;
+}
+
+/**
+ * Cloud SQL for PostgreSQL on a private IP only: a peering range and the service networking
+ * connection in the cluster's VPC, backups with point-in-time recovery, deletion protection in
+ * production, and a generated password that stays secret.
+ *
+ * ```ts
+ * const db = new CloudSqlDatabase("mlops-sql", { project, region, network: gke.network });
+ * ```
+ */
+export class CloudSqlDatabase extends pulumi.ComponentResource {
+    public readonly instance: sql.DatabaseInstance;
+    /** The private IP. */
+    public readonly host: pulumi.Output<string>;
+    public readonly port = 5432;
+    public readonly databaseName: string;
+    public readonly username: string;
+    public readonly password: pulumi.Output<string>;
+
+    constructor(name: string, args: CloudSqlDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:CloudSqlDatabase", name, {}, opts);
+        const production = args.production ?? true;
+        const child = { parent: this };
+        this.databaseName = args.databaseName ?? "mlflow";
+        this.username = args.username ?? "mlops";
+
+        const range = new compute.GlobalAddress(
+            `${name}-peering`,
+            {
+                project: args.project,
+                purpose: "VPC_PEERING",
+                addressType: "INTERNAL",
+                prefixLength: 16,
+                network: args.network.id,
+            },
+            child,
+        );
+        const peering = new servicenetworking.Connection(
+            `${name}-peering`,
+            {
+                network: args.network.id,
+                service: "servicenetworking.googleapis.com",
+                reservedPeeringRanges: [range.name],
+            },
+            child,
+        );
+
+        this.instance = new sql.DatabaseInstance(
+            name,
+            {
+                project: args.project,
+                region: args.region,
+                databaseVersion: "POSTGRES_17",
+                deletionProtection: production,
+                settings: {
+                    tier: args.tier ?? "db-custom-1-3840",
+                    availabilityType: production ? "REGIONAL" : "ZONAL",
+                    diskAutoresize: true,
+                    ipConfiguration: {
+                        ipv4Enabled: false,
+                        privateNetwork: args.network.id,
+                        sslMode: "ENCRYPTED_ONLY",
+                    },
+                    backupConfiguration: { enabled: true, pointInTimeRecoveryEnabled: true },
+                    deletionProtectionEnabled: production,
+                },
+            },
+            { ...child, dependsOn: [peering], protect: production },
+        );
+        this.host = this.instance.privateIpAddress;
+
+        new sql.Database(
+            name,
+            { project: args.project, instance: this.instance.name, name: this.databaseName },
+            { ...child, protect: production },
+        );
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 32, special: false },
+            child,
+        );
+        this.password = pulumi.secret(password.result);
+        new sql.User(
+            name,
+            {
+                project: args.project,
+                instance: this.instance.name,
+                name: this.username,
+                password: this.password,
+            },
+            child,
+        );
+        this.registerOutputs({ host: this.host });
+    }
+}

@@ -1,0 +1,91 @@
+import * as storage from "@pulumi/gcp/storage";
+import * as pulumi from "@pulumi/pulumi";
+import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "./object-store";
+
+/** Arguments of {@link GcsObjectStore}. */
+export interface GcsObjectStoreArgs {
+    readonly project: string;
+    /** Bucket location. */
+    readonly region: string;
+    /** Production: buckets are `protect`ed and never force-destroyed. @default true */
+    readonly protect?: boolean;
+    /** Days before non-current object versions are deleted. @default 30 */
+    readonly noncurrentVersionDays?: number;
+    /** Days before workflow artifacts are deleted. @default 90 */
+    readonly workflowArtifactDays?: number;
+}
+
+/** Buckets that hold artifacts: versioned, so that an overwrite can be undone. */
+const ARTIFACT_BUCKETS: readonly BucketKey[] = ["tracking", "workflows", "features"];
+
+/**
+ * The platform's buckets on Google Cloud Storage: private by construction (uniform
+ * bucket-level access, public access prevention enforced), artifact buckets versioned with
+ * lifecycle rules, deletable with their objects only in dev. Workloads reach them through
+ * Workload Identity; there are no keys.
+ *
+ * ```ts
+ * const gcs = new GcsObjectStore("mlops", { project: "p", region: "us-central1" });
+ * // gcs.connection → MlflowServer, ArgoWorkflows, FeastFeatureStore, ModelServing
+ * ```
+ */
+export class GcsObjectStore extends pulumi.ComponentResource {
+    public readonly buckets: Readonly<Record<BucketKey, string>>;
+    public readonly bucketResources: Readonly<Record<BucketKey, storage.Bucket>>;
+    public readonly connection: ObjectStoreConnection;
+
+    constructor(name: string, args: GcsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:GcsObjectStore", name, {}, opts);
+        const protect = args.protect ?? true;
+        // Bucket names are global: prefix with the project.
+        this.buckets = Object.fromEntries(
+            BUCKET_KEYS.map((k) => [k, `${args.project}-${name}-${k}`]),
+        ) as Record<BucketKey, string>;
+        const resources = {} as Record<BucketKey, storage.Bucket>;
+        for (const key of BUCKET_KEYS) {
+            const artifacts = ARTIFACT_BUCKETS.includes(key);
+            const lifecycleRules: storage.BucketArgs["lifecycleRules"] = [];
+            if (artifacts) {
+                lifecycleRules.push({
+                    action: { type: "Delete" },
+                    condition: {
+                        daysSinceNoncurrentTime: args.noncurrentVersionDays ?? 30,
+                        withState: "ARCHIVED",
+                    },
+                });
+            }
+            if (key === "workflows") {
+                lifecycleRules.push({
+                    action: { type: "Delete" },
+                    condition: { age: args.workflowArtifactDays ?? 90 },
+                });
+            }
+            resources[key] = new storage.Bucket(
+                `${name}-${key}`,
+                {
+                    project: args.project,
+                    name: this.buckets[key],
+                    location: args.region,
+                    uniformBucketLevelAccess: true,
+                    publicAccessPrevention: "enforced",
+                    versioning: { enabled: artifacts },
+                    lifecycleRules,
+                    labels: {
+                        "mlops-bucket": key,
+                        ...(artifacts ? { "mlops-artifacts": "true" } : {}),
+                    },
+                    forceDestroy: !protect,
+                },
+                { parent: this, protect },
+            );
+        }
+        this.bucketResources = resources;
+        this.connection = {
+            scheme: "gs",
+            insecure: false,
+            region: args.region,
+            buckets: this.buckets,
+        };
+        this.registerOutputs({ buckets: this.buckets });
+    }
+}

@@ -1,0 +1,36 @@
+/**
+ * What a cloud contributes to the platform: the cluster, and optionally a managed object
+ * store, database and workload identities. Each cloud's module is loaded only when selected,
+ * so a stack loads only its own cloud's SDK.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { KubernetesCluster } from "../components/cluster/types";
+import { ExternalDatabase, ServiceKey } from "../components/platform/mlops-platform";
+import { ObjectStoreConnection } from "../components/storage/object-store";
+import { PlatformConfig } from "./config";
+
+/** The cloud's part of a platform stack. */
+export interface CloudFoundation {
+    readonly cluster: KubernetesCluster;
+    readonly objectStore?: ObjectStoreConnection;
+    readonly database?: ExternalDatabase;
+    readonly identities?: Partial<Record<ServiceKey, pulumi.Input<Record<string, string>>>>;
+    /** Extra stack outputs. */
+    readonly outputs?: Record<string, unknown>;
+}
+
+/** Builds the selected cloud's foundation. */
+export function cloudFoundation(config: PlatformConfig): CloudFoundation {
+    switch (config.cloud) {
+        case "local":
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return (require("./local") as typeof import("./local")).localFoundation(config);
+        case "gcp":
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return (require("./gcp") as typeof import("./gcp")).gcpFoundation(config);
+        case "aws":
+            throw new Error(
+                'mlops:cloud: got "aws"; this version provisions "local" (an existing cluster) and "gcp" platforms',
+            );
+    }
+}

@@ -1,0 +1,85 @@
+import { GkeCluster } from "../components/cluster/gke";
+import { GcpWorkloadIdentity } from "../components/identity/gcp-workload-identity";
+import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
+import { CloudSqlDatabase } from "../components/storage/cloudsql";
+import { GcsObjectStore } from "../components/storage/gcs";
+import { BucketKey } from "../components/storage/object-store";
+import { CloudFoundation } from "./cloud";
+import { PlatformConfig } from "./config";
+
+/** Which buckets each service may use, and how. */
+const ACCESS: Record<ServiceKey, { key: BucketKey; role: string }[]> = {
+    tracking: [{ key: "tracking", role: "roles/storage.objectAdmin" }],
+    workflows: [
+        { key: "workflows", role: "roles/storage.objectAdmin" },
+        { key: "datasets", role: "roles/storage.objectViewer" },
+    ],
+    features: [
+        { key: "features", role: "roles/storage.objectAdmin" },
+        { key: "datasets", role: "roles/storage.objectViewer" },
+    ],
+    // Models are registered in MLflow's artifact store.
+    serving: [{ key: "tracking", role: "roles/storage.objectViewer" }],
+};
+
+/** GKE, GCS, Cloud SQL on a private IP, and one Workload Identity per service. */
+export function gcpFoundation(config: PlatformConfig): CloudFoundation {
+    const c = config.cluster;
+    const gcp = c.gcp!; // parseConfig requires it for cloud gcp
+    const prod = config.environment === "prod";
+    const name = c.name;
+
+    const cluster = new GkeCluster(name, {
+        project: gcp.project,
+        region: gcp.region,
+        authorizedNetworks: gcp.authorizedNetworks,
+        releaseChannel: gcp.releaseChannel,
+        systemPool: c.systemPool,
+        gpuPools: c.gpuPools.map((p) => ({ ...p, machineType: p.machineType! })),
+        filestoreTier: config.storage.sharedFilesystem.enabled
+            ? config.storage.sharedFilesystem.tier
+            : undefined,
+        deletionProtection: prod,
+    });
+    const store = new GcsObjectStore(name, {
+        project: gcp.project,
+        region: gcp.region,
+        protect: prod,
+    });
+    const db = new CloudSqlDatabase(`${name}-sql`, {
+        project: gcp.project,
+        region: gcp.region,
+        network: cluster.network,
+        tier: config.database.tier,
+        production: prod,
+    });
+
+    const accounts = serviceAccountsOf(name);
+    const identities: CloudFoundation["identities"] = {};
+    for (const svc of Object.keys(ACCESS) as ServiceKey[]) {
+        const id = new GcpWorkloadIdentity(`${name}-${svc}`, {
+            project: gcp.project,
+            workloadPool: cluster.workloadPool,
+            kubernetesServiceAccounts: accounts[svc],
+            buckets: ACCESS[svc].map((a) => ({
+                bucket: store.bucketResources[a.key].name,
+                role: a.role,
+            })),
+        });
+        identities[svc] = id.annotations;
+    }
+
+    return {
+        cluster,
+        objectStore: store.connection,
+        database: {
+            host: db.host,
+            port: db.port,
+            databaseName: db.databaseName,
+            username: db.username,
+            password: db.password,
+        },
+        identities,
+        outputs: { kubeconfig: cluster.kubeconfig, clusterName: cluster.cluster.name },
+    };
+}
