@@ -82,6 +82,8 @@ export const images = {
     seaweedfs: "chrislusf/seaweedfs:4.44",
     /** PostgreSQL 18 (Debian). Data lives under /var/lib/postgresql/18/docker. */
     postgres: "postgres:18.6",
+    /** busybox, for Traefik's init step that keeps acme.json at mode 600. */
+    busybox: "busybox:1.37.0",
     /** curl, for S3 API calls from Jobs (bucket creation). */
     curl: "curlimages/curl:8.17.0",
     /** MLflow 3 with the extras (boto3) and db (psycopg2) drivers. */

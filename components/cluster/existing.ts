@@ -94,10 +94,9 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
                     releaseName: "nvidia-device-plugin",
                     namespace: ns.metadata.name,
                     values: {
-                        nodeSelector: this.gpuNodeLabels,
-                        // The chart's default affinity needs node feature discovery labels; the
-                        // node selector above already picks the GPU nodes.
-                        affinity: {},
+                        // GPU feature discovery (with node feature discovery) labels the GPU
+                        // nodes that the chart's default affinity selects.
+                        gfd: { enabled: true },
                         tolerations: GPU_TOLERATIONS,
                         resources: {
                             requests: { cpu: "50m", memory: "64Mi" },

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { helmRelease } from "../kube";
 import { ContainerResources } from "../security";
-import { charts } from "../versions";
+import { containerSecurityContext } from "../security";
+import { charts, images } from "../versions";
 import { ExposedService, ExposeArgs, RouterSettings } from "./exposed-service";
 
 /** How HTTPS certificates are obtained. */
@@ -62,8 +63,11 @@ export class Traefik extends pulumi.ComponentResource {
         this.domain = args.domain;
         const child = { parent: this };
 
+        // Traefik's built-in ACME client keeps its certificates in one ReadWriteOnce volume and
+        // does not coordinate between instances: with ACME there is one replica.
+        const replicas = tlsArgs.mode === "acme" ? 1 : (args.replicas ?? 1);
         const values: Record<string, unknown> = {
-            deployment: { replicas: args.replicas ?? 1 },
+            deployment: { replicas },
             global: { checkNewVersion: false, sendAnonymousUsage: false },
             ports: {
                 web:
@@ -160,8 +164,24 @@ export class Traefik extends pulumi.ComponentResource {
                 runAsUser: 65532,
                 runAsGroup: 65532,
                 fsGroup: 65532,
+                fsGroupChangePolicy: "OnRootMismatch",
                 seccompProfile: { type: "RuntimeDefault" },
             };
+            // Traefik refuses an acme.json readable by the group, which fsGroup makes it on
+            // every restart: put it back to 600 first.
+            (values.deployment as Record<string, unknown>).initContainers = [
+                {
+                    name: "acme-permissions",
+                    image: images.busybox,
+                    command: ["sh", "-c", "touch /data/acme.json && chmod 600 /data/acme.json"],
+                    volumeMounts: [{ name: "data", mountPath: "/data" }],
+                    securityContext: containerSecurityContext(),
+                    resources: {
+                        requests: { cpu: "10m", memory: "8Mi" },
+                        limits: { cpu: "50m", memory: "16Mi" },
+                    },
+                },
+            ];
         }
 
         this.release = helmRelease(

@@ -367,6 +367,36 @@ export class ModelServing extends pulumi.ComponentResource {
         );
         const servers = install("seldon-core-v2-servers", charts.seldonServers, {}, [runtime]);
 
+        // Seldon's agent pulls models with rclone: the object store as an rclone remote named
+        // after the URI scheme.
+        const store = args.objectStore;
+        const storage =
+            store.credentials && store.endpoint
+                ? new k8s.core.v1.Secret(
+                      `${name}-seldon-storage`,
+                      {
+                          metadata: { name: `${name}-seldon-storage`, namespace: mesh },
+                          stringData: {
+                              [store.scheme]: pulumi.secret(
+                                  pulumi.jsonStringify({
+                                      type: "s3",
+                                      name: store.scheme,
+                                      parameters: {
+                                          provider: "Other",
+                                          env_auth: "false",
+                                          access_key_id: store.credentials.accessKeyId,
+                                          secret_access_key: store.credentials.secretAccessKey,
+                                          endpoint: store.endpoint,
+                                          region: store.region,
+                                      },
+                                  }),
+                              ),
+                          },
+                      },
+                      { ...child, dependsOn: [ns] },
+                  )
+                : undefined;
+
         const routes: Record<string, ExposedService> = {};
         for (const model of models) {
             const seldonModel = (modelName: string, storageUri: string) =>
@@ -378,8 +408,9 @@ export class ModelServing extends pulumi.ComponentResource {
                         metadata: { name: modelName, namespace: mesh },
                         spec: {
                             storageUri,
-                            requirements: model.gpu ? [model.format, "gpu"] : [model.format],
+                            requirements: [model.format],
                             replicas: model.minReplicas ?? 1,
+                            ...(storage ? { secretName: storage.metadata.name } : {}),
                         },
                     },
                     { ...child, dependsOn: [servers] },

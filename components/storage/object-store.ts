@@ -24,6 +24,11 @@ export interface ObjectStoreConnection {
     readonly region: string;
     /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (undefined: workload identity). */
     readonly credentialsSecretName?: pulumi.Input<string>;
+    /** The same keys, for consumers that need them in another form (secret). */
+    readonly credentials?: {
+        readonly accessKeyId: pulumi.Output<string>;
+        readonly secretAccessKey: pulumi.Output<string>;
+    };
     readonly buckets: Readonly<Record<BucketKey, string>>;
 }
 
@@ -312,6 +317,7 @@ export class ObjectStore extends pulumi.ComponentResource {
             insecure: true,
             region: OBJECT_STORE_REGION,
             credentialsSecretName: this.credentialsSecretName,
+            credentials: { accessKeyId: this.accessKeyId, secretAccessKey: this.secretAccessKey },
             buckets: this.buckets,
         };
         this.registerOutputs({

@@ -55,8 +55,11 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         const keyFormat = "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}";
         let repository: Record<string, unknown>;
         if (store.scheme === "gs") {
-            // Workload Identity: no key secret.
-            repository = { gcs: { bucket: store.buckets.workflows, keyFormat } };
+            // Workload Identity: no key secret. The chart renders the gcs block through `tpl`, so
+            // Argo's own {{...}} placeholders are escaped for Helm.
+            repository = {
+                gcs: { bucket: store.buckets.workflows, keyFormat: `{{ "${keyFormat}" }}` },
+            };
         } else {
             const s3: Record<string, pulumi.Input<unknown>> = {
                 bucket: store.buckets.workflows,

@@ -62,8 +62,7 @@ describe("ExistingCluster", () => {
             namespace: "nvidia-device-plugin",
         });
         expect(at(release, "values")).toEqual({
-            nodeSelector: { "nvidia.com/gpu.present": "true" },
-            affinity: {},
+            gfd: { enabled: true },
             tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
             resources: {
                 requests: { cpu: "50m", memory: "64Mi" },

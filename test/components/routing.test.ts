@@ -90,7 +90,15 @@ describe("Traefik", () => {
             websecure: { http: { tls: { enabled: true, certResolver: ACME_RESOLVER } } },
         });
         expect(values.service).toEqual({ spec: { type: "NodePort" } });
-        expect(values.deployment).toEqual({ replicas: 2 });
+        // One replica with ACME whatever was asked, and acme.json kept at 600.
+        expect((values.deployment as any).replicas).toBe(1);
+        expect((values.deployment as any).initContainers[0]).toMatchObject({
+            name: "acme-permissions",
+            image: "busybox:1.37.0",
+            command: ["sh", "-c", "touch /data/acme.json && chmod 600 /data/acme.json"],
+            securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false },
+        });
+        expect((values.podSecurityContext as any).fsGroupChangePolicy).toBe("OnRootMismatch");
     });
 });
 

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { FeastFeatureStore, featureStoreYaml } from "../../components/features/feast";
 import { Traefik } from "../../components/routing/traefik";
 import { ModelServing, ModelServingArgs } from "../../components/serving/model-serving";
@@ -13,6 +14,7 @@ const store: ObjectStoreConnection = {
     insecure: true,
     region: "us-east-1",
     credentialsSecretName: "store-credentials",
+    credentials: { accessKeyId: pulumi.output("AK"), secretAccessKey: pulumi.secret("SK") },
     buckets: {
         tracking: "b-tracking",
         workflows: "b-workflows",
