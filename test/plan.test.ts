@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runPlanCli, shippedStacks, writeStackConfig } from "./support/plan";
+import { spawnSync } from "node:child_process";
+import { ROOT, runPlanCli, shippedStacks, writeStackConfig } from "./support/plan";
 
 interface PlanDoc {
     stack: string;
@@ -371,5 +372,107 @@ describe("deliberately insecure configs fail with the policy they target", () =>
         );
         expect(run.stdout).toMatch(/Schema: \d+ Kubernetes objects validated, 0 invalid/);
         expect(run.stdout).toContain("Estimated monthly cost (USD, 730 h;");
+    });
+});
+
+describe("the gcp plan", () => {
+    const doc = planJson("--stack", "gcp");
+    const ofType = (t: string) => doc.resources.filter((r) => r.type === t);
+
+    it("has a private GKE cluster with Workload Identity", () => {
+        const [cluster] = ofType("gcp:container/cluster:Cluster");
+        expect(cluster.inputs.privateClusterConfig.enablePrivateNodes).toBe(true);
+        expect(cluster.inputs.workloadIdentityConfig.workloadPool).toBe(
+            "my-ml-project.svc.id.goog",
+        );
+    });
+
+    it("gives each GPU pool min 0, the taint, the managed driver and spot as configured", () => {
+        const pools = ofType("gcp:container/nodePool:NodePool").filter(
+            (p) => p.inputs.nodeConfig.guestAccelerators,
+        );
+        expect(
+            pools
+                .map((p) => [p.name, p.inputs.autoscaling.minNodeCount, p.inputs.nodeConfig.spot])
+                .sort(),
+        ).toEqual([
+            ["mlops-a100", 0, false],
+            ["mlops-l4", 0, true],
+        ]);
+        for (const p of pools) {
+            expect(p.inputs.nodeConfig.taints).toEqual([
+                { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" },
+            ]);
+            expect(p.inputs.nodeConfig.guestAccelerators[0].gpuDriverInstallationConfig).toEqual({
+                gpuDriverVersion: "LATEST",
+            });
+        }
+    });
+
+    it("keeps Cloud SQL off the public internet and every bucket closed to the public", () => {
+        const [sql] = ofType("gcp:sql/databaseInstance:DatabaseInstance");
+        expect(sql.inputs.settings.ipConfiguration.ipv4Enabled).toBe(false);
+        const buckets = ofType("gcp:storage/bucket:Bucket");
+        expect(buckets).toHaveLength(4);
+        for (const b of buckets) expect(b.inputs.publicAccessPrevention).toBe("enforced");
+    });
+
+    it("binds every service to its own Google service account, with no keys", () => {
+        expect(
+            ofType("mlops:identity:GcpWorkloadIdentity")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["mlops-features", "mlops-serving", "mlops-tracking", "mlops-workflows"]);
+        expect(ofType("gcp:serviceaccount/key:Key")).toEqual([]);
+        const mlflowSa = doc.resources.find(
+            (r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.name === "mlops-mlflow",
+        )!;
+        expect(mlflowSa.inputs.metadata.annotations).toEqual({
+            "iam.gke.io/gcp-service-account":
+                "mlops-tracking@my-ml-project.iam.gserviceaccount.com",
+        });
+        const argo = doc.resources.find(
+            (r) => r.name === "mlops-argo" && r.type === "kubernetes:helm.sh/v3:Release",
+        )!;
+        expect(argo.inputs.values.artifactRepository.gcs).toEqual({
+            bucket: "my-ml-project-mlops-workflows",
+            keyFormat: '{{ "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}" }}',
+        });
+    });
+
+    it("stores MLflow artifacts in GCS and runs against Cloud SQL", () => {
+        const mlflow = doc.resources.find(
+            (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "mlops-mlflow",
+        )!;
+        const args: string[] = mlflow.inputs.spec.template.spec.containers[0].args;
+        expect(args).toContain("--artifacts-destination=gs://my-ml-project-mlops-tracking/");
+        expect(args).toContain(
+            "--backend-store-uri=postgresql+psycopg2://mlops@10.100.0.3:5432/mlflow",
+        );
+    });
+});
+
+describe("cloud SDK isolation", () => {
+    const loaded = (stack: string) => {
+        const r = spawnSync(
+            process.execPath,
+            [
+                "--import",
+                "tsx",
+                path.join(__dirname, "support", "loaded-sdks.ts"),
+                path.join(ROOT, `Pulumi.${stack}.yaml`),
+            ],
+            { encoding: "utf8", timeout: 60_000 },
+        );
+        if (r.status !== 0) throw new Error(r.stderr);
+        return JSON.parse(r.stdout) as string[];
+    };
+
+    it("a local stack loads no cloud SDK", () => {
+        expect(loaded("dev")).toEqual([]);
+    });
+
+    it("a gcp stack loads Google Cloud's SDK and not AWS's", () => {
+        expect(loaded("gcp")).toEqual(["@pulumi/gcp"]);
     });
 });

@@ -137,9 +137,9 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, 
 function gcpOutputs(
     type: string,
     name: string,
-    inputs: Record<string, any>,
+    inputs: Record<string, unknown>,
 ): Record<string, unknown> {
-    const project = inputs.project ?? "mock-project";
+    const project = (inputs.project as string | undefined) ?? "mock-project";
     const resourceName = inputs.name ?? name;
     switch (type) {
         case "gcp:serviceaccount/account:Account": {
