@@ -440,6 +440,15 @@ describe("the gcp plan", () => {
         });
     });
 
+    it("costs $0 for its GPU pools when idle (min 0), and prices them at max scale", () => {
+        const gpuLines = (doc.cost as any).lines.filter((l: any) => l.item.startsWith("GPU pool"));
+        expect(gpuLines.map((l: any) => [l.item, l.idleOnDemand, l.idleSpot])).toEqual([
+            ["GPU pool l4 (g2-standard-8, nvidia-l4, spot)", 0, 0],
+            ["GPU pool a100 (a2-highgpu-1g, nvidia-tesla-a100)", 0, 0],
+        ]);
+        for (const l of gpuLines) expect(l.maxOnDemand).toBeGreaterThan(0);
+    });
+
     it("stores MLflow artifacts in GCS and runs against Cloud SQL", () => {
         const mlflow = doc.resources.find(
             (r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "mlops-mlflow",
