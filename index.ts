@@ -25,4 +25,5 @@ export const dashboard = outputs.dashboard;
 export const urls = outputs.urls;
 export const credentials = outputs.credentials;
 export const trackingInternalUrl = outputs.trackingInternalUrl;
+export const teams = outputs.teams;
 export const kubeconfig = (outputs as { kubeconfig?: unknown }).kubeconfig;

@@ -3,6 +3,7 @@
  * store, database and workload identities. Each cloud's module is loaded only when selected,
  * so a stack loads only its own cloud's SDK.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../components/cluster/types";
 import { ExternalDatabase, ServiceKey } from "../components/platform/mlops-platform";
@@ -15,6 +16,12 @@ export interface CloudFoundation {
     readonly objectStore?: ObjectStoreConnection;
     readonly database?: ExternalDatabase;
     readonly identities?: Partial<Record<ServiceKey, pulumi.Input<Record<string, string>>>>;
+    /** Cloud identity annotations of each inline team's runner. */
+    readonly teamIdentities?: Record<string, pulumi.Input<Record<string, string>>>;
+    /** Egress team pods need for the cloud's APIs. */
+    readonly teamCloudEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+    /** The API server's addresses, when the cloud knows them. */
+    readonly apiServerCidrs?: string[];
     /** Extra stack outputs. */
     readonly outputs?: Record<string, unknown>;
 }

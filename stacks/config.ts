@@ -116,6 +116,14 @@ const clusterSchema = obj({
     context: z.string().optional(),
     /** local: ReadWriteOnce StorageClass for data volumes. @default the cluster's default class */
     storageClass: z.string().optional(),
+    /**
+     * How far team GPU quotas may add up beyond the GPU pools' maximum capacity before the
+     * plan and the guardrails report it (1.5: half again). @default 1
+     */
+    gpuOversubscription: z
+        .number({ error: "must be a number" })
+        .min(1, { error: "must be at least 1" })
+        .default(1),
     /** local: install the NVIDIA device plugin chart on GPU nodes. @default false */
     nvidiaDevicePlugin: enabled.default(false),
     gcp: obj({
@@ -266,6 +274,8 @@ const teamSchema = obj({
         gpu: count.default(0),
         /** @default "100Gi" */
         storage: bytes.default("100Gi"),
+        /** @default 50 */
+        pods: positive.default(50),
     }).prefault({}),
 });
 

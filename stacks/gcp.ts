@@ -4,6 +4,8 @@ import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-plat
 import { CloudSqlDatabase } from "../components/storage/cloudsql";
 import { GcsObjectStore } from "../components/storage/gcs";
 import { BucketKey } from "../components/storage/object-store";
+import * as pulumi from "@pulumi/pulumi";
+import { RUNNER } from "../components/tenancy/team";
 import { CloudFoundation } from "./cloud";
 import { PlatformConfig } from "./config";
 
@@ -69,8 +71,37 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
         identities[svc] = id.annotations;
     }
 
+    // Each inline team's runner: its prefix of the workflow and dataset buckets, nothing else.
+    const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
+    for (const t of config.teams) {
+        const id = new GcpWorkloadIdentity(`${name}-team-${t.name}`, {
+            project: gcp.project,
+            workloadPool: cluster.workloadPool,
+            kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
+            buckets: (["workflows", "datasets"] as const).map((key) => ({
+                bucket: store.bucketResources[key].name,
+                role: "roles/storage.objectAdmin",
+                prefix: `teams/${t.name}`,
+            })),
+        });
+        teamIdentities[t.name] = id.annotations;
+    }
+
     return {
         cluster,
+        teamIdentities,
+        // Google APIs over HTTPS and the GKE metadata server (Workload Identity tokens).
+        teamCloudEgress: [
+            { ports: [{ protocol: "TCP", port: 443 }] },
+            {
+                to: [{ ipBlock: { cidr: "169.254.169.254/32" } }],
+                ports: [
+                    { protocol: "TCP", port: 80 },
+                    { protocol: "TCP", port: 988 },
+                ],
+            },
+        ],
+        apiServerCidrs: [cluster.controlPlaneCidr],
         objectStore: store.connection,
         database: {
             host: db.host,

@@ -32,6 +32,10 @@ export function platformStack(config: PlatformConfig) {
             workflows: config.workflows,
             featureStore: config.featureStore,
             serving: config.serving,
+            teams: config.teams,
+            teamIdentities: foundation.teamIdentities,
+            teamCloudEgress: foundation.teamCloudEgress,
+            apiServerCidrs: foundation.apiServerCidrs,
             externalObjectStore: foundation.objectStore,
             externalDatabase: foundation.database,
             identities: foundation.identities,
@@ -80,6 +84,9 @@ export function platformStack(config: PlatformConfig) {
             }),
         ),
         trackingInternalUrl: platform.tracking?.internalUrl,
+        teams: Object.fromEntries(
+            Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),
+        ),
         dashboard: {
             url: platform.dashboard.url,
             username: platform.dashboard.username,

@@ -22,6 +22,7 @@ describe("defaults", () => {
         expect(c.domain).toBe("mlops.localtest.me");
         expect(c.cluster).toEqual({
             name: "mlops",
+            gpuOversubscription: 1,
             nvidiaDevicePlugin: false,
             systemPool: { minNodes: 1, maxNodes: 3 },
             gpuPools: [],
@@ -53,7 +54,13 @@ describe("defaults", () => {
 
     it("a team has no GPUs unless granted", () => {
         const c = parseConfig({ teams: [{ name: "vision" }] });
-        expect(c.teams[0].quota).toEqual({ cpu: "8", memory: "32Gi", gpu: 0, storage: "100Gi" });
+        expect(c.teams[0].quota).toEqual({
+            cpu: "8",
+            memory: "32Gi",
+            gpu: 0,
+            storage: "100Gi",
+            pods: 50,
+        });
     });
 
     it("acme settings default to the Let's Encrypt production directory", () => {
@@ -132,7 +139,7 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "misspelt key",
             { cluster: { gpuPool: [] } },
-            "mlops:cluster.gpuPool: unknown key; allowed keys: name, kubeconfig, context, storageClass, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
+            "mlops:cluster.gpuPool: unknown key; allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
         ],
         [
             "unknown top-level key",

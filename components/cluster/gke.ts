@@ -101,6 +101,8 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     public readonly network: compute.Network;
     /** The kubeconfig (secret), authenticating through gke-gcloud-auth-plugin. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** The control plane's private range (where the API server is, for network policies). */
+    public readonly controlPlaneCidr: string;
     /** The Workload Identity pool, `<project>.svc.id.goog`. */
     public readonly workloadPool: string;
 
@@ -114,6 +116,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             controlPlane: "172.16.0.0/28",
         };
         this.clusterName = name;
+        this.controlPlaneCidr = cidrs.controlPlane;
         this.workloadPool = `${args.project}.svc.id.goog`;
         const gcp = { project: args.project };
 

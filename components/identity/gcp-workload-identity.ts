@@ -9,8 +9,15 @@ export interface GcpWorkloadIdentityArgs {
     readonly workloadPool: string;
     /** Kubernetes service accounts (`namespace/name`) that act as this identity. */
     readonly kubernetesServiceAccounts: readonly string[];
-    /** Buckets and the role on each: the identity's whole access. */
-    readonly buckets: readonly { readonly bucket: pulumi.Input<string>; readonly role: string }[];
+    /**
+     * Buckets and the role on each, optionally confined to objects under `prefix`: the
+     * identity's whole access.
+     */
+    readonly buckets: readonly {
+        readonly bucket: pulumi.Input<string>;
+        readonly role: string;
+        readonly prefix?: string;
+    }[];
 }
 
 /**

@@ -11,6 +11,7 @@ import { SharedFilesystem } from "../storage/shared-filesystem";
 import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
 import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
+import { Team, TeamQuota } from "../tenancy/team";
 
 /** A database outside the cluster (Cloud SQL, RDS). */
 export interface ExternalDatabase {
@@ -70,6 +71,18 @@ export interface MlopsPlatformArgs {
     readonly externalDatabase?: ExternalDatabase;
     /** Annotations binding each service's Kubernetes service accounts to a cloud identity. @default none */
     readonly identities?: Partial<Record<ServiceKey, pulumi.Input<Record<string, string>>>>;
+    /** Teams that live in this stack (inline teams). @default [] */
+    readonly teams?: readonly {
+        readonly name: string;
+        readonly members: readonly string[];
+        readonly quota: TeamQuota;
+    }[];
+    /** Cloud identity annotations of each inline team's runner, by team. @default none */
+    readonly teamIdentities?: Readonly<Record<string, pulumi.Input<Record<string, string>>>>;
+    /** Egress team pods need to reach the cloud's APIs. @default none */
+    readonly teamCloudEgress?: readonly k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+    /** The API server's addresses, for team network policies. @default unknown: its ports only */
+    readonly apiServerCidrs?: readonly string[];
     /** MLflow. @default enabled */
     readonly tracking?: { readonly enabled: boolean };
     /** Argo Workflows. @default enabled */
@@ -115,6 +128,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly workflows?: ArgoWorkflows;
     public readonly featureStore?: FeastFeatureStore;
     public readonly serving?: ModelServing;
+    /** Inline teams, by name. */
+    public readonly teams: Record<string, Team> = {};
 
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:platform:MlopsPlatform", name, {}, opts);
@@ -143,6 +158,10 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     namespace: this.namespace,
                     size: args.storage.objectStore.size,
                     publicRead: args.storage.objectStore.publicRead,
+                    users: (args.teams ?? []).map((t) => ({
+                        name: `team-${t.name}`,
+                        prefix: `teams/${t.name}`,
+                    })),
                     storageClass: rwo,
                     protect: prod,
                 },
@@ -221,6 +240,30 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             child,
         );
 
+        const store = this.objectStoreConnection;
+        for (const t of args.teams ?? []) {
+            this.teams[t.name] = new Team(
+                t.name,
+                {
+                    members: t.members,
+                    quota: t.quota,
+                    platformNamespace: this.namespace,
+                    cloudEgress: args.teamCloudEgress,
+                    apiServerCidrs: args.apiServerCidrs,
+                    runnerAnnotations: args.teamIdentities?.[t.name],
+                    objectStoreCredentials: this.objectStore?.userCredentials[`team-${t.name}`],
+                    artifactRepository: {
+                        scheme: store.scheme,
+                        bucket: store.buckets.workflows,
+                        endpoint: store.endpoint,
+                        insecure: store.insecure,
+                        region: store.region,
+                    },
+                },
+                child,
+            );
+        }
+
         const auth = args.routing.auth.enabled;
         const services = {
             namespace: this.namespace,
@@ -243,7 +286,11 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         if (args.workflows?.enabled ?? true) {
             this.workflows = new ArgoWorkflows(
                 `${name}-argo`,
-                { ...services, serviceAccountAnnotations: ids.workflows },
+                {
+                    ...services,
+                    serviceAccountAnnotations: ids.workflows,
+                    workflowNamespaces: Object.values(this.teams).map((t) => t.namespace),
+                },
                 child,
             );
         }

@@ -42,6 +42,11 @@ export interface ObjectStoreArgs {
     readonly storageClass?: pulumi.Input<string>;
     /** Let anonymous callers read and list every bucket (experiments only). @default false */
     readonly publicRead?: boolean;
+    /**
+     * Further identities, each confined to one prefix (`teams/vision`) of the datasets and
+     * workflows buckets. @default []
+     */
+    readonly users?: readonly { readonly name: string; readonly prefix: string }[];
     /** Protect the data volume from deletion (production stacks). @default true */
     readonly protect?: boolean;
     /** @default requests 100m/256Mi, limits 1/1Gi */
@@ -80,6 +85,14 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly region = OBJECT_STORE_REGION;
     /** What services need to use the store. */
     public readonly connection: ObjectStoreConnection;
+    /** Credentials of each of `users`, by name (secret). */
+    public readonly userCredentials: Record<
+        string,
+        {
+            readonly accessKeyId: pulumi.Output<string>;
+            readonly secretAccessKey: pulumi.Output<string>;
+        }
+    > = {};
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:ObjectStore", name, {}, opts);
@@ -118,6 +131,34 @@ export class ObjectStore extends pulumi.ComponentResource {
         this.accessKeyId = pulumi.secret(accessKey.result);
         this.secretAccessKey = pulumi.secret(secretKey.result);
 
+        const userIdentities = (args.users ?? []).map((u) => {
+            const key = new random.RandomPassword(
+                `${name}-${u.name}-access-key`,
+                { length: 20, special: false, lower: false },
+                child,
+            );
+            const secret = new random.RandomPassword(
+                `${name}-${u.name}-secret-key`,
+                { length: 40, special: false },
+                child,
+            );
+            const creds = {
+                accessKeyId: pulumi.secret(key.result),
+                secretAccessKey: pulumi.secret(secret.result),
+            };
+            this.userCredentials[u.name] = creds;
+            const scoped = (["datasets", "workflows"] as const).map((b) => `${name}-${b}`);
+            return {
+                name: u.name,
+                credentials: [{ accessKey: creds.accessKeyId, secretKey: creds.secretAccessKey }],
+                actions: scoped.flatMap((bucket) => [
+                    `Read:${bucket}/${u.prefix}/*`,
+                    `Write:${bucket}/${u.prefix}/*`,
+                    `List:${bucket}`,
+                ]),
+            };
+        });
+
         const s3Config = new k8s.core.v1.Secret(
             `${name}-s3-config`,
             {
@@ -136,6 +177,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                                     ],
                                     actions: ["Admin", "Read", "Write", "List", "Tagging"],
                                 },
+                                ...userIdentities,
                                 ...(args.publicRead
                                     ? [{ name: "anonymous", actions: ["Read", "List"] }]
                                     : []),

@@ -10,8 +10,11 @@ import { charts } from "../versions";
 export interface ArgoWorkflowsArgs {
     /** Namespace of the controller and server, also a workflow namespace. */
     readonly namespace: pulumi.Input<string>;
-    /** Further namespaces whose workflows the controller runs (team namespaces). @default [] */
-    readonly workflowNamespaces?: readonly string[];
+    /**
+     * Further namespaces whose workflows the controller runs (team namespaces, which bring
+     * their own `runner` service account). @default []
+     */
+    readonly workflowNamespaces?: readonly pulumi.Input<string>[];
     /** The object store; workflow artifacts go to its `workflows` bucket. */
     readonly objectStore: ObjectStoreConnection;
     /** The router that serves the UI at `argo.<domain>`. */
@@ -95,9 +98,10 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                     useStaticCredentials: store.credentialsSecretName !== undefined,
                     artifactRepository: { archiveLogs: true, ...repository },
                     controller: {
-                        workflowNamespaces: pulumi
-                            .output(args.namespace)
-                            .apply((ns) => [ns, ...(args.workflowNamespaces ?? [])]),
+                        workflowNamespaces: pulumi.all([
+                            args.namespace,
+                            ...(args.workflowNamespaces ?? []),
+                        ]),
                         workflowDefaults: {
                             spec: { serviceAccountName: WORKFLOW_SERVICE_ACCOUNT },
                         },
@@ -120,9 +124,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             child,
         );
 
-        this.workflowServiceAccount(name, args.namespace);
-        for (const ns of args.workflowNamespaces ?? [])
-            this.workflowServiceAccount(`${name}-${ns}`, ns);
+        this.workflowServiceAccount(name, args.namespace, annotations);
 
         this.route = args.router.expose(
             name,

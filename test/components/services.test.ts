@@ -157,12 +157,9 @@ describe("ArgoWorkflows", () => {
         });
         await settled(rec);
         expect(childList(rec, rec.get("mlops:workflows:ArgoWorkflows", "argo"))).toEqual([
-            "kubernetes:core/v1:ServiceAccount argo-vision-workflow",
             "kubernetes:core/v1:ServiceAccount argo-workflow",
             "kubernetes:helm.sh/v3:Release argo",
-            "kubernetes:rbac.authorization.k8s.io/v1:Role argo-vision-workflow",
             "kubernetes:rbac.authorization.k8s.io/v1:Role argo-workflow",
-            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding argo-vision-workflow",
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding argo-workflow",
             "mlops:routing:ExposedService argo",
         ]);

@@ -1,0 +1,366 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { podSecurityLabels } from "../security";
+
+/** What a team may use. */
+export interface TeamQuota {
+    /** CPU requests and limits, e.g. "8". */
+    readonly cpu: string;
+    /** Memory requests and limits, e.g. "32Gi". */
+    readonly memory: string;
+    /** GPUs (`requests.nvidia.com/gpu`): 0 unless granted, never unlimited. */
+    readonly gpu: number;
+    /** Persistent volume requests, e.g. "100Gi". */
+    readonly storage: string;
+    readonly pods: number;
+}
+
+/** Arguments of {@link Team}. */
+export interface TeamArgs {
+    /** Users (`alice@example.com`) or groups (`group:ml-vision`) given the `edit` role. @default [] */
+    readonly members?: readonly string[];
+    readonly quota: TeamQuota;
+    /** Namespace of the platform services (tracking, features, object store) and the router. */
+    readonly platformNamespace: pulumi.Input<string>;
+    /**
+     * Egress the team's pods need beyond the cluster (a cloud's storage API over HTTPS and the
+     * metadata server for Workload Identity). @default none
+     */
+    readonly cloudEgress?: readonly k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+    /**
+     * Where the API server is, for Argo's executor, which reports task results to it.
+     * @default any address on ports 443 and 6443 (the address is cluster-specific)
+     */
+    readonly apiServerCidrs?: readonly string[];
+    /** Annotations of the runner service account (its cloud identity). @default none */
+    readonly runnerAnnotations?: pulumi.Input<Record<string, string>>;
+    /**
+     * The team's default Argo artifact repository: its prefix `teams/<name>/` of the
+     * workflows bucket. @default none (the platform's default repository)
+     */
+    readonly artifactRepository?: {
+        readonly scheme: "s3" | "gs";
+        readonly bucket: string;
+        /** S3 endpoint URL (S3-compatible stores). */
+        readonly endpoint?: pulumi.Input<string>;
+        readonly insecure: boolean;
+        readonly region: string;
+    };
+    /** S3 credentials scoped to the team's prefix, written to the `runner-s3` Secret. @default none */
+    readonly objectStoreCredentials?: {
+        readonly accessKeyId: pulumi.Input<string>;
+        readonly secretAccessKey: pulumi.Input<string>;
+    };
+}
+
+/** Label of team namespaces (read by the guardrails). */
+export const TEAM_LABEL = "mlops.dev/team";
+/** The service account pipelines run as. */
+export const RUNNER = "runner";
+
+/** Default requests and limits for containers that set none. */
+const CONTAINER_DEFAULTS = {
+    defaultRequest: { cpu: "250m", memory: "512Mi" },
+    default: { cpu: "1", memory: "2Gi" },
+};
+
+/** Platform services team pods may call, by app label and port. */
+const PLATFORM_SERVICES: readonly { app: string; port: number }[] = [
+    { app: "seaweedfs", port: 8333 },
+    { app: "mlflow", port: 5000 },
+    { app: "feast", port: 6566 },
+    { app: "valkey", port: 6379 },
+];
+
+/**
+ * One ML team's slice of the platform: a namespace at the `restricted` Pod Security level, a
+ * quota on CPU, memory, GPUs, pods and storage, default container limits, `edit` rights for
+ * its members, network isolation (default deny; in from the router and itself; out to DNS,
+ * the API server, the platform's object store, tracking and feature store), and a `runner`
+ * service account with Argo's executor rights and the team's own store identity.
+ *
+ * ```ts
+ * new Team("vision", { members: ["group:ml-vision"], quota: { cpu: "16", memory: "64Gi", gpu: 4,
+ *     storage: "500Gi", pods: 50 }, platformNamespace: "mlops" }, { providers: { kubernetes } });
+ * ```
+ */
+export class Team extends pulumi.ComponentResource {
+    /** The team's namespace, `team-<name>`. */
+    public readonly namespace: pulumi.Output<string>;
+    public readonly runnerServiceAccount: pulumi.Output<string>;
+
+    constructor(name: string, args: TeamArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:tenancy:Team", name, {}, opts);
+        const child = { parent: this };
+        const team = name;
+
+        const ns = new k8s.core.v1.Namespace(
+            name,
+            {
+                metadata: {
+                    name: `team-${team}`,
+                    labels: { ...podSecurityLabels("restricted"), [TEAM_LABEL]: team },
+                },
+            },
+            child,
+        );
+        this.namespace = ns.metadata.name;
+        const meta = (n: string) => ({
+            name: n,
+            namespace: this.namespace,
+            labels: { [TEAM_LABEL]: team },
+        });
+
+        const q = args.quota;
+        new k8s.core.v1.ResourceQuota(
+            name,
+            {
+                metadata: meta("team-quota"),
+                spec: {
+                    hard: {
+                        "requests.cpu": q.cpu,
+                        "limits.cpu": q.cpu,
+                        "requests.memory": q.memory,
+                        "limits.memory": q.memory,
+                        "requests.nvidia.com/gpu": String(q.gpu),
+                        "requests.storage": q.storage,
+                        pods: String(q.pods),
+                    },
+                },
+            },
+            child,
+        );
+        new k8s.core.v1.LimitRange(
+            name,
+            {
+                metadata: meta("team-defaults"),
+                spec: { limits: [{ type: "Container", ...CONTAINER_DEFAULTS }] },
+            },
+            child,
+        );
+
+        const members = args.members ?? [];
+        if (members.length > 0) {
+            new k8s.rbac.v1.RoleBinding(
+                `${name}-edit`,
+                {
+                    metadata: meta("team-edit"),
+                    roleRef: {
+                        apiGroup: "rbac.authorization.k8s.io",
+                        kind: "ClusterRole",
+                        name: "edit",
+                    },
+                    subjects: members.map((m) =>
+                        m.startsWith("group:")
+                            ? {
+                                  kind: "Group",
+                                  name: m.slice("group:".length),
+                                  apiGroup: "rbac.authorization.k8s.io",
+                              }
+                            : { kind: "User", name: m, apiGroup: "rbac.authorization.k8s.io" },
+                    ),
+                },
+                child,
+            );
+        }
+
+        this.networkPolicies(name, args, meta);
+
+        const runner = new k8s.core.v1.ServiceAccount(
+            `${name}-runner`,
+            { metadata: { ...meta(RUNNER), annotations: args.runnerAnnotations } },
+            child,
+        );
+        this.runnerServiceAccount = runner.metadata.name;
+        const role = new k8s.rbac.v1.Role(
+            `${name}-runner`,
+            {
+                metadata: meta(RUNNER),
+                rules: [
+                    {
+                        apiGroups: ["argoproj.io"],
+                        resources: ["workflowtaskresults"],
+                        verbs: ["create", "patch"],
+                    },
+                ],
+            },
+            child,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-runner`,
+            {
+                metadata: meta(RUNNER),
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "Role",
+                    name: role.metadata.name,
+                },
+                subjects: [
+                    {
+                        kind: "ServiceAccount",
+                        name: runner.metadata.name,
+                        namespace: this.namespace,
+                    },
+                ],
+            },
+            child,
+        );
+        if (args.objectStoreCredentials) {
+            new k8s.core.v1.Secret(
+                `${name}-runner-s3`,
+                {
+                    metadata: meta("runner-s3"),
+                    stringData: {
+                        AWS_ACCESS_KEY_ID: pulumi.secret(args.objectStoreCredentials.accessKeyId),
+                        AWS_SECRET_ACCESS_KEY: pulumi.secret(
+                            args.objectStoreCredentials.secretAccessKey,
+                        ),
+                    },
+                },
+                child,
+            );
+        }
+        if (args.artifactRepository) {
+            const repo = args.artifactRepository;
+            const keyFormat = `teams/${team}/{{workflow.name}}/{{pod.name}}`;
+            const repository =
+                repo.scheme === "gs"
+                    ? pulumi.output({ gcs: { bucket: repo.bucket, keyFormat } })
+                    : pulumi.output(repo.endpoint).apply((endpoint) => ({
+                          s3: {
+                              bucket: repo.bucket,
+                              ...(endpoint
+                                  ? { endpoint: endpoint.replace(/^https?:\/\//, "") }
+                                  : {}),
+                              insecure: repo.insecure,
+                              region: repo.region,
+                              keyFormat,
+                              ...(args.objectStoreCredentials
+                                  ? {
+                                        accessKeySecret: {
+                                            name: "runner-s3",
+                                            key: "AWS_ACCESS_KEY_ID",
+                                        },
+                                        secretKeySecret: {
+                                            name: "runner-s3",
+                                            key: "AWS_SECRET_ACCESS_KEY",
+                                        },
+                                    }
+                                  : {}),
+                          },
+                      }));
+            new k8s.core.v1.ConfigMap(
+                `${name}-artifact-repositories`,
+                {
+                    metadata: {
+                        ...meta("artifact-repositories"),
+                        annotations: {
+                            "workflows.argoproj.io/default-artifact-repository": "default",
+                        },
+                    },
+                    data: { default: pulumi.jsonStringify(repository) },
+                },
+                child,
+            );
+        }
+        this.registerOutputs({ namespace: this.namespace });
+    }
+
+    private networkPolicies(
+        name: string,
+        args: TeamArgs,
+        meta: (n: string) => k8s.types.input.meta.v1.ObjectMeta,
+    ) {
+        const child = { parent: this };
+        const platform = {
+            namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": args.platformNamespace },
+            },
+        };
+        const policy = (key: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${key}`,
+                { metadata: meta(key), spec },
+                child,
+            );
+
+        policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        policy("allow-same-namespace", {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [{ podSelector: {} }] }],
+            egress: [{ to: [{ podSelector: {} }] }],
+        });
+        policy("allow-from-router", {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [
+                {
+                    from: [
+                        {
+                            ...platform,
+                            podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+                        },
+                    ],
+                },
+            ],
+        });
+        policy("allow-dns", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [
+                        {
+                            namespaceSelector: {
+                                matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                            },
+                            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                        },
+                    ],
+                    ports: [
+                        { protocol: "UDP", port: 53 },
+                        { protocol: "TCP", port: 53 },
+                    ],
+                },
+            ],
+        });
+        policy("allow-platform-services", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: PLATFORM_SERVICES.map((s) => ({
+                to: [
+                    {
+                        ...platform,
+                        podSelector: { matchLabels: { "app.kubernetes.io/name": s.app } },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: s.port }],
+            })),
+        });
+        // Argo's executor reports task results to the API server: its addresses when known,
+        // else its ports only.
+        policy("allow-api-server", {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    ...(args.apiServerCidrs?.length
+                        ? { to: args.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })) }
+                        : {}),
+                    ports: [
+                        { protocol: "TCP", port: 443 },
+                        { protocol: "TCP", port: 6443 },
+                    ],
+                },
+            ],
+        });
+        if (args.cloudEgress?.length) {
+            policy("allow-cloud-apis", {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [...args.cloudEgress],
+            });
+        }
+    }
+}
