@@ -37,12 +37,14 @@ export function stackPolicy(def: {
     name: string;
     description: string;
     enforcementLevel: EnforcementLevel;
+    configSchema?: StackValidationPolicy["configSchema"];
     validate: (args: StackValidationArgs, report: ReportViolation) => void;
 }): StackValidationPolicy {
     return {
         name: def.name,
         description: def.description,
         enforcementLevel: def.enforcementLevel,
+        configSchema: def.configSchema,
         validateStack: (args, report) => def.validate(args, report),
     };
 }

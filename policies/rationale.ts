@@ -57,5 +57,7 @@ export const rationale: Readonly<Record<string, string>> = {
     "team-namespace-gpu-quota": "Without a GPU quota one team can take every GPU in the cluster.",
     "team-namespace-default-deny":
         "Teams' workloads and data stay isolated unless traffic is allowed explicitly.",
+    "team-gpu-quota-within-capacity":
+        "Quotas the pools can never satisfy leave jobs pending and teams misled about what they have.",
     "helm-chart-pinned": "A version range installs whatever was published last, untested.",
 };

@@ -1,4 +1,5 @@
 /** Guardrails for team namespaces and the charts the platform installs. */
+import { capacityReport, PoolCapacity } from "./capacity";
 import { ofType, resourcePolicy, stackPolicy } from "./lib";
 
 /** Label that marks a namespace as a team's. */
@@ -57,6 +58,47 @@ export const teamDefaultDeny = stackPolicy({
     },
 });
 
+export const teamGpuWithinCapacity = stackPolicy({
+    name: "team-gpu-quota-within-capacity",
+    description:
+        "Team GPU quotas add up to no more than the GPU pools' maximum capacity times the allowed oversubscription.",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { oversubscription: { type: "number", default: 1 } } },
+    validate: (args, report) => {
+        const pools: PoolCapacity[] = [
+            ...ofType(args, "gcp:container/nodePool:NodePool")
+                .filter((p) => (p.props?.nodeConfig?.guestAccelerators ?? []).length > 0)
+                .map((p) => {
+                    const acc = p.props.nodeConfig.guestAccelerators[0];
+                    return {
+                        maxNodes: p.props?.autoscaling?.maxNodeCount ?? 0,
+                        gpusPerNode: acc.count ?? 1,
+                        sharedClientsPerGpu: acc.gpuSharingConfig?.maxSharedClientsPerGpu ?? 1,
+                    };
+                }),
+            ...ofType(args, "aws:eks/nodeGroup:NodeGroup")
+                .filter((g) => g.props?.labels?.["mlops.dev/gpu-pool"])
+                .map((g) => ({
+                    maxNodes: g.props?.scalingConfig?.maxSize ?? 0,
+                    gpusPerNode: Number(g.props?.labels?.["mlops.dev/gpus-per-node"] ?? 1),
+                })),
+        ];
+        // On an existing cluster the pools are not in the stack: nothing to compare with.
+        if (pools.length === 0) return;
+        const teams = new Set(teamNamespaces(args).map((n) => n.props.metadata.name));
+        const gpus = ofType(args, "kubernetes:core/v1:ResourceQuota")
+            .filter((q) => teams.has(q.props?.metadata?.namespace))
+            .map((q) => Number(q.props?.spec?.hard?.["requests.nvidia.com/gpu"] ?? 0));
+        const factor = args.getConfig<{ oversubscription?: number }>().oversubscription ?? 1;
+        const r = capacityReport(pools, gpus, factor);
+        if (r.oversubscribed) {
+            report(
+                `team GPU quotas total ${r.demand}, above ${r.capacity} GPUs at maximum scale × ${factor}`,
+            );
+        }
+    },
+});
+
 export const helmChartPinned = resourcePolicy({
     name: "helm-chart-pinned",
     description: "Every Helm release pins an exact chart version.",
@@ -69,4 +111,9 @@ export const helmChartPinned = resourcePolicy({
     },
 });
 
-export const tenancyPolicies = [teamGpuQuota, teamDefaultDeny, helmChartPinned];
+export const tenancyPolicies = [
+    teamGpuQuota,
+    teamDefaultDeny,
+    teamGpuWithinCapacity,
+    helmChartPinned,
+];

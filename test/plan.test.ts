@@ -366,7 +366,7 @@ describe("deliberately insecure configs fail with the policy they target", () =>
     it("prints the violations, the schema result and the cost table in text mode", () => {
         const run = runPlanCli("--config", path.join(dir, "prod-public-database.yaml"));
         expect(run.status).toBe(1);
-        expect(run.stdout).toContain("Policies: 40 checked (prod profile), 1 violation\n");
+        expect(run.stdout).toContain("Policies: 41 checked (prod profile), 1 violation\n");
         expect(run.stdout).toContain(
             "  [mandatory] database-not-public: PostgreSQL Service is of type LoadBalancer\n",
         );
@@ -483,5 +483,62 @@ describe("cloud SDK isolation", () => {
 
     it("a gcp stack loads Google Cloud's SDK and not AWS's", () => {
         expect(loaded("gcp")).toEqual(["@pulumi/gcp"]);
+    });
+});
+
+describe("inline teams in the onprem plan", () => {
+    const doc = planJson("--stack", "onprem");
+    const byUrn = new Map(doc.resources.map((r) => [r.urn, r]));
+
+    it("gives each team its namespace, GPU quota, limits, RBAC and network policies, under its Team", () => {
+        for (const team of ["vision", "nlp"]) {
+            const component = doc.resources.find(
+                (r) => r.type === "mlops:tenancy:Team" && r.name === team,
+            )!;
+            const kids = doc.resources.filter((r) => r.parent === component.urn).map((r) => r.type);
+            for (const t of [
+                "kubernetes:core/v1:Namespace",
+                "kubernetes:core/v1:ResourceQuota",
+                "kubernetes:core/v1:LimitRange",
+                "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                "kubernetes:core/v1:ServiceAccount",
+            ]) {
+                expect([team, kids.includes(t)]).toEqual([team, true]);
+            }
+            const quota = doc.resources.find(
+                (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.name === team,
+            )!;
+            expect(quota.inputs.spec.hard["requests.nvidia.com/gpu"]).toBe("8");
+            expect(byUrn.get(component.parent!)!.type).toBe("mlops:platform:MlopsPlatform");
+        }
+    });
+
+    it("confines each team's store identity to its own prefix", () => {
+        const s3 = doc.resources.find((r) => r.name === "mlops-objectstore-s3-config")!;
+        expect(s3.inputs.stringData).toBe("[secret]");
+        const secret = doc.resources.find((r) => r.name === "vision-runner-s3")!;
+        expect(secret.inputs.stringData).toBe("[secret]");
+    });
+
+    it("reports GPU capacity against the team quotas", () => {
+        expect((doc as any).capacity).toEqual({
+            capacity: 16,
+            demand: 16,
+            factor: 1,
+            ratio: 1,
+            oversubscribed: false,
+        });
+    });
+
+    it("lets Argo's controller watch the team namespaces", () => {
+        const argo = doc.resources.find(
+            (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name === "mlops-argo",
+        )!;
+        expect(argo.inputs.values.controller.workflowNamespaces).toEqual([
+            "mlops",
+            "team-vision",
+            "team-nlp",
+        ]);
     });
 });

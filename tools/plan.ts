@@ -12,6 +12,7 @@ import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
 import { checkPolicies, PolicyViolation } from "./lib/policy-check";
 import { checkSchemas, SchemaReport } from "./lib/schema-check";
 import { estimateCost, renderCost } from "./lib/cost";
+import { capacityReport, CapacityReport } from "../policies/capacity";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { readStackConfig } from "./lib/stack-config";
 
@@ -66,6 +67,15 @@ function finish(code: number): void {
     process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 
+function renderCapacity(r: CapacityReport): string {
+    const verdict = r.oversubscribed
+        ? `OVERSUBSCRIBED beyond ×${r.factor}`
+        : r.demand === 0
+          ? "no team GPU quotas"
+          : `within ×${r.factor}`;
+    return `GPU capacity: ${r.capacity} GPUs at maximum scale, team quotas ${r.demand}: ${verdict}`;
+}
+
 function renderSchema(report: SchemaReport): string {
     const unchecked = Object.entries(report.unchecked).map(([t, n]) => `${t} (${n})`);
     return [
@@ -81,6 +91,15 @@ async function main() {
     try {
         const config = loadConfig(stack.config);
         const cost = estimateCost(config);
+        const capacity = capacityReport(
+            config.cluster.gpuPools.map((p) => ({
+                maxNodes: p.maxNodes,
+                gpusPerNode: p.gpusPerNode,
+                sharedClientsPerGpu: p.sharing?.maxSharedClientsPerGpu ?? 1,
+            })),
+            config.teams.map((t) => t.quota.gpu),
+            config.cluster.gpuOversubscription,
+        );
         const result = await runPlan(stack);
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const violations = await checkPolicies(result.resources, policies, profiles[environment]);
@@ -102,6 +121,7 @@ async function main() {
                 schema: schema.problems,
                 schemaUnchecked: schema.unchecked,
                 cost,
+                capacity,
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
         } else {
@@ -114,7 +134,8 @@ async function main() {
                 renderViolations(violations, environment, policies.length) + "\n\n",
             );
             process.stdout.write(renderSchema(schema) + "\n\n");
-            process.stdout.write(renderCost(cost) + "\n");
+            process.stdout.write(renderCost(cost) + "\n\n");
+            process.stdout.write(renderCapacity(capacity) + "\n");
         }
         finish(failed ? 1 : 0);
     } catch (e) {

@@ -99,6 +99,37 @@ describe("ObjectStore", () => {
         });
     });
 
+    it("confines each extra user to its prefix of the datasets and workflows buckets", async () => {
+        const { rec, store } = await build({
+            users: [{ name: "team-vision", prefix: "teams/vision" }],
+        });
+        const s3 = JSON.parse(
+            at(
+                rec.get("kubernetes:core/v1:Secret", "store-s3-config"),
+                "stringData",
+                "s3.json",
+            ) as string,
+        );
+        expect(s3.identities[1]).toEqual({
+            name: "team-vision",
+            credentials: [
+                {
+                    accessKey: "mock-password-store-team-vision-access-key",
+                    secretKey: "mock-password-store-team-vision-secret-key",
+                },
+            ],
+            actions: [
+                "Read:store-datasets/teams/vision/*",
+                "Write:store-datasets/teams/vision/*",
+                "List:store-datasets",
+                "Read:store-workflows/teams/vision/*",
+                "Write:store-workflows/teams/vision/*",
+                "List:store-workflows",
+            ],
+        });
+        expect(await isSecret(store.userCredentials["team-vision"].secretAccessKey)).toBe(true);
+    });
+
     it("creates the platform buckets through the S3 API", async () => {
         const { rec, store } = await build();
         expect(store.buckets).toEqual({

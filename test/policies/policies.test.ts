@@ -488,6 +488,16 @@ const cases: [string, R[], R[], string, object?][] = [
         "team namespace 'vision' has no default-deny NetworkPolicy",
     ],
     [
+        "team-gpu-quota-within-capacity",
+        [gkeGpuPool, teamNs, gpuQuota],
+        [
+            gkeGpuPool,
+            teamNs,
+            change(gpuQuota, "props.spec.hard", { "requests.nvidia.com/gpu": "6" }),
+        ],
+        "team GPU quotas total 6, above 4 GPUs at maximum scale × 1",
+    ],
+    [
         "helm-chart-pinned",
         [traefikRelease],
         [change(traefikRelease, "props.version", "^41.0.0")],
