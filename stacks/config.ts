@@ -277,6 +277,18 @@ const teamSchema = obj({
         /** @default 50 */
         pods: positive.default(50),
     }).prefault({}),
+    /** The reference pipeline's hyperparameter search. */
+    pipeline: obj({
+        /** Training runs at once. @default 2 */
+        parallelism: positive.default(2),
+        /** GPUs per training run (within the GPU quota). @default 0 */
+        gpu: count.default(0),
+        /** Regularisation values tried, one run each. @default [0.01, 0.1, 1, 10] */
+        trials: z
+            .array(z.number({ error: "must be a number" }).positive({ error: "must be > 0" }))
+            .min(1, { error: "must list at least one value" })
+            .default([0.01, 0.1, 1, 10]),
+    }).prefault({}),
 });
 
 const teamsSchema = z.array(teamSchema, { error: "must be a list of teams" }).default([]);
@@ -456,6 +468,18 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
             );
         }
     });
+    c.teams.forEach((t, i) => {
+        if (t.pipeline.gpu > t.quota.gpu) {
+            problems.push(
+                `${keyPath(["teams", i, "pipeline", "gpu"])}: got ${t.pipeline.gpu}; must be ≤ quota.gpu (${t.quota.gpu})`,
+            );
+        }
+    });
+    if (c.kind === "team" && c.teams.length !== 1) {
+        problems.push(
+            `${keyPath(["teams"])}: got ${c.teams.length} teams; a team stack (mlops:kind: team) declares exactly one`,
+        );
+    }
     if (c.kind === "team" && !c.platformStack) {
         problems.push(
             `${keyPath(["platformStack"])}: got nothing; required when mlops:kind is team`,

@@ -78,11 +78,15 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
             project: gcp.project,
             workloadPool: cluster.workloadPool,
             kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
-            buckets: (["workflows", "datasets"] as const).map((key) => ({
-                bucket: store.bucketResources[key].name,
-                role: "roles/storage.objectAdmin",
-                prefix: `teams/${t.name}`,
-            })),
+            buckets: [
+                ...(["workflows", "datasets"] as const).map((key) => ({
+                    bucket: store.bucketResources[key].name,
+                    role: "roles/storage.objectAdmin",
+                    prefix: `teams/${t.name}`,
+                })),
+                // To serve registered models from MLflow's artifacts.
+                { bucket: store.bucketResources.tracking.name, role: "roles/storage.objectViewer" },
+            ],
         });
         teamIdentities[t.name] = id.annotations;
     }

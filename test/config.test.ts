@@ -278,8 +278,22 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "team stack without its platform",
-            { kind: "team" },
+            { kind: "team", teams: [{ name: "vision" }] },
             "mlops:platformStack: got nothing; required when mlops:kind is team",
+        ],
+        [
+            "team stack without exactly one team",
+            {
+                kind: "team",
+                platformStack: "org/mlops-platform/dev",
+                teams: [{ name: "a" }, { name: "b" }],
+            },
+            "mlops:teams: got 2 teams; a team stack (mlops:kind: team) declares exactly one",
+        ],
+        [
+            "pipeline asking for more GPUs than the quota",
+            { teams: [{ name: "nlp", quota: { gpu: 1 }, pipeline: { gpu: 2 } }] },
+            "mlops:teams[0].pipeline.gpu: got 2; must be ≤ quota.gpu (1)",
         ],
         [
             "structured key given a string",

@@ -8,7 +8,7 @@ describe("schema check", () => {
             { stack: "schema", file: "inline", config: {}, secretKeys: [] },
             path.join(__dirname, "fixtures", "invalid-object.ts"),
         );
-        const report = checkSchemas(result.resources);
+        const report = await checkSchemas(result.resources);
         expect(report.checked).toBe(1);
         expect(report.problems).toEqual([
             {
@@ -24,14 +24,16 @@ describe("schema check", () => {
         ]);
     });
 
-    it("finds models for core kinds and Traefik's CRDs, and none for kinds without one", () => {
-        expect(modelFor("kubernetes:apps/v1:StatefulSet")).toBeDefined();
-        expect(modelFor("kubernetes:core/v1:Secret")).toBeDefined();
-        expect(modelFor("kubernetes:rbac.authorization.k8s.io/v1:Role")).toBeDefined();
-        expect(modelFor("kubernetes:traefik.io/v1alpha1:IngressRoute")).toBeDefined();
-        expect(modelFor("kubernetes:traefik.io/v1alpha1:TraefikService")).toBeDefined();
-        expect(modelFor("kubernetes:serving.kserve.io/v1beta1:InferenceService")).toBeUndefined();
-        expect(modelFor("kubernetes:helm.sh/v3:Release")).toBeUndefined();
+    it("finds models for core kinds and Traefik's CRDs, and none for kinds without one", async () => {
+        expect(await modelFor("kubernetes:apps/v1:StatefulSet")).toBeDefined();
+        expect(await modelFor("kubernetes:core/v1:Secret")).toBeDefined();
+        expect(await modelFor("kubernetes:rbac.authorization.k8s.io/v1:Role")).toBeDefined();
+        expect(await modelFor("kubernetes:traefik.io/v1alpha1:IngressRoute")).toBeDefined();
+        expect(await modelFor("kubernetes:traefik.io/v1alpha1:TraefikService")).toBeDefined();
+        expect(
+            await modelFor("kubernetes:serving.kserve.io/v1beta1:InferenceService"),
+        ).toBeUndefined();
+        expect(await modelFor("kubernetes:helm.sh/v3:Release")).toBeUndefined();
     });
 
     it("renders JSON pointers as dotted paths", () => {

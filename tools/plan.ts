@@ -103,7 +103,7 @@ async function main() {
         const result = await runPlan(stack);
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const violations = await checkPolicies(result.resources, policies, profiles[environment]);
-        const schema = checkSchemas(result.resources);
+        const schema = await checkSchemas(result.resources);
         const failed =
             violations.some((v) => v.level === "mandatory") || schema.problems.length > 0;
         if (args.json) {

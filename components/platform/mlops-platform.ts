@@ -76,6 +76,12 @@ export interface MlopsPlatformArgs {
         readonly name: string;
         readonly members: readonly string[];
         readonly quota: TeamQuota;
+        /** Reference pipeline settings. @default 4 trials, 2 at once, no GPU */
+        readonly pipeline?: {
+            readonly parallelism?: number;
+            readonly gpu?: number;
+            readonly trials?: readonly number[];
+        };
     }[];
     /** Cloud identity annotations of each inline team's runner, by team. @default none */
     readonly teamIdentities?: Readonly<Record<string, pulumi.Input<Record<string, string>>>>;
@@ -240,30 +246,6 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             child,
         );
 
-        const store = this.objectStoreConnection;
-        for (const t of args.teams ?? []) {
-            this.teams[t.name] = new Team(
-                t.name,
-                {
-                    members: t.members,
-                    quota: t.quota,
-                    platformNamespace: this.namespace,
-                    cloudEgress: args.teamCloudEgress,
-                    apiServerCidrs: args.apiServerCidrs,
-                    runnerAnnotations: args.teamIdentities?.[t.name],
-                    objectStoreCredentials: this.objectStore?.userCredentials[`team-${t.name}`],
-                    artifactRepository: {
-                        scheme: store.scheme,
-                        bucket: store.buckets.workflows,
-                        endpoint: store.endpoint,
-                        insecure: store.insecure,
-                        region: store.region,
-                    },
-                },
-                child,
-            );
-        }
-
         const auth = args.routing.auth.enabled;
         const services = {
             namespace: this.namespace,
@@ -289,7 +271,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 {
                     ...services,
                     serviceAccountAnnotations: ids.workflows,
-                    workflowNamespaces: Object.values(this.teams).map((t) => t.namespace),
+                    // Team namespaces by name: the teams come after Argo, whose CRDs they use.
+                    workflowNamespaces: (args.teams ?? []).map((t) => `team-${t.name}`),
                 },
                 child,
             );
@@ -311,6 +294,39 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     gpuScheduling: args.cluster.gpuScheduling(),
                     auth,
                     serviceAccountAnnotations: ids.serving,
+                },
+                child,
+            );
+        }
+
+        const store = this.objectStoreConnection;
+        for (const t of args.teams ?? []) {
+            this.teams[t.name] = new Team(
+                t.name,
+                {
+                    members: t.members,
+                    quota: t.quota,
+                    platformNamespace: this.namespace,
+                    cloudEgress: args.teamCloudEgress,
+                    apiServerCidrs: args.apiServerCidrs,
+                    runnerAnnotations: args.teamIdentities?.[t.name],
+                    objectStoreCredentials: this.objectStore?.userCredentials[`team-${t.name}`],
+                    pipeline: this.tracking
+                        ? {
+                              trackingUri: this.tracking.internalUrl,
+                              artifactRoot: `${store.scheme}://${store.buckets.tracking}/`,
+                              gpuScheduling: args.cluster.gpuScheduling(),
+                              ...t.pipeline,
+                              dependsOn: this.workflows ? [this.workflows.release] : [],
+                          }
+                        : undefined,
+                    artifactRepository: {
+                        scheme: store.scheme,
+                        bucket: store.buckets.workflows,
+                        endpoint: store.endpoint,
+                        insecure: store.insecure,
+                        region: store.region,
+                    },
                 },
                 child,
             );

@@ -151,11 +151,16 @@ export class ObjectStore extends pulumi.ComponentResource {
             return {
                 name: u.name,
                 credentials: [{ accessKey: creds.accessKeyId, secretKey: creds.secretAccessKey }],
-                actions: scoped.flatMap((bucket) => [
-                    `Read:${bucket}/${u.prefix}/*`,
-                    `Write:${bucket}/${u.prefix}/*`,
-                    `List:${bucket}`,
-                ]),
+                actions: [
+                    ...scoped.flatMap((bucket) => [
+                        `Read:${bucket}/${u.prefix}/*`,
+                        `Write:${bucket}/${u.prefix}/*`,
+                        `List:${bucket}`,
+                    ]),
+                    // Registered models are served from MLflow's artifacts, which every
+                    // tracking user can already download through MLflow.
+                    `Read:${name}-tracking`,
+                ],
             };
         });
 

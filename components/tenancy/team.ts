@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityLabels } from "../security";
+import { PipelineArgs, referencePipeline } from "./pipeline";
 
 /** What a team may use. */
 export interface TeamQuota {
@@ -45,6 +46,13 @@ export interface TeamArgs {
         readonly endpoint?: pulumi.Input<string>;
         readonly insecure: boolean;
         readonly region: string;
+    };
+    /**
+     * The reference pipeline (train → register → serve) as a WorkflowTemplate; needs Argo's
+     * CRDs, so pass their release in `dependsOn`. @default none
+     */
+    readonly pipeline?: Omit<PipelineArgs, "serviceAccount"> & {
+        readonly dependsOn?: pulumi.Resource[];
     };
     /** S3 credentials scoped to the team's prefix, written to the `runner-s3` Secret. @default none */
     readonly objectStoreCredentials?: {
@@ -168,7 +176,11 @@ export class Team extends pulumi.ComponentResource {
 
         const runner = new k8s.core.v1.ServiceAccount(
             `${name}-runner`,
-            { metadata: { ...meta(RUNNER), annotations: args.runnerAnnotations } },
+            {
+                metadata: { ...meta(RUNNER), annotations: args.runnerAnnotations },
+                // KServe's storage initializer takes S3 keys from the account's secrets.
+                secrets: args.objectStoreCredentials ? [{ name: "runner-s3" }] : [],
+            },
             child,
         );
         this.runnerServiceAccount = runner.metadata.name;
@@ -261,6 +273,15 @@ export class Team extends pulumi.ComponentResource {
                     data: { default: pulumi.jsonStringify(repository) },
                 },
                 child,
+            );
+        }
+        if (args.pipeline) {
+            const { dependsOn, ...pipeline } = args.pipeline;
+            referencePipeline(
+                name,
+                this.namespace,
+                { ...pipeline, serviceAccount: runner.metadata.name },
+                { parent: this, dependsOn: [ns, ...(dependsOn ?? [])] },
             );
         }
         this.registerOutputs({ namespace: this.namespace });

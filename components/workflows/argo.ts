@@ -4,6 +4,7 @@ import { helmRelease } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { ObjectStoreConnection } from "../storage/object-store";
+import { containerSecurityContext } from "../security";
 import { charts } from "../versions";
 
 /** Arguments of {@link ArgoWorkflows}. */
@@ -107,7 +108,12 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                         },
                         resources: resources("100m", "128Mi", "1", "512Mi"),
                     },
-                    executor: { resources: resources("50m", "64Mi", "500m", "256Mi") },
+                    // The executor runs in every workflow pod, team namespaces (Pod Security
+                    // `restricted`) included.
+                    executor: {
+                        resources: resources("50m", "64Mi", "500m", "256Mi"),
+                        securityContext: containerSecurityContext(),
+                    },
                     server: {
                         // Every UI and API call carries the caller's Kubernetes token; Traefik
                         // terminates TLS.

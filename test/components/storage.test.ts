@@ -125,6 +125,7 @@ describe("ObjectStore", () => {
                 "Read:store-workflows/teams/vision/*",
                 "Write:store-workflows/teams/vision/*",
                 "List:store-workflows",
+                "Read:store-tracking",
             ],
         });
         expect(await isSecret(store.userCredentials["team-vision"].secretAccessKey)).toBe(true);

@@ -21,17 +21,32 @@ export interface SchemaReport {
     readonly unchecked: Record<string, number>;
 }
 
-/** Model packages by API group. */
+/** Model packages by API group (CommonJS). */
 const CRD_PACKAGES: Record<string, string> = { "traefik.io": "@kubernetes-models/traefik" };
+/** Model packages by API group that are published as ES modules only. */
+const ESM_PACKAGES: Record<string, string> = { "argoproj.io": "@kubernetes-models/argo-workflows" };
+// A real dynamic import, kept as such whatever the TypeScript module setting.
+const importModule = new Function("s", "return import(s)") as (
+    s: string,
+) => Promise<Record<string, unknown>>;
 
 type Model = new (data: unknown) => { validate(): void };
 
 /** The kubernetes-models class for a Pulumi Kubernetes type token, if one exists. */
-export function modelFor(type: string): Model | undefined {
+export async function modelFor(type: string): Promise<Model | undefined> {
     const m = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
     if (!m) return undefined;
     const [, group, version, kind] = m;
     if (group === "helm.sh") return undefined;
+    if (ESM_PACKAGES[group]) {
+        try {
+            return (await importModule(`${ESM_PACKAGES[group]}/${group}/${version}/${kind}`))[
+                kind
+            ] as Model;
+        } catch {
+            return undefined;
+        }
+    }
     const base =
         group === "core"
             ? `kubernetes-models/${version}`
@@ -70,7 +85,7 @@ function throughUnknown(root: unknown, pointer: string): boolean {
 }
 
 /** Validates every Kubernetes object among the resources. */
-export function checkSchemas(resources: readonly RecordedResource[]): SchemaReport {
+export async function checkSchemas(resources: readonly RecordedResource[]): Promise<SchemaReport> {
     const problems: SchemaProblem[] = [];
     const unchecked: Record<string, number> = {};
     let checked = 0;
@@ -81,7 +96,7 @@ export function checkSchemas(resources: readonly RecordedResource[]): SchemaRepo
             r.type.startsWith("kubernetes:helm.sh/")
         )
             continue;
-        const model = modelFor(r.type);
+        const model = await modelFor(r.type);
         if (!model) {
             unchecked[r.type] = (unchecked[r.type] ?? 0) + 1;
             continue;
