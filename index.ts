@@ -1,29 +1,15 @@
 /**
  * The mlops-platform program: reads and validates the stack config once, then builds the
- * platform stack. Exports are the stack outputs.
+ * platform stack or a team stack. The exported object is the stack's outputs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./stacks/config";
 import { platformStack } from "./stacks/platform";
+import { teamStack } from "./stacks/team";
 
 const config = loadConfig(pulumi.runtime.allConfig());
 
-if (config.kind === "team") {
-    throw new Error(
-        'mlops:kind: got "team"; team stacks are not available in this version, use mlops:kind: platform',
-    );
-}
+const outputs: Record<string, unknown> =
+    config.kind === "team" ? teamStack(config) : platformStack(config);
 
-const outputs = platformStack(config);
-
-export const namespace = outputs.namespace;
-export const domain = outputs.domain;
-export const objectStore = outputs.objectStore;
-export const database = outputs.database;
-export const readWriteManyStorageClass = outputs.readWriteManyStorageClass;
-export const dashboard = outputs.dashboard;
-export const urls = outputs.urls;
-export const credentials = outputs.credentials;
-export const trackingInternalUrl = outputs.trackingInternalUrl;
-export const teams = outputs.teams;
-export const kubeconfig = (outputs as { kubeconfig?: unknown }).kubeconfig;
+export = outputs;

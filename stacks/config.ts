@@ -263,6 +263,11 @@ const servingSchema = obj({
 
 const teamSchema = obj({
     name: dnsLabel("a team name"),
+    /**
+     * The team's namespace and pipeline live in its own team stack; the platform only issues
+     * its store identity. @default false (the platform stack creates the team)
+     */
+    stack: enabled.default(false),
     /** Users (`alice@example.com`) or groups (`group:ml-vision`) given edit rights. */
     members: z.array(z.string().min(1, { error: "must not be empty" })).default([]),
     quota: obj({

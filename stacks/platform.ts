@@ -87,6 +87,25 @@ export function platformStack(config: PlatformConfig) {
         teams: Object.fromEntries(
             Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),
         ),
+        /** What team stacks need from the platform: each team's identity, issued here. */
+        teamIdentities: pulumi.secret(
+            pulumi.all(
+                Object.fromEntries(
+                    config.teams
+                        .filter((t) => t.stack)
+                        .map((t) => [
+                            t.name,
+                            pulumi.all({
+                                objectStoreCredentials:
+                                    platform.objectStore?.userCredentials[`team-${t.name}`],
+                                runnerAnnotations: foundation.teamIdentities?.[t.name],
+                            }),
+                        ]),
+                ),
+            ),
+        ),
+        gpuScheduling: cluster.gpuScheduling(),
+        cloud: config.cloud,
         dashboard: {
             url: platform.dashboard.url,
             username: platform.dashboard.username,

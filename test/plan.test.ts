@@ -32,10 +32,10 @@ function byName(doc: PlanDoc, type: string, name: string) {
 
 describe("shipped stacks plan clean", () => {
     it("ships the stacks this suite plans", () => {
-        expect(shippedStacks()).toEqual(["dev", "gcp", "onprem"]);
+        expect(shippedStacks()).toEqual(["dev", "gcp", "onprem", "team-nlp", "team-vision"]);
     });
 
-    it.each(shippedStacks())("Pulumi.%s.yaml", (stack) => {
+    it.each(shippedStacks().filter((s) => !s.startsWith("team-")))("Pulumi.%s.yaml", (stack) => {
         const doc = planJson("--stack", stack);
         expect(doc.stack).toBe(stack);
         const types = new Set(doc.resources.map((r) => r.type));
@@ -540,5 +540,114 @@ describe("inline teams in the onprem plan", () => {
             "team-vision",
             "team-nlp",
         ]);
+    });
+});
+
+describe("team stacks", () => {
+    it.each(["vision", "nlp"])(
+        "Pulumi.team-%s.yaml: everything under its Team, clean and schema-valid",
+        (team) => {
+            const doc = planJson("--stack", `team-${team}`);
+            expect(doc.policies).toEqual([]);
+            expect(doc.schema).toEqual([]);
+            expect((doc as any).schemaUnchecked).toEqual({});
+            const component = doc.resources.find((r) => r.type === "mlops:tenancy:Team")!;
+            expect(component.name).toBe(team);
+            const kids = doc.resources.filter((r) => r.parent === component.urn);
+            const kinds = new Set(kids.map((r) => r.type));
+            for (const t of [
+                "kubernetes:core/v1:Namespace",
+                "kubernetes:core/v1:ResourceQuota",
+                "kubernetes:core/v1:LimitRange",
+                "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+            ]) {
+                expect(kinds).toContain(t);
+            }
+            // Only the Team and the provider at the top.
+            expect(
+                doc.resources
+                    .filter(
+                        (r) =>
+                            r.type !== "pulumi:pulumi:Stack" &&
+                            !kids.includes(r) &&
+                            r !== component,
+                    )
+                    .map((r) => r.type),
+            ).toEqual(["pulumi:providers:kubernetes"]);
+        },
+    );
+
+    it("reads the platform through its StackReference: namespace, store, tracking, identity", () => {
+        const doc = planJson("--stack", "team-vision");
+        const byN = (t: string, n: string) =>
+            doc.resources.find((r) => r.type === t && r.name === n)!;
+        expect(
+            byN("kubernetes:networking.k8s.io/v1:NetworkPolicy", "vision-allow-from-router").inputs
+                .spec.ingress[0].from[0].namespaceSelector,
+        ).toEqual({
+            matchLabels: { "kubernetes.io/metadata.name": "mlops" },
+        });
+        const repo = JSON.parse(
+            byN("kubernetes:core/v1:ConfigMap", "vision-artifact-repositories").inputs.data.default,
+        );
+        expect(repo.s3).toMatchObject({
+            bucket: "mlops-objectstore-workflows",
+            endpoint: "mlops-objectstore.mlops.svc.cluster.local:8333",
+            insecure: true,
+            keyFormat: "teams/vision/{{workflow.name}}/{{pod.name}}",
+        });
+        expect(byN("kubernetes:core/v1:Secret", "vision-runner-s3").inputs.stringData).toBe(
+            "[secret]",
+        );
+        const wt = byN(
+            "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+            "vision-reference-pipeline",
+        );
+        const train = wt.inputs.spec.templates.find((t: any) => t.name === "train");
+        expect(train.container.env).toContainEqual({
+            name: "MLFLOW_TRACKING_URI",
+            value: "http://mlops-mlflow.mlops.svc.cluster.local:5000",
+        });
+        // One GPU per run, on GPU nodes, two runs at a time.
+        expect(train.container.resources.limits["nvidia.com/gpu"]).toBe("1");
+        expect(train.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
+        expect(wt.inputs.spec.parallelism).toBe(2);
+        expect(wt.inputs.spec.templates[0].dag.tasks.map((t: any) => t.name)).toEqual([
+            "train",
+            "select-and-register",
+            "deploy",
+            "smoke-test",
+        ]);
+    });
+
+    it("gives a team without a GPU quota a quota of zero GPUs", () => {
+        const doc = planJson("--stack", "team-nlp");
+        const quota = doc.resources.find((r) => r.type === "kubernetes:core/v1:ResourceQuota")!;
+        expect(quota.inputs.spec.hard["requests.nvidia.com/gpu"]).toBe("0");
+    });
+
+    it("fails clearly when the platform issues no identity for the team", () => {
+        const file = writeStackConfig(
+            "team-unknown",
+            [
+                "config:",
+                "  mlops:kind: team",
+                "  mlops:platformStack: organization/mlops-platform/dev",
+                "  mlops:teams:",
+                "    - name: robotics",
+                "",
+            ].join("\n"),
+        );
+        fs.copyFileSync(
+            path.join(ROOT, "Pulumi.dev.yaml"),
+            path.join(path.dirname(file), "Pulumi.dev.yaml"),
+        );
+        const run = runPlanCli("--config", file);
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain(
+            'mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev issues no identity for it: add {name: robotics, stack: true} to its mlops:teams',
+        );
     });
 });

@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { profiles } from "../policies/profiles";
 import { policies } from "../policies/rules";
 import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
@@ -14,6 +15,7 @@ import { checkSchemas, SchemaReport } from "./lib/schema-check";
 import { estimateCost, renderCost } from "./lib/cost";
 import { capacityReport, CapacityReport } from "../policies/capacity";
 import { ConfigError, loadConfig } from "../stacks/config";
+import { missingIdentityMessage } from "../stacks/team";
 import { readStackConfig } from "./lib/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -67,6 +69,50 @@ function finish(code: number): void {
     process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 }
 
+/** Set by a team stack's plan when it plans its platform stack: outputs in full (mock values). */
+const REVEAL = "MLOPS_PLAN_REVEAL_OUTPUTS";
+
+/**
+ * The outputs of the platform stack a team stack references, from planning that stack's
+ * config (`Pulumi.<stack>.yaml` beside this one or in the project) in a child process.
+ */
+function referencedOutputs(
+    config: ReturnType<typeof loadConfig>,
+    file: string,
+): Record<string, Record<string, unknown>> {
+    if (config.kind !== "team" || !config.platformStack) return {};
+    const name = config.platformStack.split("/").pop()!;
+    const candidates = [
+        path.join(path.dirname(file), `Pulumi.${name}.yaml`),
+        path.join(ROOT, `Pulumi.${name}.yaml`),
+    ];
+    const platformFile = candidates.find((f) => fs.existsSync(f));
+    if (!platformFile) {
+        throw new Error(
+            `mlops:platformStack ${config.platformStack}: no Pulumi.${name}.yaml here to plan it from (looked in ${candidates.join(", ")})`,
+        );
+    }
+    const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", __filename, "--config", platformFile, "--json"],
+        {
+            encoding: "utf8",
+            env: { ...process.env, [REVEAL]: "1" },
+            maxBuffer: 64 * 1024 * 1024,
+        },
+    );
+    if (r.status !== 0 && r.status !== 1) {
+        throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
+    }
+    const outputs = JSON.parse(r.stdout).outputs as Record<string, unknown>;
+    // Fail before the run: the program would stop on this inside an apply.
+    const team = config.teams[0].name;
+    if (!(outputs.teamIdentities as Record<string, unknown> | undefined)?.[team]) {
+        throw new Error(missingIdentityMessage(team, config.platformStack));
+    }
+    return { [config.platformStack]: outputs };
+}
+
 function renderCapacity(r: CapacityReport): string {
     const verdict = r.oversubscribed
         ? `OVERSUBSCRIBED beyond ×${r.factor}`
@@ -74,6 +120,12 @@ function renderCapacity(r: CapacityReport): string {
           ? "no team GPU quotas"
           : `within ×${r.factor}`;
     return `GPU capacity: ${r.capacity} GPUs at maximum scale, team quotas ${r.demand}: ${verdict}`;
+}
+
+function renderCapacityOf(kind: string, r: CapacityReport): string {
+    return kind === "team"
+        ? "GPU capacity: checked in the platform stack's plan (its GPU pools and every team's quota)"
+        : renderCapacity(r);
 }
 
 function renderSchema(report: SchemaReport): string {
@@ -100,7 +152,7 @@ async function main() {
             config.teams.map((t) => t.quota.gpu),
             config.cluster.gpuOversubscription,
         );
-        const result = await runPlan(stack);
+        const result = await runPlan(stack, undefined, referencedOutputs(config, args.file));
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const violations = await checkPolicies(result.resources, policies, profiles[environment]);
         const schema = await checkSchemas(result.resources);
@@ -121,7 +173,13 @@ async function main() {
                 schema: schema.problems,
                 schemaUnchecked: schema.unchecked,
                 cost,
-                capacity,
+                capacity: config.kind === "team" ? null : capacity,
+                outputs: Object.fromEntries(
+                    Object.entries(result.outputs).map(([k, v]) => [
+                        k,
+                        result.secretOutputs.includes(k) && !process.env[REVEAL] ? "[secret]" : v,
+                    ]),
+                ),
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
         } else {
@@ -135,7 +193,7 @@ async function main() {
             );
             process.stdout.write(renderSchema(schema) + "\n\n");
             process.stdout.write(renderCost(cost) + "\n\n");
-            process.stdout.write(renderCapacity(capacity) + "\n");
+            process.stdout.write(renderCapacityOf(config.kind, capacity) + "\n");
         }
         finish(failed ? 1 : 0);
     } catch (e) {

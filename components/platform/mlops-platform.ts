@@ -74,6 +74,8 @@ export interface MlopsPlatformArgs {
     /** Teams that live in this stack (inline teams). @default [] */
     readonly teams?: readonly {
         readonly name: string;
+        /** Managed by its own team stack: only its identity is issued here. @default false */
+        readonly stack?: boolean;
         readonly members: readonly string[];
         readonly quota: TeamQuota;
         /** Reference pipeline settings. @default 4 trials, 2 at once, no GPU */
@@ -300,7 +302,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         }
 
         const store = this.objectStoreConnection;
-        for (const t of args.teams ?? []) {
+        for (const t of (args.teams ?? []).filter((team) => !team.stack)) {
             this.teams[t.name] = new Team(
                 t.name,
                 {
@@ -320,13 +322,13 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                               dependsOn: this.workflows ? [this.workflows.release] : [],
                           }
                         : undefined,
-                    artifactRepository: {
+                    artifactRepository: pulumi.output(store.endpoint).apply((endpoint) => ({
                         scheme: store.scheme,
                         bucket: store.buckets.workflows,
-                        endpoint: store.endpoint,
+                        endpoint,
                         insecure: store.insecure,
                         region: store.region,
-                    },
+                    })),
                 },
                 child,
             );

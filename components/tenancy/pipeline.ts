@@ -9,7 +9,7 @@ export interface PipelineArgs {
     /** In-cluster MLflow URL (`MLFLOW_TRACKING_URI`). */
     readonly trackingUri: pulumi.Input<string>;
     /** Where MLflow stores artifacts, e.g. `s3://mlops-objectstore-tracking/`. */
-    readonly artifactRoot: string;
+    readonly artifactRoot: pulumi.Input<string>;
     /** Hyperparameter values tried, one training run each. @default [0.01, 0.1, 1, 10] */
     readonly trials?: readonly number[];
     /** Training runs at once. @default 2 */
@@ -17,7 +17,7 @@ export interface PipelineArgs {
     /** GPUs per training run. @default 0 */
     readonly gpu?: number;
     /** How GPU runs are scheduled (from the cluster). */
-    readonly gpuScheduling: GpuScheduling;
+    readonly gpuScheduling: pulumi.Input<GpuScheduling>;
     /** The service account pipeline pods run as. */
     readonly serviceAccount: pulumi.Input<string>;
 }
@@ -227,8 +227,12 @@ export function referencePipeline(
                         inputs: { parameters: [{ name: "c" }] },
                         ...(gpu > 0
                             ? {
-                                  nodeSelector: args.gpuScheduling.nodeSelector,
-                                  tolerations: args.gpuScheduling.tolerations,
+                                  nodeSelector: pulumi
+                                      .output(args.gpuScheduling)
+                                      .apply((g) => g.nodeSelector),
+                                  tolerations: pulumi
+                                      .output(args.gpuScheduling)
+                                      .apply((g) => g.tolerations),
                               }
                             : {}),
                         container: python("train.py", {

@@ -39,14 +39,14 @@ export interface TeamArgs {
      * The team's default Argo artifact repository: its prefix `teams/<name>/` of the
      * workflows bucket. @default none (the platform's default repository)
      */
-    readonly artifactRepository?: {
+    readonly artifactRepository?: pulumi.Input<{
         readonly scheme: "s3" | "gs";
         readonly bucket: string;
         /** S3 endpoint URL (S3-compatible stores). */
-        readonly endpoint?: pulumi.Input<string>;
+        readonly endpoint?: string;
         readonly insecure: boolean;
         readonly region: string;
-    };
+    }>;
     /**
      * The reference pipeline (train → register → serve) as a WorkflowTemplate; needs Argo's
      * CRDs, so pass their release in `dependsOn`. @default none
@@ -233,21 +233,21 @@ export class Team extends pulumi.ComponentResource {
             );
         }
         if (args.artifactRepository) {
-            const repo = args.artifactRepository;
             const keyFormat = `teams/${team}/{{workflow.name}}/{{pod.name}}`;
-            const repository =
+            const withKeys = args.objectStoreCredentials !== undefined;
+            const repository = pulumi.output(args.artifactRepository).apply((repo) =>
                 repo.scheme === "gs"
-                    ? pulumi.output({ gcs: { bucket: repo.bucket, keyFormat } })
-                    : pulumi.output(repo.endpoint).apply((endpoint) => ({
+                    ? { gcs: { bucket: repo.bucket, keyFormat } }
+                    : {
                           s3: {
                               bucket: repo.bucket,
-                              ...(endpoint
-                                  ? { endpoint: endpoint.replace(/^https?:\/\//, "") }
+                              ...(repo.endpoint
+                                  ? { endpoint: repo.endpoint.replace(/^https?:\/\//, "") }
                                   : {}),
                               insecure: repo.insecure,
                               region: repo.region,
                               keyFormat,
-                              ...(args.objectStoreCredentials
+                              ...(withKeys
                                   ? {
                                         accessKeySecret: {
                                             name: "runner-s3",
@@ -260,7 +260,8 @@ export class Team extends pulumi.ComponentResource {
                                     }
                                   : {}),
                           },
-                      }));
+                      },
+            );
             new k8s.core.v1.ConfigMap(
                 `${name}-artifact-repositories`,
                 {

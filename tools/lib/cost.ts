@@ -118,7 +118,15 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
     const unpriced: string[] = [];
     const cloud = config.cloud;
 
-    if (cloud === "local") {
+    if (config.kind === "team") {
+        lines.push(
+            flat(
+                "team stack",
+                0,
+                "runs inside the platform's cluster; its share is bounded by its quota",
+            ),
+        );
+    } else if (cloud === "local") {
         lines.push(
             flat(
                 "cluster nodes",

@@ -15,6 +15,9 @@ export const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
 export interface PlanResult {
     readonly stack: string;
     readonly resources: RecordedResource[];
+    /** The stack outputs, resolved, and which of them are secret. */
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputs: string[];
 }
 
 /** The plan could not run the program: the config is invalid (exit 2). */
@@ -29,23 +32,38 @@ export class PlanConfigError extends Error {
  * Runs the program once, in this process, with `stack`'s config. A process can plan one
  * stack: Pulumi's runtime state is global.
  */
-export async function runPlan(stack: StackConfig, program: string = PROGRAM): Promise<PlanResult> {
+export async function runPlan(
+    stack: StackConfig,
+    program: string = PROGRAM,
+    stackReferences: Readonly<Record<string, Record<string, unknown>>> = {},
+): Promise<PlanResult> {
     const failures: unknown[] = [];
     const onRejection = (reason: unknown) => failures.push(reason);
     process.on("unhandledRejection", onRejection);
     try {
         pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
-        const recording = startRecording({ stack: stack.stack });
+        const recording = startRecording({ stack: stack.stack, stackReferences });
+        let exported: Record<string, unknown> | undefined;
         try {
             // The program must load after the mocks and config are in place, inside the stack.
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            await pulumi.runtime.runInPulumiStack(async () => require(program));
+            // The module's own exports keep their secrecy; what runInPulumiStack returns does not.
+            await pulumi.runtime.runInPulumiStack(
+                // eslint-disable-next-line @typescript-eslint/no-require-imports
+                async () => (exported = require(program)),
+            );
         } catch (e) {
             throw unwrapConfigError(e);
         }
         await settle(recording);
         if (failures.length > 0) throw unwrapConfigError(failures[0]);
-        return { stack: stack.stack, resources: recording.resources };
+        const outputs: Record<string, unknown> = {};
+        const secretOutputs: string[] = [];
+        for (const [key, value] of Object.entries(exported ?? {})) {
+            const output = pulumi.output(value as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+            outputs[key] = await new Promise((resolve) => output.apply((v) => resolve(v)));
+            if (await pulumi.isSecret(output)) secretOutputs.push(key);
+        }
+        return { stack: stack.stack, resources: recording.resources, outputs, secretOutputs };
     } finally {
         process.off("unhandledRejection", onRejection);
     }

@@ -46,6 +46,8 @@ export interface RecordingOptions {
     readonly stack?: string;
     /** Handlers of the invokes a program may make, by token. */
     readonly invokes?: Readonly<Record<string, InvokeHandler>>;
+    /** Outputs of the stacks a program references, by stack name. */
+    readonly stackReferences?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /** The resources a run has registered so far. */
@@ -182,6 +184,15 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     pulumi.runtime.setMocks(
         {
             newResource(args) {
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    const outputs = opts.stackReferences?.[args.inputs.name];
+                    if (!outputs)
+                        throw new Error(`no outputs for referenced stack ${args.inputs.name}`);
+                    return {
+                        id: args.inputs.name,
+                        state: { name: args.inputs.name, outputs, secretOutputNames: [] },
+                    };
+                }
                 return {
                     id: `${args.name}-id`,
                     state: { ...args.inputs, ...computedOutputs(args) },

@@ -1,0 +1,100 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GpuScheduling } from "../components/cluster/types";
+import { Team } from "../components/tenancy/team";
+import { PlatformConfig } from "./config";
+
+/** The platform stack's outputs a team stack reads. */
+interface PlatformView {
+    namespace: string;
+    objectStore: {
+        scheme: "s3" | "gs";
+        endpoint?: string;
+        region: string;
+        buckets: Record<string, string>;
+    };
+    trackingInternalUrl?: string;
+    gpuScheduling: GpuScheduling;
+    teamIdentities: Record<
+        string,
+        {
+            objectStoreCredentials?: { accessKeyId: string; secretAccessKey: string };
+            runnerAnnotations?: Record<string, string>;
+        }
+    >;
+}
+
+/** The error when the platform stack issues no identity for the team. */
+export function missingIdentityMessage(team: string, platformStack: string): string {
+    return (
+        `mlops:teams[0].name: got "${team}"; the platform stack ${platformStack} issues no identity ` +
+        `for it: add {name: ${team}, stack: true} to its mlops:teams`
+    );
+}
+
+/**
+ * A team stack: reads the platform stack through a StackReference and creates the team's
+ * `Team` (namespace, quota, RBAC, network isolation, runner, reference pipeline) with the
+ * identity the platform issued to it.
+ */
+export function teamStack(config: PlatformConfig) {
+    const team = config.teams[0]; // parseConfig: exactly one in a team stack
+    const ref = new pulumi.StackReference(config.platformStack!);
+    const out = <K extends keyof PlatformView>(key: K) =>
+        ref.requireOutput(key) as pulumi.Output<PlatformView[K]>;
+    const identity = out("teamIdentities").apply((ids) => {
+        const id = ids[team.name];
+        if (!id) throw new Error(missingIdentityMessage(team.name, config.platformStack!));
+        return id;
+    });
+
+    // On an existing cluster the kubeconfig is this stack's own; GKE's comes from the platform.
+    const provider = new k8s.Provider("platform", {
+        kubeconfig:
+            config.cloud === "local"
+                ? config.cluster.kubeconfig === undefined
+                    ? undefined
+                    : pulumi.secret(config.cluster.kubeconfig)
+                : ref.requireOutput("kubeconfig").apply((k) => k as string),
+        context: config.cluster.context,
+        enableServerSideApply: true,
+    });
+
+    const store = out("objectStore");
+    const scheduling = out("gpuScheduling");
+    const t = new Team(
+        team.name,
+        {
+            members: team.members,
+            quota: team.quota,
+            platformNamespace: out("namespace"),
+            runnerAnnotations: identity.apply((id) => id.runnerAnnotations ?? {}),
+            objectStoreCredentials:
+                config.cloud === "local"
+                    ? {
+                          accessKeyId: identity.apply(
+                              (id) => id.objectStoreCredentials?.accessKeyId ?? "",
+                          ),
+                          secretAccessKey: identity.apply(
+                              (id) => id.objectStoreCredentials?.secretAccessKey ?? "",
+                          ),
+                      }
+                    : undefined,
+            artifactRepository: store.apply((s) => ({
+                scheme: s.scheme,
+                bucket: s.buckets.workflows,
+                endpoint: s.endpoint,
+                insecure: s.scheme === "s3" && (s.endpoint ?? "").startsWith("http://"),
+                region: s.region,
+            })),
+            pipeline: {
+                trackingUri: out("trackingInternalUrl").apply((u) => u ?? ""),
+                artifactRoot: store.apply((s) => `${s.scheme}://${s.buckets.tracking}/`),
+                gpuScheduling: scheduling,
+                ...team.pipeline,
+            },
+        },
+        { providers: { kubernetes: provider } },
+    );
+    return { team: team.name, namespace: t.namespace, platformStack: config.platformStack };
+}
