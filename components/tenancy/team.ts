@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ARGO_EXECUTOR_RULE, boundRole } from "../kube";
 import { podSecurityLabels } from "../security";
 import { PipelineArgs, referencePipeline } from "./pipeline";
 
@@ -184,37 +185,19 @@ export class Team extends pulumi.ComponentResource {
             child,
         );
         this.runnerServiceAccount = runner.metadata.name;
-        const role = new k8s.rbac.v1.Role(
+        boundRole(
             `${name}-runner`,
-            {
-                metadata: meta(RUNNER),
-                rules: [
-                    {
-                        apiGroups: ["argoproj.io"],
-                        resources: ["workflowtaskresults"],
-                        verbs: ["create", "patch"],
-                    },
-                ],
-            },
-            child,
-        );
-        new k8s.rbac.v1.RoleBinding(
-            `${name}-runner`,
-            {
-                metadata: meta(RUNNER),
-                roleRef: {
-                    apiGroup: "rbac.authorization.k8s.io",
-                    kind: "Role",
-                    name: role.metadata.name,
+            meta(RUNNER),
+            [
+                ARGO_EXECUTOR_RULE,
+                // The pipeline deploys and updates the team's models.
+                {
+                    apiGroups: ["serving.kserve.io"],
+                    resources: ["inferenceservices"],
+                    verbs: ["get", "list", "watch", "create", "update", "patch"],
                 },
-                subjects: [
-                    {
-                        kind: "ServiceAccount",
-                        name: runner.metadata.name,
-                        namespace: this.namespace,
-                    },
-                ],
-            },
+            ],
+            runner.metadata.name,
             child,
         );
         if (args.objectStoreCredentials) {

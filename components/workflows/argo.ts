@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { helmRelease } from "../kube";
+import { ARGO_EXECUTOR_RULE, boundRole, helmRelease } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { ObjectStoreConnection } from "../storage/object-store";
@@ -161,32 +161,6 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             { metadata: { ...meta, ...(annotations ? { annotations } : {}) } },
             child,
         );
-        const role = new k8s.rbac.v1.Role(
-            `${name}-workflow`,
-            {
-                metadata: meta,
-                rules: [
-                    {
-                        apiGroups: ["argoproj.io"],
-                        resources: ["workflowtaskresults"],
-                        verbs: ["create", "patch"],
-                    },
-                ],
-            },
-            child,
-        );
-        new k8s.rbac.v1.RoleBinding(
-            `${name}-workflow`,
-            {
-                metadata: meta,
-                roleRef: {
-                    apiGroup: "rbac.authorization.k8s.io",
-                    kind: "Role",
-                    name: role.metadata.name,
-                },
-                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace }],
-            },
-            child,
-        );
+        boundRole(`${name}-workflow`, meta, [ARGO_EXECUTOR_RULE], sa.metadata.name, child);
     }
 }

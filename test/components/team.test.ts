@@ -172,7 +172,15 @@ describe("Team", () => {
                 resources: ["workflowtaskresults"],
                 verbs: ["create", "patch"],
             },
+            {
+                apiGroups: ["serving.kserve.io"],
+                resources: ["inferenceservices"],
+                verbs: ["get", "list", "watch", "create", "update", "patch"],
+            },
         ]);
+        expect(
+            at(rec.get("kubernetes:core/v1:ServiceAccount", "vision-runner"), "secrets"),
+        ).toEqual([{ name: "runner-s3" }]);
         const secret = rec.get("kubernetes:core/v1:Secret", "vision-runner-s3");
         expect(secret.inputs.stringData).toBeInstanceOf(SecretValue);
         const repo = rec.get("kubernetes:core/v1:ConfigMap", "vision-artifact-repositories");
