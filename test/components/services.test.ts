@@ -494,6 +494,26 @@ describe("ModelServing", () => {
                 .map((r) => r.name)
                 .sort(),
         ).toEqual(["serving-iris", "serving-iris-canary"]);
+        // Models are pulled through an rclone remote for the object store.
+        expect(
+            rec
+                .ofType("kubernetes:mlops.seldon.io/v1alpha1:Model")
+                .map((m) => at(m, "spec", "secretName")),
+        ).toEqual(["serving-seldon-storage", "serving-seldon-storage"]);
+        const remote = rec.get("kubernetes:core/v1:Secret", "serving-seldon-storage");
+        expect(remote.inputs.stringData).toBeInstanceOf(SecretValue);
+        expect(JSON.parse((at(remote, "stringData") as any).s3)).toEqual({
+            type: "s3",
+            name: "s3",
+            parameters: {
+                provider: "Other",
+                env_auth: "false",
+                access_key_id: "AK",
+                secret_access_key: "SK",
+                endpoint: "http://store.mlops.svc.cluster.local:8333",
+                region: "us-east-1",
+            },
+        });
         expect(
             at(
                 rec.get("kubernetes:mlops.seldon.io/v1alpha1:Experiment", "serving-iris-split"),
