@@ -5,7 +5,7 @@ import { secretEnv, serviceHost } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
-import { ObjectStoreConnection } from "../storage/object-store";
+import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
 import { images } from "../versions";
 
 /** Arguments of {@link FeastFeatureStore}. */
@@ -208,12 +208,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                       { name: "AWS_ENDPOINT_URL", value: store.endpoint },
                   ]
                 : []),
-            ...(store.credentialsSecretName
-                ? ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((key) => ({
-                      name: key,
-                      valueFrom: { secretKeyRef: { name: store.credentialsSecretName!, key } },
-                  }))
-                : []),
+            ...credentialEnv(store),
         ];
 
         const account = new k8s.core.v1.ServiceAccount(

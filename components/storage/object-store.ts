@@ -32,6 +32,16 @@ export interface ObjectStoreConnection {
     readonly buckets: Readonly<Record<BucketKey, string>>;
 }
 
+/** AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the store's Secret, when it has keys. */
+export function credentialEnv(store: ObjectStoreConnection): k8s.types.input.core.v1.EnvVar[] {
+    const secret = store.credentialsSecretName;
+    if (!secret) return [];
+    return ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((key) => ({
+        name: key,
+        valueFrom: { secretKeyRef: { name: secret, key } },
+    }));
+}
+
 /** Arguments of {@link ObjectStore}. */
 export interface ObjectStoreArgs {
     /** Namespace of the server. */

@@ -4,7 +4,7 @@ import { serviceHost } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
-import { ObjectStoreConnection } from "../storage/object-store";
+import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
 import { images } from "../versions";
 
 /** Where MLflow keeps runs and models: a PostgreSQL database. */
@@ -84,12 +84,7 @@ export class MlflowServer extends pulumi.ComponentResource {
             { name: "HOME", value: "/tmp" },
             { name: "AWS_DEFAULT_REGION", value: store.region },
             ...(store.endpoint ? [{ name: "MLFLOW_S3_ENDPOINT_URL", value: store.endpoint }] : []),
-            ...(store.credentialsSecretName
-                ? ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].map((key) => ({
-                      name: key,
-                      valueFrom: { secretKeyRef: { name: store.credentialsSecretName!, key } },
-                  }))
-                : []),
+            ...credentialEnv(store),
         ];
         const volumes = [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }];
         const volumeMounts = [{ name: "tmp", mountPath: "/tmp" }];

@@ -6,7 +6,7 @@ import { ObjectStoreConnection } from "../../components/storage/object-store";
 import { MlflowServer } from "../../components/tracking/mlflow";
 import { charts, images } from "../../components/versions";
 import { ArgoWorkflows } from "../../components/workflows/argo";
-import { SecretValue, at, childList, record, settled } from "../support/harness";
+import { SecretValue, at, childList, record, settled, SECURE_CONTAINER } from "../support/harness";
 
 const store: ObjectStoreConnection = {
     scheme: "s3",
@@ -25,14 +25,7 @@ const store: ObjectStoreConnection = {
 
 const router = () => new Traefik("router", { namespace: "mlops", domain: "ml.example.com" });
 
-const SECURE = {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
+const SECURE = SECURE_CONTAINER;
 
 describe("MlflowServer", () => {
     async function build() {

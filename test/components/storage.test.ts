@@ -3,16 +3,16 @@ import { Database } from "../../components/storage/database";
 import { CREATE_BUCKETS_SCRIPT, ObjectStore } from "../../components/storage/object-store";
 import { SharedFilesystem } from "../../components/storage/shared-filesystem";
 import { images, charts } from "../../components/versions";
-import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
-
-const SECURE_CONTAINER = {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
+import {
+    SecretValue,
+    at,
+    childList,
+    isSecret,
+    record,
+    settled,
+    valueOf,
+    SECURE_CONTAINER,
+} from "../support/harness";
 
 describe("ObjectStore", () => {
     async function build(args: Partial<ConstructorParameters<typeof ObjectStore>[1]> = {}) {

@@ -52,3 +52,13 @@ export function at(resource: RecordedResource, ...path: (string | number)[]): un
     }
     return reveal(cur);
 }
+
+/** The container security context every workload the project defines starts from. */
+export const SECURE_CONTAINER = {
+    runAsNonRoot: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
