@@ -88,7 +88,9 @@ export function teamStack(config: PlatformConfig) {
                 region: s.region,
             })),
             pipeline: {
-                trackingUri: out("trackingInternalUrl").apply((u) => u ?? ""),
+                trackingUri: ref
+                    .getOutput("trackingInternalUrl")
+                    .apply((u) => (u as string | undefined) ?? ""),
                 artifactRoot: store.apply((s) => `${s.scheme}://${s.buckets.tracking}/`),
                 gpuScheduling: scheduling,
                 ...team.pipeline,

@@ -64,6 +64,14 @@ describe("shipped stacks plan clean", () => {
     });
 });
 
+describe("no Output is ever stringified into an object", () => {
+    it.each(shippedStacks())("Pulumi.%s.yaml", (stack) => {
+        const text = runPlanCli("--stack", stack, "--json").stdout;
+        expect(text).not.toMatch(/Calling \[(toJSON|toString)\] on an \[Output/);
+        expect(text.length).toBeGreaterThan(1000);
+    });
+});
+
 describe("the dev plan", () => {
     const doc = planJson("--stack", "dev");
     const parentOf = (type: string, name: string) =>
@@ -614,6 +622,11 @@ describe("team stacks", () => {
         expect(train.container.resources.limits["nvidia.com/gpu"]).toBe("1");
         expect(train.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
         expect(wt.inputs.spec.parallelism).toBe(2);
+        const deploy = wt.inputs.spec.templates.find((t: any) => t.name === "deploy");
+        const manifest = JSON.parse(deploy.resource.manifest);
+        expect(manifest.kind).toBe("InferenceService");
+        expect(manifest.spec.predictor.serviceAccountName).toBe("runner");
+        expect(manifest.spec.predictor.model.storageUri).toBe("{{inputs.parameters.storage-uri}}");
         expect(wt.inputs.spec.templates[0].dag.tasks.map((t: any) => t.name)).toEqual([
             "train",
             "select-and-register",

@@ -104,7 +104,12 @@ function referencedOutputs(
     if (r.status !== 0 && r.status !== 1) {
         throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
     }
-    const outputs = JSON.parse(r.stdout).outputs as Record<string, unknown>;
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = JSON.parse(r.stdout).outputs as Record<string, unknown>;
+    } catch {
+        throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
+    }
     // Fail before the run: the program would stop on this inside an apply.
     const team = config.teams[0].name;
     if (!(outputs.teamIdentities as Record<string, unknown> | undefined)?.[team]) {

@@ -137,6 +137,10 @@ export class ModelServing extends pulumi.ComponentResource {
                             resources: limits("100m", "300Mi", "1", "1Gi"),
                         },
                         storage: {
+                            // The storage initializer KServe injects into predictor pods.
+                            containerSecurityContext: containerSecurityContext({
+                                readOnlyRootFilesystem: false,
+                            }),
                             s3: {
                                 ...(endpoint
                                     ? {
@@ -249,6 +253,8 @@ export class ModelServing extends pulumi.ComponentResource {
             minReplicas: model.minReplicas ?? 1,
             maxReplicas: model.maxReplicas ?? 1,
             serviceAccountName,
+            // Pod level, so that KServe's injected storage initializer runs non-root too.
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
             ...(gpu > 0
                 ? {
                       nodeSelector: args.gpuScheduling.nodeSelector,

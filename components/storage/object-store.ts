@@ -170,6 +170,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                     // Registered models are served from MLflow's artifacts, which every
                     // tracking user can already download through MLflow.
                     `Read:${name}-tracking`,
+                    `List:${name}-tracking`,
                 ],
             };
         });

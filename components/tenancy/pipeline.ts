@@ -58,7 +58,9 @@ if runs.empty:
 best = runs.iloc[0]
 version = mlflow.register_model(f"runs:/{best.run_id}/model", os.environ["MODEL_NAME"])
 # The server proxies artifacts: mlflow-artifacts:/<path> is <artifact root>/<path> in the store.
-uri = best.artifact_uri.replace("mlflow-artifacts:/", os.environ["ARTIFACT_ROOT"], 1) + "/model"
+# MLflow 3 keeps a logged model's files apart from the run's artifacts: ask the registry.
+download_uri = mlflow.MlflowClient().get_model_version_download_uri(os.environ["MODEL_NAME"], version.version)
+uri = download_uri.replace("mlflow-artifacts:/", os.environ["ARTIFACT_ROOT"], 1)
 print(f"registered {os.environ['MODEL_NAME']} v{version.version} from run {best.run_id} "
       f"(accuracy {best['metrics.accuracy']:.4f}): {uri}")
 with open("/tmp/storage-uri", "w") as f:
@@ -137,6 +139,8 @@ export function referencePipeline(
         spec: {
             predictor: {
                 serviceAccountName: args.serviceAccount,
+                // Pod level, for KServe's injected storage initializer too (Pod Security restricted).
+                securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
                 minReplicas: 1,
                 maxReplicas: 2,
                 model: {
@@ -266,7 +270,7 @@ export function referencePipeline(
                     {
                         name: "deploy",
                         inputs: { parameters: [{ name: "storage-uri" }, { name: "target" }] },
-                        resource: { action: "apply", manifest: JSON.stringify(isvc) },
+                        resource: { action: "apply", manifest: pulumi.jsonStringify(isvc) },
                     },
                     {
                         name: "smoke-test",

@@ -85,7 +85,8 @@ const PLATFORM_SERVICES: readonly { app: string; port: number }[] = [
  * One ML team's slice of the platform: a namespace at the `restricted` Pod Security level, a
  * quota on CPU, memory, GPUs, pods and storage, default container limits, `edit` rights for
  * its members, network isolation (default deny; in from the router and itself; out to DNS,
- * the API server, the platform's object store, tracking and feature store), and a `runner`
+ * the platform's object store, tracking and feature store, and the API server: its addresses
+ * when the cloud knows them, else any address on its ports 443 and 6443), and a `runner`
  * service account with Argo's executor rights and the team's own store identity.
  *
  * ```ts
@@ -220,8 +221,9 @@ export class Team extends pulumi.ComponentResource {
             const withKeys = args.objectStoreCredentials !== undefined;
             const repository = pulumi.output(args.artifactRepository).apply((repo) =>
                 repo.scheme === "gs"
-                    ? { gcs: { bucket: repo.bucket, keyFormat } }
+                    ? { archiveLogs: true, gcs: { bucket: repo.bucket, keyFormat } }
                     : {
+                          archiveLogs: true,
                           s3: {
                               bucket: repo.bucket,
                               ...(repo.endpoint

@@ -341,6 +341,7 @@ describe("ModelServing", () => {
             },
         });
         expect(at(release("serving-kserve"), "values", "kserve", "storage")).toEqual({
+            containerSecurityContext: { ...SECURE, readOnlyRootFilesystem: false },
             s3: {
                 endpoint: "store.mlops.svc.cluster.local:8333",
                 useHttps: "0",
@@ -383,6 +384,7 @@ describe("ModelServing", () => {
             minReplicas: 1,
             maxReplicas: 3,
             serviceAccountName: "serving-models",
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
             model: {
                 modelFormat: { name: "sklearn" },
                 storageUri: "s3://b-tracking/iris/v1",

@@ -126,6 +126,7 @@ describe("ObjectStore", () => {
                 "Write:store-workflows/teams/vision/*",
                 "List:store-workflows",
                 "Read:store-tracking",
+                "List:store-tracking",
             ],
         });
         expect(await isSecret(store.userCredentials["team-vision"].secretAccessKey)).toBe(true);

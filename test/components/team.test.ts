@@ -188,6 +188,7 @@ describe("Team", () => {
             "workflows.argoproj.io/default-artifact-repository": "default",
         });
         expect(JSON.parse(at(repo, "data", "default") as string)).toEqual({
+            archiveLogs: true,
             s3: {
                 bucket: "b-workflows",
                 endpoint: "store.mlops.svc.cluster.local:8333",
