@@ -113,6 +113,3 @@ export function platformStack(config: PlatformConfig) {
         },
     } satisfies Record<string, unknown>;
 }
-
-/** The platform stack's outputs. */
-export type PlatformOutputs = ReturnType<typeof platformStack>;
