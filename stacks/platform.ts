@@ -81,6 +81,7 @@ export function platformStack(config: PlatformConfig) {
                 dashboard: platform.dashboard.password,
                 tracking: platform.tracking?.route.password,
                 featureStore: platform.featureStore?.route.password,
+                models: pulumi.all(platform.serving?.passwords ?? {}),
             }),
         ),
         trackingInternalUrl: platform.tracking?.internalUrl,

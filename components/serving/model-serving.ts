@@ -69,6 +69,8 @@ export function predictorService(isvc: string): string {
 export class ModelServing extends pulumi.ComponentResource {
     /** URL of each model's endpoint, by model name. */
     public readonly urls: Record<string, pulumi.Output<string>> = {};
+    /** Basic-auth password of each model's route, by model name (secret), when auth is on. */
+    public readonly passwords: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:serving:ModelServing", name, {}, opts);
@@ -76,7 +78,10 @@ export class ModelServing extends pulumi.ComponentResource {
         const models = args.models ?? [];
         const routes =
             engine === "kserve" ? this.kserve(name, args, models) : this.seldon(name, args, models);
-        for (const [model, route] of Object.entries(routes)) this.urls[model] = route.url;
+        for (const [model, route] of Object.entries(routes)) {
+            this.urls[model] = route.url;
+            if (route.password) this.passwords[model] = route.password;
+        }
         this.registerOutputs({ urls: this.urls });
     }
 
