@@ -77,7 +77,7 @@ export function platformStack(config: PlatformConfig) {
         },
         /** Basic-auth credentials of every route that has it (one generated password each). */
         credentials: pulumi.secret(
-            pulumi.all({
+            pulumi.output({
                 dashboard: platform.dashboard.password,
                 tracking: platform.tracking?.route.password,
                 featureStore: platform.featureStore?.route.password,
