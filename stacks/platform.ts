@@ -54,16 +54,12 @@ export function platformStack(config: PlatformConfig) {
             region: connection.region,
             buckets: connection.buckets,
             credentialsSecret: connection.credentialsSecretName,
-            // In-cluster store only; cloud stores use workload identity.
-            accessKeyId: store?.accessKeyId,
-            secretAccessKey: store?.secretAccessKey,
         },
         database: {
             host: db.host,
             port: db.port,
             database: db.databaseName,
             username: db.username,
-            password: platform.database?.password ?? foundation.database?.password,
             credentialsSecret: db.credentialsSecretName,
         },
         ...foundation.outputs,
@@ -75,13 +71,21 @@ export function platformStack(config: PlatformConfig) {
             featureStore: platform.featureStore?.url,
             models: platform.serving?.urls,
         },
-        /** Basic-auth credentials of every route that has it (one generated password each). */
+        /**
+         * Every generated secret a person may need: each route's basic-auth password, the
+         * database password, the in-cluster object store's keys.
+         */
         credentials: pulumi.secret(
             pulumi.output({
                 dashboard: platform.dashboard.password,
                 tracking: platform.tracking?.route.password,
                 featureStore: platform.featureStore?.route.password,
                 models: pulumi.all(platform.serving?.passwords ?? {}),
+                database: platform.database?.password ?? foundation.database?.password,
+                // In-cluster store only; cloud stores are reached through workload identity.
+                objectStore: store
+                    ? { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey }
+                    : undefined,
             }),
         ),
         trackingInternalUrl: platform.tracking?.internalUrl,

@@ -124,6 +124,37 @@ describe("the dev plan", () => {
         expect(JSON.stringify(doc)).not.toContain("mock-password");
     });
 
+    it("exports every URL, the object store endpoint, and credentials as secrets", () => {
+        const outputs = (doc as any).outputs;
+        expect(outputs.urls).toEqual({
+            dashboard: "https://traefik.mlops.localtest.me",
+            tracking: "https://mlflow.mlops.localtest.me",
+            workflows: "https://argo.mlops.localtest.me",
+            featureStore: "https://features.mlops.localtest.me",
+            models: { iris: "https://iris-model.mlops.localtest.me" },
+        });
+        expect(outputs.credentials).toBe("[secret]");
+        expect(outputs.objectStore).toEqual({
+            scheme: "s3",
+            endpoint: "http://mlops-objectstore.mlops.svc.cluster.local:8333",
+            region: "us-east-1",
+            buckets: {
+                tracking: "mlops-objectstore-tracking",
+                workflows: "mlops-objectstore-workflows",
+                features: "mlops-objectstore-features",
+                datasets: "mlops-objectstore-datasets",
+            },
+            credentialsSecret: "mlops-objectstore-credentials",
+        });
+        expect(outputs.database).toMatchObject({
+            host: "mlops-postgres.mlops.svc.cluster.local",
+            port: 5432,
+        });
+        expect(outputs.trackingInternalUrl).toBe(
+            "http://mlops-mlflow.mlops.svc.cluster.local:5000",
+        );
+    });
+
     it("does not protect dev data", () => {
         expect(doc.resources.filter((r) => r.protect)).toEqual([]);
     });
