@@ -542,6 +542,9 @@ describe("pack metadata", () => {
                 "@pulumi/policy"
             ],
         ).toBe("1.21.0");
+        expect(
+            JSON.parse(fs.readFileSync(path.join(dir, "tsconfig.json"), "utf8")).include,
+        ).toEqual(["*.ts"]);
         expect(fs.readFileSync(path.join(dir, "index.ts"), "utf8")).toContain(
             "new PolicyPack(PACK_NAME, { policies })",
         );
