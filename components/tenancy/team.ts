@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGO_EXECUTOR_RULE, boundRole } from "../kube";
 import { podSecurityLabels } from "../security";
+import { s3Repository } from "../workflows/argo";
 import { PipelineArgs, referencePipeline } from "./pipeline";
 
 /** What a team may use. */
@@ -224,27 +225,11 @@ export class Team extends pulumi.ComponentResource {
                     ? { archiveLogs: true, gcs: { bucket: repo.bucket, keyFormat } }
                     : {
                           archiveLogs: true,
-                          s3: {
-                              bucket: repo.bucket,
-                              ...(repo.endpoint
-                                  ? { endpoint: repo.endpoint.replace(/^https?:\/\//, "") }
-                                  : {}),
-                              insecure: repo.insecure,
-                              region: repo.region,
+                          s3: s3Repository({
+                              ...repo,
                               keyFormat,
-                              ...(withKeys
-                                  ? {
-                                        accessKeySecret: {
-                                            name: "runner-s3",
-                                            key: "AWS_ACCESS_KEY_ID",
-                                        },
-                                        secretKeySecret: {
-                                            name: "runner-s3",
-                                            key: "AWS_SECRET_ACCESS_KEY",
-                                        },
-                                    }
-                                  : {}),
-                          },
+                              keysSecret: withKeys ? "runner-s3" : undefined,
+                          }),
                       },
             );
             new k8s.core.v1.ConfigMap(

@@ -24,6 +24,32 @@ export interface ArgoWorkflowsArgs {
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
 }
 
+/** An Argo S3 artifact repository; without a keys Secret, the SDK's own credentials. */
+export function s3Repository(r: {
+    readonly bucket: string;
+    /** Endpoint URL of an S3-compatible store (scheme is dropped). @default AWS S3 */
+    readonly endpoint?: string;
+    readonly insecure: boolean;
+    readonly region: string;
+    readonly keyFormat: string;
+    /** Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+    readonly keysSecret?: pulumi.Input<string>;
+}): Record<string, unknown> {
+    return {
+        bucket: r.bucket,
+        ...(r.endpoint ? { endpoint: r.endpoint.replace(/^https?:\/\//, "") } : {}),
+        insecure: r.insecure,
+        region: r.region,
+        keyFormat: r.keyFormat,
+        ...(r.keysSecret
+            ? {
+                  accessKeySecret: { name: r.keysSecret, key: "AWS_ACCESS_KEY_ID" },
+                  secretKeySecret: { name: r.keysSecret, key: "AWS_SECRET_ACCESS_KEY" },
+              }
+            : { useSDKCreds: true }),
+    };
+}
+
 /** The service account workflows run as unless they name another. */
 export const WORKFLOW_SERVICE_ACCOUNT = "argo-workflow";
 
@@ -52,40 +78,24 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         super("mlops:workflows:ArgoWorkflows", name, {}, opts);
         const child = { parent: this };
         const store = args.objectStore;
-        const endpointHost = store.endpoint
-            ? pulumi.output(store.endpoint).apply((e) => e.replace(/^https?:\/\//, ""))
-            : undefined;
-
         const keyFormat = "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}";
-        let repository: Record<string, unknown>;
-        if (store.scheme === "gs") {
-            // Workload Identity: no key secret. The chart renders the gcs block through `tpl`, so
-            // Argo's own {{...}} placeholders are escaped for Helm.
-            repository = {
-                gcs: { bucket: store.buckets.workflows, keyFormat: `{{ "${keyFormat}" }}` },
-            };
-        } else {
-            const s3: Record<string, pulumi.Input<unknown>> = {
-                bucket: store.buckets.workflows,
-                region: store.region,
-                insecure: store.insecure,
-                keyFormat,
-            };
-            if (endpointHost) s3.endpoint = endpointHost;
-            if (store.credentialsSecretName) {
-                s3.accessKeySecret = {
-                    name: store.credentialsSecretName,
-                    key: "AWS_ACCESS_KEY_ID",
-                };
-                s3.secretKeySecret = {
-                    name: store.credentialsSecretName,
-                    key: "AWS_SECRET_ACCESS_KEY",
-                };
-            } else {
-                s3.useSDKCreds = true;
-            }
-            repository = { s3 };
-        }
+        // On GCS, Workload Identity: no key secret. The chart renders the gcs block through
+        // `tpl`, so Argo's own {{...}} placeholders are escaped for Helm.
+        const repository =
+            store.scheme === "gs"
+                ? { gcs: { bucket: store.buckets.workflows, keyFormat: `{{ "${keyFormat}" }}` } }
+                : {
+                      s3: pulumi.output(store.endpoint).apply((endpoint) =>
+                          s3Repository({
+                              bucket: store.buckets.workflows,
+                              endpoint,
+                              insecure: store.insecure,
+                              region: store.region,
+                              keyFormat,
+                              keysSecret: store.credentialsSecretName,
+                          }),
+                      ),
+                  };
         const annotations = args.serviceAccountAnnotations;
 
         this.release = helmRelease(
