@@ -12,6 +12,7 @@ import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
 import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
 import { Team, TeamQuota } from "../tenancy/team";
+import { PlatformNetworkPolicies } from "./network";
 
 /** A database outside the cluster (Cloud SQL, RDS). */
 export interface ExternalDatabase {
@@ -138,6 +139,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly serving?: ModelServing;
     /** Inline teams, by name. */
     public readonly teams: Record<string, Team> = {};
+    /** Ingress isolation of the platform namespace. */
+    public readonly networkPolicies: PlatformNetworkPolicies;
 
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:platform:MlopsPlatform", name, {}, opts);
@@ -300,6 +303,23 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 child,
             );
         }
+
+        this.networkPolicies = new PlatformNetworkPolicies(
+            `${name}-network`,
+            {
+                namespace: this.namespace,
+                platform: name,
+                objectStore: this.objectStore !== undefined,
+                database: this.database
+                    ? { publicAccess: args.database.publicAccess ?? false }
+                    : undefined,
+                tracking: this.tracking !== undefined,
+                workflows: this.workflows !== undefined,
+                features: this.featureStore !== undefined,
+                serving: this.serving ? (args.serving?.engine ?? "kserve") : undefined,
+            },
+            child,
+        );
 
         const store = this.objectStoreConnection;
         for (const t of (args.teams ?? []).filter((team) => !team.stack)) {

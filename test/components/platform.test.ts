@@ -32,6 +32,7 @@ describe("MlopsPlatform", () => {
         expect(childList(rec, rec.get("mlops:platform:MlopsPlatform", "p"))).toEqual([
             "kubernetes:core/v1:Namespace p",
             "mlops:features:FeastFeatureStore p-feast",
+            "mlops:platform:PlatformNetworkPolicies p-network",
             "mlops:routing:ExposedService p-traefik-dashboard",
             "mlops:routing:Traefik p-traefik",
             "mlops:serving:ModelServing p-serving",
@@ -126,6 +127,46 @@ describe("MlopsPlatform", () => {
         }
         expect(platform.tracking).toBeUndefined();
         expect(rec.ofType("mlops:storage:Database")).toHaveLength(1);
+    });
+
+    it("isolates its namespace: a service turned off takes its rules along, a public database is open", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", {});
+        const platform = new MlopsPlatform(
+            "p",
+            args(cluster, {
+                database: { size: "10Gi", publicAccess: true },
+                tracking: { enabled: false },
+                workflows: { enabled: false },
+                featureStore: { enabled: false },
+                serving: { enabled: false, engine: "kserve", models: [] },
+            }),
+            { providers: { kubernetes: cluster.provider } },
+        );
+        await settled(rec);
+        expect(Object.keys(platform.networkPolicies.policies)).toEqual([
+            "default-deny",
+            "allow-traefik",
+            "allow-postgresql",
+            "allow-seaweedfs",
+        ]);
+        const policy = (key: string) =>
+            rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", `p-network-${key}`);
+        for (const key of Object.keys(platform.networkPolicies.policies)) {
+            expect(at(policy(key), "metadata")).toEqual({ name: key, namespace: "mlops" });
+        }
+        // The LoadBalancer's callers are anywhere; the store keeps its bucket Job and the teams.
+        expect(at(policy("allow-postgresql"), "spec", "ingress")).toEqual([
+            { ports: [{ protocol: "TCP", port: 5432 }] },
+        ]);
+        expect(at(policy("allow-seaweedfs"), "spec", "ingress", 0, "from")).toEqual([
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "seaweedfs-buckets" } } },
+            {
+                namespaceSelector: {
+                    matchExpressions: [{ key: "mlops.dev/team", operator: "Exists" }],
+                },
+            },
+        ]);
     });
 
     it("has no shared filesystem when it is turned off", async () => {

@@ -1,0 +1,484 @@
+import { ExistingCluster } from "../../components/cluster/existing";
+import { MlopsPlatform, MlopsPlatformArgs } from "../../components/platform/mlops-platform";
+import {
+    PlatformNetworkPolicies,
+    PlatformNetworkPoliciesArgs,
+} from "../../components/platform/network";
+import { TEAM_LABEL } from "../../components/tenancy/team";
+import { Recording, at, childList, record, settled } from "../support/harness";
+
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+function platformArgs(
+    cluster: ExistingCluster,
+    over: Partial<MlopsPlatformArgs> = {},
+): MlopsPlatformArgs {
+    return {
+        cluster,
+        environment: "dev",
+        domain: "ml.example.com",
+        storage: {
+            objectStore: { size: "20Gi" },
+            sharedFilesystem: { enabled: false, size: "50Gi" },
+        },
+        database: { size: "10Gi" },
+        routing: {
+            tls: { mode: "selfSigned" },
+            serviceType: "LoadBalancer",
+            auth: { enabled: true, username: "admin" },
+        },
+        ...over,
+    };
+}
+
+async function platform(over: Partial<MlopsPlatformArgs> = {}) {
+    const rec = record();
+    const cluster = new ExistingCluster("c", {});
+    new MlopsPlatform("p", platformArgs(cluster, over), {
+        providers: { kubernetes: cluster.provider },
+    });
+    await settled(rec);
+    return rec;
+}
+
+/** Every NetworkPolicy of the platform's namespace: Pulumi name, object name and spec. */
+function platformPolicies(rec: Recording) {
+    return rec
+        .ofType(NETPOL)
+        .filter((p) => at(p, "metadata", "namespace") === "mlops")
+        .map((p) => ({
+            resource: p.name,
+            name: at(p, "metadata", "name"),
+            spec: at(p, "spec"),
+        }))
+        .sort((a, b) => a.resource.localeCompare(b.resource));
+}
+
+// The peers and ports every expectation below is written in.
+const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+const pods = (matchLabels: Record<string, string>) => ({ podSelector: { matchLabels } });
+const app = (name: string, instance?: string) => ({
+    "app.kubernetes.io/name": name,
+    ...(instance ? { "app.kubernetes.io/instance": instance } : {}),
+});
+const TRAEFIK = app("traefik", "traefik-mlops");
+const router = pods(TRAEFIK);
+const teams = {
+    namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
+};
+const predictor = {
+    matchLabels: { component: "predictor" },
+    matchExpressions: [{ key: "serving.kserve.io/inferenceservice", operator: "Exists" }],
+};
+const ingressOnly = (podSelector: unknown, ingress: unknown[]) => ({
+    podSelector,
+    policyTypes: ["Ingress"],
+    ingress,
+});
+
+const sorted = <T extends { resource: string }>(list: T[]) =>
+    [...list].sort((a, b) => a.resource.localeCompare(b.resource));
+
+const DEFAULT_DENY = {
+    resource: "p-network-default-deny",
+    name: "default-deny",
+    spec: ingressOnly({}, []),
+};
+const ALLOW_TRAEFIK = {
+    resource: "p-network-allow-traefik",
+    name: "allow-traefik",
+    spec: ingressOnly({ matchLabels: TRAEFIK }, [{ ports: tcp(8000, 8443) }]),
+};
+const ALLOW_MLFLOW = {
+    resource: "p-network-allow-mlflow",
+    name: "allow-mlflow",
+    spec: ingressOnly({ matchLabels: app("mlflow", "p-mlflow") }, [
+        { from: [router, teams], ports: tcp(5000) },
+    ]),
+};
+const ALLOW_FEAST = {
+    resource: "p-network-allow-feast",
+    name: "allow-feast",
+    spec: ingressOnly({ matchLabels: app("feast", "p-feast") }, [
+        { from: [router, teams], ports: tcp(6566) },
+    ]),
+};
+const ALLOW_VALKEY = {
+    resource: "p-network-allow-valkey",
+    name: "allow-valkey",
+    spec: ingressOnly({ matchLabels: app("valkey", "p-feast-online") }, [
+        { from: [pods(app("feast", "p-feast"))], ports: tcp(6379) },
+    ]),
+};
+const ALLOW_ARGO_SERVER = {
+    resource: "p-network-allow-argo-server",
+    name: "allow-argo-server",
+    spec: ingressOnly({ matchLabels: app("argo-workflows-server", "argo-workflows") }, [
+        { from: [router], ports: tcp(2746) },
+    ]),
+};
+const ALLOW_PREDICTORS = {
+    resource: "p-network-allow-predictors",
+    name: "allow-predictors",
+    spec: ingressOnly(predictor, [{ from: [router], ports: tcp(8080) }]),
+};
+
+describe("PlatformNetworkPolicies in the platform", () => {
+    it("local stores: default deny, the router's entry points, each service and store exactly", async () => {
+        const rec = await platform();
+        expect(
+            childList(rec, rec.get("mlops:platform:PlatformNetworkPolicies", "p-network")),
+        ).toEqual([
+            `${NETPOL} p-network-allow-argo-server`,
+            `${NETPOL} p-network-allow-feast`,
+            `${NETPOL} p-network-allow-mlflow`,
+            `${NETPOL} p-network-allow-postgresql`,
+            `${NETPOL} p-network-allow-predictors`,
+            `${NETPOL} p-network-allow-seaweedfs`,
+            `${NETPOL} p-network-allow-traefik`,
+            `${NETPOL} p-network-allow-valkey`,
+            `${NETPOL} p-network-default-deny`,
+        ]);
+        expect(platformPolicies(rec)).toEqual(
+            sorted([
+                DEFAULT_DENY,
+                ALLOW_TRAEFIK,
+                ALLOW_MLFLOW,
+                ALLOW_FEAST,
+                ALLOW_VALKEY,
+                ALLOW_ARGO_SERVER,
+                ALLOW_PREDICTORS,
+                {
+                    resource: "p-network-allow-postgresql",
+                    name: "allow-postgresql",
+                    spec: ingressOnly({ matchLabels: app("postgresql", "p-postgres") }, [
+                        {
+                            from: [pods(app("mlflow", "p-mlflow")), pods(app("mlflow-db-upgrade"))],
+                            ports: tcp(5432),
+                        },
+                    ]),
+                },
+                {
+                    resource: "p-network-allow-seaweedfs",
+                    name: "allow-seaweedfs",
+                    spec: ingressOnly({ matchLabels: app("seaweedfs", "p-objectstore") }, [
+                        {
+                            from: [
+                                pods(app("seaweedfs-buckets")),
+                                pods(app("mlflow", "p-mlflow")),
+                                pods(app("feast", "p-feast")),
+                                pods(app("argo-workflows-workflow-controller", "argo-workflows")),
+                                pods(app("argo-workflows-server", "argo-workflows")),
+                                {
+                                    podSelector: {
+                                        matchExpressions: [
+                                            {
+                                                key: "workflows.argoproj.io/workflow",
+                                                operator: "Exists",
+                                            },
+                                        ],
+                                    },
+                                },
+                                { podSelector: predictor },
+                                teams,
+                            ],
+                            ports: tcp(8333),
+                        },
+                    ]),
+                },
+            ]),
+        );
+    });
+
+    it("external stores (GCP-like): no rule for the absent PostgreSQL and S3 gateway", async () => {
+        const rec = await platform({
+            externalObjectStore: {
+                scheme: "gs",
+                insecure: false,
+                region: "us-central1",
+                buckets: {
+                    tracking: "p-ml-tracking",
+                    workflows: "p-ml-workflows",
+                    features: "p-ml-features",
+                    datasets: "p-ml-datasets",
+                },
+            },
+            externalDatabase: {
+                host: "10.20.0.3",
+                port: 5432,
+                databaseName: "mlflow",
+                username: "mlflow",
+                password: "pw",
+            },
+            apiServerCidrs: ["172.16.0.0/28"],
+        });
+        expect(rec.ofType("mlops:storage:ObjectStore")).toEqual([]);
+        expect(rec.ofType("mlops:storage:Database")).toEqual([]);
+        expect(platformPolicies(rec)).toEqual(
+            sorted([
+                DEFAULT_DENY,
+                ALLOW_TRAEFIK,
+                ALLOW_MLFLOW,
+                ALLOW_FEAST,
+                ALLOW_VALKEY,
+                ALLOW_ARGO_SERVER,
+                ALLOW_PREDICTORS,
+            ]),
+        );
+    });
+});
+
+describe("every selector matches the pods it means", () => {
+    /** The pod template labels of a recorded workload. */
+    const templateLabels = (rec: Recording, type: string, name: string) =>
+        at(rec.get(type, name), "spec", "template", "metadata", "labels");
+    /** The podSelector of a recorded policy, by its object name. */
+    const selectorOf = (rec: Recording, name: string) =>
+        at(rec.get(NETPOL, `p-network-${name}`), "spec", "podSelector", "matchLabels");
+    /** The peers of a recorded policy's first rule. */
+    const peersOf = (rec: Recording, name: string) =>
+        at(rec.get(NETPOL, `p-network-${name}`), "spec", "ingress", 0, "from") as {
+            podSelector?: { matchLabels?: unknown };
+        }[];
+
+    it("project workloads: each selector is the pod template's labels, each port its container port", async () => {
+        const rec = await platform();
+        const cases: [string, string, string, number][] = [
+            ["allow-mlflow", "kubernetes:apps/v1:Deployment", "p-mlflow", 5000],
+            ["allow-feast", "kubernetes:apps/v1:Deployment", "p-feast", 6566],
+            ["allow-valkey", "kubernetes:apps/v1:Deployment", "p-feast-online", 6379],
+            ["allow-seaweedfs", "kubernetes:apps/v1:StatefulSet", "p-objectstore", 8333],
+            ["allow-postgresql", "kubernetes:apps/v1:StatefulSet", "p-postgres", 5432],
+        ];
+        for (const [policy, type, workload, port] of cases) {
+            expect([policy, selectorOf(rec, policy)]).toEqual([
+                policy,
+                templateLabels(rec, type, workload),
+            ]);
+            const containerPorts = at(
+                rec.get(type, workload),
+                "spec",
+                "template",
+                "spec",
+                "containers",
+                0,
+                "ports",
+            ) as { containerPort: number }[];
+            expect(containerPorts.map((p) => p.containerPort)).toContain(port);
+            expect(
+                at(rec.get(NETPOL, `p-network-${policy}`), "spec", "ingress", 0, "ports"),
+            ).toEqual([{ protocol: "TCP", port }]);
+        }
+        // The S3 gateway's only open port is its S3 port (named `s3`), not the master's.
+        expect(
+            at(
+                rec.get("kubernetes:apps/v1:StatefulSet", "p-objectstore"),
+                "spec",
+                "template",
+                "spec",
+                "containers",
+                0,
+                "ports",
+                0,
+            ),
+        ).toEqual({ name: "s3", containerPort: 8333 });
+
+        // Clients: MLflow, Feast and the two Jobs carry the labels their peers select.
+        const peers = [...peersOf(rec, "allow-postgresql"), ...peersOf(rec, "allow-seaweedfs")];
+        const selects = (labels: unknown) =>
+            peers.some(
+                (p) => JSON.stringify(p.podSelector?.matchLabels) === JSON.stringify(labels),
+            );
+        for (const [type, workload] of [
+            ["kubernetes:apps/v1:Deployment", "p-mlflow"],
+            ["kubernetes:batch/v1:Job", "p-mlflow-db-upgrade"],
+            ["kubernetes:apps/v1:Deployment", "p-feast"],
+            ["kubernetes:batch/v1:Job", "p-objectstore-buckets"],
+        ]) {
+            expect([workload, selects(templateLabels(rec, type, workload))]).toEqual([
+                workload,
+                true,
+            ]);
+        }
+        expect(peersOf(rec, "allow-valkey")).toEqual([
+            {
+                podSelector: {
+                    matchLabels: templateLabels(rec, "kubernetes:apps/v1:Deployment", "p-feast"),
+                },
+            },
+        ]);
+    });
+
+    it("team namespaces carry the label the team peer selects", async () => {
+        const rec = await platform({
+            teams: [
+                {
+                    name: "vision",
+                    members: [],
+                    quota: { cpu: "8", memory: "32Gi", gpu: 0, storage: "100Gi", pods: 20 },
+                },
+            ],
+        });
+        const labels = at(rec.get("kubernetes:core/v1:Namespace", "vision"), "metadata", "labels");
+        expect(labels).toMatchObject({ [TEAM_LABEL]: "vision" });
+        expect(peersOf(rec, "allow-mlflow")[1]).toEqual(teams);
+        // The platform's own namespace is no team's.
+        expect(
+            Object.keys(
+                at(rec.get("kubernetes:core/v1:Namespace", "p"), "metadata", "labels") as object,
+            ),
+        ).not.toContain(TEAM_LABEL);
+    });
+
+    it("chart workloads: the release names, namespaces and values the label facts assume", async () => {
+        const rec = await platform();
+        const release = (name: string) => rec.get("kubernetes:helm.sh/v3:Release", name);
+
+        // Traefik (traefik-helm-chart v41.3.0): pods are labelled by traefik.labelselector in
+        // traefik/templates/_helpers.tpl, `app.kubernetes.io/name: traefik` (the chart name,
+        // unless nameOverride) and `app.kubernetes.io/instance: <release>-<namespace>` (unless
+        // instanceLabelOverride); the web and websecure container ports are `ports.web.port`
+        // 8000 and `ports.websecure.port` 8443 in traefik/values.yaml.
+        const traefik = release("p-traefik");
+        expect([at(traefik, "name"), at(traefik, "namespace"), at(traefik, "version")]).toEqual([
+            "traefik",
+            "mlops",
+            "41.3.0",
+        ]);
+        const traefikValues = at(traefik, "values") as Record<string, any>;
+        expect(traefikValues.nameOverride).toBeUndefined();
+        expect(traefikValues.instanceLabelOverride).toBeUndefined();
+        expect(traefikValues.deployment).toEqual({ replicas: 1 });
+        expect(traefikValues.ports.web.port).toBeUndefined();
+        expect(traefikValues.ports.websecure.port).toBeUndefined();
+        // Its only admission webhook (templates/hub-admission-controller.yaml) needs hub.token.
+        expect(traefikValues.hub).toBeUndefined();
+        expect(selectorOf(rec, "allow-traefik")).toEqual({
+            "app.kubernetes.io/name": "traefik",
+            "app.kubernetes.io/instance": "traefik-mlops",
+        });
+
+        // Argo Workflows (argo-helm argo-workflows-1.0.18): argo-workflows.selectorLabels in
+        // templates/_helpers.tpl gives `app.kubernetes.io/name: argo-workflows-<component>`
+        // (server, workflow-controller: `server.name`, `controller.name` in values.yaml) and
+        // `app.kubernetes.io/instance: <release>`; the server listens on 2746
+        // (templates/server/server-deployment.yaml). The chart has no admission webhook.
+        const argo = release("p-argo");
+        expect([at(argo, "name"), at(argo, "namespace"), at(argo, "version")]).toEqual([
+            "argo-workflows",
+            "mlops",
+            "1.0.18",
+        ]);
+        const argoValues = at(argo, "values") as Record<string, any>;
+        expect(argoValues.nameOverride).toBeUndefined();
+        expect(argoValues.server.name).toBeUndefined();
+        expect(argoValues.controller.name).toBeUndefined();
+        expect(argoValues.server.podLabels).toBeUndefined();
+        expect(selectorOf(rec, "allow-argo-server")).toEqual({
+            "app.kubernetes.io/name": "argo-workflows-server",
+            "app.kubernetes.io/instance": "argo-workflows",
+        });
+        // The route's backend is the server, on that port.
+        const route = rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "p-argo");
+        expect(at(route, "spec", "routes", 0, "services", 0)).toMatchObject({
+            name: "argo-workflows-server",
+            port: 2746,
+        });
+
+        // KServe v0.20.0: predictors of platform models run in the platform namespace, and the
+        // route targets their `<isvc>-predictor` Service on port 80, which KServe points at
+        // 8080 (see PLATFORM_PORTS.predictor); the pods carry `component: predictor` and
+        // `serving.kserve.io/inferenceservice` (see KSERVE_PREDICTOR).
+        expect(
+            at(
+                rec.get("kubernetes:core/v1:ServiceAccount", "p-serving-models"),
+                "metadata",
+                "namespace",
+            ),
+        ).toBe("mlops");
+
+        // The charts that install admission webhooks run outside the platform namespace:
+        // cert-manager's in `cert-manager`, KServe's (kserve-webhook-server-service, in the
+        // release namespace) in `kserve`.
+        expect(at(release("p-serving-cert-manager"), "namespace")).toBe("cert-manager");
+        expect(at(release("p-serving-kserve"), "namespace")).toBe("kserve");
+        expect(
+            rec.ofType(NETPOL).filter((p) => at(p, "metadata", "namespace") === "mlops"),
+        ).toHaveLength(9);
+    });
+
+    it("Seldon: its servers pull from the S3 gateway in their own namespace", async () => {
+        const rec = await platform({
+            serving: {
+                enabled: true,
+                engine: "seldon",
+                models: [{ name: "iris", format: "sklearn", storageUri: "s3://m/iris" }],
+            },
+        });
+        // Seldon runs in `seldon-mesh` (components/serving/model-serving.ts) and installs no
+        // admission webhook (seldon-core v2.9.1 k8s/helm-charts).
+        expect(
+            at(rec.get("kubernetes:core/v1:Namespace", "p-serving-seldon"), "metadata", "name"),
+        ).toBe("seldon-mesh");
+        expect(
+            rec
+                .ofType("kubernetes:helm.sh/v3:Release")
+                .filter((r) => at(r, "namespace") === "mlops")
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(["p-argo", "p-traefik"]);
+        const names = platformPolicies(rec).map((p) => p.name);
+        expect(names).not.toContain("allow-predictors");
+        // Seldon's operator labels server pods `app.kubernetes.io/name: seldon-server`
+        // (operator/controllers/reconcilers/server/statefulset_reconciler.go,
+        // operator/pkg/constants/constants.go, seldon-core v2.9.1).
+        expect(peersOf(rec, "allow-seaweedfs")).toContainEqual({
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "seldon-mesh" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "seldon-server" } },
+        });
+        expect(peersOf(rec, "allow-seaweedfs")).not.toContainEqual({ podSelector: predictor });
+    });
+});
+
+describe("PlatformNetworkPolicies on its own", () => {
+    async function build(args: Partial<PlatformNetworkPoliciesArgs>) {
+        const rec = record();
+        new PlatformNetworkPolicies("net", { namespace: "mlops", platform: "p", ...args });
+        await settled(rec);
+        return rec;
+    }
+    const names = (rec: Recording) =>
+        rec
+            .ofType(NETPOL)
+            .map((r) => r.name)
+            .sort();
+
+    it("with nothing but the router: default deny and the entry points", async () => {
+        const rec = await build({});
+        expect(names(rec)).toEqual(["net-allow-traefik", "net-default-deny"]);
+    });
+
+    it("opens a public database to anyone on its port only, and nothing else for it", async () => {
+        const rec = await build({ database: { publicAccess: true } });
+        expect(names(rec)).toEqual([
+            "net-allow-postgresql",
+            "net-allow-traefik",
+            "net-default-deny",
+        ]);
+        expect(at(rec.get(NETPOL, "net-allow-postgresql"), "spec")).toEqual(
+            ingressOnly({ matchLabels: app("postgresql", "p-postgres") }, [{ ports: tcp(5432) }]),
+        );
+    });
+
+    it("gives a private database without tracking no rule at all", async () => {
+        const rec = await build({ database: { publicAccess: false } });
+        expect(names(rec)).toEqual(["net-allow-traefik", "net-default-deny"]);
+    });
+
+    it("lets only the bucket Job and the teams reach a store no service uses", async () => {
+        const rec = await build({ objectStore: true });
+        expect(at(rec.get(NETPOL, "net-allow-seaweedfs"), "spec", "ingress")).toEqual([
+            { from: [pods(app("seaweedfs-buckets")), teams], ports: tcp(8333) },
+        ]);
+    });
+});
