@@ -64,6 +64,7 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
             workloadPool: cluster.workloadPool,
             kubernetesServiceAccounts: accounts[svc],
             buckets: ACCESS[svc].map((a) => ({
+                key: a.key,
                 bucket: store.bucketResources[a.key].name,
                 role: a.role,
             })),
@@ -71,21 +72,28 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
         identities[svc] = id.annotations;
     }
 
-    // Each inline team's runner: its prefix of the workflow and dataset buckets, nothing else.
+    // Each inline team's runner: its prefix of the workflow and dataset buckets (objects under
+    // teams/<team>/, and listing there), nothing else it can write.
     const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const t of config.teams) {
         const id = new GcpWorkloadIdentity(`${name}-team-${t.name}`, {
             project: gcp.project,
             workloadPool: cluster.workloadPool,
             kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
+            team: t.name,
             buckets: [
                 ...(["workflows", "datasets"] as const).map((key) => ({
+                    key,
                     bucket: store.bucketResources[key].name,
                     role: "roles/storage.objectAdmin",
                     prefix: `teams/${t.name}`,
                 })),
                 // To serve registered models from MLflow's artifacts.
-                { bucket: store.bucketResources.tracking.name, role: "roles/storage.objectViewer" },
+                {
+                    key: "tracking",
+                    bucket: store.bucketResources.tracking.name,
+                    role: "roles/storage.objectViewer",
+                },
             ],
         });
         teamIdentities[t.name] = id.annotations;

@@ -4,6 +4,7 @@ import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GCP_ID_RULES, gcpId } from "./gcp-names";
 import {
     GPU_POOL_LABEL,
     GPU_TAINT,
@@ -120,11 +121,20 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         this.workloadPool = `${args.project}.svc.id.goog`;
         const gcp = { project: args.project };
 
-        this.network = new compute.Network(name, { ...gcp, autoCreateSubnetworks: false }, child);
+        // Cloud identifiers are derived from the name and kept valid (gcp-names.ts): the
+        // provider's autonaming would append 8 characters to a name of up to 63, and keep a
+        // leading digit that Compute Engine and GKE reject.
+        const computeName = gcpId(GCP_ID_RULES.compute, [name]);
+        this.network = new compute.Network(
+            name,
+            { ...gcp, name: computeName, autoCreateSubnetworks: false },
+            child,
+        );
         const subnet = new compute.Subnetwork(
             name,
             {
                 ...gcp,
+                name: computeName,
                 region: args.region,
                 network: this.network.id,
                 ipCidrRange: cidrs.nodes,
@@ -138,13 +148,14 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         );
         const router = new compute.Router(
             name,
-            { ...gcp, region: args.region, network: this.network.id },
+            { ...gcp, name: computeName, region: args.region, network: this.network.id },
             child,
         );
         new compute.RouterNat(
             name,
             {
                 ...gcp,
+                name: computeName,
                 region: args.region,
                 router: router.name,
                 natIpAllocateOption: "AUTO_ONLY",
@@ -156,7 +167,11 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
 
         const nodeAccount = new serviceaccount.Account(
             `${name}-nodes`,
-            { ...gcp, accountId: `${name}-nodes`.slice(0, 30), displayName: `${name} GKE nodes` },
+            {
+                ...gcp,
+                accountId: gcpId(GCP_ID_RULES.serviceAccount, [name, "nodes"]),
+                displayName: `${name} GKE nodes`,
+            },
             child,
         );
         for (const role of NODE_ROLES) {
@@ -171,6 +186,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             name,
             {
                 ...gcp,
+                name: gcpId(GCP_ID_RULES.gkeCluster, [name]),
                 location: args.region,
                 network: this.network.id,
                 subnetwork: subnet.id,
@@ -211,10 +227,12 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         const management = { autoRepair: true, autoUpgrade: true };
 
         const sys = args.systemPool ?? {};
-        new container.NodePool(
+        // Node pool names are scoped to their cluster: the pool's own key names it.
+        const systemPool = new container.NodePool(
             `${name}-system`,
             {
                 ...gcp,
+                name: gcpId(GCP_ID_RULES.nodePool, ["system"]),
                 location: args.region,
                 cluster: this.cluster.name,
                 initialNodeCount: sys.minNodes ?? 1,
@@ -232,6 +250,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 `${name}-${pool.name}`,
                 {
                     ...gcp,
+                    name: gcpId(GCP_ID_RULES.nodePool, [pool.name]),
                     location: args.region,
                     cluster: this.cluster.name,
                     initialNodeCount: pool.minNodes ?? 0,
@@ -271,10 +290,13 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 .all([this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
                 .apply(([endpoint, ca]) => gkeKubeconfig(name, endpoint, ca)),
         );
+        // The default pool is removed, so the cluster has no node until the system pool exists.
+        // Everything created through this provider waits for the provider, and the provider
+        // waits for the system pool: chart hook Jobs and the first pods have a node to run on.
         this.provider = new k8s.Provider(
             name,
             { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-            { ...child, dependsOn: [this.cluster] },
+            { ...child, dependsOn: [this.cluster, systemPool] },
         );
         let readWriteMany: pulumi.Output<string> | undefined;
         if (args.filestoreTier) {

@@ -1,6 +1,25 @@
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
+import { GCP_ID_RULES, gcpDisplayName, gcpId } from "../cluster/gcp-names";
+
+/** One grant on one bucket. */
+export interface GcpBucketGrant {
+    /**
+     * Stable key of the grant (e.g. the bucket's key): names its child resources,
+     * `<name>-<key>` and, with a prefix, `<name>-<key>-list`. A DNS label, unique per identity.
+     */
+    readonly key: string;
+    readonly bucket: pulumi.Input<string>;
+    readonly role: string;
+    /**
+     * Confines the grant to objects under `<prefix>/` (an IAM condition), and adds a second,
+     * separate grant that lets the identity list that prefix and nothing else. Path segments of
+     * letters, digits, '.', '_' and '-', separated by '/', without a leading or trailing '/'.
+     * @default the whole bucket
+     */
+    readonly prefix?: string;
+}
 
 /** Arguments of {@link GcpWorkloadIdentity}. */
 export interface GcpWorkloadIdentityArgs {
@@ -9,24 +28,62 @@ export interface GcpWorkloadIdentityArgs {
     readonly workloadPool: string;
     /** Kubernetes service accounts (`namespace/name`) that act as this identity. */
     readonly kubernetesServiceAccounts: readonly string[];
+    /** The identity's whole access. */
+    readonly buckets: readonly GcpBucketGrant[];
     /**
-     * Buckets and the role on each, optionally confined to objects under `prefix`: the
-     * identity's whole access.
+     * The team this identity runs for. Marks the service account (its description, known at
+     * preview) so that the `gcp-team-bucket-access-confined` policy can check the identity's
+     * grants. @default none: a platform service's identity
      */
-    readonly buckets: readonly {
-        readonly bucket: pulumi.Input<string>;
-        readonly role: string;
-        readonly prefix?: string;
-    }[];
+    readonly team?: string;
 }
 
 /**
- * A Google service account for one platform service, with access to its own buckets only,
- * bound to its Kubernetes service accounts through Workload Identity. No keys exist.
+ * The description that marks a team's service account. The policy in policies/gcp.ts parses the
+ * same format; test/policies/gcp.test.ts pins that the two agree.
+ */
+export function teamAccountDescription(team: string): string {
+    return `mlops team ${team} runner`;
+}
+
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const PREFIX = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+
+/** CEL for "objects under `<prefix>/` of this bucket". */
+export function objectPrefixCondition(
+    bucket: pulumi.Input<string>,
+    prefix: string,
+): pulumi.Output<string> {
+    // Conditions on Cloud Storage objects use the resource name
+    // `projects/_/buckets/<bucket>/objects/<object>`: Google's conditional binding sample
+    // (https://cloud.google.com/storage/docs/samples/storage-add-bucket-conditional-iam-binding,
+    // https://cloud.google.com/ruby/docs/reference/google-cloud-storage/latest/Google-Cloud-Storage-Policy-Condition)
+    // and https://cloud.google.com/iam/docs/conditions-resource-attributes. The trailing '/'
+    // keeps team `a` out of team `a-b`'s objects.
+    return pulumi.interpolate`resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}/")`;
+}
+
+/** CEL for "listing this bucket with a prefix under `<prefix>/`". */
+export function listPrefixCondition(prefix: string): string {
+    // A list is checked against the bucket (resource name `projects/_/buckets/<bucket>`), so
+    // the object condition above never grants it; the request's list prefix is the API
+    // attribute `storage.googleapis.com/objectListPrefix`
+    // (https://cloud.google.com/iam/docs/conditions-attribute-reference, "API attributes").
+    return (
+        `resource.type == "storage.googleapis.com/Bucket" && ` +
+        `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${prefix}/")`
+    );
+}
+
+/**
+ * A Google service account for one platform service or team, with access to its own buckets
+ * (or prefixes of them) only, bound to its Kubernetes service accounts through Workload
+ * Identity. No keys exist.
  *
  * ```ts
  * const id = new GcpWorkloadIdentity("mlops-tracking", { project, workloadPool,
- *     kubernetesServiceAccounts: ["mlops/mlops-mlflow"], buckets: [{ bucket, role: "roles/storage.objectAdmin" }] });
+ *     kubernetesServiceAccounts: ["mlops/mlops-mlflow"],
+ *     buckets: [{ key: "tracking", bucket, role: "roles/storage.objectAdmin" }] });
  * // annotate the Kubernetes service account with id.annotations
  * ```
  */
@@ -41,25 +98,62 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
         opts?: pulumi.ComponentResourceOptions,
     ) {
         super("mlops:identity:GcpWorkloadIdentity", name, {}, opts);
+        validate(name, args);
         const child = { parent: this };
         const account = new serviceaccount.Account(
             name,
             {
                 project: args.project,
-                accountId: name.slice(0, 30),
-                displayName: `${name} (Workload Identity)`,
+                accountId: gcpId(GCP_ID_RULES.serviceAccount, [name]),
+                displayName: gcpDisplayName(`${name} (Workload Identity)`),
+                ...(args.team !== undefined
+                    ? { description: teamAccountDescription(args.team) }
+                    : {}),
             },
             child,
         );
         this.email = account.email;
         const member = pulumi.interpolate`serviceAccount:${account.email}`;
-        args.buckets.forEach((b, i) => {
+        for (const b of args.buckets) {
+            if (b.prefix === undefined) {
+                new storage.BucketIAMMember(
+                    `${name}-${b.key}`,
+                    { bucket: b.bucket, role: b.role, member },
+                    child,
+                );
+                continue;
+            }
+            // Conditions need uniform bucket-level access, which GcsObjectStore sets.
             new storage.BucketIAMMember(
-                `${name}-bucket-${i}`,
-                { bucket: b.bucket, role: b.role, member },
+                `${name}-${b.key}`,
+                {
+                    bucket: b.bucket,
+                    role: b.role,
+                    member,
+                    condition: {
+                        title: "objects under the prefix",
+                        description: `${b.role} on objects under ${b.prefix}/ only`,
+                        expression: objectPrefixCondition(b.bucket, b.prefix),
+                    },
+                },
                 child,
             );
-        });
+            // objectViewer's list permission, on the bucket, for requests under the prefix only.
+            new storage.BucketIAMMember(
+                `${name}-${b.key}-list`,
+                {
+                    bucket: b.bucket,
+                    role: "roles/storage.objectViewer",
+                    member,
+                    condition: {
+                        title: "list the prefix",
+                        description: `list objects under ${b.prefix}/ only`,
+                        expression: listPrefixCondition(b.prefix),
+                    },
+                },
+                child,
+            );
+        }
         for (const ksa of args.kubernetesServiceAccounts) {
             new serviceaccount.IAMMember(
                 `${name}-${ksa.replace("/", "-")}`,
@@ -76,4 +170,37 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
         }));
         this.registerOutputs({ email: this.email });
     }
+}
+
+/** Rejects keys, prefixes and team names that would make invalid or colliding children. */
+function validate(name: string, args: GcpWorkloadIdentityArgs): void {
+    const at = `GcpWorkloadIdentity ${name}`;
+    if (args.team !== undefined && !DNS_LABEL.test(args.team)) {
+        throw new Error(
+            `${at}: team: got ${JSON.stringify(args.team)}; must be a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
+        );
+    }
+    const children = new Map<string, string>();
+    args.buckets.forEach((b, i) => {
+        if (!DNS_LABEL.test(b.key)) {
+            throw new Error(
+                `${at}: buckets[${i}].key: got ${JSON.stringify(b.key)}; must be a DNS label (lowercase letters, digits and '-', at most 63 characters)`,
+            );
+        }
+        if (b.prefix !== undefined && !PREFIX.test(b.prefix)) {
+            throw new Error(
+                `${at}: buckets[${i}].prefix: got ${JSON.stringify(b.prefix)}; must be path segments of letters, digits, '.', '_' and '-' separated by '/', without a leading or trailing '/'`,
+            );
+        }
+        const names = b.prefix === undefined ? [b.key] : [b.key, `${b.key}-list`];
+        for (const n of names) {
+            const first = children.get(n);
+            if (first !== undefined) {
+                throw new Error(
+                    `${at}: buckets[${i}].key: got ${JSON.stringify(b.key)}; it would name ${name}-${n}, as ${first} does: keys must be unique, and no key may be a prefixed key plus "-list"`,
+                );
+            }
+            children.set(n, `buckets[${i}]`);
+        }
+    });
 }

@@ -3,6 +3,10 @@ import * as servicenetworking from "@pulumi/gcp/servicenetworking";
 import * as sql from "@pulumi/gcp/sql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { GCP_ID_RULES, gcpId, sqlInstanceRule } from "../cluster/gcp-names";
+
+/** Length of the random suffix of the instance ID. */
+const SUFFIX_LENGTH = 8;
 
 /** Arguments of {@link CloudSqlDatabase}. */
 export interface CloudSqlDatabaseArgs {
@@ -49,6 +53,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
             `${name}-peering`,
             {
                 project: args.project,
+                name: gcpId(GCP_ID_RULES.compute, [name, "peering"]),
                 purpose: "VPC_PEERING",
                 addressType: "INTERNAL",
                 prefixLength: 16,
@@ -66,10 +71,19 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
             child,
         );
 
+        // A deleted instance's ID stays taken for up to a week: a random suffix lets a dev stack
+        // be destroyed and brought up again at once. The stem is valid for any name (gcp-names).
+        const suffix = new random.RandomString(
+            `${name}-suffix`,
+            { length: SUFFIX_LENGTH, lower: true, numeric: true, upper: false, special: false },
+            child,
+        );
+        const stem = gcpId(sqlInstanceRule(args.project, SUFFIX_LENGTH + 1), [name]);
         this.instance = new sql.DatabaseInstance(
             name,
             {
                 project: args.project,
+                name: pulumi.interpolate`${stem}-${suffix.result}`,
                 region: args.region,
                 databaseVersion: "POSTGRES_17",
                 deletionProtection: production,

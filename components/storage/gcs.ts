@@ -1,5 +1,6 @@
 import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
+import { GCP_ID_RULES, gcpId } from "../cluster/gcp-names";
 import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "./object-store";
 
 /** Arguments of {@link GcsObjectStore}. */
@@ -37,9 +38,10 @@ export class GcsObjectStore extends pulumi.ComponentResource {
     constructor(name: string, args: GcsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:GcsObjectStore", name, {}, opts);
         const protect = args.protect ?? true;
-        // Bucket names are global: prefix with the project.
+        // Bucket names are global: prefix with the project. Shortened with a hash when the
+        // project and a long cluster name exceed 63 characters (gcp-names).
         this.buckets = Object.fromEntries(
-            BUCKET_KEYS.map((k) => [k, `${args.project}-${name}-${k}`]),
+            BUCKET_KEYS.map((k) => [k, gcpId(GCP_ID_RULES.bucket, [args.project, name, k])]),
         ) as Record<BucketKey, string>;
         const resources = {} as Record<BucketKey, storage.Bucket>;
         for (const key of BUCKET_KEYS) {
@@ -66,6 +68,7 @@ export class GcsObjectStore extends pulumi.ComponentResource {
                     project: args.project,
                     name: this.buckets[key],
                     location: args.region,
+                    // Also what IAM conditions on the bucket (team prefixes) require.
                     uniformBucketLevelAccess: true,
                     publicAccessPrevention: "enforced",
                     versioning: { enabled: artifacts },

@@ -1,7 +1,13 @@
 import * as compute from "@pulumi/gcp/compute";
+import { GCP_ID_RULES, gcpId } from "../../components/cluster/gcp-names";
 import { GkeCluster, gkeKubeconfig } from "../../components/cluster/gke";
-import { GcpWorkloadIdentity } from "../../components/identity/gcp-workload-identity";
+import {
+    GcpWorkloadIdentity,
+    teamAccountDescription,
+} from "../../components/identity/gcp-workload-identity";
 import { CloudSqlDatabase } from "../../components/storage/cloudsql";
+import { parseConfig } from "../../stacks/config";
+import { gcpFoundation } from "../../stacks/gcp";
 import { GcsObjectStore } from "../../components/storage/gcs";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
 
@@ -139,6 +145,58 @@ describe("GkeCluster", () => {
         expect(gke.gpuScheduling().nodeSelector).toEqual({});
         expect(JSON.parse(gkeKubeconfig("c", "e", "ca"))["current-context"]).toBe("c");
     });
+
+    it("makes everything in the cluster wait for the system pool: the provider depends on it", async () => {
+        const { rec } = await build();
+        const provider = rec.get("pulumi:providers:kubernetes", "ml");
+        const systemPool = rec.get("gcp:container/nodePool:NodePool", "ml-system");
+        const cluster = rec.get("gcp:container/cluster:Cluster", "ml");
+        expect([...provider.dependsOn].sort()).toEqual([cluster.urn, systemPool.urn].sort());
+        // The GPU pools scale from zero: nothing waits for them.
+        expect(provider.dependsOn).not.toContain(
+            rec.get("gcp:container/nodePool:NodePool", "ml-l4").urn,
+        );
+        // Resources created through the provider carry its reference `urn::id`, and the SDK
+        // registers a resource only after awaiting its provider's URN and ID
+        // (@pulumi/pulumi 3.248.0 runtime/resource.js prepareResource → ProviderResource.register
+        // in resource.js): a provider created after the pool holds every such resource back,
+        // the Filestore StorageClass and all Helm releases included.
+        expect(rec.get("kubernetes:storage.k8s.io/v1:StorageClass", "ml-filestore").provider).toBe(
+            `${provider.urn}::ml-id`,
+        );
+    });
+
+    it("names its cloud resources validly: explicit names, pools named by their own key", async () => {
+        const { rec } = await build();
+        const names = (type: string) =>
+            rec.ofType(type).map((r) => [r.name, r.inputs.name ?? r.inputs.accountId]);
+        expect(names("gcp:compute/network:Network")).toEqual([["ml", "ml"]]);
+        expect(names("gcp:compute/subnetwork:Subnetwork")).toEqual([["ml", "ml"]]);
+        expect(names("gcp:compute/router:Router")).toEqual([["ml", "ml"]]);
+        expect(names("gcp:compute/routerNat:RouterNat")).toEqual([["ml", "ml"]]);
+        expect(names("gcp:container/cluster:Cluster")).toEqual([["ml", "ml"]]);
+        expect(names("gcp:container/nodePool:NodePool").sort()).toEqual([
+            ["ml-a100", "a100"],
+            ["ml-l4", "l4"],
+            ["ml-system", "system"],
+        ]);
+        expect(names("gcp:serviceaccount/account:Account")).toEqual([["ml-nodes", "ml-nodes"]]);
+    });
+
+    it("shortens names GCP would reject: a 63-character name starting with a digit", async () => {
+        const rec = record();
+        const long = `9${"a".repeat(61)}z`;
+        new GkeCluster(long, { project: "p", region: "us-central1" });
+        await settled(rec);
+        const cluster = rec.get("gcp:container/cluster:Cluster", long).inputs.name as string;
+        const network = rec.get("gcp:compute/network:Network", long).inputs.name as string;
+        const account = rec.get("gcp:serviceaccount/account:Account", `${long}-nodes`).inputs
+            .accountId as string;
+        expect(cluster).toBe(gcpId(GCP_ID_RULES.gkeCluster, [long]));
+        expect(cluster).toMatch(/^a{31}-[0-9a-f]{8}$/);
+        expect(network).toMatch(/^a{54}-[0-9a-f]{8}$/);
+        expect(account).toMatch(/^a{21}-[0-9a-f]{8}$/);
+    });
 });
 
 describe("GcsObjectStore", () => {
@@ -154,6 +212,10 @@ describe("GcsObjectStore", () => {
             "ml-workflows",
         ]);
         for (const b of buckets) {
+            // Uniform bucket-level access is also what IAM conditions on a bucket (the team
+            // prefixes of GcpWorkloadIdentity) require: Google's conditional-binding example
+            // enables it before adding a condition
+            // (https://cloud.google.com/ruby/docs/reference/google-cloud-storage/latest/Google-Cloud-Storage-Policy-Condition).
             expect(b.inputs).toMatchObject({
                 uniformBucketLevelAccess: true,
                 publicAccessPrevention: "enforced",
@@ -220,9 +282,22 @@ describe("CloudSqlDatabase", () => {
             "gcp:sql/databaseInstance:DatabaseInstance sql",
             "gcp:sql/user:User sql",
             "random:index/randomPassword:RandomPassword sql-password",
+            "random:index/randomString:RandomString sql-suffix",
         ]);
         const instance = rec.get("gcp:sql/databaseInstance:DatabaseInstance", "sql");
         expect(instance.protect).toBe(true);
+        // A fresh random suffix on the stem (the mocks' RandomString result stands in for it).
+        expect(instance.inputs.name).toBe("sql-mock-string-sql-suffix");
+        expect(rec.get("random:index/randomString:RandomString", "sql-suffix").inputs).toEqual({
+            length: 8,
+            lower: true,
+            numeric: true,
+            upper: false,
+            special: false,
+        });
+        expect(rec.get("gcp:compute/globalAddress:GlobalAddress", "sql-peering").inputs.name).toBe(
+            "sql-peering",
+        );
         expect(instance.inputs).toMatchObject({
             databaseVersion: "POSTGRES_17",
             deletionProtection: true,
@@ -266,7 +341,9 @@ describe("GcpWorkloadIdentity", () => {
             project: "p",
             workloadPool: "p.svc.id.goog",
             kubernetesServiceAccounts: ["mlops/ml-mlflow"],
-            buckets: [{ bucket: "p-ml-tracking", role: "roles/storage.objectAdmin" }],
+            buckets: [
+                { key: "tracking", bucket: "p-ml-tracking", role: "roles/storage.objectAdmin" },
+            ],
         });
         await settled(rec);
         expect(
@@ -274,10 +351,15 @@ describe("GcpWorkloadIdentity", () => {
         ).toEqual([
             "gcp:serviceaccount/account:Account ml-tracking",
             "gcp:serviceaccount/iAMMember:IAMMember ml-tracking-mlops-ml-mlflow",
-            "gcp:storage/bucketIAMMember:BucketIAMMember ml-tracking-bucket-0",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-tracking-tracking",
         ]);
+        expect(rec.get("gcp:serviceaccount/account:Account", "ml-tracking").inputs).toEqual({
+            project: "p",
+            accountId: "ml-tracking",
+            displayName: "ml-tracking (Workload Identity)",
+        });
         expect(
-            rec.get("gcp:storage/bucketIAMMember:BucketIAMMember", "ml-tracking-bucket-0").inputs,
+            rec.get("gcp:storage/bucketIAMMember:BucketIAMMember", "ml-tracking-tracking").inputs,
         ).toEqual({
             bucket: "p-ml-tracking",
             role: "roles/storage.objectAdmin",
@@ -295,5 +377,223 @@ describe("GcpWorkloadIdentity", () => {
         });
         // No keys anywhere.
         expect(rec.ofType("gcp:serviceaccount/key:Key")).toEqual([]);
+    });
+
+    it("confines a prefixed grant to objects under the prefix, with a separate grant to list it", async () => {
+        const rec = record();
+        new GcpWorkloadIdentity("ml-team-vision", {
+            project: "p",
+            workloadPool: "p.svc.id.goog",
+            kubernetesServiceAccounts: ["team-vision/runner"],
+            team: "vision",
+            buckets: [
+                {
+                    key: "workflows",
+                    bucket: "p-ml-workflows",
+                    role: "roles/storage.objectAdmin",
+                    prefix: "teams/vision",
+                },
+                { key: "tracking", bucket: "p-ml-tracking", role: "roles/storage.objectViewer" },
+            ],
+        });
+        await settled(rec);
+        expect(
+            childList(rec, rec.get("mlops:identity:GcpWorkloadIdentity", "ml-team-vision")),
+        ).toEqual([
+            "gcp:serviceaccount/account:Account ml-team-vision",
+            "gcp:serviceaccount/iAMMember:IAMMember ml-team-vision-team-vision-runner",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-tracking",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows-list",
+        ]);
+        // The team marker the gcp-team-bucket-access-confined policy reads.
+        expect(rec.get("gcp:serviceaccount/account:Account", "ml-team-vision").inputs).toEqual({
+            project: "p",
+            accountId: "ml-team-vision",
+            displayName: "ml-team-vision (Workload Identity)",
+            description: "mlops team vision runner",
+        });
+        expect(teamAccountDescription("vision")).toBe("mlops team vision runner");
+        const member = "serviceAccount:ml-team-vision@p.iam.gserviceaccount.com";
+        const grant = (n: string) =>
+            rec.get("gcp:storage/bucketIAMMember:BucketIAMMember", `ml-team-vision-${n}`).inputs;
+        // Object names in conditions: `projects/_/buckets/<bucket>/objects/<object>`
+        // (https://cloud.google.com/iam/docs/conditions-resource-attributes; Google's
+        // startsWith sample: https://cloud.google.com/storage/docs/samples/storage-add-bucket-conditional-iam-binding).
+        expect(grant("workflows")).toEqual({
+            bucket: "p-ml-workflows",
+            role: "roles/storage.objectAdmin",
+            member,
+            condition: {
+                title: "objects under the prefix",
+                description: "roles/storage.objectAdmin on objects under teams/vision/ only",
+                expression:
+                    'resource.name.startsWith("projects/_/buckets/p-ml-workflows/objects/teams/vision/")',
+            },
+        });
+        // A list is checked on the bucket, so it needs its own grant, on the request's list
+        // prefix (API attribute storage.googleapis.com/objectListPrefix,
+        // https://cloud.google.com/iam/docs/conditions-attribute-reference).
+        expect(grant("workflows-list")).toEqual({
+            bucket: "p-ml-workflows",
+            role: "roles/storage.objectViewer",
+            member,
+            condition: {
+                title: "list the prefix",
+                description: "list objects under teams/vision/ only",
+                expression:
+                    'resource.type == "storage.googleapis.com/Bucket" && api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("teams/vision/")',
+            },
+        });
+        expect(grant("tracking")).toEqual({
+            bucket: "p-ml-tracking",
+            role: "roles/storage.objectViewer",
+            member,
+        });
+    });
+
+    const base = {
+        project: "p",
+        workloadPool: "p.svc.id.goog",
+        kubernetesServiceAccounts: [],
+    };
+    it.each([
+        [
+            "a duplicate key",
+            {
+                ...base,
+                buckets: [
+                    { key: "data", bucket: "b1", role: "roles/storage.objectViewer" },
+                    { key: "data", bucket: "b2", role: "roles/storage.objectViewer" },
+                ],
+            },
+            'GcpWorkloadIdentity id: buckets[1].key: got "data"; it would name id-data, as buckets[0] does: keys must be unique, and no key may be a prefixed key plus "-list"',
+        ],
+        [
+            "a key that is another's list grant",
+            {
+                ...base,
+                buckets: [
+                    { key: "a", bucket: "b1", role: "roles/storage.objectAdmin", prefix: "x" },
+                    { key: "a-list", bucket: "b2", role: "roles/storage.objectViewer" },
+                ],
+            },
+            'GcpWorkloadIdentity id: buckets[1].key: got "a-list"; it would name id-a-list, as buckets[0] does: keys must be unique, and no key may be a prefixed key plus "-list"',
+        ],
+        [
+            "a key that is no DNS label",
+            {
+                ...base,
+                buckets: [{ key: "Data", bucket: "b", role: "roles/storage.objectViewer" }],
+            },
+            "GcpWorkloadIdentity id: buckets[0].key: got \"Data\"; must be a DNS label (lowercase letters, digits and '-', at most 63 characters)",
+        ],
+        [
+            "a prefix with a trailing slash",
+            {
+                ...base,
+                buckets: [
+                    {
+                        key: "w",
+                        bucket: "b",
+                        role: "roles/storage.objectAdmin",
+                        prefix: "teams/a/",
+                    },
+                ],
+            },
+            "GcpWorkloadIdentity id: buckets[0].prefix: got \"teams/a/\"; must be path segments of letters, digits, '.', '_' and '-' separated by '/', without a leading or trailing '/'",
+        ],
+        [
+            "a prefix that would break out of the CEL string",
+            {
+                ...base,
+                buckets: [
+                    {
+                        key: "w",
+                        bucket: "b",
+                        role: "roles/storage.objectAdmin",
+                        prefix: 'a") || ("',
+                    },
+                ],
+            },
+            "GcpWorkloadIdentity id: buckets[0].prefix: got \"a\\\") || (\\\"\"; must be path segments of letters, digits, '.', '_' and '-' separated by '/', without a leading or trailing '/'",
+        ],
+        [
+            "a team that is no DNS label",
+            { ...base, team: "Vision", buckets: [] },
+            "GcpWorkloadIdentity id: team: got \"Vision\"; must be a DNS label (lowercase letters, digits and '-', at most 63 characters)",
+        ],
+    ])("rejects %s", (_what, args, message) => {
+        record();
+        expect(() => new GcpWorkloadIdentity("id", args)).toThrow(new Error(message));
+    });
+});
+
+describe("gcpFoundation", () => {
+    it("gives each inline team its own prefixes of the workflow and dataset buckets, and read on tracking", async () => {
+        const rec = record();
+        gcpFoundation(
+            parseConfig({
+                cloud: "gcp",
+                cluster: { name: "ml", gcp: { project: "p", region: "us-central1" } },
+                teams: [{ name: "vision" }, { name: "nlp" }],
+            }),
+        );
+        await settled(rec);
+        const identity = rec.get("mlops:identity:GcpWorkloadIdentity", "ml-team-vision");
+        expect(childList(rec, identity)).toEqual([
+            "gcp:serviceaccount/account:Account ml-team-vision",
+            "gcp:serviceaccount/iAMMember:IAMMember ml-team-vision-team-vision-runner",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-datasets",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-datasets-list",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-tracking",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows",
+            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows-list",
+        ]);
+        const grants = rec
+            .childrenOf(identity.urn)
+            .filter((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember")
+            .map((r) => [r.name, r.inputs.role, (r.inputs as any).condition?.expression])
+            .sort();
+        expect(grants).toEqual([
+            [
+                "ml-team-vision-datasets",
+                "roles/storage.objectAdmin",
+                'resource.name.startsWith("projects/_/buckets/p-ml-datasets/objects/teams/vision/")',
+            ],
+            [
+                "ml-team-vision-datasets-list",
+                "roles/storage.objectViewer",
+                'resource.type == "storage.googleapis.com/Bucket" && api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("teams/vision/")',
+            ],
+            ["ml-team-vision-tracking", "roles/storage.objectViewer", undefined],
+            [
+                "ml-team-vision-workflows",
+                "roles/storage.objectAdmin",
+                'resource.name.startsWith("projects/_/buckets/p-ml-workflows/objects/teams/vision/")',
+            ],
+            [
+                "ml-team-vision-workflows-list",
+                "roles/storage.objectViewer",
+                'resource.type == "storage.googleapis.com/Bucket" && api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("teams/vision/")',
+            ],
+        ]);
+        expect(
+            rec.get("gcp:serviceaccount/account:Account", "ml-team-nlp").inputs.description,
+        ).toBe("mlops team nlp runner");
+        // Platform services are no team: no marker.
+        expect(
+            rec.get("gcp:serviceaccount/account:Account", "ml-workflows").inputs.description,
+        ).toBeUndefined();
+        expect(
+            rec
+                .childrenOf(rec.get("mlops:identity:GcpWorkloadIdentity", "ml-workflows").urn)
+                .filter((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember")
+                .map((r) => [r.name, r.inputs.role, r.inputs.condition])
+                .sort(),
+        ).toEqual([
+            ["ml-workflows-datasets", "roles/storage.objectViewer", undefined],
+            ["ml-workflows-workflows", "roles/storage.objectAdmin", undefined],
+        ]);
     });
 });
