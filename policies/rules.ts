@@ -1,6 +1,7 @@
 import { Policies } from "@pulumi/policy";
 import { clusterPolicies } from "./clusters";
 import { databasePolicies } from "./database";
+import { gcpPolicies } from "./gcp";
 import { routingPolicies } from "./routing";
 import { storagePolicies } from "./storage";
 import { tenancyPolicies } from "./tenancy";
@@ -17,6 +18,7 @@ export const policies: Policies = [
     ...databasePolicies,
     ...clusterPolicies,
     ...tenancyPolicies,
+    ...gcpPolicies,
 ];
 
 /** The pack's name. */
