@@ -53,6 +53,10 @@ describe("gcpId", () => {
     });
 
     it("shortens a long name to a readable stem and 8 hex digits of SHA-256 of its parts", () => {
+        // The example in gcp-names.ts.
+        expect(
+            gcpId(GCP_ID_RULES.serviceAccount, ["mlops", "team", "computer-vision-research"]),
+        ).toBe("mlops-team-computer-v-b742ea50");
         const team = `vision-${"x".repeat(50)}`;
         const id = gcpId(GCP_ID_RULES.serviceAccount, ["mlops", "team", team]);
         // 30 characters: 21 of stem, '-', 8 of hash.

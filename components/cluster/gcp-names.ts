@@ -145,7 +145,8 @@ function unreserve(s: string, reserved: RegExp | undefined): string {
  *
  * ```ts
  * gcpId(GCP_ID_RULES.serviceAccount, ["mlops", "tracking"]); // "mlops-tracking"
- * gcpId(GCP_ID_RULES.serviceAccount, ["mlops", "team", "a-very-long-team-name"]); // "mlops-team-a-very-lo-1f2e3d4c"
+ * gcpId(GCP_ID_RULES.serviceAccount, ["mlops", "team", "computer-vision-research"]);
+ * // "mlops-team-computer-v-b742ea50"
  * ```
  */
 export function gcpId(rule: GcpIdRule, parts: readonly string[]): string {

@@ -121,9 +121,11 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         this.workloadPool = `${args.project}.svc.id.goog`;
         const gcp = { project: args.project };
 
-        // Cloud identifiers are derived from the name and kept valid (gcp-names.ts): the
-        // provider's autonaming would append 8 characters to a name of up to 63, and keep a
-        // leading digit that Compute Engine and GKE reject.
+        // Cloud identifiers are explicit and valid for any accepted name (gcp-names.ts). The
+        // provider's autonaming appends '-' and 7 random characters to the resource name, within
+        // 63 characters for networks, subnetworks, routers and NATs and 255 for clusters and
+        // node pools (pulumi-gcp provider/resources.go, lowercaseAutoName and SetAutonaming),
+        // and keeps a leading digit: a 63-character or digit-first name would be rejected.
         const computeName = gcpId(GCP_ID_RULES.compute, [name]);
         this.network = new compute.Network(
             name,
