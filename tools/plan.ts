@@ -1,7 +1,8 @@
 /**
- * npm run plan -- --stack <name> | --config <Pulumi.x.yaml> [--json]
+ * npm run plan -- --stack <name> | --config <Pulumi.x.yaml> [--json] [--render <dir>]
  *
- * Runs the program offline under Pulumi's mocks and prints what it would create.
+ * Runs the program offline under Pulumi's mocks and prints what it would create. `--render`
+ * also writes every Kubernetes object as a YAML manifest into <dir> (see lib/render.ts).
  * Exit 0: ok. 2: invalid config (message on stderr). 1: any other failure.
  */
 import * as fs from "node:fs";
@@ -17,17 +18,20 @@ import { capacityReport, CapacityReport } from "../policies/capacity";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { missingIdentityMessage } from "../stacks/team";
 import { readStackConfig } from "./lib/stack-config";
+import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./lib/render";
 
 const ROOT = path.resolve(__dirname, "..");
 
 interface Args {
     file: string;
     json: boolean;
+    /** Directory to write the rendered manifests into. */
+    render?: string;
 }
 
 function usage(message: string): never {
     process.stderr.write(
-        `${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json]\n`,
+        `${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json] [--render <dir>]\n`,
     );
     process.exit(1);
 }
@@ -35,10 +39,16 @@ function usage(message: string): never {
 function parseArgs(argv: readonly string[]): Args {
     let file: string | undefined;
     let json = false;
+    let render: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--json") json = true;
-        else if (a === "--stack" || a === "--config") {
+        else if (a === "--render") {
+            const v = argv[++i];
+            if (!v) usage(`${a} needs a directory`);
+            if (render) usage("give --render once");
+            render = path.resolve(v);
+        } else if (a === "--stack" || a === "--config") {
             const v = argv[++i];
             if (!v) usage(`${a} needs a value`);
             if (file) usage("give one of --stack or --config");
@@ -47,7 +57,7 @@ function parseArgs(argv: readonly string[]): Args {
     }
     if (!file) usage("give --stack or --config");
     if (!fs.existsSync(file)) usage(`no such stack config: ${file}`);
-    return { file, json };
+    return { file, json, render };
 }
 
 function renderViolations(
@@ -158,6 +168,14 @@ async function main() {
             config.cluster.gpuOversubscription,
         );
         const result = await runPlan(stack, undefined, referencedOutputs(config, args.file));
+        let rendered = "";
+        if (args.render) {
+            const rendering = renderObjects(result.resources);
+            writeRendering(rendering, result.stack, args.render);
+            rendered =
+                `Rendered ${rendering.objects.length} Kubernetes objects into ${args.render}; ` +
+                `${rendering.helmReleases.length} Helm releases not rendered (listed in ${HELM_RELEASES_FILE})`;
+        }
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const violations = await checkPolicies(result.resources, policies, profiles[environment]);
         const schema = await checkSchemas(result.resources);
@@ -187,6 +205,7 @@ async function main() {
                 ),
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+            if (rendered) process.stderr.write(rendered + "\n");
         } else {
             process.stdout.write(
                 `Plan of stack ${result.stack} (${path.relative(process.cwd(), args.file)})\n\n`,
@@ -199,6 +218,7 @@ async function main() {
             process.stdout.write(renderSchema(schema) + "\n\n");
             process.stdout.write(renderCost(cost) + "\n\n");
             process.stdout.write(renderCapacityOf(config.kind, capacity) + "\n");
+            if (rendered) process.stdout.write("\n" + rendered + "\n");
         }
         finish(failed ? 1 : 0);
     } catch (e) {
