@@ -30,7 +30,9 @@ interface PlanDoc {
 
 describe("npm run plan -- --stack dev --render DIR", () => {
     // One render for the whole suite: a plan is a child process of a few seconds.
-    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-render-")), "out");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-render-"));
+    const dir = path.join(root, "out");
+    afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
     const run = runPlanCli("--stack", "dev", "--json", "--render", dir);
     const doc = JSON.parse(run.stdout) as PlanDoc;
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
@@ -219,9 +221,13 @@ describe("rendering values", () => {
     it("refuses to render into a directory that is not empty", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-render-"));
         fs.writeFileSync(path.join(dir, "old.yaml"), "kind: Old\n");
-        expect(() => writeRendering({ objects: [], helmReleases: [] }, "t", dir)).toThrow(
-            `--render ${dir}: the directory is not empty`,
-        );
+        try {
+            expect(() => writeRendering({ objects: [], helmReleases: [] }, "t", dir)).toThrow(
+                `--render ${dir}: the directory is not empty`,
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
