@@ -76,6 +76,18 @@ export const charts = {
     },
 } as const satisfies Record<string, ChartPin>;
 
+/**
+ * Python packages the reference pipeline installs at run time, by exact version.
+ */
+export const pythonPackages = {
+    /**
+     * The training step's scikit-learn = the one KServe's sklearn server loads models with
+     * (kserve v0.20.0, python/sklearnserver/uv.lock: scikit-learn 1.5.2), so that the pickle
+     * it registers loads without a version warning.
+     */
+    scikitLearn: "scikit-learn==1.5.2",
+} as const;
+
 /** Official container images, by exact tag. */
 export const images = {
     /** SeaweedFS, the S3-compatible object store used in-cluster (the project Kubeflow moved to). */

@@ -8,6 +8,10 @@
 import { z } from "zod";
 import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
 
+/** How the router's Service may be exposed. */
+export const SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
 /** The config namespace of every key. */
 export const CONFIG_NAMESPACE = "mlops";
 
@@ -41,12 +45,19 @@ const dnsLabel = (what: string) =>
 
 const count = z.int({ error: "must be an integer" }).min(0, { error: "must be an integer ≥ 0" });
 const positive = z.int({ error: "must be an integer" }).min(1, { error: "must be an integer ≥ 1" });
-const cpu = z
-    .string({ error: 'must be a CPU quantity string such as "8" or "500m"' })
-    .regex(CPU_QUANTITY, { error: 'must be a CPU quantity such as "8" or "500m"' });
-const bytes = z
-    .string({ error: 'must be a size string such as "10Gi"' })
-    .regex(BYTES_QUANTITY, { error: 'must be a Kubernetes size such as "512Mi" or "10Gi"' });
+/**
+ * Kubernetes accepts a quantity as a YAML number (`cpu: 8`, `memory: 1073741824`), and so do
+ * we: a finite number becomes its decimal string before the quantity check.
+ */
+const quantity = (what: string, re: RegExp, example: string) =>
+    z.preprocess(
+        (v) => (typeof v === "number" && Number.isFinite(v) ? String(v) : v),
+        z
+            .string({ error: `must be a ${what} such as ${example}` })
+            .regex(re, { error: `must be a ${what} such as ${example}` }),
+    );
+const cpu = quantity("CPU quantity", CPU_QUANTITY, '8 or "500m"');
+const bytes = quantity("Kubernetes size", BYTES_QUANTITY, '"512Mi" or "10Gi"');
 const enabled = z.boolean({ error: "must be true or false" });
 
 /**
@@ -204,8 +215,12 @@ const tlsSchema = obj({
 
 const routingSchema = obj({
     tls: tlsSchema.prefault({}),
-    /** How Traefik is exposed. @default "LoadBalancer" */
-    serviceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer"),
+    /**
+     * How Traefik's Service is exposed. @default "NodePort" on local (kind, k3d and minikube
+     * have no load-balancer controller as they come, and Helm would wait for an address that
+     * never comes), "LoadBalancer" on gcp and aws
+     */
+    serviceType: z.enum(SERVICE_TYPES).optional(),
     auth: obj({
         /** Basic auth in front of every UI route. @default true */
         enabled: enabled.default(true),
@@ -362,10 +377,19 @@ export const keySchemas = {
 /** Keys whose value is a plain string; every other key holds YAML structure (JSON in Pulumi). */
 const STRING_KEYS = new Set(["kind", "cloud", "environment", "domain", "platformStack"]);
 
-/** The validated stack config, defaults applied. */
-export type PlatformConfig = {
+type ParsedConfig = {
     -readonly [K in keyof typeof keySchemas]: z.output<(typeof keySchemas)[K]>;
 };
+
+/** The validated stack config, defaults applied (the router's Service type per cloud). */
+export type PlatformConfig = Omit<ParsedConfig, "routing"> & {
+    routing: ParsedConfig["routing"] & { serviceType: ServiceType };
+};
+
+/** The router's Service type when `mlops:routing.serviceType` is not set. */
+export function defaultServiceType(cloud: Cloud): ServiceType {
+    return cloud === "local" ? "NodePort" : "LoadBalancer";
+}
 export type ClusterConfig = PlatformConfig["cluster"];
 export type GpuPoolConfig = ClusterConfig["gpuPools"][number];
 export type TeamConfig = PlatformConfig["teams"][number];
@@ -435,6 +459,99 @@ function problemsOf(key: string, raw: unknown, error: z.ZodError): string[] {
         out.push(`${keyPath(path)}: got ${show(value)}; ${describe(issue)}`);
     }
     return out;
+}
+
+/**
+ * Keys that only some clouds use. Everywhere else they are refused, never silently ignored:
+ * `[]` stands for every entry of a list. The reason says what the other clouds do instead.
+ */
+export const CLOUD_SCOPED_KEYS: readonly {
+    readonly path: readonly (string | "[]")[];
+    readonly clouds: readonly Cloud[];
+    readonly why: string;
+}[] = [
+    ...(["kubeconfig", "context", "storageClass", "nvidiaDevicePlugin"] as const).map((k) => ({
+        path: ["cluster", k],
+        clouds: ["local"] as Cloud[],
+        why: "the platform creates the cluster, its provider and its storage classes",
+    })),
+    { path: ["cluster", "gcp"], clouds: ["gcp"], why: "it configures a GKE cluster" },
+    { path: ["cluster", "aws"], clouds: ["aws"], why: "it configures an EKS cluster" },
+    {
+        path: ["cluster", "systemPool"],
+        clouds: ["gcp", "aws"],
+        why: "an existing cluster's nodes are not provisioned by the platform",
+    },
+    ...(["machineType", "minNodes", "spot"] as const).map((k) => ({
+        path: ["cluster", "gpuPools", "[]", k],
+        clouds: ["gcp", "aws"] as Cloud[],
+        why: "an existing cluster's nodes are not provisioned by the platform",
+    })),
+    {
+        path: ["cluster", "gpuPools", "[]", "sharing"],
+        clouds: ["gcp"],
+        why: "GPU sharing is a GKE node pool setting; elsewhere configure it in the device plugin",
+    },
+    {
+        path: ["storage", "objectStore", "size"],
+        clouds: ["local"],
+        why: "objects live in the cloud's buckets, which have no size",
+    },
+    {
+        path: ["storage", "objectStore", "publicRead"],
+        clouds: ["local"],
+        why: "cloud buckets enforce public access prevention",
+    },
+    {
+        path: ["storage", "sharedFilesystem", "size"],
+        clouds: ["local"],
+        why: "each ReadWriteMany claim provisions its own Filestore instance of at least the tier's minimum",
+    },
+    {
+        path: ["storage", "sharedFilesystem", "tier"],
+        clouds: ["gcp"],
+        why: "it is a Filestore tier",
+    },
+    {
+        path: ["database", "size"],
+        clouds: ["local"],
+        why: "the managed database's disk grows automatically",
+    },
+    { path: ["database", "tier"], clouds: ["gcp"], why: "it is a Cloud SQL machine tier" },
+    {
+        path: ["database", "publicAccess"],
+        clouds: ["local"],
+        why: "the managed database has a private IP only",
+    },
+];
+
+/** Every concrete path in `raw` that matches a pattern with `[]` wildcards, with its value. */
+function expand(
+    raw: unknown,
+    pattern: readonly (string | "[]")[],
+    prefix: PathSegment[] = [],
+): [PathSegment[], unknown][] {
+    if (pattern.length === 0) return raw === undefined ? [] : [[prefix, raw]];
+    const [head, ...rest] = pattern;
+    if (raw === null || typeof raw !== "object") return [];
+    if (head === "[]") {
+        if (!Array.isArray(raw)) return [];
+        return raw.flatMap((item, i) => expand(item, rest, [...prefix, i]));
+    }
+    return expand((raw as Record<string, unknown>)[head], rest, [...prefix, head]);
+}
+
+/** Keys set in the raw config that the selected cloud would not use. */
+function cloudScopeCheck(raw: Readonly<Record<string, unknown>>, cloud: Cloud, problems: string[]) {
+    for (const scoped of CLOUD_SCOPED_KEYS) {
+        if (scoped.clouds.includes(cloud)) continue;
+        for (const [path, value] of expand(raw, scoped.path)) {
+            problems.push(
+                `${keyPath(path)}: got ${show(value)}; not used when mlops:cloud is ${cloud} ` +
+                    `(${scoped.why}); it applies to mlops:cloud ${scoped.clouds.join(" or ")}: remove it`,
+            );
+        }
+    }
 }
 
 /** Checks that span keys: what one key allows depends on another. */
@@ -521,7 +638,12 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformCon
     }
     duplicateNames(raw, problems);
     // Cross-key checks need every key they read to have parsed.
-    if (problems.length === 0) crossCheck(out as PlatformConfig, problems);
+    if (problems.length === 0) {
+        const parsed = out as ParsedConfig;
+        cloudScopeCheck(raw, parsed.cloud, problems);
+        parsed.routing.serviceType ??= defaultServiceType(parsed.cloud);
+        crossCheck(parsed as PlatformConfig, problems);
+    }
     if (problems.length > 0) throw new ConfigError(problems);
     return out as PlatformConfig;
 }

@@ -29,6 +29,9 @@ const FEAST_PORT = 6566;
 const VALKEY_PORT = 6379;
 const FEAST_UID = 1001;
 const VALKEY_UID = 999;
+/** The Valkey config file that carries the password, from the credentials Secret. */
+const VALKEY_AUTH_FILE = "valkey-auth.conf";
+const VALKEY_AUTH_DIR = "/etc/valkey";
 
 /** The Feast repo config: Valkey online store, registry and offline files in the object store. */
 export function featureStoreYaml(a: {
@@ -105,7 +108,14 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                     namespace: args.namespace,
                     labels: onlineLabels,
                 },
-                stringData: { REDIS_PASSWORD: pulumi.secret(password.result) },
+                stringData: {
+                    REDIS_PASSWORD: pulumi.secret(password.result),
+                    // Read by valkey-server as its config file, so that the password is not
+                    // on its command line (and in the process table).
+                    [VALKEY_AUTH_FILE]: pulumi.secret(
+                        pulumi.interpolate`requirepass "${password.result}"\n`,
+                    ),
+                },
             },
             child,
         );
@@ -138,11 +148,13 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                     name: "valkey",
                                     image: images.valkey,
                                     command: ["valkey-server"],
-                                    // The online store is a cache of the offline store: no
-                                    // persistence, bounded memory.
+                                    // The config file first (valkey-server's usage:
+                                    // `valkey-server [/path/to/valkey.conf] [options]`,
+                                    // src/server.c): it holds only the password. The online
+                                    // store is a cache of the offline store: no persistence,
+                                    // bounded memory.
                                     args: [
-                                        "--requirepass",
-                                        "$(REDIS_PASSWORD)",
+                                        `${VALKEY_AUTH_DIR}/${VALKEY_AUTH_FILE}`,
                                         "--save",
                                         "",
                                         "--appendonly",
@@ -152,7 +164,6 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         "--dir",
                                         "/data",
                                     ],
-                                    env: [secretEnv("REDIS_PASSWORD", credentials)],
                                     ports: [{ name: "redis", containerPort: VALKEY_PORT }],
                                     readinessProbe: {
                                         tcpSocket: { port: "redis" },
@@ -168,10 +179,28 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         limits: { cpu: "500m", memory: "512Mi" },
                                     },
                                     securityContext: containerSecurityContext(),
-                                    volumeMounts: [{ name: "data", mountPath: "/data" }],
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/data" },
+                                        {
+                                            name: "auth",
+                                            mountPath: VALKEY_AUTH_DIR,
+                                            readOnly: true,
+                                        },
+                                    ],
                                 },
                             ],
-                            volumes: [{ name: "data", emptyDir: { sizeLimit: "64Mi" } }],
+                            volumes: [
+                                { name: "data", emptyDir: { sizeLimit: "64Mi" } },
+                                {
+                                    name: "auth",
+                                    secret: {
+                                        secretName: credentials.metadata.name,
+                                        items: [{ key: VALKEY_AUTH_FILE, path: VALKEY_AUTH_FILE }],
+                                        // Readable by the fsGroup (Valkey's uid) only.
+                                        defaultMode: 0o440,
+                                    },
+                                },
+                            ],
                         },
                     },
                 },

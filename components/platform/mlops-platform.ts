@@ -264,6 +264,9 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 {
                     ...services,
                     database: this.trackingDatabase,
+                    // A managed database is created before its host is known; the in-cluster
+                    // one must also be ready (its StatefulSet).
+                    databaseReady: this.database ? [this.database] : undefined,
                     auth,
                     serviceAccountAnnotations: ids.tracking,
                 },

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../cluster/types";
 import { containerSecurityContext, podSecurityContext } from "../security";
-import { images } from "../versions";
+import { images, pythonPackages } from "../versions";
 
 /** Settings of the reference pipeline. */
 export interface PipelineArgs {
@@ -39,7 +39,9 @@ with mlflow.start_run(tags={"workflow": os.environ["WORKFLOW"]}):
     accuracy = model.score(x_test, y_test)
     mlflow.log_param("C", c)
     mlflow.log_metric("accuracy", accuracy)
-    mlflow.sklearn.log_model(model, name="model")
+    # A pickle (model.pkl), not MLflow 3's default skops file: KServe's sklearn server loads
+    # only .joblib, .pkl or .pickle files.
+    mlflow.sklearn.log_model(model, name="model", serialization_format="pickle")
     print(f"C={c} accuracy={accuracy:.4f}")
 `,
     "select_and_register.py": `"""Pick this workflow's best run, register its model, print where the model files are."""
@@ -240,6 +242,13 @@ export function referencePipeline(
                               }
                             : {}),
                         container: python("train.py", {
+                            // scikit-learn at the serving runtime's version, in the pod's own
+                            // scratch space, ahead of the image's (PIP_INDEX_URL picks a mirror).
+                            command: [
+                                "sh",
+                                "-c",
+                                `pip install --quiet --no-cache-dir --no-deps --target /tmp/site "${pythonPackages.scikitLearn}" && PYTHONPATH=/tmp/site exec python /scripts/train.py "$0"`,
+                            ],
                             args: ["{{inputs.parameters.c}}"],
                             resources:
                                 gpu > 0

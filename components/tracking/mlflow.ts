@@ -27,6 +27,11 @@ export interface MlflowServerArgs {
     readonly router: Traefik;
     /** Basic auth in front of the UI and API. @default true */
     readonly auth?: boolean;
+    /**
+     * What the schema Job waits for before it starts (the in-cluster database, whose
+     * StatefulSet must be ready). @default none
+     */
+    readonly databaseReady?: pulumi.Resource[];
     /** Annotations of the workload's Kubernetes service account (cloud identity binding). @default none */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** @default 1 */
@@ -36,6 +41,24 @@ export interface MlflowServerArgs {
 }
 
 const PORT = 5000;
+
+/**
+ * The Host headers MLflow accepts (`--allowed-hosts`). MLflow 3 compares a pattern without
+ * `*` with the whole header, port included, and a pattern with `*` by fnmatch
+ * (mlflow/server/security_utils.py, `is_allowed_host_header`, MLflow 3.18.0): the public host
+ * arrives with a port through a port-forward or a node port, so it is allowed bare and on any
+ * port. In-cluster names come on the Service's port; `localhost` on any port keeps
+ * `kubectl port-forward svc/<mlflow>` working, as MLflow's own default list does.
+ */
+export function mlflowAllowedHosts(publicHost: string, serviceNames: readonly string[]): string {
+    return [
+        publicHost,
+        `${publicHost}:*`,
+        ...serviceNames.map((n) => `${n}:${PORT}`),
+        "localhost:*",
+        "127.0.0.1:*",
+    ].join(",");
+}
 /** Any non-root uid works: the image has no user of its own. */
 const MLFLOW_UID = 1000;
 
@@ -146,6 +169,30 @@ export class MlflowServer extends pulumi.ComponentResource {
                         spec: {
                             ...podSpec,
                             restartPolicy: "OnFailure",
+                            // The Job's retries are few; the database's volume and image may take
+                            // longer: wait until it accepts connections, without a retry spent.
+                            initContainers: [
+                                {
+                                    name: "wait-for-database",
+                                    image: images.postgres,
+                                    command: [
+                                        "sh",
+                                        "-c",
+                                        'until pg_isready -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" -t 5; do sleep 2; done',
+                                    ],
+                                    env: [
+                                        { name: "PGHOST", value: db.host },
+                                        { name: "PGPORT", value: String(db.port) },
+                                        { name: "PGUSER", value: db.username },
+                                        { name: "PGDATABASE", value: db.databaseName },
+                                    ],
+                                    resources: {
+                                        requests: { cpu: "10m", memory: "16Mi" },
+                                        limits: { cpu: "100m", memory: "64Mi" },
+                                    },
+                                    securityContext: containerSecurityContext(),
+                                },
+                            ],
                             containers: [
                                 {
                                     name: "db-upgrade",
@@ -161,10 +208,18 @@ export class MlflowServer extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...child, dependsOn: [sa], deleteBeforeReplace: true },
+            {
+                ...child,
+                dependsOn: [sa, ...(args.databaseReady ?? [])],
+                deleteBeforeReplace: true,
+            },
         );
 
-        const allowedHosts = pulumi.interpolate`${this.route.host},${serviceHost(service)}:${PORT},${service.metadata.name}:${PORT},${service.metadata.name}.${service.metadata.namespace}:${PORT}`;
+        const allowedHosts = pulumi
+            .all([this.route.host, serviceHost(service), service.metadata])
+            .apply(([host, fqdn, m]) =>
+                mlflowAllowedHosts(host, [fqdn, m.name, `${m.name}.${m.namespace}`]),
+            );
         new k8s.apps.v1.Deployment(
             name,
             {

@@ -105,7 +105,12 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                 releaseName: "argo-workflows",
                 namespace: args.namespace,
                 values: {
-                    crds: { install: true, keep: true },
+                    // From the chart itself: with `full: true` (the chart's default) a pre-install
+                    // hook Job downloads the CRDs from raw.githubusercontent.com, which a cluster
+                    // without egress to the internet cannot reach; `full: false` renders the
+                    // chart's files/crds/minimal/*.yaml as ordinary objects
+                    // (argo-helm argo-workflows-1.0.18, templates/crds.yaml, crds-install-job.yaml).
+                    crds: { install: true, keep: true, full: false },
                     useStaticCredentials: store.credentialsSecretName !== undefined,
                     artifactRepository: { archiveLogs: true, ...repository },
                     controller: {

@@ -88,7 +88,9 @@ describe("MlflowServer", () => {
             "--backend-store-uri=postgresql+psycopg2://mlops@pg.mlops.svc.cluster.local:5432/mlflow",
             "--serve-artifacts",
             "--artifacts-destination=s3://b-tracking/",
-            "--allowed-hosts=mlflow.ml.example.com,mlflow.mlops.svc.cluster.local:5000,mlflow:5000,mlflow.mlops:5000",
+            // The public host bare and on any port (port-forward, node port): MLflow 3.18.0
+            // matches patterns without "*" exactly, port included (security_utils.py).
+            "--allowed-hosts=mlflow.ml.example.com,mlflow.ml.example.com:*,mlflow.mlops.svc.cluster.local:5000,mlflow:5000,mlflow.mlops:5000,localhost:*,127.0.0.1:*",
             "--workers=2",
         ]);
         expect(c.env).toEqual([
@@ -267,7 +269,37 @@ describe("FeastFeatureStore", () => {
             0,
         ) as any;
         expect(valkey.image).toBe(images.valkey);
-        expect(valkey.args.slice(0, 2)).toEqual(["--requirepass", "$(REDIS_PASSWORD)"]);
+        // The password reaches valkey-server in a config file given as its first argument
+        // (`valkey-server [/path/to/valkey.conf] [options]`, src/server.c), never on its
+        // command line, where it would show in the process table.
+        expect(valkey.args[0]).toBe("/etc/valkey/valkey-auth.conf");
+        expect(JSON.stringify(valkey)).not.toMatch(/requirepass|REDIS_PASSWORD/);
+        expect(valkey.env).toBeUndefined();
+        expect(valkey.volumeMounts).toContainEqual({
+            name: "auth",
+            mountPath: "/etc/valkey",
+            readOnly: true,
+        });
+        const valkeyPod = at(
+            rec.get("kubernetes:apps/v1:Deployment", "feast-online"),
+            "spec",
+            "template",
+            "spec",
+        ) as any;
+        expect(valkeyPod.volumes).toContainEqual({
+            name: "auth",
+            secret: {
+                secretName: "feast-online-credentials",
+                items: [{ key: "valkey-auth.conf", path: "valkey-auth.conf" }],
+                defaultMode: 0o440,
+            },
+        });
+        const auth = at(
+            rec.get("kubernetes:core/v1:Secret", "feast-online-credentials"),
+            "stringData",
+            "valkey-auth.conf",
+        ) as string;
+        expect(auth).toMatch(/^requirepass "[A-Za-z0-9]{32}"\n$/);
         expect(valkey.securityContext).toEqual(SECURE);
         const server = at(
             rec.get("kubernetes:apps/v1:Deployment", "feast"),

@@ -93,25 +93,6 @@ function poolLine(
     };
 }
 
-const bytesToGiB = (q: string): number => {
-    const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/.exec(q);
-    if (!m) return 0;
-    const n = Number(m[1]);
-    const f: Record<string, number> = {
-        Ki: 1 / 1024 ** 2,
-        Mi: 1 / 1024,
-        Gi: 1,
-        Ti: 1024,
-        Pi: 1024 ** 2,
-        k: 1e3 / 1024 ** 3,
-        M: 1e6 / 1024 ** 3,
-        G: 1e9 / 1024 ** 3,
-        T: 1e12 / 1024 ** 3,
-        P: 1e15 / 1024 ** 3,
-    };
-    return n * (m[2] ? f[m[2]] : 1 / 1024 ** 3);
-};
-
 /** The estimate for a validated config. */
 export function estimateCost(config: PlatformConfig): CostEstimate {
     const lines: CostLine[] = [];
@@ -164,10 +145,9 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
         }
         lines.push(flat("database", fixed.database));
         if (config.storage.sharedFilesystem.enabled) {
-            const gib = Math.max(
-                bytesToGiB(config.storage.sharedFilesystem.size),
-                fixed.filesystemMinGiB,
-            );
+            // Each ReadWriteMany claim provisions its own instance of at least the tier's
+            // minimum (mlops:storage.sharedFilesystem.size is refused on clouds): one, idle.
+            const gib = fixed.filesystemMinGiB;
             lines.push(
                 flat(
                     `shared filesystem (${Math.round(gib)} GiB)`,
