@@ -35,13 +35,21 @@ function obj<T extends z.ZodRawShape>(shape: T) {
     });
 }
 
-const dnsLabel = (what: string) =>
+const dnsLabel = (what: string, max = 63, why = "") =>
     z
         .string()
-        .max(63, { error: `${what} must be at most 63 characters` })
+        .max(max, { error: `${what} must be at most ${max} characters${why}` })
         .regex(DNS_LABEL, {
             error: `${what} must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit`,
         });
+
+/**
+ * Longest user-chosen names, so that every Kubernetes name derived from them is valid
+ * (test/names.test.ts builds the platform at these limits).
+ */
+export const CLUSTER_NAME_MAX = 32;
+export const TEAM_NAME_MAX = 58;
+export const MODEL_NAME_MAX = 46;
 
 const count = z.int({ error: "must be an integer" }).min(0, { error: "must be an integer ≥ 0" });
 const positive = z.int({ error: "must be an integer" }).min(1, { error: "must be an integer ≥ 1" });
@@ -120,7 +128,11 @@ const systemPoolSchema = obj({
 
 const clusterSchema = obj({
     /** Name of the cluster and prefix of platform resources. @default "mlops" */
-    name: dnsLabel("the cluster name").default("mlops"),
+    name: dnsLabel(
+        "the cluster name",
+        CLUSTER_NAME_MAX,
+        " (the longest Kubernetes name derived from it, the MLflow schema Job's, is a 63-character label)",
+    ).default("mlops"),
     /** local: path to, or contents of, a kubeconfig. @default the ambient KUBECONFIG */
     kubeconfig: z.string().optional(),
     /** local: kubeconfig context. @default the current context */
@@ -237,7 +249,11 @@ const routingSchema = obj({
 const serviceToggle = obj({ enabled: enabled.default(true) });
 
 const modelSchema = obj({
-    name: dnsLabel("a model name"),
+    name: dnsLabel(
+        "a model name",
+        MODEL_NAME_MAX,
+        " (KServe names the canary's Service <name>-canary-predictor, a 63-character label)",
+    ),
     format: z.enum([
         "sklearn",
         "xgboost",
@@ -277,7 +293,11 @@ const servingSchema = obj({
 });
 
 const teamSchema = obj({
-    name: dnsLabel("a team name"),
+    name: dnsLabel(
+        "a team name",
+        TEAM_NAME_MAX,
+        " (its namespace is team-<name>, a 63-character label)",
+    ),
     /**
      * The team's namespace and pipeline live in its own team stack; the platform only issues
      * its store identity. @default false (the platform stack creates the team)
@@ -569,6 +589,11 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
     }
     const known = gpuTypesFor(cloud);
     c.cluster.gpuPools.forEach((pool, i) => {
+        if (pool.name === "system") {
+            problems.push(
+                `${keyPath(["cluster", "gpuPools", i, "name"])}: got "system"; reserved for the system node pool, choose another name`,
+            );
+        }
         const info = known[pool.gpuType];
         if (!info) {
             problems.push(

@@ -1,4 +1,4 @@
-import { ConfigError, keyPath, loadConfig, parseConfig } from "../stacks/config";
+import { CLOUD_SCOPED_KEYS, ConfigError, keyPath, loadConfig, parseConfig } from "../stacks/config";
 
 /** The problems parseConfig reports for `raw`, or [] if it is valid. */
 function problems(raw: Record<string, unknown>): string[] {
@@ -34,7 +34,8 @@ describe("defaults", () => {
         expect(c.database).toEqual({ size: "10Gi", tier: "db-custom-1-3840", publicAccess: false });
         expect(c.routing).toEqual({
             tls: { mode: "selfSigned" },
-            serviceType: "LoadBalancer",
+            // kind, k3d and minikube have no load-balancer controller as they come.
+            serviceType: "NodePort",
             auth: { enabled: true, username: "admin" },
         });
         expect(c.tracking).toEqual({ enabled: true });
@@ -358,5 +359,178 @@ describe("reading Pulumi's config map", () => {
         expect(keyPath(["cluster", "gpuPools", 1, "maxNodes"])).toBe(
             "mlops:cluster.gpuPools[1].maxNodes",
         );
+    });
+});
+
+describe("every key is honoured on the selected cloud or refused there", () => {
+    const gcp = { project: "p", region: "us-central1" };
+    /** A valid base config for each cloud (aws stops later, in the program, not here). */
+    const base: Record<"local" | "gcp", Record<string, unknown>> = {
+        local: { cloud: "local" },
+        gcp: { cloud: "gcp", cluster: { gcp } },
+    };
+    /** One example value per cloud-scoped key, as a raw config fragment. */
+    const set = (path: readonly string[], value: unknown): Record<string, unknown> => {
+        const out: Record<string, unknown> = {};
+        let cur = out;
+        path.forEach((seg, i) => {
+            if (i === path.length - 1) cur[seg] = value;
+            else cur = (cur[seg] = {}) as Record<string, unknown>;
+        });
+        return out;
+    };
+    const merge = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+        const out: Record<string, unknown> = { ...a };
+        for (const [k, v] of Object.entries(b)) {
+            out[k] =
+                typeof v === "object" && v && !Array.isArray(v) && typeof out[k] === "object"
+                    ? merge(out[k] as Record<string, unknown>, v as Record<string, unknown>)
+                    : v;
+        }
+        return out;
+    };
+    const examples: [readonly string[], unknown][] = [
+        [["cluster", "kubeconfig"], "/tmp/kubeconfig"],
+        [["cluster", "context"], "kind-mlops"],
+        [["cluster", "storageClass"], "standard"],
+        [["cluster", "nvidiaDevicePlugin"], true],
+        [["cluster", "systemPool"], { machineType: "e2-standard-4" }],
+        [["storage", "objectStore", "size"], "20Gi"],
+        [["storage", "objectStore", "publicRead"], false],
+        [["storage", "sharedFilesystem", "size"], "50Gi"],
+        [["storage", "sharedFilesystem", "tier"], "BASIC_HDD"],
+        [["database", "size"], "10Gi"],
+        [["database", "tier"], "db-custom-1-3840"],
+        [["database", "publicAccess"], false],
+    ];
+
+    it("covers every cloud-scoped key of the table", () => {
+        const table = CLOUD_SCOPED_KEYS.map((k) => k.path.join(".")).filter(
+            (p) => !p.includes("[]") && p !== "cluster.gcp" && p !== "cluster.aws",
+        );
+        expect(examples.map(([p]) => p.join(".")).sort()).toEqual(table.sort());
+    });
+
+    for (const cloud of ["local", "gcp"] as const) {
+        for (const [path, value] of examples) {
+            const scoped = CLOUD_SCOPED_KEYS.find((k) => k.path.join(".") === path.join("."))!;
+            const honoured = scoped.clouds.includes(cloud);
+            it(`${path.join(".")} on ${cloud}: ${honoured ? "accepted" : "refused"}`, () => {
+                const got = problems(merge(base[cloud], set(path, value)));
+                if (honoured) expect(got).toEqual([]);
+                else {
+                    expect(got).toHaveLength(1);
+                    expect(got[0]).toMatch(
+                        new RegExp(
+                            `^mlops:${path.join("\\.")}: got .*; not used when mlops:cloud is ${cloud} \\(.+\\); it applies to mlops:cloud ${scoped.clouds.join(" or ")}: remove it$`,
+                        ),
+                    );
+                }
+            });
+        }
+    }
+
+    it("refuses GPU pool settings an existing cluster does not use, naming each entry", () => {
+        expect(
+            problems({
+                cluster: {
+                    gpuPools: [
+                        { name: "a", gpuType: "nvidia-l4", maxNodes: 1 },
+                        {
+                            name: "b",
+                            gpuType: "nvidia-l4",
+                            maxNodes: 1,
+                            minNodes: 0,
+                            spot: true,
+                            machineType: "g2-standard-8",
+                            sharing: { strategy: "MPS", maxSharedClientsPerGpu: 2 },
+                        },
+                    ],
+                },
+            }),
+        ).toEqual([
+            'mlops:cluster.gpuPools[1].machineType: got "g2-standard-8"; not used when mlops:cloud is local (an existing cluster\'s nodes are not provisioned by the platform); it applies to mlops:cloud gcp or aws: remove it',
+            "mlops:cluster.gpuPools[1].minNodes: got 0; not used when mlops:cloud is local (an existing cluster's nodes are not provisioned by the platform); it applies to mlops:cloud gcp or aws: remove it",
+            "mlops:cluster.gpuPools[1].spot: got true; not used when mlops:cloud is local (an existing cluster's nodes are not provisioned by the platform); it applies to mlops:cloud gcp or aws: remove it",
+            'mlops:cluster.gpuPools[1].sharing: got {"strategy":"MPS","maxSharedClientsPerGpu":2}; not used when mlops:cloud is local (GPU sharing is a GKE node pool setting; elsewhere configure it in the device plugin); it applies to mlops:cloud gcp: remove it',
+        ]);
+    });
+
+    it("refuses a GKE section on the local target and an EKS one on gcp", () => {
+        expect(problems({ cluster: { gcp } })).toEqual([
+            'mlops:cluster.gcp: got {"project":"p","region":"us-central1"}; not used when mlops:cloud is local (it configures a GKE cluster); it applies to mlops:cloud gcp: remove it',
+        ]);
+        expect(problems({ cloud: "gcp", cluster: { gcp, aws: { region: "us-east-1" } } })).toEqual([
+            'mlops:cluster.aws: got {"region":"us-east-1"}; not used when mlops:cloud is gcp (it configures an EKS cluster); it applies to mlops:cloud aws: remove it',
+        ]);
+    });
+
+    it("the router's Service is a NodePort on local and a LoadBalancer on gcp unless set", () => {
+        expect(parseConfig({}).routing.serviceType).toBe("NodePort");
+        expect(parseConfig(base.gcp).routing.serviceType).toBe("LoadBalancer");
+        expect(parseConfig({ routing: { serviceType: "LoadBalancer" } }).routing.serviceType).toBe(
+            "LoadBalancer",
+        );
+    });
+});
+
+describe("quantities as YAML numbers, as Kubernetes takes them", () => {
+    it("accepts cpu: 8, memory and storage in bytes, gpu: 1", () => {
+        const c = parseConfig({
+            teams: [
+                {
+                    name: "a",
+                    quota: { cpu: 8, memory: 34359738368, gpu: 1, storage: 1000000000 },
+                },
+                { name: "b", quota: { cpu: 0.5 } },
+            ],
+            storage: { objectStore: { size: 21474836480 } },
+        });
+        expect(c.teams[0].quota).toEqual({
+            cpu: "8",
+            memory: "34359738368",
+            gpu: 1,
+            storage: "1000000000",
+            pods: 50,
+        });
+        expect(c.teams[1].quota.cpu).toBe("0.5");
+        expect(c.storage.objectStore.size).toBe("21474836480");
+    });
+
+    it("still refuses what is not a quantity", () => {
+        expect(problems({ teams: [{ name: "a", quota: { cpu: -1, memory: true } }] })).toEqual([
+            'mlops:teams[0].quota.cpu: got -1; must be a CPU quantity such as 8 or "500m"',
+            'mlops:teams[0].quota.memory: got true; must be a Kubernetes size such as "512Mi" or "10Gi"',
+        ]);
+    });
+});
+
+describe("names: the limits that keep every derived name valid", () => {
+    it("names each limit and why", () => {
+        expect(problems({ cluster: { name: "c".repeat(33) } })).toEqual([
+            `mlops:cluster.name: got "${"c".repeat(33)}"; the cluster name must be at most 32 characters (the longest Kubernetes name derived from it, the MLflow schema Job's, is a 63-character label)`,
+        ]);
+        expect(problems({ teams: [{ name: "t".repeat(59) }] })).toEqual([
+            `mlops:teams[0].name: got "${"t".repeat(59)}"; a team name must be at most 58 characters (its namespace is team-<name>, a 63-character label)`,
+        ]);
+        expect(
+            problems({
+                serving: {
+                    models: [{ name: "m".repeat(47), format: "sklearn", storageUri: "s3://b/m" }],
+                },
+            }),
+        ).toEqual([
+            `mlops:serving.models[0].name: got "${"m".repeat(47)}"; a model name must be at most 46 characters (KServe names the canary's Service <name>-canary-predictor, a 63-character label)`,
+        ]);
+    });
+
+    it("reserves the name of the system pool", () => {
+        expect(
+            problems({
+                cluster: { gpuPools: [{ name: "system", gpuType: "nvidia-l4", maxNodes: 1 }] },
+            }),
+        ).toEqual([
+            'mlops:cluster.gpuPools[0].name: got "system"; reserved for the system node pool, choose another name',
+        ]);
     });
 });
