@@ -28,7 +28,7 @@ import {
     gcpId,
     sqlInstanceRule,
 } from "../components/cluster/gcp-names";
-import { parseConfig } from "../stacks/config";
+import { CLUSTER_NAME_MAX, TEAM_NAME_MAX, parseConfig } from "../stacks/config";
 import { gcpFoundation } from "../stacks/gcp";
 import { Recording, record, settled } from "./support/harness";
 
@@ -178,11 +178,16 @@ function identifiers(rec: Recording) {
 describe("the GCP foundation at the limits of the config schema", () => {
     const PROJECT = "a-thirty-character-project-id1"; // project IDs: at most 30 characters
     const dns63 = (head: string, fill: string) => `${head}${fill.repeat(63 - head.length)}`;
-    const sharedPrefix = "t".repeat(60);
+    const atMost = (n: number, head: string, fill: string) =>
+        `${head}${fill.repeat(n - head.length)}`;
+    const sharedPrefix = "t".repeat(TEAM_NAME_MAX - 3);
 
     it.each([
-        ["a 63-character cluster name", dns63("cluster-", "c")],
-        ["a 63-character cluster name starting with a digit", dns63("9cluster-", "c")],
+        ["the longest cluster name", atMost(CLUSTER_NAME_MAX, "cluster-", "c")],
+        [
+            "the longest cluster name, starting with a digit",
+            atMost(CLUSTER_NAME_MAX, "9cluster-", "c"),
+        ],
         ["the default cluster name", "mlops"],
         ["a 1-character cluster name", "m"],
     ])("%s: every identifier is valid and distinct", async (_what, clusterName) => {
@@ -207,7 +212,7 @@ describe("the GCP foundation at the limits of the config schema", () => {
                     { name: "1", gpuType: "nvidia-l4", machineType: "g2-standard-8", maxNodes: 1 },
                 ],
             },
-            // Two teams that share a 60-character prefix, and short ones.
+            // Two teams of the longest name that share all but their last two characters.
             teams: [
                 { name: `${sharedPrefix}-aa` },
                 { name: `${sharedPrefix}-ab` },

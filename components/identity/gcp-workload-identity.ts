@@ -63,17 +63,18 @@ export function objectPrefixCondition(
     return pulumi.interpolate`resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}/")`;
 }
 
-/** CEL for "listing this bucket with a prefix under `<prefix>/`". */
-export function listPrefixCondition(prefix: string): string {
-    // A list is checked against the bucket (resource name `projects/_/buckets/<bucket>`), so
-    // the object condition above never grants it; the request's list prefix is the API
-    // attribute `storage.googleapis.com/objectListPrefix`
-    // (https://cloud.google.com/iam/docs/conditions-attribute-reference, "API attributes").
-    return (
-        `resource.type == "storage.googleapis.com/Bucket" && ` +
-        `api.getAttribute("storage.googleapis.com/objectListPrefix", "").startsWith("${prefix}/")`
-    );
-}
+/**
+ * CEL for "checked against the bucket itself": the list grant's condition. Listing is a
+ * method on the bucket (resource name `projects/_/buckets/<bucket>`), so the object-prefix
+ * condition never grants it (https://cloud.google.com/iam/docs/downscoping-short-lived-credentials,
+ * "Limit permissions when listing objects"). The request's list prefix is an API attribute,
+ * and Google warns that Cloud Storage API attributes are supported only in Credential Access
+ * Boundaries: in a role binding they make Cloud Storage methods "fail unexpectedly"
+ * (https://cloud.google.com/iam/docs/conditions-attribute-reference). So the list grant is
+ * not confined to the prefix: a team may list object names in the bucket, and read or write
+ * objects under its own prefix only.
+ */
+export const BUCKET_ONLY_CONDITION = `resource.type == "storage.googleapis.com/Bucket"`;
 
 /**
  * A Google service account for one platform service or team, with access to its own buckets
@@ -138,7 +139,8 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
                 },
                 child,
             );
-            // objectViewer's list permission, on the bucket, for requests under the prefix only.
+            // objectViewer where the checked resource is the bucket: its list permission, and
+            // never an object's contents.
             new storage.BucketIAMMember(
                 `${name}-${b.key}-list`,
                 {
@@ -146,9 +148,9 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
                     role: "roles/storage.objectViewer",
                     member,
                     condition: {
-                        title: "list the prefix",
-                        description: `list objects under ${b.prefix}/ only`,
-                        expression: listPrefixCondition(b.prefix),
+                        title: "list the bucket",
+                        description: "list object names; no object's contents",
+                        expression: BUCKET_ONLY_CONDITION,
                     },
                 },
                 child,
