@@ -60,4 +60,6 @@ export const rationale: Readonly<Record<string, string>> = {
     "team-gpu-quota-within-capacity":
         "Quotas the pools can never satisfy leave jobs pending and teams misled about what they have.",
     "helm-chart-pinned": "A version range installs whatever was published last, untested.",
+    "gcp-team-bucket-access-confined":
+        "An unconditioned write role on a shared bucket lets one team overwrite or delete another team's data.",
 };

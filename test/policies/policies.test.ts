@@ -11,11 +11,23 @@ import { RecordedResource } from "../../tools/lib/recorder";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-type R = { type: string; name?: string; props: any; protect?: boolean; dependsOn?: string[] };
+type R = {
+    type: string;
+    name?: string;
+    props: any;
+    protect?: boolean;
+    dependsOn?: string[];
+    /** The name of the parent, another entry of the same list. */
+    parent?: string;
+};
+
+const urnOf = (type: string, name: string) => `urn:pulumi:test::p::${type}::${name}`;
 
 function resources(list: R[]): RecordedResource[] {
+    const byName = new Map(list.map((r, i) => [r.name ?? `r${i}`, r.type]));
     return list.map((r, i) => ({
-        urn: `urn:pulumi:test::p::${r.type}::${r.name ?? `r${i}`}`,
+        urn: urnOf(r.type, r.name ?? `r${i}`),
+        ...(r.parent ? { parent: urnOf(byName.get(r.parent)!, r.parent) } : {}),
         type: r.type,
         name: r.name ?? `r${i}`,
         custom: true,
@@ -221,7 +233,39 @@ const pgVolume = {
 };
 
 /** [policy, passing resources, violating resources, expected message, policy config]. */
+/** A team's Google identity: the component, its account, one prefix-confined write grant. */
+const teamIdentity: R[] = [
+    { type: "mlops:identity:GcpWorkloadIdentity", name: "id", props: {} },
+    {
+        type: "gcp:serviceaccount/account:Account",
+        name: "id-account",
+        parent: "id",
+        props: { accountId: "mlops-team-vision", description: "mlops team vision runner" },
+    },
+    {
+        type: "gcp:storage/bucketIAMMember:BucketIAMMember",
+        name: "id-workflows",
+        parent: "id",
+        props: {
+            bucket: "b",
+            role: "roles/storage.objectAdmin",
+            member: "serviceAccount:mlops-team-vision@p.iam.gserviceaccount.com",
+            condition: {
+                title: "objects under the prefix",
+                expression:
+                    'resource.name.startsWith("projects/_/buckets/b/objects/teams/vision/")',
+            },
+        },
+    },
+];
+
 const cases: [string, R[], R[], string, object?][] = [
+    [
+        "gcp-team-bucket-access-confined",
+        teamIdentity,
+        [...teamIdentity.slice(0, 2), change(teamIdentity[2], "props.condition", undefined)],
+        "team 'vision' holds roles/storage.objectAdmin on bucket 'b' without a condition: it can write every team's objects",
+    ],
     [
         "k8s-container-resources",
         [deployment],
