@@ -1,1 +1,2 @@
 export * from "./mlops-platform";
+export * from "./network";

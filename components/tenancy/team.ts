@@ -79,7 +79,6 @@ const PLATFORM_SERVICES: readonly { app: string; port: number }[] = [
     { app: "seaweedfs", port: 8333 },
     { app: "mlflow", port: 5000 },
     { app: "feast", port: 6566 },
-    { app: "valkey", port: 6379 },
 ];
 
 /**

@@ -135,8 +135,9 @@ describe("Team", () => {
         ).toEqual([
             ["seaweedfs", 8333],
             ["mlflow", 5000],
+            // Not Valkey: only the feature server reaches its online store (the platform
+            // namespace admits nothing else there).
             ["feast", 6566],
-            ["valkey", 6379],
         ]);
         expect(spec("allow-api-server").egress[0].to).toBeUndefined();
         const narrowed = await build({ apiServerCidrs: ["172.16.0.0/28"] });
