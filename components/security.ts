@@ -37,6 +37,23 @@ export interface ContainerResources {
 }
 
 /**
+ * Resources with the container's local disk bounded too: its logs, writable layer and its
+ * share of the pod's disk-backed emptyDirs count against `ephemeral-storage`, and a
+ * container without a limit may fill the node's disk. `limit` covers the emptyDirs it
+ * writes plus room for logs.
+ */
+export function withLocalDisk(
+    r: ContainerResources,
+    limit: string,
+    request = "32Mi",
+): k8s.types.input.core.v1.ResourceRequirements {
+    return {
+        requests: { ...r.requests, "ephemeral-storage": request },
+        limits: { ...r.limits, "ephemeral-storage": limit },
+    };
+}
+
+/**
  * Pod Security Standards labels for a namespace. Platform namespaces enforce `baseline` and
  * warn and audit at `restricted`, so that a chart update which drifts from `restricted` is
  * reported rather than silently blocked from starting.

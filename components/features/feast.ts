@@ -4,7 +4,12 @@ import * as random from "@pulumi/random";
 import { secretEnv, serviceHost } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
-import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import {
+    ContainerResources,
+    containerSecurityContext,
+    withLocalDisk,
+    podSecurityContext,
+} from "../security";
 import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
 import { images } from "../versions";
 
@@ -23,6 +28,8 @@ export interface FeastFeatureStoreArgs {
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** @default requests 250m/512Mi, limits 1/2Gi */
     readonly resources?: ContainerResources;
+    /** Feature server replicas (the online store stays one). @default 1 */
+    readonly replicas?: number;
 }
 
 const FEAST_PORT = 6566;
@@ -174,10 +181,13 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         initialDelaySeconds: 15,
                                         periodSeconds: 20,
                                     },
-                                    resources: {
-                                        requests: { cpu: "100m", memory: "128Mi" },
-                                        limits: { cpu: "500m", memory: "512Mi" },
-                                    },
+                                    resources: withLocalDisk(
+                                        {
+                                            requests: { cpu: "100m", memory: "128Mi" },
+                                            limits: { cpu: "500m", memory: "512Mi" },
+                                        },
+                                        "256Mi",
+                                    ),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: "data", mountPath: "/data" },
@@ -272,7 +282,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
             {
                 metadata: { name, namespace: args.namespace, labels: serverLabels },
                 spec: {
-                    replicas: 1,
+                    replicas: args.replicas ?? 1,
                     selector: { matchLabels: serverLabels },
                     template: {
                         metadata: {
@@ -300,7 +310,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },
-                                    resources,
+                                    resources: withLocalDisk(resources, "1536Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: "config", mountPath: "/config", readOnly: true },

@@ -267,6 +267,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     // A managed database is created before its host is known; the in-cluster
                     // one must also be ready (its StatefulSet).
                     databaseReady: this.database ? [this.database] : undefined,
+                    // Stateless servers: two in prod, so that a node drain keeps them up.
+                    replicas: prod ? 2 : 1,
                     auth,
                     serviceAccountAnnotations: ids.tracking,
                 },
@@ -288,7 +290,12 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         if (args.featureStore?.enabled ?? true) {
             this.featureStore = new FeastFeatureStore(
                 `${name}-feast`,
-                { ...services, auth, serviceAccountAnnotations: ids.features },
+                {
+                    ...services,
+                    auth,
+                    serviceAccountAnnotations: ids.features,
+                    replicas: prod ? 2 : 1,
+                },
                 child,
             );
         }

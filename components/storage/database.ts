@@ -2,7 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dataVolume, secretEnv, serviceHost } from "../kube";
-import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import {
+    ContainerResources,
+    containerSecurityContext,
+    withLocalDisk,
+    podSecurityContext,
+} from "../security";
 import { images } from "../versions";
 
 /** Arguments of {@link Database}. */
@@ -150,7 +155,7 @@ export class Database extends pulumi.ComponentResource {
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },
-                                    resources,
+                                    resources: withLocalDisk(resources, "512Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         // PostgreSQL 18 keeps its data in /var/lib/postgresql/18/docker,

@@ -2,7 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { dataVolume, secretEnv, serviceHost } from "../kube";
-import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import {
+    ContainerResources,
+    containerSecurityContext,
+    withLocalDisk,
+    podSecurityContext,
+} from "../security";
 import { images } from "../versions";
 
 /** The buckets every platform has, by key. */
@@ -292,7 +297,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },
-                                    resources,
+                                    resources: withLocalDisk(resources, "512Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: "data", mountPath: "/data" },
@@ -353,10 +358,13 @@ export class ObjectStore extends pulumi.ComponentResource {
                                         secretEnv("AWS_ACCESS_KEY_ID", credentials),
                                         secretEnv("AWS_SECRET_ACCESS_KEY", credentials),
                                     ],
-                                    resources: {
-                                        requests: { cpu: "10m", memory: "16Mi" },
-                                        limits: { cpu: "100m", memory: "64Mi" },
-                                    },
+                                    resources: withLocalDisk(
+                                        {
+                                            requests: { cpu: "10m", memory: "16Mi" },
+                                            limits: { cpu: "100m", memory: "64Mi" },
+                                        },
+                                        "128Mi",
+                                    ),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                                 },

@@ -3,7 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceHost } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
-import { ContainerResources, containerSecurityContext, podSecurityContext } from "../security";
+import {
+    ContainerResources,
+    containerSecurityContext,
+    withLocalDisk,
+    podSecurityContext,
+} from "../security";
 import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
 import { images } from "../versions";
 
@@ -186,10 +191,13 @@ export class MlflowServer extends pulumi.ComponentResource {
                                         { name: "PGUSER", value: db.username },
                                         { name: "PGDATABASE", value: db.databaseName },
                                     ],
-                                    resources: {
-                                        requests: { cpu: "10m", memory: "16Mi" },
-                                        limits: { cpu: "100m", memory: "64Mi" },
-                                    },
+                                    resources: withLocalDisk(
+                                        {
+                                            requests: { cpu: "10m", memory: "16Mi" },
+                                            limits: { cpu: "100m", memory: "64Mi" },
+                                        },
+                                        "64Mi",
+                                    ),
                                     securityContext: containerSecurityContext(),
                                 },
                             ],
@@ -199,7 +207,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                                     image: images.mlflow,
                                     command: ["mlflow", "db", "upgrade", backendStoreUri],
                                     env,
-                                    resources,
+                                    resources: withLocalDisk(resources, "1536Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts,
                                 },
@@ -252,12 +260,14 @@ export class MlflowServer extends pulumi.ComponentResource {
                                         httpGet: { path: "/health", port: "http" },
                                         periodSeconds: 10,
                                     },
+                                    // Liveness asks only whether the process answers on its
+                                    // port, not the same question as readiness.
                                     livenessProbe: {
-                                        httpGet: { path: "/health", port: "http" },
+                                        tcpSocket: { port: "http" },
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },
-                                    resources,
+                                    resources: withLocalDisk(resources, "1536Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts,
                                 },

@@ -90,6 +90,26 @@ describe("MlopsPlatform", () => {
         ).toEqual({
             replicas: 2,
         });
+        // The stateless servers too (kube-score deployment-replicas).
+        expect(at(rec.get("kubernetes:apps/v1:Deployment", "p-mlflow"), "spec", "replicas")).toBe(
+            2,
+        );
+        expect(at(rec.get("kubernetes:apps/v1:Deployment", "p-feast"), "spec", "replicas")).toBe(2);
+        expect(
+            at(rec.get("kubernetes:apps/v1:Deployment", "p-feast-online"), "spec", "replicas"),
+        ).toBe(1);
+    });
+
+    it("starts the schema migration only once the in-cluster database is ready", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", {});
+        new MlopsPlatform("p", args(cluster), { providers: { kubernetes: cluster.provider } });
+        await settled(rec);
+        // Depending on the Database component is depending on its children: the StatefulSet,
+        // whose readiness Pulumi awaits before it creates the Job.
+        expect(rec.get("kubernetes:batch/v1:Job", "p-mlflow-db-upgrade").dependsOn).toContain(
+            rec.get("kubernetes:apps/v1:StatefulSet", "p-postgres").urn,
+        );
     });
 
     it("uses the cluster's own ReadWriteMany class instead of NFS when it has one", async () => {

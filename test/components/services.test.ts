@@ -115,9 +115,16 @@ describe("MlflowServer", () => {
             },
         ]);
         expect(c.securityContext).toEqual(SECURE);
+        // Local disk bounded too: its 1Gi emptyDir plus room for logs.
         expect(c.resources).toEqual({
-            requests: { cpu: "250m", memory: "512Mi" },
-            limits: { cpu: "1", memory: "2Gi" },
+            requests: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "32Mi" },
+            limits: { cpu: "1", memory: "2Gi", "ephemeral-storage": "1536Mi" },
+        });
+        // Liveness is not readiness's question again (kube-score pod-probes-identical).
+        expect(c.livenessProbe).toEqual({
+            tcpSocket: { port: "http" },
+            initialDelaySeconds: 30,
+            periodSeconds: 20,
         });
         expect(c.readinessProbe).toEqual({
             httpGet: { path: "/health", port: "http" },
@@ -138,6 +145,32 @@ describe("MlflowServer", () => {
             "postgresql+psycopg2://mlops@pg.mlops.svc.cluster.local:5432/mlflow",
         ]);
         expect(rec.get("kubernetes:apps/v1:Deployment", "mlflow").dependsOn).toContain(job.urn);
+        // It waits for the database with pg_isready (on PATH in the postgres image: its
+        // Dockerfile adds /usr/lib/postgresql/$PG_MAJOR/bin), before spending a retry. -U is
+        // needed: the pod's uid has no passwd entry, and without -U libpq looks one up and
+        // pg_isready answers "no attempt" for ever (tools/verify/pg-wait.sh).
+        expect(at(job, "spec", "template", "spec", "initContainers")).toEqual([
+            {
+                name: "wait-for-database",
+                image: images.postgres,
+                command: [
+                    "sh",
+                    "-c",
+                    'until pg_isready -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" -t 5; do sleep 2; done',
+                ],
+                env: [
+                    { name: "PGHOST", value: "pg.mlops.svc.cluster.local" },
+                    { name: "PGPORT", value: "5432" },
+                    { name: "PGUSER", value: "mlops" },
+                    { name: "PGDATABASE", value: "mlflow" },
+                ],
+                resources: {
+                    requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "32Mi" },
+                    limits: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "64Mi" },
+                },
+                securityContext: SECURE,
+            },
+        ]);
     });
 });
 
@@ -164,6 +197,12 @@ describe("ArgoWorkflows", () => {
             version: charts.argoWorkflows.version,
         });
         const values = at(release, "values") as any;
+        // CRDs from the chart's own files: with crds.full (the chart's default) a pre-install
+        // hook Job downloads them from raw.githubusercontent.com (argo-helm
+        // argo-workflows-1.0.18: templates/crds-install-job.yaml runs only `if and
+        // .Values.crds.install .Values.crds.full`; templates/crds.yaml renders
+        // files/crds/minimal/*.yaml `if and .Values.crds.install (not .Values.crds.full)`).
+        expect(values.crds).toEqual({ install: true, keep: true, full: false });
         expect(values.useStaticCredentials).toBe(true);
         expect(values.artifactRepository).toEqual({
             archiveLogs: true,

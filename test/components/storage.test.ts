@@ -60,9 +60,10 @@ describe("ObjectStore", () => {
             "-s3.config=/etc/seaweedfs/s3.json",
         ]);
         expect(c.securityContext).toEqual(SECURE_CONTAINER);
+        // Local disk bounded too: its 256Mi emptyDir plus room for logs.
         expect(c.resources).toEqual({
-            requests: { cpu: "100m", memory: "256Mi" },
-            limits: { cpu: "1", memory: "1Gi" },
+            requests: { cpu: "100m", memory: "256Mi", "ephemeral-storage": "32Mi" },
+            limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "512Mi" },
         });
         expect(at(sts, "spec", "template", "spec", "securityContext", "runAsUser")).toBe(1000);
         expect(at(sts, "spec", "template", "spec", "volumes", 0)).toEqual({
