@@ -67,6 +67,43 @@ export function helmRelease(
     );
 }
 
+/**
+ * For a Deployment of several replicas: spread them over nodes (preferred, so that a
+ * one-node cluster still schedules them) and keep one up through voluntary disruptions
+ * (node drains, upgrades) with a PodDisruptionBudget. Returns the pod affinity to set; with
+ * one replica, nothing (a budget would block every drain).
+ */
+export function spreadReplicas(
+    name: string,
+    metadata: { name: pulumi.Input<string>; namespace: pulumi.Input<string> },
+    labels: Record<string, string>,
+    replicas: number,
+    opts: pulumi.CustomResourceOptions,
+): k8s.types.input.core.v1.Affinity | undefined {
+    if (replicas < 2) return undefined;
+    new k8s.policy.v1.PodDisruptionBudget(
+        name,
+        {
+            metadata: { ...metadata, labels },
+            spec: { minAvailable: 1, selector: { matchLabels: labels } },
+        },
+        opts,
+    );
+    return {
+        podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                    weight: 100,
+                    podAffinityTerm: {
+                        labelSelector: { matchLabels: labels },
+                        topologyKey: "kubernetes.io/hostname",
+                    },
+                },
+            ],
+        },
+    };
+}
+
 /** A Role with these rules, bound to one service account of the same namespace. */
 export function boundRole(
     name: string,

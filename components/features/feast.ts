@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { secretEnv, serviceHost } from "../kube";
+import { secretEnv, serviceHost, spreadReplicas } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import {
@@ -277,12 +277,20 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
         );
         this.internalUrl = pulumi.interpolate`http://${serviceHost(service)}:${FEAST_PORT}`;
 
+        const replicas = args.replicas ?? 1;
+        const affinity = spreadReplicas(
+            name,
+            { name, namespace: args.namespace },
+            serverLabels,
+            replicas,
+            child,
+        );
         new k8s.apps.v1.Deployment(
             name,
             {
                 metadata: { name, namespace: args.namespace, labels: serverLabels },
                 spec: {
-                    replicas: args.replicas ?? 1,
+                    replicas,
                     selector: { matchLabels: serverLabels },
                     template: {
                         metadata: {
@@ -290,6 +298,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                             annotations: { "mlops.dev/config": config.metadata.resourceVersion },
                         },
                         spec: {
+                            ...(affinity ? { affinity } : {}),
                             serviceAccountName: account.metadata.name,
                             securityContext: podSecurityContext(FEAST_UID),
                             automountServiceAccountToken: false,

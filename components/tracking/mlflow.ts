@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceHost } from "../kube";
+import { serviceHost, spreadReplicas } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import {
@@ -228,17 +228,20 @@ export class MlflowServer extends pulumi.ComponentResource {
             .apply(([host, fqdn, m]) =>
                 mlflowAllowedHosts(host, [fqdn, m.name, `${m.name}.${m.namespace}`]),
             );
+        const replicas = args.replicas ?? 1;
+        const affinity = spreadReplicas(name, meta(), labels, replicas, child);
         new k8s.apps.v1.Deployment(
             name,
             {
                 metadata: meta(),
                 spec: {
-                    replicas: args.replicas ?? 1,
+                    replicas,
                     selector: { matchLabels: labels },
                     template: {
                         metadata: { labels },
                         spec: {
                             ...podSpec,
+                            ...(affinity ? { affinity } : {}),
                             containers: [
                                 {
                                     name: "mlflow",

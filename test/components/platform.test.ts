@@ -98,6 +98,57 @@ describe("MlopsPlatform", () => {
         expect(
             at(rec.get("kubernetes:apps/v1:Deployment", "p-feast-online"), "spec", "replicas"),
         ).toBe(1);
+        // Spread over nodes, and one kept up through drains (kube-score
+        // deployment-has-poddisruptionbudget, deployment-has-host-podantiaffinity).
+        expect(
+            rec
+                .ofType("kubernetes:policy/v1:PodDisruptionBudget")
+                .map((r) => [r.name, at(r, "spec")])
+                .sort(),
+        ).toEqual([
+            [
+                "p-feast",
+                {
+                    minAvailable: 1,
+                    selector: {
+                        matchLabels: at(
+                            rec.get("kubernetes:apps/v1:Deployment", "p-feast"),
+                            "spec",
+                            "selector",
+                            "matchLabels",
+                        ),
+                    },
+                },
+            ],
+            [
+                "p-mlflow",
+                {
+                    minAvailable: 1,
+                    selector: {
+                        matchLabels: at(
+                            rec.get("kubernetes:apps/v1:Deployment", "p-mlflow"),
+                            "spec",
+                            "selector",
+                            "matchLabels",
+                        ),
+                    },
+                },
+            ],
+        ]);
+        expect(
+            at(
+                rec.get("kubernetes:apps/v1:Deployment", "p-mlflow"),
+                "spec",
+                "template",
+                "spec",
+                "affinity",
+                "podAntiAffinity",
+                "preferredDuringSchedulingIgnoredDuringExecution",
+                0,
+                "podAffinityTerm",
+                "topologyKey",
+            ),
+        ).toBe("kubernetes.io/hostname");
     });
 
     it("starts the schema migration only once the in-cluster database is ready", async () => {
