@@ -1,6 +1,6 @@
 /** Guardrails for Google Cloud identities. */
 import { PolicyResource } from "@pulumi/policy";
-import { ofType, stackPolicy } from "./lib";
+import { UNKNOWN, ofType, stackPolicy, stringInput } from "./lib";
 
 /**
  * The description that marks a team's Google service account (set by GcpWorkloadIdentity's
@@ -35,26 +35,6 @@ export const GCS_WRITE_ROLES: ReadonlySet<string> = new Set([
 /** The one condition form that confines a grant to the objects under a prefix. */
 const OBJECT_PREFIX =
     /^resource\.name\.startsWith\("projects\/_\/buckets\/[^"/]+\/objects\/([^"]+\/)"\)$/;
-
-const UNKNOWN = Symbol("unknown");
-
-/**
- * A string input, `undefined` when absent, or UNKNOWN when it cannot be known yet: during
- * `pulumi preview` the policy SDK throws on reading an unknown input (an error carrying
- * `unknownTypeSentinel`, @pulumi/policy proxy.js), and the offline plan passes a non-string
- * placeholder.
- */
-function stringInput(read: () => unknown): string | undefined | typeof UNKNOWN {
-    let v: unknown;
-    try {
-        v = read();
-    } catch (e) {
-        if (e instanceof Error && "unknownTypeSentinel" in e) return UNKNOWN;
-        throw e;
-    }
-    if (v === undefined || v === null) return undefined;
-    return typeof v === "string" ? v : UNKNOWN;
-}
 
 export const gcpTeamBucketAccessConfined = stackPolicy({
     name: "gcp-team-bucket-access-confined",

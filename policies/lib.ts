@@ -99,3 +99,23 @@ export function containerPolicy(def: {
 export function ofType(args: StackValidationArgs, type: string) {
     return args.resources.filter((r) => r.type === type);
 }
+
+export const UNKNOWN = Symbol("unknown");
+
+/**
+ * A string input, `undefined` when absent, or UNKNOWN when it cannot be known yet: during
+ * `pulumi preview` the policy SDK throws on reading an unknown input (an error carrying
+ * `unknownTypeSentinel`, @pulumi/policy proxy.js), and the offline plan passes a non-string
+ * placeholder.
+ */
+export function stringInput(read: () => unknown): string | undefined | typeof UNKNOWN {
+    let v: unknown;
+    try {
+        v = read();
+    } catch (e) {
+        if (e instanceof Error && "unknownTypeSentinel" in e) return UNKNOWN;
+        throw e;
+    }
+    if (v === undefined || v === null) return undefined;
+    return typeof v === "string" ? v : UNKNOWN;
+}

@@ -1,6 +1,13 @@
 /** Guardrails for buckets, filesystems and the protection of data. */
 import { PolicyResource } from "@pulumi/policy";
-import { ofType, resourcePolicy, stackPolicy } from "./lib";
+import { UNKNOWN, ofType, resourcePolicy, stackPolicy, stringInput } from "./lib";
+
+/**
+ * The annotation on the object store's identities Secret that names what anonymous callers
+ * may do ("" for nothing). The identities themselves hold generated keys, unknown until
+ * they exist: a policy that read them would never run in a fresh preview.
+ */
+export const ANONYMOUS_ACTIONS_ANNOTATION = "mlops.dev/anonymous-actions";
 
 const S3_BUCKETS = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 
@@ -10,15 +17,27 @@ export const objectStoreNoAnonymous = resourcePolicy({
     enforcementLevel: "advisory",
     types: ["kubernetes:core/v1:Secret"],
     validate: (props, report) => {
-        const config = props?.stringData?.["s3.json"];
-        if (
-            props?.metadata?.labels?.["app.kubernetes.io/name"] !== "seaweedfs" ||
-            typeof config !== "string"
-        )
+        // Known values first: the label, then the annotation. The identities (with keys) are
+        // read only when known, to catch a Secret whose annotation says less than it grants.
+        if (stringInput(() => props?.metadata?.labels?.["app.kubernetes.io/name"]) !== "seaweedfs")
             return;
+        const declared = stringInput(
+            () => props?.metadata?.annotations?.[ANONYMOUS_ACTIONS_ANNOTATION],
+        );
+        if (declared === undefined) {
+            report(`the identities Secret does not declare ${ANONYMOUS_ACTIONS_ANNOTATION}`);
+            return;
+        }
+        if (declared !== UNKNOWN && declared !== "")
+            report(`anonymous callers may ${declared.split(",").join(", ")}`);
+        const config = stringInput(() => props?.stringData?.["s3.json"]);
+        if (typeof config !== "string") return;
         const identities: any[] = JSON.parse(config).identities ?? [];
-        const anonymous = identities.find((i) => i.name === "anonymous");
-        if (anonymous) report(`anonymous callers may ${anonymous.actions.join(", ")}`);
+        const granted: string[] = identities.find((i) => i.name === "anonymous")?.actions ?? [];
+        if (granted.join(",") !== declared)
+            report(
+                `anonymous callers may ${granted.join(", ") || "do nothing"}, but ${ANONYMOUS_ACTIONS_ANNOTATION} says '${String(declared)}'`,
+            );
     },
 });
 

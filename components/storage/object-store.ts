@@ -180,10 +180,16 @@ export class ObjectStore extends pulumi.ComponentResource {
             };
         });
 
+        const anonymousActions = args.publicRead ? ["Read", "List"] : [];
         const s3Config = new k8s.core.v1.Secret(
             `${name}-s3-config`,
             {
-                metadata: meta("-s3-config"),
+                metadata: {
+                    ...meta("-s3-config"),
+                    // What anonymous callers may do, known before the keys exist, so that the
+                    // object-store-no-anonymous-access guardrail runs in a fresh preview.
+                    annotations: { "mlops.dev/anonymous-actions": anonymousActions.join(",") },
+                },
                 stringData: {
                     "s3.json": pulumi.secret(
                         pulumi.jsonStringify({
@@ -199,8 +205,8 @@ export class ObjectStore extends pulumi.ComponentResource {
                                     actions: ["Admin", "Read", "Write", "List", "Tagging"],
                                 },
                                 ...userIdentities,
-                                ...(args.publicRead
-                                    ? [{ name: "anonymous", actions: ["Read", "List"] }]
+                                ...(anonymousActions.length
+                                    ? [{ name: "anonymous", actions: anonymousActions }]
                                     : []),
                             ],
                         }),

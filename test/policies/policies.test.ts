@@ -180,7 +180,13 @@ const traefikRelease = {
 const s3Config = (identities: any[]) => ({
     type: "kubernetes:core/v1:Secret",
     props: {
-        metadata: { labels: { "app.kubernetes.io/name": "seaweedfs" } },
+        metadata: {
+            labels: { "app.kubernetes.io/name": "seaweedfs" },
+            annotations: {
+                "mlops.dev/anonymous-actions":
+                    identities.find((i) => i.name === "anonymous")?.actions.join(",") ?? "",
+            },
+        },
         stringData: { "s3.json": JSON.stringify({ identities }) },
     },
 });
