@@ -16,7 +16,7 @@ import { images } from "../versions";
 /** Arguments of {@link FeastFeatureStore}. */
 export interface FeastFeatureStoreArgs {
     readonly namespace: pulumi.Input<string>;
-    /** The object store: the registry and offline data live in its `features` bucket. */
+    /** The object store: the registry lives in its `features` bucket. */
     readonly objectStore: ObjectStoreConnection;
     /** The router that serves the feature server at `features.<domain>`. */
     readonly router: Traefik;
@@ -40,7 +40,14 @@ const VALKEY_UID = 999;
 const VALKEY_AUTH_FILE = "valkey-auth.conf";
 const VALKEY_AUTH_DIR = "/etc/valkey";
 
-/** The Feast repo config: Valkey online store, registry and offline files in the object store. */
+/**
+ * The Feast repo config: Valkey online store, registry in the object store (read with boto3,
+ * feast/infra/registry/s3.py, in the image's `aws` extra). The offline store is `file`, for
+ * local paths only: `s3://` file sources need `s3fs`, which the feature-server image 0.66.0
+ * does not include (its `minimal` extra, sdk/python/pyproject.toml; fsspec raises "Install
+ * s3fs to access S3"), so features reach Valkey through the server's `/push` and
+ * `/write-to-online-store`.
+ */
 export function featureStoreYaml(a: {
     project: string;
     registryPath: string;
@@ -66,7 +73,7 @@ export function featureStoreYaml(a: {
 
 /**
  * A Feast feature store: a Valkey (Redis-protocol) online store with a generated password,
- * the registry and file offline store in the object store, `feature_store.yaml` in a
+ * the registry in the object store, `feature_store.yaml` in a
  * ConfigMap, and the Feast feature server from its official image behind Traefik.
  *
  * ```ts
