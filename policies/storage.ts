@@ -21,6 +21,10 @@ export const objectStoreNoAnonymous = resourcePolicy({
         // read only when known, to catch a Secret whose annotation says less than it grants.
         if (stringInput(() => props?.metadata?.labels?.["app.kubernetes.io/name"]) !== "seaweedfs")
             return;
+        // The identities Secret, not the store's other Secrets: it has the s3.json key (whose
+        // value may be unknown; the key is not).
+        const data: unknown = props?.stringData;
+        if (data === null || typeof data !== "object" || !("s3.json" in data)) return;
         const declared = stringInput(
             () => props?.metadata?.annotations?.[ANONYMOUS_ACTIONS_ANNOTATION],
         );

@@ -72,6 +72,14 @@ describe("object-store-no-anonymous-access during preview", () => {
         expect(await run(other)).toEqual([]);
     });
 
+    it("skips the store's other Secrets (no s3.json)", async () => {
+        const keys = sdk.unknownCheckingProxy({
+            metadata: { labels: { "app.kubernetes.io/name": "seaweedfs" } },
+            stringData: { AWS_ACCESS_KEY_ID: UNKNOWN },
+        });
+        expect(await run(keys)).toEqual([]);
+    });
+
     it("reports a Secret whose annotation is missing or says less than it grants", async () => {
         expect(await run(secret(undefined, grants()))).toEqual([
             "the identities Secret does not declare mlops.dev/anonymous-actions",
