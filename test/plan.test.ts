@@ -72,10 +72,44 @@ describe("no Output is ever stringified into an object", () => {
     });
 });
 
+/** The NetworkPolicies in the platform namespace, by object name. */
+const platformNetworkPolicies = (doc: PlanDoc) =>
+    doc.resources
+        .filter(
+            (r) =>
+                r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" &&
+                r.inputs.metadata.namespace === "mlops",
+        )
+        .map((r) => r.inputs.metadata.name)
+        .sort();
+
 describe("the dev plan", () => {
     const doc = planJson("--stack", "dev");
     const parentOf = (type: string, name: string) =>
         doc.resources.find((r) => r.urn === byName(doc, type, name).parent)!;
+
+    it("installs without a load-balancer controller: the router's Service is a NodePort", () => {
+        // Traefik chart 41.3.0 copies service.spec into the Service (templates/_service.tpl;
+        // service.type is no value of that chart): a LoadBalancer on kind would keep Helm's
+        // wait, and the release, pending for an address.
+        expect(
+            byName(doc, "kubernetes:helm.sh/v3:Release", "mlops-traefik").inputs.values.service,
+        ).toEqual({ spec: { type: "NodePort" } });
+    });
+
+    it("isolates the platform namespace: default-deny ingress and one rule per client", () => {
+        expect(platformNetworkPolicies(doc)).toEqual([
+            "allow-argo-server",
+            "allow-feast",
+            "allow-mlflow",
+            "allow-postgresql",
+            "allow-predictors",
+            "allow-seaweedfs",
+            "allow-traefik",
+            "allow-valkey",
+            "default-deny",
+        ]);
+    });
 
     it("lists Traefik's chart, the object store, NFS and PostgreSQL, each under its component", () => {
         expect(parentOf("kubernetes:helm.sh/v3:Release", "mlops-traefik").type).toBe(
@@ -405,7 +439,7 @@ describe("deliberately insecure configs fail with the policy they target", () =>
     it("prints the violations, the schema result and the cost table in text mode", () => {
         const run = runPlanCli("--config", path.join(dir, "prod-public-database.yaml"));
         expect(run.status).toBe(1);
-        expect(run.stdout).toContain("Policies: 41 checked (prod profile), 1 violation\n");
+        expect(run.stdout).toContain("Policies: 42 checked (prod profile), 1 violation\n");
         expect(run.stdout).toContain(
             "  [mandatory] database-not-public: PostgreSQL Service is of type LoadBalancer\n",
         );
@@ -417,6 +451,47 @@ describe("deliberately insecure configs fail with the policy they target", () =>
 describe("the gcp plan", () => {
     const doc = planJson("--stack", "gcp");
     const ofType = (t: string) => doc.resources.filter((r) => r.type === t);
+
+    it("isolates the platform namespace; no rules for stores that live outside the cluster", () => {
+        expect(platformNetworkPolicies(doc)).toEqual([
+            "allow-argo-server",
+            "allow-feast",
+            "allow-mlflow",
+            "allow-predictors",
+            "allow-traefik",
+            "allow-valkey",
+            "default-deny",
+        ]);
+    });
+
+    it("confines each team's writes to its prefix, with a separate list grant", () => {
+        const grants = ofType("gcp:storage/bucketIAMMember:BucketIAMMember")
+            .filter((r) => r.name.includes("-team-"))
+            .map((r) => [r.name, r.inputs.role, r.inputs.condition?.expression ?? null])
+            .sort();
+        const prefixed = (team: string, bucket: string) => [
+            [
+                `mlops-team-${team}-${bucket}`,
+                "roles/storage.objectAdmin",
+                `resource.name.startsWith("projects/_/buckets/my-ml-project-mlops-${bucket}/objects/teams/${team}/")`,
+            ],
+            [
+                `mlops-team-${team}-${bucket}-list`,
+                "roles/storage.objectViewer",
+                'resource.type == "storage.googleapis.com/Bucket"',
+            ],
+        ];
+        expect(grants).toEqual(
+            [
+                ...prefixed("nlp", "datasets"),
+                ["mlops-team-nlp-tracking", "roles/storage.objectViewer", null],
+                ...prefixed("nlp", "workflows"),
+                ...prefixed("vision", "datasets"),
+                ["mlops-team-vision-tracking", "roles/storage.objectViewer", null],
+                ...prefixed("vision", "workflows"),
+            ].sort(),
+        );
+    });
 
     it("has a private GKE cluster with Workload Identity", () => {
         const [cluster] = ofType("gcp:container/cluster:Cluster");
@@ -461,7 +536,14 @@ describe("the gcp plan", () => {
             ofType("mlops:identity:GcpWorkloadIdentity")
                 .map((r) => r.name)
                 .sort(),
-        ).toEqual(["mlops-features", "mlops-serving", "mlops-tracking", "mlops-workflows"]);
+        ).toEqual([
+            "mlops-features",
+            "mlops-serving",
+            "mlops-team-nlp",
+            "mlops-team-vision",
+            "mlops-tracking",
+            "mlops-workflows",
+        ]);
         expect(ofType("gcp:serviceaccount/key:Key")).toEqual([]);
         const mlflowSa = doc.resources.find(
             (r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.name === "mlops-mlflow",
