@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Mirror, chartSource } from "./mirror";
 import { ChartPin } from "./versions";
 
 /** An environment variable read from one key of a Secret. */
@@ -38,11 +39,13 @@ export function dataVolume(
     );
 }
 
-/** A Helm release of a pinned upstream chart. */
+/** A Helm release of a pinned chart, from upstream or from the mirror. */
 export function helmRelease(
     name: string,
     args: {
         readonly pin: ChartPin;
+        /** Install the chart, same name and version, from `mirror.charts`. @default upstream */
+        readonly mirror?: Mirror;
         /** Release name in the cluster. */
         readonly releaseName: string;
         readonly namespace: pulumi.Input<string>;
@@ -56,9 +59,8 @@ export function helmRelease(
         name,
         {
             name: args.releaseName,
-            chart: args.pin.chart,
+            ...chartSource(args.pin, args.mirror),
             version: args.pin.version,
-            ...(args.pin.repo ? { repositoryOpts: { repo: args.pin.repo } } : {}),
             namespace: args.namespace,
             ...(args.createNamespace ? { createNamespace: true } : {}),
             values: args.values,

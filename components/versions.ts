@@ -1,7 +1,7 @@
 /**
  * Every third-party chart and image the platform installs, pinned in one place so that an
  * upgrade is one reviewed diff. Charts come from their upstream repositories, images from
- * their official registries.
+ * their official registries, unless `mlops:mirror` moves them (components/mirror.ts).
  */
 
 /** A Helm chart pinned to an exact version in its upstream repository. */
@@ -104,6 +104,110 @@ export const images = {
     feast: "quay.io/feastdev/feature-server:0.66.0",
     /** Valkey, the BSD-licensed Redis-protocol store (uid 999). */
     valkey: "valkey/valkey:8.1.5",
-    /** The NFS Ganesha provisioner image matching the chart above. */
-    nfsProvisioner: { repository: "registry.k8s.io/sig-storage/nfs-provisioner", tag: "v4.0.8" },
 } as const;
+
+/**
+ * The images each chart above runs, as its values.yaml names them at the pinned version (the
+ * chart's file and tag beside each). The platform sets every one of them in the chart's values
+ * instead of leaving the chart's default, so that `mlops:mirror.images` can move them and the
+ * mirror listing (`npm run mirror:list`) can name them. Upgrading a chart means reading its
+ * values.yaml again and updating these in the same diff.
+ */
+export const chartImages = {
+    /** traefik-helm-chart v41.3.0, traefik/values.yaml `image.*` (tag: Chart.yaml appVersion). */
+    traefik: { traefik: "docker.io/traefik:v3.7.11" },
+    /** nfs-ganesha-server-and-external-provisioner nfs-server-provisioner-1.8.0, values.yaml `image.*`. */
+    nfsServerProvisioner: {
+        provisioner: "registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8",
+    },
+    /**
+     * k8s-device-plugin v0.20.0, deployments/helm/nvidia-device-plugin/values.yaml `image.*`
+     * (tag: v + appVersion), and its node-feature-discovery 0.19.0 subchart's `image.*`
+     * (node-feature-discovery v0.19.0, deployment/helm/node-feature-discovery/values.yaml;
+     * tag: appVersion), set as `nfd.image`.
+     */
+    nvidiaDevicePlugin: {
+        devicePlugin: "nvcr.io/nvidia/k8s-device-plugin:v0.20.0",
+        nodeFeatureDiscovery: "registry.k8s.io/nfd/node-feature-discovery:v0.19.0",
+    },
+    /**
+     * argo-helm argo-workflows-1.0.18, charts/argo-workflows/values.yaml `controller.image`,
+     * `server.image`, `executor.image` (tags: `images.tag`, default appVersion v4.0.6). The
+     * CRD Job's kubectl image is not listed: `crds.full: false` never runs that Job.
+     */
+    argoWorkflows: {
+        controller: "quay.io/argoproj/workflow-controller:v4.0.6",
+        server: "quay.io/argoproj/argocli:v4.0.6",
+        executor: "quay.io/argoproj/argoexec:v4.0.6",
+    },
+    /**
+     * cert-manager v1.21.1, deploy/charts/cert-manager/values.yaml: `imageRegistry` quay.io,
+     * `imageNamespace` jetstack, each component's `image.name`, tag appVersion.
+     */
+    certManager: {
+        controller: "quay.io/jetstack/cert-manager-controller:v1.21.1",
+        webhook: "quay.io/jetstack/cert-manager-webhook:v1.21.1",
+        cainjector: "quay.io/jetstack/cert-manager-cainjector:v1.21.1",
+        acmesolver: "quay.io/jetstack/cert-manager-acmesolver:v1.21.1",
+        startupapicheck: "quay.io/jetstack/cert-manager-startupapicheck:v1.21.1",
+    },
+    /**
+     * kserve v0.20.0, charts/kserve-resources/values.yaml: `kserve.controller.image`,
+     * `controller.rbacProxyImage`, `agent.image` (logger and batcher), `router.image`,
+     * `storage.image` (the storage initializer, also `localmodel.defaultJobImage`) and
+     * `servingruntime.art.image` (the explainer); tags default to `kserve.version`.
+     */
+    kserveResources: {
+        controller: "kserve/kserve-controller:v0.20.0",
+        rbacProxy: "quay.io/brancz/kube-rbac-proxy:v0.18.0",
+        agent: "kserve/agent:v0.20.0",
+        router: "kserve/router:v0.20.0",
+        storageInitializer: "kserve/storage-initializer:v0.20.0",
+        artExplainer: "kserve/art-explainer:v0.20.0",
+    },
+    /**
+     * kserve v0.20.0, charts/kserve-runtime-configs/values.yaml `kserve.servingruntime.<runtime>`
+     * `image` and `tag` (empty tags default to `kserve.version`); the files/runtimes patch
+     * decides the image, over files/runtimes/resources.yaml. Each is pulled only when a model
+     * of its format is served.
+     */
+    kserveRuntimeConfigs: {
+        sklearnserver: "kserve/sklearnserver:v0.20.0",
+        xgbserver: "kserve/xgbserver:v0.20.0",
+        lgbserver: "kserve/lgbserver:v0.20.0",
+        pmmlserver: "kserve/pmmlserver:v0.20.0",
+        paddleserver: "kserve/paddleserver:v0.20.0",
+        predictiveserver: "kserve/predictiveserver:v0.20.0",
+        autogluonserver: "kserve/autogluonserver:v0.20.0",
+        huggingfaceserver: "kserve/huggingfaceserver:v0.20.0",
+        /**
+         * Not a value: the chart appends `-gpu` to huggingfaceserver's tag for the multinode
+         * runtime (clusterservingruntimes-patch.yaml); listed so that it is mirrored.
+         */
+        huggingfaceserverGpu: "kserve/huggingfaceserver:v0.20.0-gpu",
+        mlserver: "docker.io/seldonio/mlserver:1.5.0",
+        tensorflow: "tensorflow/serving:2.6.2",
+        torchserve: "pytorch/torchserve-kfs:0.9.0",
+        tritonserver: "nvcr.io/nvidia/tritonserver:23.05-py3",
+        /** Upstream's moving tag, as the chart pins it. */
+        vllmserver: "vllm/vllm-openai:latest",
+    },
+    /**
+     * seldon-core v2.9.1, k8s/helm-charts/seldon-core-v2-setup/values.yaml: each component's
+     * `image.{registry,repository,tag}` and `serverConfig.{rclone,agent,mlserver,triton}.image`.
+     * The crds, runtime and servers charts set no images.
+     */
+    seldonSetup: {
+        controller: "docker.io/seldonio/seldonv2-controller:2.9.1",
+        scheduler: "docker.io/seldonio/seldon-scheduler:2.9.1",
+        envoy: "docker.io/seldonio/seldon-envoy:2.9.1",
+        hodometer: "docker.io/seldonio/seldon-hodometer:2.9.1",
+        modelgateway: "docker.io/seldonio/seldon-modelgateway:2.9.1",
+        pipelinegateway: "docker.io/seldonio/seldon-pipelinegateway:2.9.1",
+        dataflow: "docker.io/seldonio/seldon-dataflow-engine:2.9.1",
+        rclone: "docker.io/seldonio/seldon-rclone:2.9.1",
+        agent: "docker.io/seldonio/seldon-agent:2.9.1",
+        mlserver: "docker.io/seldonio/mlserver:1.7.1",
+        triton: "nvcr.io/nvidia/tritonserver:23.03-py3",
+    },
+} as const satisfies Partial<Record<keyof typeof charts, Record<string, string>>>;

@@ -22,6 +22,17 @@ const BYTES_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const STORAGE_URI = /^(s3|gs|pvc|https?):\/\/\S+$/;
 const STACK_NAME = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
+/** A Helm repository URL: http(s), a host (name, IPv4 or [IPv6]) and port, an optional path. */
+const HELM_REPO_URL = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/[^\s?#]*)?$/;
+/** An OCI registry prefix for charts: `oci://host[:port][/path]`, path in lowercase. */
+const OCI_PREFIX =
+    /^oci:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*\/?$/;
+/**
+ * A registry prefix for images: a host (with a `.` or a port, or `localhost`, so that it is
+ * not read as a Docker Hub namespace), an optional port and path; no scheme, no tag.
+ */
+const REGISTRY_PREFIX =
+    /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+|[a-z0-9]([a-z0-9-]*[a-z0-9])?(?=:))(:[0-9]{1,5})?(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
 
 /**
  * An object that rejects unknown keys, naming the keys it does allow: a typo such as
@@ -248,6 +259,24 @@ const routingSchema = obj({
 
 const serviceToggle = obj({ enabled: enabled.default(true) });
 
+/** Where charts and images come from instead of upstream (components/mirror.ts, docs/mirror.md). */
+const mirrorSchema = obj({
+    /** Helm repository URL or `oci://` prefix holding every chart by name and version. */
+    charts: z
+        .string({ error: "must be a string" })
+        .refine((v) => HELM_REPO_URL.test(v) || OCI_PREFIX.test(v), {
+            error: "must be a Helm repository URL (http:// or https://, e.g. https://charts.example.com/mlops) or an OCI prefix (e.g. oci://registry.example.com/charts)",
+        })
+        .optional(),
+    /** Registry prefix holding every image at `<prefix>/<source registry>/<path>:<tag>`. */
+    images: z
+        .string({ error: "must be a string" })
+        .regex(REGISTRY_PREFIX, {
+            error: "must be a registry prefix: a host with a '.' or a port (or localhost), an optional lowercase path, no scheme and no tag, e.g. registry.example.com/mirror",
+        })
+        .optional(),
+});
+
 const modelSchema = obj({
     name: dnsLabel(
         "a model name",
@@ -392,6 +421,8 @@ export const keySchemas = {
             error: "must be a stack reference such as organization/mlops-platform/dev",
         })
         .optional(),
+    /** Install every chart and pull every image from a mirror instead of upstream. @default none */
+    mirror: mirrorSchema.optional(),
 };
 
 /** Keys whose value is a plain string; every other key holds YAML structure (JSON in Pulumi). */

@@ -11,6 +11,7 @@ export function localFoundation(config: PlatformConfig): CloudFoundation {
             context: c.context,
             storageClass: c.storageClass,
             nvidiaDevicePlugin: c.nvidiaDevicePlugin,
+            mirror: config.mirror,
         }),
     };
 }

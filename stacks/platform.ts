@@ -39,6 +39,7 @@ export function platformStack(config: PlatformConfig) {
             externalObjectStore: foundation.objectStore,
             externalDatabase: foundation.database,
             identities: foundation.identities,
+            mirror: config.mirror,
         },
         { providers: { kubernetes: cluster.provider } },
     );

@@ -94,6 +94,7 @@ export function teamStack(config: PlatformConfig) {
                 artifactRoot: store.apply((s) => `${s.scheme}://${s.buckets.tracking}/`),
                 gpuScheduling: scheduling,
                 ...team.pipeline,
+                mirror: config.mirror,
             },
         },
         { providers: { kubernetes: provider } },

@@ -145,7 +145,7 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "unknown top-level key",
             { tracing: { enabled: true } },
-            "mlops:tracing: unknown key; allowed keys: kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, teams, platformStack",
+            "mlops:tracing: unknown key; allowed keys: kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, teams, platformStack, mirror",
         ],
         [
             "team name not a DNS label",

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { helmRelease } from "../kube";
+import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { podSecurityLabels } from "../security";
-import { charts } from "../versions";
+import { chartImages, charts } from "../versions";
 import { GPU_POOL_LABEL, GPU_TOLERATIONS, GpuScheduling, KubernetesCluster } from "./types";
 
 /** Arguments of {@link ExistingCluster}. */
@@ -25,6 +26,8 @@ export interface ExistingClusterArgs {
      * NVIDIA's GPU feature discovery and the GPU Operator)
      */
     readonly gpuNodeLabels?: Readonly<Record<string, string>>;
+    /** The device plugin's chart and images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /** Label GPU feature discovery puts on nodes with NVIDIA GPUs. */
@@ -87,16 +90,23 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
                 },
                 { parent: this, provider: this.provider },
             );
+            const image = (ref: string) => ({
+                repository: mirrorImageName(ref, args.mirror),
+                tag: imageTag(ref),
+            });
             this.devicePlugin = helmRelease(
                 `${name}-nvidia-device-plugin`,
                 {
                     pin: charts.nvidiaDevicePlugin,
+                    mirror: args.mirror,
                     releaseName: "nvidia-device-plugin",
                     namespace: ns.metadata.name,
                     values: {
+                        image: image(chartImages.nvidiaDevicePlugin.devicePlugin),
                         // GPU feature discovery (with node feature discovery) labels the GPU
                         // nodes that the chart's default affinity selects.
                         gfd: { enabled: true },
+                        nfd: { image: image(chartImages.nvidiaDevicePlugin.nodeFeatureDiscovery) },
                         tolerations: GPU_TOLERATIONS,
                         resources: {
                             requests: { cpu: "50m", memory: "64Mi" },

@@ -11,6 +11,7 @@ import {
     podSecurityContext,
 } from "../security";
 import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
+import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
 
 /** Arguments of {@link FeastFeatureStore}. */
@@ -30,6 +31,8 @@ export interface FeastFeatureStoreArgs {
     readonly resources?: ContainerResources;
     /** Feature server replicas (the online store stays one). @default 1 */
     readonly replicas?: number;
+    /** Images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 const FEAST_PORT = 6566;
@@ -160,7 +163,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "valkey",
-                                    image: images.valkey,
+                                    image: mirrorImage(images.valkey, args.mirror),
                                     command: ["valkey-server"],
                                     // The config file first (valkey-server's usage:
                                     // `valkey-server [/path/to/valkey.conf] [options]`,
@@ -312,7 +315,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "feature-server",
-                                    image: images.feast,
+                                    image: mirrorImage(images.feast, args.mirror),
                                     command: ["feast", "-c", "/config", "serve"],
                                     args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT)],
                                     env,

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../cluster/types";
 import { FeastFeatureStore } from "../features/feast";
+import { Mirror } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
@@ -104,6 +105,8 @@ export interface MlopsPlatformArgs {
         readonly engine: "kserve" | "seldon";
         readonly models: readonly ServedModel[];
     };
+    /** Every chart and image from a mirror (`mlops:mirror`). @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /**
@@ -175,6 +178,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     })),
                     storageClass: rwo,
                     protect: prod,
+                    mirror: args.mirror,
                 },
                 child,
             );
@@ -188,7 +192,12 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         } else if (args.storage.sharedFilesystem.enabled) {
             this.sharedFilesystem = new SharedFilesystem(
                 `${name}-nfs`,
-                { size: args.storage.sharedFilesystem.size, storageClass: rwo, retain: prod },
+                {
+                    size: args.storage.sharedFilesystem.size,
+                    storageClass: rwo,
+                    retain: prod,
+                    mirror: args.mirror,
+                },
                 child,
             );
             this.readWriteManyStorageClass = this.sharedFilesystem.storageClassName;
@@ -221,6 +230,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     publicAccess: args.database.publicAccess,
                     storageClass: rwo,
                     protect: prod,
+                    mirror: args.mirror,
                 },
                 child,
             );
@@ -236,6 +246,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 serviceType: args.routing.serviceType,
                 replicas: prod ? 2 : 1,
                 authUsername: args.routing.auth.username,
+                mirror: args.mirror,
             },
             child,
         );
@@ -256,6 +267,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             namespace: this.namespace,
             router: this.router,
             objectStore: this.objectStoreConnection,
+            mirror: args.mirror,
         };
         const ids = args.identities ?? {};
         if (args.tracking?.enabled ?? true) {
@@ -350,6 +362,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                               gpuScheduling: args.cluster.gpuScheduling(),
                               ...t.pipeline,
                               dependsOn: this.workflows ? [this.workflows.release] : [],
+                              mirror: args.mirror,
                           }
                         : undefined,
                     artifactRepository: pulumi.output(store.endpoint).apply((endpoint) => ({

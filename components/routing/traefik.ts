@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { helmRelease } from "../kube";
+import { Mirror, mirrorImage, mirrorImageParts } from "../mirror";
 import { ContainerResources } from "../security";
 import { containerSecurityContext } from "../security";
-import { charts, images } from "../versions";
+import { chartImages, charts, images } from "../versions";
 import { ExposedService, ExposeArgs, RouterSettings } from "./exposed-service";
 
 /** How HTTPS certificates are obtained. */
@@ -36,6 +37,8 @@ export interface TraefikArgs {
     readonly resources?: ContainerResources;
     /** User name of generated basic-auth credentials. @default "admin" */
     readonly authUsername?: string;
+    /** Chart and images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /** The name of the ACME certificate resolver configured when `tls.mode` is `acme`. */
@@ -67,6 +70,7 @@ export class Traefik extends pulumi.ComponentResource {
         // does not coordinate between instances: with ACME there is one replica.
         const replicas = tlsArgs.mode === "acme" ? 1 : (args.replicas ?? 1);
         const values: Record<string, unknown> = {
+            image: mirrorImageParts(chartImages.traefik.traefik, args.mirror),
             deployment: { replicas },
             global: { checkNewVersion: false, sendAnonymousUsage: false },
             ports: {
@@ -172,7 +176,7 @@ export class Traefik extends pulumi.ComponentResource {
             (values.deployment as Record<string, unknown>).initContainers = [
                 {
                     name: "acme-permissions",
-                    image: images.busybox,
+                    image: mirrorImage(images.busybox, args.mirror),
                     command: ["sh", "-c", "touch /data/acme.json && chmod 600 /data/acme.json"],
                     volumeMounts: [{ name: "data", mountPath: "/data" }],
                     securityContext: containerSecurityContext(),
@@ -186,7 +190,13 @@ export class Traefik extends pulumi.ComponentResource {
 
         this.release = helmRelease(
             name,
-            { pin: charts.traefik, releaseName: "traefik", namespace: args.namespace, values },
+            {
+                pin: charts.traefik,
+                mirror: args.mirror,
+                releaseName: "traefik",
+                namespace: args.namespace,
+                values,
+            },
             child,
         );
 

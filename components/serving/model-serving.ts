@@ -2,11 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../cluster/types";
 import { helmRelease } from "../kube";
+import { Mirror, imageTag, mirrorImage, mirrorImageName, mirrorImageParts } from "../mirror";
 import { ExposedService, TRAEFIK_API } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { containerSecurityContext, podSecurityLabels } from "../security";
 import { ObjectStoreConnection } from "../storage/object-store";
-import { ChartPin, charts } from "../versions";
+import { ChartPin, chartImages, charts } from "../versions";
 
 /** A model to serve. */
 export interface ServedModel {
@@ -43,6 +44,8 @@ export interface ModelServingArgs {
     readonly auth?: boolean;
     /** Annotations of the predictors' Kubernetes service account (cloud identity binding). @default none */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
+    /** Charts and images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 const limits = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
@@ -89,20 +92,45 @@ export class ModelServing extends pulumi.ComponentResource {
         const child = { parent: this };
         const store = args.objectStore;
         const endpoint = store.endpoint ? pulumi.output(store.endpoint) : undefined;
+        const mirror = args.mirror;
+        // Images as the charts take them: a full repository and a tag (cert-manager), a name
+        // and a tag (KServe).
+        const repositoryAndTag = (ref: string) => ({
+            repository: mirrorImageName(ref, mirror),
+            tag: imageTag(ref),
+        });
+        const imageAndTag = (ref: string) => ({
+            image: mirrorImageName(ref, mirror),
+            tag: imageTag(ref),
+        });
+        const cm = chartImages.certManager;
+        const ks = chartImages.kserveResources;
 
         const certManager = helmRelease(
             `${name}-cert-manager`,
             {
                 pin: charts.certManager,
+                mirror: args.mirror,
                 releaseName: "cert-manager",
                 namespace: "cert-manager",
                 createNamespace: true,
                 values: {
                     crds: { enabled: true, keep: true },
+                    image: repositoryAndTag(cm.controller),
                     resources: limits("50m", "64Mi", "500m", "256Mi"),
-                    webhook: { resources: limits("20m", "32Mi", "200m", "128Mi") },
-                    cainjector: { resources: limits("20m", "64Mi", "200m", "256Mi") },
-                    startupapicheck: { resources: limits("10m", "32Mi", "100m", "64Mi") },
+                    webhook: {
+                        image: repositoryAndTag(cm.webhook),
+                        resources: limits("20m", "32Mi", "200m", "128Mi"),
+                    },
+                    cainjector: {
+                        image: repositoryAndTag(cm.cainjector),
+                        resources: limits("20m", "64Mi", "200m", "256Mi"),
+                    },
+                    startupapicheck: {
+                        image: repositoryAndTag(cm.startupapicheck),
+                        resources: limits("10m", "32Mi", "100m", "64Mi"),
+                    },
+                    acmesolver: { image: repositoryAndTag(cm.acmesolver) },
                 },
             },
             child,
@@ -116,6 +144,7 @@ export class ModelServing extends pulumi.ComponentResource {
             `${name}-kserve-crd`,
             {
                 pin: charts.kserveCrd,
+                mirror,
                 releaseName: "kserve-crd",
                 namespace: ns.metadata.name,
                 values: {},
@@ -126,11 +155,14 @@ export class ModelServing extends pulumi.ComponentResource {
             `${name}-kserve`,
             {
                 pin: charts.kserveResources,
+                mirror,
                 releaseName: "kserve",
                 namespace: ns.metadata.name,
                 values: {
                     kserve: {
                         controller: {
+                            ...imageAndTag(ks.controller),
+                            rbacProxyImage: mirrorImage(ks.rbacProxy, mirror),
                             // Standard mode: Deployments, Services and HPAs; no Knative, no Istio.
                             deploymentMode: "Standard",
                             gateway: {
@@ -141,8 +173,23 @@ export class ModelServing extends pulumi.ComponentResource {
                             },
                             resources: limits("100m", "300Mi", "1", "1Gi"),
                         },
+                        agent: imageAndTag(ks.agent),
+                        router: imageAndTag(ks.router),
+                        servingruntime: {
+                            art: {
+                                image: mirrorImageName(ks.artExplainer, mirror),
+                                defaultVersion: imageTag(ks.artExplainer),
+                            },
+                        },
+                        // Read only by the local model cache (off), but rendered into KServe's
+                        // config: the storage initializer's image.
+                        localmodel: {
+                            defaultJobImage: mirrorImageName(ks.storageInitializer, mirror),
+                            defaultJobTag: imageTag(ks.storageInitializer),
+                        },
                         storage: {
                             // The storage initializer KServe injects into predictor pods.
+                            ...imageAndTag(ks.storageInitializer),
                             containerSecurityContext: containerSecurityContext({
                                 readOnlyRootFilesystem: false,
                             }),
@@ -163,13 +210,20 @@ export class ModelServing extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [crds] },
         );
+        // Every runtime's image; the multinode Hugging Face runtime's is the same with `-gpu`.
+        const runtimeImages = Object.fromEntries(
+            Object.entries(chartImages.kserveRuntimeConfigs)
+                .filter(([runtime]) => runtime !== "huggingfaceserverGpu")
+                .map(([runtime, ref]) => [runtime, imageAndTag(ref)]),
+        );
         const runtimes = helmRelease(
             `${name}-kserve-runtimes`,
             {
                 pin: charts.kserveRuntimeConfigs,
+                mirror,
                 releaseName: "kserve-runtime-configs",
                 namespace: ns.metadata.name,
-                values: { kserve: { servingruntime: { enabled: true } } },
+                values: { kserve: { servingruntime: { enabled: true, ...runtimeImages } } },
             },
             { ...child, dependsOn: [controller] },
         );
@@ -336,9 +390,11 @@ export class ModelServing extends pulumi.ComponentResource {
         ) =>
             helmRelease(
                 `${name}-${key}`,
-                { pin, releaseName: key, namespace: ns.metadata.name, values },
+                { pin, mirror: args.mirror, releaseName: key, namespace: ns.metadata.name, values },
                 { ...child, dependsOn: after },
             );
+        const images = chartImages.seldonSetup;
+        const image = (ref: string) => ({ image: mirrorImageParts(ref, args.mirror) });
         const crds = install("seldon-core-v2-crds", charts.seldonCrds, {}, []);
         // The chart sets `cpu` as a request and `memory` as request and limit.
         const res = (cpu: string, memory: string) => ({ resources: { cpu, memory } });
@@ -346,18 +402,22 @@ export class ModelServing extends pulumi.ComponentResource {
             "seldon-core-v2-setup",
             charts.seldonSetup,
             {
-                controller: { clusterwide: true, ...res("10m", "128Mi") },
-                scheduler: res("100m", "1Gi"),
-                envoy: res("100m", "256Mi"),
-                dataflow: res("100m", "1G"),
-                modelgateway: res("100m", "1G"),
-                pipelinegateway: res("100m", "1G"),
-                hodometer: res("1m", "32Mi"),
+                controller: {
+                    clusterwide: true,
+                    ...image(images.controller),
+                    ...res("10m", "128Mi"),
+                },
+                scheduler: { ...image(images.scheduler), ...res("100m", "1Gi") },
+                envoy: { ...image(images.envoy), ...res("100m", "256Mi") },
+                dataflow: { ...image(images.dataflow), ...res("100m", "1G") },
+                modelgateway: { ...image(images.modelgateway), ...res("100m", "1G") },
+                pipelinegateway: { ...image(images.pipelinegateway), ...res("100m", "1G") },
+                hodometer: { ...image(images.hodometer), ...res("1m", "32Mi") },
                 serverConfig: {
-                    rclone: res("50m", "128Mi"),
-                    agent: res("200m", "1Gi"),
-                    mlserver: res("500m", "2Gi"),
-                    triton: res("500m", "2Gi"),
+                    rclone: { ...image(images.rclone), ...res("50m", "128Mi") },
+                    agent: { ...image(images.agent), ...res("200m", "1Gi") },
+                    mlserver: { ...image(images.mlserver), ...res("500m", "2Gi") },
+                    triton: { ...image(images.triton), ...res("500m", "2Gi") },
                 },
             },
             [crds],

@@ -8,6 +8,7 @@ import {
     withLocalDisk,
     podSecurityContext,
 } from "../security";
+import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
 
 /** Arguments of {@link Database}. */
@@ -28,6 +29,8 @@ export interface DatabaseArgs {
     readonly protect?: boolean;
     /** @default requests 250m/512Mi, limits 1/1Gi */
     readonly resources?: ContainerResources;
+    /** Images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /** The uid of the `postgres` user in the official Debian-based image. */
@@ -142,7 +145,7 @@ export class Database extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "postgresql",
-                                    image: images.postgres,
+                                    image: mirrorImage(images.postgres, args.mirror),
                                     env: [
                                         { name: "POSTGRES_USER", value: this.username },
                                         { name: "POSTGRES_DB", value: this.databaseName },

@@ -8,6 +8,7 @@ import {
     withLocalDisk,
     podSecurityContext,
 } from "../security";
+import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
 
 /** The buckets every platform has, by key. */
@@ -66,6 +67,8 @@ export interface ObjectStoreArgs {
     readonly protect?: boolean;
     /** @default requests 100m/256Mi, limits 1/1Gi */
     readonly resources?: ContainerResources;
+    /** Images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /** The uid of the `seaweed` user in the official image. */
@@ -276,7 +279,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "seaweedfs",
-                                    image: images.seaweedfs,
+                                    image: mirrorImage(images.seaweedfs, args.mirror),
                                     // The image's entrypoint chowns /data as root; run weed directly.
                                     command: ["weed"],
                                     args: [
@@ -354,7 +357,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "create-buckets",
-                                    image: images.curl,
+                                    image: mirrorImage(images.curl, args.mirror),
                                     command: ["/bin/sh", "-ec"],
                                     args: [CREATE_BUCKETS_SCRIPT],
                                     env: [

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { helmRelease } from "../kube";
+import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { ContainerResources, podSecurityLabels } from "../security";
-import { charts, images } from "../versions";
+import { chartImages, charts } from "../versions";
 
 /** Arguments of {@link SharedFilesystem}. */
 export interface SharedFilesystemArgs {
@@ -18,6 +19,8 @@ export interface SharedFilesystemArgs {
     readonly retain?: boolean;
     /** @default requests 100m/128Mi, limits 1/512Mi */
     readonly resources?: ContainerResources;
+    /** Chart and image from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /**
@@ -52,14 +55,20 @@ export class SharedFilesystem extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const provisioner = chartImages.nfsServerProvisioner.provisioner;
         const release = helmRelease(
             name,
             {
                 pin: charts.nfsServerProvisioner,
+                mirror: args.mirror,
                 releaseName: "nfs-server-provisioner",
                 namespace: ns.metadata.name,
                 values: {
-                    image: { ...images.nfsProvisioner, pullPolicy: "IfNotPresent" },
+                    image: {
+                        repository: mirrorImageName(provisioner, args.mirror),
+                        tag: imageTag(provisioner),
+                        pullPolicy: "IfNotPresent",
+                    },
                     persistence: {
                         enabled: true,
                         accessMode: "ReadWriteOnce",

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../cluster/types";
+import { Mirror, mirrorImage } from "../mirror";
 import { containerSecurityContext, podSecurityContext } from "../security";
 import { images, pythonPackages } from "../versions";
 
@@ -20,6 +21,8 @@ export interface PipelineArgs {
     readonly gpuScheduling: pulumi.Input<GpuScheduling>;
     /** The service account pipeline pods run as. */
     readonly serviceAccount: pulumi.Input<string>;
+    /** The pipeline's image from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /** The scripts the pipeline runs, shipped in a ConfigMap. */
@@ -119,7 +122,7 @@ export function referencePipeline(
     ];
     const python = (script: string, extra: Record<string, unknown> = {}) => ({
         name: "main",
-        image: images.mlflow,
+        image: mirrorImage(images.mlflow, args.mirror),
         command: ["python", `/scripts/${script}`],
         env,
         volumeMounts: [

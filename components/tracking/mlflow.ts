@@ -10,6 +10,7 @@ import {
     podSecurityContext,
 } from "../security";
 import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
+import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
 
 /** Where MLflow keeps runs and models: a PostgreSQL database. */
@@ -43,6 +44,8 @@ export interface MlflowServerArgs {
     readonly replicas?: number;
     /** @default requests 250m/512Mi, limits 1/2Gi */
     readonly resources?: ContainerResources;
+    /** Images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 const PORT = 5000;
@@ -179,7 +182,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                             initContainers: [
                                 {
                                     name: "wait-for-database",
-                                    image: images.postgres,
+                                    image: mirrorImage(images.postgres, args.mirror),
                                     command: [
                                         "sh",
                                         "-c",
@@ -204,7 +207,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "db-upgrade",
-                                    image: images.mlflow,
+                                    image: mirrorImage(images.mlflow, args.mirror),
                                     command: ["mlflow", "db", "upgrade", backendStoreUri],
                                     env,
                                     resources: withLocalDisk(resources, "1536Mi"),
@@ -245,7 +248,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "mlflow",
-                                    image: images.mlflow,
+                                    image: mirrorImage(images.mlflow, args.mirror),
                                     command: ["mlflow"],
                                     args: [
                                         "server",

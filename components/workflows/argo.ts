@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ARGO_EXECUTOR_RULE, boundRole, helmRelease } from "../kube";
+import { Mirror, mirrorImageParts } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { ObjectStoreConnection } from "../storage/object-store";
 import { containerSecurityContext } from "../security";
-import { charts } from "../versions";
+import { chartImages, charts } from "../versions";
 
 /** Arguments of {@link ArgoWorkflows}. */
 export interface ArgoWorkflowsArgs {
@@ -22,6 +23,8 @@ export interface ArgoWorkflowsArgs {
     readonly router: Traefik;
     /** Annotations of the workflow pods' and the server's Kubernetes service account (cloud identity binding). @default none */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
+    /** Chart and images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
 }
 
 /** An Argo S3 artifact repository; without a keys Secret, the SDK's own credentials. */
@@ -97,11 +100,13 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                       ),
                   };
         const annotations = args.serviceAccountAnnotations;
+        const image = (ref: string) => mirrorImageParts(ref, args.mirror);
 
         this.release = helmRelease(
             name,
             {
                 pin: charts.argoWorkflows,
+                mirror: args.mirror,
                 releaseName: "argo-workflows",
                 namespace: args.namespace,
                 values: {
@@ -114,6 +119,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                     useStaticCredentials: store.credentialsSecretName !== undefined,
                     artifactRepository: { archiveLogs: true, ...repository },
                     controller: {
+                        image: image(chartImages.argoWorkflows.controller),
                         workflowNamespaces: pulumi.all([
                             args.namespace,
                             ...(args.workflowNamespaces ?? []),
@@ -126,12 +132,14 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                     // The executor runs in every workflow pod, team namespaces (Pod Security
                     // `restricted`) included.
                     executor: {
+                        image: image(chartImages.argoWorkflows.executor),
                         resources: resources("50m", "64Mi", "500m", "256Mi"),
                         securityContext: containerSecurityContext(),
                     },
                     server: {
                         // Every UI and API call carries the caller's Kubernetes token; Traefik
                         // terminates TLS.
+                        image: image(chartImages.argoWorkflows.server),
                         authModes: ["client"],
                         secure: false,
                         resources: resources("50m", "128Mi", "500m", "512Mi"),

@@ -62,6 +62,14 @@ describe("ExistingCluster", () => {
             namespace: "nvidia-device-plugin",
         });
         expect(at(release, "values")).toEqual({
+            // The charts' own defaults, set explicitly so that a mirror can move them
+            // (k8s-device-plugin v0.20.0: deployments/helm/nvidia-device-plugin/values.yaml
+            // image.repository, tag v + appVersion; its node-feature-discovery 0.19.0
+            // subchart: deployment/helm/node-feature-discovery/values.yaml, appVersion v0.19.0).
+            image: { repository: "nvcr.io/nvidia/k8s-device-plugin", tag: "v0.20.0" },
+            nfd: {
+                image: { repository: "registry.k8s.io/nfd/node-feature-discovery", tag: "v0.19.0" },
+            },
             gfd: { enabled: true },
             tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
             resources: {

@@ -28,6 +28,9 @@ describe("Traefik", () => {
             namespace: "mlops",
         });
         expect(at(release, "values")).toEqual({
+            // The chart's own default, set explicitly so that a mirror can move it
+            // (traefik-helm-chart v41.3.0: traefik/values.yaml image.*, Chart.yaml appVersion).
+            image: { registry: "docker.io", repository: "traefik", tag: "v3.7.11" },
             deployment: { replicas: 1 },
             global: { checkNewVersion: false, sendAnonymousUsage: false },
             ports: {

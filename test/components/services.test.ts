@@ -400,6 +400,11 @@ describe("ModelServing", () => {
             "oci://ghcr.io/kserve/charts/kserve-crd",
         );
         expect(at(release("serving-kserve"), "values", "kserve", "controller")).toEqual({
+            // The chart's own defaults, set explicitly so that a mirror can move them (kserve
+            // v0.20.0: charts/kserve-resources/values.yaml; empty tags are kserve.version).
+            image: "kserve/kserve-controller",
+            tag: "v0.20.0",
+            rbacProxyImage: "quay.io/brancz/kube-rbac-proxy:v0.18.0",
             deploymentMode: "Standard",
             gateway: {
                 domain: "ml.example.com",
@@ -412,6 +417,8 @@ describe("ModelServing", () => {
             },
         });
         expect(at(release("serving-kserve"), "values", "kserve", "storage")).toEqual({
+            image: "kserve/storage-initializer",
+            tag: "v0.20.0",
             containerSecurityContext: { ...SECURE, readOnlyRootFilesystem: false },
             s3: {
                 endpoint: "store.mlops.svc.cluster.local:8333",
