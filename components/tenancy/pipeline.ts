@@ -44,7 +44,9 @@ with mlflow.start_run(tags={"workflow": os.environ["WORKFLOW"]}):
     mlflow.log_metric("accuracy", accuracy)
     # A pickle (model.pkl), not MLflow 3's default skops file: KServe's sklearn server loads
     # only .joblib, .pkl or .pickle files.
-    mlflow.sklearn.log_model(model, name="model", serialization_format="pickle")
+    info = mlflow.sklearn.log_model(model, name="model", serialization_format="pickle")
+    # MLflow 3 keeps a logged model apart from the run's artifacts: remember which it is.
+    mlflow.set_tag("model_uri", info.model_uri)
     print(f"C={c} accuracy={accuracy:.4f}")
 `,
     "select_and_register.py": `"""Pick this workflow's best run, register its model, print where the model files are."""
@@ -61,7 +63,7 @@ runs = mlflow.search_runs(
 if runs.empty:
     raise SystemExit("no finished runs for this workflow")
 best = runs.iloc[0]
-version = mlflow.register_model(f"runs:/{best.run_id}/model", os.environ["MODEL_NAME"])
+version = mlflow.register_model(best["tags.model_uri"], os.environ["MODEL_NAME"])
 # The server proxies artifacts: mlflow-artifacts:/<path> is <artifact root>/<path> in the store.
 # MLflow 3 keeps a logged model's files apart from the run's artifacts: ask the registry.
 download_uri = mlflow.MlflowClient().get_model_version_download_uri(os.environ["MODEL_NAME"], version.version)

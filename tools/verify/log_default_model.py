@@ -21,4 +21,5 @@ with mlflow.start_run(tags={"workflow": os.environ["WORKFLOW"]}):
     model = LogisticRegression(C=1.0, max_iter=500).fit(x_train, y_train)
     mlflow.log_metric("accuracy", model.score(x_test, y_test))
     info = mlflow.sklearn.log_model(model, name="model")
+    mlflow.set_tag("model_uri", info.model_uri)  # as train.py does
     print(f"logged with the default serialization: {info.model_uri}")
