@@ -239,7 +239,11 @@ function engineErrors(r: CommandResult): string[] {
     for (const e of r.events) {
         if (e.diagnosticEvent?.severity === "error") {
             const urn = e.diagnosticEvent.urn ? `${e.diagnosticEvent.urn.split("::").pop()}: ` : "";
-            out.push(oneLine(urn + e.diagnosticEvent.message));
+            // Helm lists one error a line ("\t* ..."), often the same one many times.
+            const parts = [
+                ...new Set(e.diagnosticEvent.message.split(/\n\s*\*\s+/).map((p) => oneLine(p))),
+            ].filter(Boolean);
+            out.push(urn + parts.join(" ⟶ "));
         }
     }
     if (out.length === 0 && r.code !== 0) {
@@ -473,6 +477,9 @@ async function main(opts: Options): Promise<number> {
                     c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] ===
                     "true",
             );
+            const crds = await kube.get<KubeList>(
+                "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+            );
             const ok = nodes.items.length > 0 && !!defaultClass;
             runner.record({
                 name: "preflight",
@@ -480,7 +487,8 @@ async function main(opts: Options): Promise<number> {
                 seconds: (Date.now() - t0) / 1000,
                 detail:
                     `pulumi ${v.stdout.toString().trim()}, context ${kube.context} (${kube.server}, ${version.gitVersion}), ` +
-                    `${nodes.items.length} nodes, default StorageClass ${defaultClass?.metadata.name ?? "NONE"}`,
+                    `${nodes.items.length} nodes, default StorageClass ${defaultClass?.metadata.name ?? "NONE"}, ` +
+                    `${crds.items.length} CRDs before the run`,
                 errors: ok
                     ? []
                     : ["the cluster needs nodes and a default StorageClass (see docs/e2e.md)"],
@@ -735,6 +743,20 @@ async function main(opts: Options): Promise<number> {
                 }
                 if (left.length === 0) break;
                 await new Promise((r) => setTimeout(r, 5000));
+            }
+            // Objects of the stacks that were there before `up`: a previous run's leftovers,
+            // which this run could neither create nor be blamed for (a fresh cluster avoids it).
+            const before = [...baseline.values()]
+                .filter(({ obj }) => ours(obj, footprint))
+                .map(({ res, obj }) => describe(res, obj));
+            if (before.length) {
+                runner.record({
+                    name: "cluster clean before up",
+                    ok: false,
+                    seconds: 0,
+                    detail: `${before.length} objects of the stacks' namespaces or releases existed before up (reset the cluster)`,
+                    errors: before.slice(0, 4),
+                });
             }
             leftovers.push(...left.sort());
             fs.writeFileSync(path.join(runner.logs, "leftovers.txt"), left.join("\n") + "\n");

@@ -125,47 +125,82 @@ async function provision(kube: KubeClient): Promise<void> {
     }
 }
 
+const WEBHOOK_KINDS = ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"];
+const webhookBase = (kind: string) => `/apis/admissionregistration.k8s.io/v1/${kind}`;
+
+/** Every webhook configuration, now (the periodic pass; the watches act within milliseconds). */
 async function relaxWebhooks(kube: KubeClient): Promise<void> {
-    for (const kind of ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]) {
-        const base = `/apis/admissionregistration.k8s.io/v1/${kind}`;
-        const list = await kube.get<KubeList<WebhookConfiguration>>(base);
-        for (const cfg of list.items) {
-            const hooks = cfg.webhooks ?? [];
-            const failing = hooks
-                .map((h, i) => ({ h, i }))
-                .filter(
-                    ({ h }) => h.clientConfig.service && (h.failurePolicy ?? "Fail") === "Fail",
+    for (const kind of WEBHOOK_KINDS) {
+        const list = await kube.get<KubeList<WebhookConfiguration>>(webhookBase(kind));
+        for (const cfg of list.items) await relaxWebhook(kube, kind, cfg);
+    }
+}
+
+/**
+ * Watches the webhook configurations and relaxes each as it appears: a release that installs
+ * a webhook must not leave it failing for the next release, which Pulumi starts as soon as
+ * the first is ready (KServe's controller, then its ClusterServingRuntimes).
+ */
+async function watchWebhooks(kube: KubeClient, kind: string): Promise<never> {
+    for (;;) {
+        try {
+            await kube.watch<WebhookConfiguration>(webhookBase(kind), (type, cfg) => {
+                if (type !== "ADDED" && type !== "MODIFIED") return;
+                relaxWebhook(kube, kind, cfg).catch((e: unknown) =>
+                    log(
+                        `${kind} ${cfg.metadata.name}: ${e instanceof Error ? e.message : String(e)}`,
+                    ),
                 );
-            if (failing.length === 0) continue;
-            const before = JSON.parse(
-                cfg.metadata.annotations?.[FAILURE_POLICY_ANNOTATION] ?? "{}",
-            );
-            for (const { h } of failing) before[h.name] = h.failurePolicy ?? "Fail";
-            const patch: unknown[] = failing.map(({ i }) => ({
-                op: hooks[i].failurePolicy ? "replace" : "add",
-                path: `/webhooks/${i}/failurePolicy`,
-                value: "Ignore",
-            }));
-            patch.push({
-                op: "add",
-                path: cfg.metadata.annotations
-                    ? `/metadata/annotations/${FAILURE_POLICY_ANNOTATION.replace("/", "~1")}`
-                    : "/metadata/annotations",
-                value: cfg.metadata.annotations
-                    ? JSON.stringify(before)
-                    : { [FAILURE_POLICY_ANNOTATION]: JSON.stringify(before) },
             });
-            const r = await kube.request(
-                "PATCH",
-                `${base}/${cfg.metadata.name}`,
-                patch,
-                "application/json-patch+json",
-            );
-            const names = failing.map(({ h }) => h.name).join(", ");
-            if (r.status < 300)
-                log(`${kind} ${cfg.metadata.name}: failurePolicy Fail -> Ignore for ${names}`);
-            else log(`${kind} ${cfg.metadata.name}: patch failed: ${r.status} ${message(r.body)}`);
+        } catch (e) {
+            log(`watch ${kind}: ${e instanceof Error ? e.message : String(e)}; again in 1s`);
+            await new Promise((r) => setTimeout(r, 1000));
         }
+    }
+}
+
+/** Switches every service-backed webhook of CFG that fails closed to failurePolicy Ignore. */
+async function relaxWebhook(
+    kube: KubeClient,
+    kind: string,
+    cfg: WebhookConfiguration,
+): Promise<void> {
+    const hooks = cfg.webhooks ?? [];
+    const failing = hooks
+        .map((h, i) => ({ h, i }))
+        .filter(({ h }) => h.clientConfig.service && (h.failurePolicy ?? "Fail") === "Fail");
+    if (failing.length === 0) return;
+    const before = JSON.parse(cfg.metadata.annotations?.[FAILURE_POLICY_ANNOTATION] ?? "{}");
+    for (const { h } of failing) before[h.name] = h.failurePolicy ?? "Fail";
+    // Applies only to the version read (indexes stay right); a newer one comes as an event.
+    const patch: unknown[] = [
+        { op: "test", path: "/metadata/resourceVersion", value: cfg.metadata.resourceVersion },
+        ...failing.map(({ i }) => ({
+            op: hooks[i].failurePolicy ? "replace" : "add",
+            path: `/webhooks/${i}/failurePolicy`,
+            value: "Ignore",
+        })),
+        {
+            op: "add",
+            path: cfg.metadata.annotations
+                ? `/metadata/annotations/${FAILURE_POLICY_ANNOTATION.replace("/", "~1")}`
+                : "/metadata/annotations",
+            value: cfg.metadata.annotations
+                ? JSON.stringify(before)
+                : { [FAILURE_POLICY_ANNOTATION]: JSON.stringify(before) },
+        },
+    ];
+    const r = await kube.request(
+        "PATCH",
+        `${webhookBase(kind)}/${cfg.metadata.name}`,
+        patch,
+        "application/json-patch+json",
+    );
+    const names = failing.map(({ h }) => h.name).join(", ");
+    if (r.status < 300)
+        log(`${kind} ${cfg.metadata.name}: failurePolicy Fail -> Ignore for ${names}`);
+    else if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
+        log(`${kind} ${cfg.metadata.name}: patch failed: ${r.status} ${message(r.body)}`);
     }
 }
 
@@ -180,6 +215,7 @@ async function main(argv: string[]): Promise<void> {
     log(
         `simulating for ${kube.server} (provisioner${webhooks ? ", webhooks" : ""}) every ${interval} ms`,
     );
+    if (webhooks) for (const kind of WEBHOOK_KINDS) void watchWebhooks(kube, kind);
     for (;;) {
         for (const step of webhooks ? [provision, relaxWebhooks] : [provision]) {
             try {
