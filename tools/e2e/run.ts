@@ -302,20 +302,25 @@ async function upAndCheck(runner: Runner, stack: string, label: string): Promise
     const created = urnsWithOp(r, "create");
     const c = changes(r);
     let detail = `${fmtChanges(c)}`;
+    const errors: string[] = [];
     let ok = r.code === 0;
     if (ok) {
         const dep = await exportStack(runner, stack);
         const inState = (dep.resources ?? []).filter(
             (x) => !x.type.startsWith("pulumi:providers:"),
         );
-        const createdNoProviders = [...created].filter((u) => !u.includes("::pulumi:providers:"));
+        // Providers are compared too: the state holds every provider the update created.
+        const stateUrns = new Set((dep.resources ?? []).map((x) => x.urn));
         const missing = inState.filter((x) => !created.has(x.urn)).map((x) => x.urn);
-        const notInState = createdNoProviders.filter((u) => !inState.some((x) => x.urn === u));
+        const notInState = [...created].filter((u) => !stateUrns.has(u));
         const pending = dep.pending_operations?.length ?? 0;
         detail += `; state: ${inState.length} resources (+${(dep.resources ?? []).length - inState.length} providers), ${pending} pending operations`;
         if (missing.length || notInState.length || pending) {
             ok = false;
             detail += `; created but not in state: ${notInState.length}, in state but not created: ${missing.length}`;
+            errors.push(
+                ...[...notInState, ...missing].map((u) => u.split("::").slice(-2).join("::")),
+            );
         }
     }
     runner.record({
@@ -323,7 +328,7 @@ async function upAndCheck(runner: Runner, stack: string, label: string): Promise
         ok,
         seconds: r.seconds,
         detail,
-        errors: ok ? [] : engineErrors(r),
+        errors: ok ? [] : [...errors, ...engineErrors(r)],
         log: r.log,
     });
     return ok;
