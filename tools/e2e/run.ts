@@ -264,11 +264,13 @@ function fmtChanges(c: Record<string, number>): string {
 }
 
 /** URNs the engine reports with this op in its final (outputs) events. */
-function urnsWithOp(r: CommandResult, op: string): Set<string> {
+function urnsWithOp(r: CommandResult, ...ops: string[]): Set<string> {
     return new Set(
         r.events
             .map((e) => e.resOutputsEvent?.metadata)
-            .filter((m): m is { op: string; urn: string; type: string } => !!m && m.op === op)
+            .filter(
+                (m): m is { op: string; urn: string; type: string } => !!m && ops.includes(m.op),
+            )
             .map((m) => m.urn),
     );
 }
@@ -299,7 +301,8 @@ async function upAndCheck(runner: Runner, stack: string, label: string): Promise
         stack,
         "--skip-preview",
     ]);
-    const created = urnsWithOp(r, "create");
+    // Created, or read (a StackReference is read, not created): what the state must hold.
+    const created = urnsWithOp(r, "create", "read");
     const c = changes(r);
     let detail = `${fmtChanges(c)}`;
     const errors: string[] = [];
