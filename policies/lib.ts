@@ -102,6 +102,16 @@ export function ofType(args: StackValidationArgs, type: string) {
 
 export const UNKNOWN = Symbol("unknown");
 
+/** An input of any shape, or UNKNOWN when the policy SDK cannot know it during preview. */
+export function input(read: () => unknown): unknown {
+    try {
+        return read();
+    } catch (e) {
+        if (e instanceof Error && "unknownTypeSentinel" in e) return UNKNOWN;
+        throw e;
+    }
+}
+
 /**
  * A string input, `undefined` when absent, or UNKNOWN when it cannot be known yet: during
  * `pulumi preview` the policy SDK throws on reading an unknown input (an error carrying
@@ -109,13 +119,7 @@ export const UNKNOWN = Symbol("unknown");
  * placeholder.
  */
 export function stringInput(read: () => unknown): string | undefined | typeof UNKNOWN {
-    let v: unknown;
-    try {
-        v = read();
-    } catch (e) {
-        if (e instanceof Error && "unknownTypeSentinel" in e) return UNKNOWN;
-        throw e;
-    }
-    if (v === undefined || v === null) return undefined;
+    const v = input(read);
+    if (v === UNKNOWN || v === undefined || v === null) return v ?? undefined;
     return typeof v === "string" ? v : UNKNOWN;
 }

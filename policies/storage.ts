@@ -1,6 +1,6 @@
 /** Guardrails for buckets, filesystems and the protection of data. */
 import { PolicyResource } from "@pulumi/policy";
-import { UNKNOWN, ofType, resourcePolicy, stackPolicy, stringInput } from "./lib";
+import { UNKNOWN, input, ofType, resourcePolicy, stackPolicy, stringInput } from "./lib";
 
 /**
  * The annotation on the object store's identities Secret that names what anonymous callers
@@ -21,19 +21,21 @@ export const objectStoreNoAnonymous = resourcePolicy({
         // read only when known, to catch a Secret whose annotation says less than it grants.
         if (stringInput(() => props?.metadata?.labels?.["app.kubernetes.io/name"]) !== "seaweedfs")
             return;
-        // The identities Secret, not the store's other Secrets: it has the s3.json key (whose
-        // value may be unknown; the key is not).
-        const data: unknown = props?.stringData;
-        if (data === null || typeof data !== "object" || !("s3.json" in data)) return;
         const declared = stringInput(
             () => props?.metadata?.annotations?.[ANONYMOUS_ACTIONS_ANNOTATION],
         );
+        // The identities Secret has the s3.json key. In a fresh preview its whole stringData is
+        // unknown (it holds secrets), so the annotation is what marks it then.
+        const data = input(() => props?.stringData);
+        const hasConfig = data !== null && typeof data === "object" && "s3.json" in data;
         if (declared === undefined) {
-            report(`the identities Secret does not declare ${ANONYMOUS_ACTIONS_ANNOTATION}`);
+            if (hasConfig)
+                report(`the identities Secret does not declare ${ANONYMOUS_ACTIONS_ANNOTATION}`);
             return;
         }
         if (declared !== UNKNOWN && declared !== "")
             report(`anonymous callers may ${declared.split(",").join(", ")}`);
+        if (!hasConfig) return;
         const config = stringInput(() => props?.stringData?.["s3.json"]);
         if (typeof config !== "string") return;
         const identities: any[] = JSON.parse(config).identities ?? [];
