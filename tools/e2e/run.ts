@@ -738,18 +738,23 @@ async function main(opts: Options): Promise<number> {
             const t0 = Date.now();
             let left: string[] = [];
             let unexplained = 0;
-            // Namespaces finish terminating on their own: give them a minute.
+            // Objects being deleted (a namespace, its contents) go on their own: wait up to a
+            // minute while any is terminating or the set still shrinks.
+            let previous = -1;
             for (let i = 0; i < 12; i++) {
                 const now = await snapshot(kube!, await kube!.resources());
                 left = [];
                 unexplained = 0;
+                let terminating = 0;
                 for (const [uid, { res, obj }] of now) {
                     if (baseline.has(uid)) continue;
                     const why = ours(obj, footprint);
                     if (!why) unexplained++;
+                    if (obj.metadata.deletionTimestamp) terminating++;
                     left.push(`${describe(res, obj)}${why ? ` [${why}]` : ""}`);
                 }
-                if (left.length === 0) break;
+                if (left.length === 0 || (terminating === 0 && left.length === previous)) break;
+                previous = left.length;
                 await new Promise((r) => setTimeout(r, 5000));
             }
             // Objects of the stacks that were there before `up`: a previous run's leftovers,
