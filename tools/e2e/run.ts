@@ -138,6 +138,8 @@ class Runner {
     public readonly logs = path.join(this.tmp, "logs");
     public readonly project = path.join(this.tmp, "project");
     public readonly results: StepResult[] = [];
+    /** Lines for the summary that are not steps. */
+    public readonly notes: string[] = [];
     private readonly env: NodeJS.ProcessEnv;
     private seq = 0;
 
@@ -406,6 +408,23 @@ async function snapshot(
     return out;
 }
 
+/** Webhooks the loopback cluster's simulate.ts switched to Ignore (none on a real cluster). */
+async function relaxedWebhooks(kube: KubeClient): Promise<string[]> {
+    const out: string[] = [];
+    for (const kind of ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]) {
+        try {
+            const list = await kube.get<KubeList>(`/apis/admissionregistration.k8s.io/v1/${kind}`);
+            for (const cfg of list.items) {
+                const was = cfg.metadata.annotations?.["e2e.mlops.dev/original-failure-policies"];
+                if (was) out.push(...Object.keys(JSON.parse(was) as Record<string, string>));
+            }
+        } catch {
+            // not readable: nothing to report
+        }
+    }
+    return out.sort();
+}
+
 /** Namespaces and Helm releases of a stack, from its state. */
 function stackFootprint(dep: Deployment): { namespaces: Set<string>; releases: Set<string> } {
     const namespaces = new Set<string>();
@@ -651,6 +670,16 @@ async function main(opts: Options): Promise<number> {
         } catch {
             // no state: nothing to add
         }
+        const relaxed = await relaxedWebhooks(kube);
+        if (relaxed.length) {
+            const note = `the cluster switched ${relaxed.length} chart webhooks to failurePolicy Ignore (simulated pods serve none; ${path.join(runner.logs, "webhooks-relaxed.txt")})`;
+            runner.notes.push(note);
+            console.log(`[e2e] note: ${note}`);
+            fs.writeFileSync(
+                path.join(runner.logs, "webhooks-relaxed.txt"),
+                relaxed.join("\n") + "\n",
+            );
+        }
         if (platformUp) {
             const r = await runner.pulumi(`up-again-${stack}`, [
                 "up",
@@ -851,6 +880,7 @@ function summary(
             }`,
         );
     }
+    for (const n of runner.notes) console.log(`note: ${n}`);
     if (leftovers.length) {
         console.log(
             `left in the cluster (${leftovers.length}; all in ${path.join(runner.logs, "leftovers.txt")}):`,
