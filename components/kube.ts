@@ -50,8 +50,6 @@ export function helmRelease(
         readonly releaseName: string;
         readonly namespace: pulumi.Input<string>;
         readonly values: pulumi.Inputs;
-        /** Create the namespace if missing. @default false */
-        readonly createNamespace?: boolean;
     },
     opts: pulumi.CustomResourceOptions,
 ): k8s.helm.v3.Release {
@@ -62,7 +60,6 @@ export function helmRelease(
             ...chartSource(args.pin, args.mirror),
             version: args.pin.version,
             namespace: args.namespace,
-            ...(args.createNamespace ? { createNamespace: true } : {}),
             values: args.values,
         },
         opts,

@@ -106,14 +106,20 @@ export class ModelServing extends pulumi.ComponentResource {
         const cm = chartImages.certManager;
         const ks = chartImages.kserveResources;
 
+        // A namespace in the stack, not the release's createNamespace (made outside Pulumi's
+        // state, it outlived `pulumi destroy`: npm run test:e2e), with Pod Security labels.
+        const certManagerNs = new k8s.core.v1.Namespace(
+            `${name}-cert-manager`,
+            { metadata: { name: "cert-manager", labels: podSecurityLabels("baseline") } },
+            child,
+        );
         const certManager = helmRelease(
             `${name}-cert-manager`,
             {
                 pin: charts.certManager,
                 mirror: args.mirror,
                 releaseName: "cert-manager",
-                namespace: "cert-manager",
-                createNamespace: true,
+                namespace: certManagerNs.metadata.name,
                 values: {
                     crds: { enabled: true, keep: true },
                     image: repositoryAndTag(cm.controller),

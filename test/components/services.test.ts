@@ -392,6 +392,16 @@ describe("ModelServing", () => {
             chart: "oci://quay.io/jetstack/charts/cert-manager",
             version: charts.certManager.version,
         });
+        // Its namespace is in the stack, so that `pulumi destroy` removes it (the release's
+        // createNamespace made it outside the state: npm run test:e2e found it left behind).
+        const certManagerNs = rec.get("kubernetes:core/v1:Namespace", "serving-cert-manager");
+        expect(at(certManagerNs, "metadata", "name")).toBe("cert-manager");
+        expect(at(certManagerNs, "metadata", "labels", "pod-security.kubernetes.io/enforce")).toBe(
+            "baseline",
+        );
+        expect(release("serving-cert-manager").inputs.createNamespace).toBeUndefined();
+        expect(release("serving-cert-manager").inputs.namespace).toBe("cert-manager");
+        expect(release("serving-cert-manager").dependsOn).toContain(certManagerNs.urn);
         expect(at(release("serving-cert-manager"), "values", "crds")).toEqual({
             enabled: true,
             keep: true,
