@@ -469,6 +469,32 @@ function ours(
     return undefined;
 }
 
+/**
+ * CRDs that Helm keeps on uninstall, by design: those a chart ships in its crds/ directory
+ * (Helm installs them and never deletes them) and those annotated `helm.sh/resource-policy:
+ * keep` (Argo's and cert-manager's, so that uninstalling cannot delete every Workflow and
+ * Certificate in the cluster). A created-since-up CRD with Helm's release annotation and no
+ * keep policy is not excused: Helm should have deleted it.
+ */
+// Items of a list carry no kind: it comes from the API resource listed.
+function keptByHelm(res: ApiResource, obj: KubeObject): string | undefined {
+    if (res.kind !== "CustomResourceDefinition") return undefined;
+    const a = obj.metadata.annotations ?? {};
+    if (a["helm.sh/resource-policy"] === "keep") return "helm.sh/resource-policy: keep";
+    if (!a["meta.helm.sh/release-name"] && !obj.metadata.labels?.["app.kubernetes.io/managed-by"])
+        return "a chart's crds/ directory";
+    return undefined;
+}
+
+/** The API server's own APIService of a CRD group (`v1.<group>`), which goes with the CRDs. */
+function crdGroupApiService(res: ApiResource, obj: KubeObject, keptGroups: Set<string>): boolean {
+    return (
+        res.kind === "APIService" &&
+        obj.metadata.labels?.["kube-aggregator.kubernetes.io/automanaged"] !== undefined &&
+        keptGroups.has(obj.metadata.name.replace(/^[^.]+\./, ""))
+    );
+}
+
 async function main(opts: Options): Promise<number> {
     const runner = new Runner(opts);
     const started = Date.now();
@@ -766,6 +792,7 @@ async function main(opts: Options): Promise<number> {
         if (baseline.size > 0) {
             const t0 = Date.now();
             let left: string[] = [];
+            let kept: string[] = [];
             let unexplained = 0;
             // Objects being deleted (a namespace, its contents) go on their own: wait up to a
             // minute while any is terminating or the set still shrinks.
@@ -773,10 +800,23 @@ async function main(opts: Options): Promise<number> {
             for (let i = 0; i < 12; i++) {
                 const now = await snapshot(kube!, await kube!.resources());
                 left = [];
+                kept = [];
                 unexplained = 0;
                 let terminating = 0;
+                const keptGroups = new Set<string>();
+                for (const [uid, { res, obj }] of now) {
+                    if (baseline.has(uid) || !keptByHelm(res, obj)) continue;
+                    keptGroups.add(obj.metadata.name.replace(/^[^.]+\./, ""));
+                }
                 for (const [uid, { res, obj }] of now) {
                     if (baseline.has(uid)) continue;
+                    const keep = keptByHelm(res, obj);
+                    if (keep || crdGroupApiService(res, obj, keptGroups)) {
+                        kept.push(
+                            `${describe(res, obj)} [${keep ?? "APIService of a kept CRD group"}]`,
+                        );
+                        continue;
+                    }
                     const why = ours(obj, footprint);
                     if (!why) unexplained++;
                     if (obj.metadata.deletionTimestamp) terminating++;
@@ -802,6 +842,10 @@ async function main(opts: Options): Promise<number> {
             }
             leftovers.push(...left.sort());
             fs.writeFileSync(path.join(runner.logs, "leftovers.txt"), left.join("\n") + "\n");
+            fs.writeFileSync(
+                path.join(runner.logs, "kept-crds.txt"),
+                kept.sort().join("\n") + "\n",
+            );
             runner.record({
                 name: "nothing left in the cluster",
                 ok: left.length === 0,
@@ -811,7 +855,10 @@ async function main(opts: Options): Promise<number> {
                     (left.length
                         ? ` (${left.length - unexplained} in the stacks' namespaces, labels or releases)`
                         : "") +
-                    `; checked ${resources.length} resource kinds, namespaces ${[...footprint.namespaces].sort().join(", ") || "-"}`,
+                    `; checked ${resources.length} resource kinds, namespaces ${[...footprint.namespaces].sort().join(", ") || "-"}` +
+                    (kept.length
+                        ? `; kept by Helm's CRD policy, by design: ${kept.filter((k) => k.includes("CustomResourceDefinition")).length} CRDs and their APIServices (${path.join(runner.logs, "kept-crds.txt")})`
+                        : ""),
                 errors: [],
             });
         }
