@@ -27,7 +27,12 @@ export function resourcePolicy(def: {
         configSchema: def.configSchema,
         validateResource: (args, report) => {
             if (!def.types.includes(args.type)) return;
-            def.validate(args.props, report, args);
+            try {
+                def.validate(args.props, report, args);
+            } catch (e) {
+                // An input unknown during preview: this resource cannot be judged yet.
+                if (!causedByUnknown(e, args.props)) throw e;
+            }
         },
     };
 }
@@ -45,7 +50,7 @@ export function stackPolicy(def: {
         description: def.description,
         enforcementLevel: def.enforcementLevel,
         configSchema: def.configSchema,
-        validateStack: (args, report) => def.validate(args, report),
+        validateStack: (args, report) => validateSkippingUnknowns(args, report, def.validate),
     };
 }
 
@@ -122,4 +127,72 @@ export function stringInput(read: () => unknown): string | undefined | typeof UN
     const v = input(read);
     if (v === UNKNOWN || v === undefined || v === null) return v ?? undefined;
     return typeof v === "string" ? v : UNKNOWN;
+}
+
+/**
+ * The value of an unknown input as the engine sends it to policies during preview (the
+ * Pulumi protocol's unknown sentinel; @pulumi/policy proxy.js `unknownStringValue`).
+ */
+export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether a value holds an unknown anywhere. */
+function holdsUnknown(v: unknown, depth = 0): boolean {
+    if (v === UNKNOWN_SENTINEL) return true;
+    if (depth > 12 || v === null || typeof v !== "object") return false;
+    try {
+        return Object.values(v).some((x) => holdsUnknown(x, depth + 1));
+    } catch (e) {
+        // Read through the SDK's proxy, an unknown throws rather than shows.
+        if (e instanceof Error && "unknownTypeSentinel" in e) return true;
+        throw e;
+    }
+}
+
+/**
+ * Whether an error comes from an unknown input: the SDK's UnknownValueError, or any error
+ * while the props being read hold an unknown (a policy that took the sentinel string for a
+ * list, say).
+ */
+function causedByUnknown(e: unknown, props: unknown): boolean {
+    if (e instanceof Error && "unknownTypeSentinel" in e) return true;
+    return holdsUnknown(props);
+}
+
+/**
+ * Runs a stack policy so that a resource with an input unknown during preview is skipped,
+ * not the whole policy: when the policy trips over an unknown, the resource whose props it
+ * read last is left out and the policy runs again. Every resource it can judge is judged;
+ * reports of the aborted attempts are dropped.
+ */
+function validateSkippingUnknowns(
+    args: StackValidationArgs,
+    report: ReportViolation,
+    validate: (args: StackValidationArgs, report: ReportViolation) => void,
+): void {
+    let resources = args.resources;
+    for (;;) {
+        let last: (typeof resources)[number] | undefined;
+        const watched = resources.map(
+            (r) =>
+                new Proxy(r, {
+                    get: (target, key, receiver) => {
+                        if (key === "props") last = target;
+                        return Reflect.get(target, key, receiver);
+                    },
+                }),
+        );
+        const reports: Parameters<ReportViolation>[] = [];
+        try {
+            validate({ ...args, resources: watched }, (...a) => reports.push(a));
+        } catch (e) {
+            if (last && causedByUnknown(e, last.props)) {
+                const skipped = last;
+                resources = resources.filter((r) => r !== skipped);
+                continue;
+            }
+            throw e;
+        }
+        for (const a of reports) report(...a);
+        return;
+    }
 }

@@ -3,6 +3,8 @@
  * @pulumi/policy server's semantics: the level is the pack config's, else the policy's, else
  * the pack's; `disabled` skips, `remediate` reports as mandatory; config defaults come from
  * each policy's schema; `notApplicable` skips; stack policies see parents and dependencies.
+ * Props reach policies as they do under the engine (unknowns behind the SDK's proxy), and a
+ * policy that reads an unknown value is reported, mandatory, as one that cannot run.
  */
 import {
     EnforcementLevel,
@@ -13,7 +15,41 @@ import {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { RecordedResource, reveal } from "./recorder";
+import { RecordedResource, UnknownValue, reveal } from "./recorder";
+
+/**
+ * The policy SDK's own view of props during `pulumi preview` (@pulumi/policy 1.21.0
+ * proxy.js): an unknown value is a sentinel string, and reading it through the proxy throws
+ * UnknownValueError, which the engine reports as "can't run policy ... during preview".
+ * Internal to the SDK, so typed here by hand.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdk = require("@pulumi/policy/proxy") as {
+    unknownCheckingProxy: <T extends object>(o: T) => T;
+    unknownStringValue: string;
+    UnknownValueError: new (...args: unknown[]) => Error;
+};
+
+/** Props as the engine gives them to policies: unknowns as the SDK's sentinel, behind its proxy. */
+function enginePropsOf(inputs: unknown): Record<string, unknown> {
+    const view = (v: unknown): unknown => {
+        if (v instanceof UnknownValue) return sdk.unknownStringValue;
+        if (Array.isArray(v)) return v.map(view);
+        if (v !== null && typeof v === "object")
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, view(x)]));
+        return v;
+    };
+    const props = view(reveal(inputs));
+    return props !== null && typeof props === "object"
+        ? sdk.unknownCheckingProxy(props as Record<string, unknown>)
+        : {};
+}
+
+/** What the engine prints when a policy reads an unknown value; a finding here. */
+const cannotRun = (e: unknown) =>
+    e instanceof sdk.UnknownValueError
+        ? `can't run during preview: ${(e as Error).message}`
+        : undefined;
 
 type PolicyConfig = PolicyPackConfig[string];
 type PolicyConfigObject = Exclude<PolicyConfig, string>;
@@ -77,7 +113,7 @@ export async function checkPolicies(
     const throwNotApplicable = (reason?: string): never => {
         throw new NotApplicable(reason);
     };
-    const plain = resources.map((r) => ({ r, props: reveal(r.inputs) as Record<string, unknown> }));
+    const plain = resources.map((r) => ({ r, props: enginePropsOf(r.inputs) }));
 
     for (const p of policies) {
         let level = levelOf(config, p.name, p.enforcementLevel, packLevel);
@@ -113,7 +149,15 @@ export async function checkPolicies(
                             }),
                         );
                     } catch (e) {
-                        if (!(e instanceof NotApplicable)) throw e;
+                        const why = cannotRun(e);
+                        if (why)
+                            out.push({
+                                policy: p.name,
+                                level: "mandatory",
+                                urn: r.urn,
+                                message: why,
+                            });
+                        else if (!(e instanceof NotApplicable)) throw e;
                     }
                 }
             }
@@ -157,7 +201,9 @@ export async function checkPolicies(
                         out.push({ policy: p.name, level: reported, urn: urn ?? "", message }),
                 );
             } catch (e) {
-                if (!(e instanceof NotApplicable)) throw e;
+                const why = cannotRun(e);
+                if (why) out.push({ policy: p.name, level: "mandatory", urn: "", message: why });
+                else if (!(e instanceof NotApplicable)) throw e;
             }
         }
     }
