@@ -1,15 +1,7 @@
 import { CLOUD_SCOPED_KEYS, ConfigError, keyPath, loadConfig, parseConfig } from "../stacks/config";
+import { configProblems } from "./support/fixtures";
 
-/** The problems parseConfig reports for `raw`, or [] if it is valid. */
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        parseConfig(raw);
-        return [];
-    } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        return [...e.problems];
-    }
-}
+const problems = configProblems;
 
 const l4Pool = { name: "l4", gpuType: "nvidia-l4", machineType: "g2-standard-8", maxNodes: 4 };
 

@@ -15,7 +15,7 @@ import {
     parseImage,
 } from "../components/mirror";
 import { chartImages, charts, images } from "../components/versions";
-import { ConfigError, loadConfig, parseConfig } from "../stacks/config";
+import { loadConfig, parseConfig } from "../stacks/config";
 import { platformStack } from "../stacks/platform";
 import { teamStack } from "../stacks/team";
 import {
@@ -27,22 +27,13 @@ import {
 } from "../tools/lib/recorder";
 import { readStackConfig } from "../tools/lib/stack-config";
 import { mirrorListing } from "../tools/mirror-list";
+import { configProblems as problems } from "./support/fixtures";
 import { ROOT, writeStackConfig } from "./support/plan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const OCI = "oci://registry.example.com/charts";
 const HTTP = "https://charts.example.com/mlops";
 const PREFIX = "registry.example.com/mirror";
-
-function problems(raw: Record<string, unknown>): string[] {
-    try {
-        parseConfig(raw);
-        return [];
-    } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        return [...e.problems];
-    }
-}
 
 describe("the image rewrite rule: <prefix>/<source registry>/<path>, same tag or digest", () => {
     it.each([

@@ -5,31 +5,20 @@ import {
     PlatformNetworkPoliciesArgs,
 } from "../../components/platform/network";
 import { TEAM_LABEL } from "../../components/tenancy/team";
+import { platformArgs as defaultArgs } from "../support/fixtures";
 import { Recording, at, childList, record, settled } from "../support/harness";
 
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
-function platformArgs(
-    cluster: ExistingCluster,
-    over: Partial<MlopsPlatformArgs> = {},
-): MlopsPlatformArgs {
-    return {
-        cluster,
-        environment: "dev",
-        domain: "ml.example.com",
+/** The default platform without the shared filesystem (not what these tests are about). */
+const platformArgs = (cluster: ExistingCluster, over: Partial<MlopsPlatformArgs> = {}) =>
+    defaultArgs(cluster, {
         storage: {
             objectStore: { size: "20Gi" },
             sharedFilesystem: { enabled: false, size: "50Gi" },
         },
-        database: { size: "10Gi" },
-        routing: {
-            tls: { mode: "selfSigned" },
-            serviceType: "LoadBalancer",
-            auth: { enabled: true, username: "admin" },
-        },
         ...over,
-    };
-}
+    });
 
 async function platform(over: Partial<MlopsPlatformArgs> = {}) {
     const rec = record();

@@ -1,25 +1,7 @@
 import { ExistingCluster } from "../../components/cluster/existing";
-import { MlopsPlatform, MlopsPlatformArgs } from "../../components/platform/mlops-platform";
+import { MlopsPlatform } from "../../components/platform/mlops-platform";
+import { platformArgs as args } from "../support/fixtures";
 import { at, childList, record, settled, valueOf } from "../support/harness";
-
-function args(cluster: ExistingCluster, over: Partial<MlopsPlatformArgs> = {}): MlopsPlatformArgs {
-    return {
-        cluster,
-        environment: "dev",
-        domain: "ml.example.com",
-        storage: {
-            objectStore: { size: "20Gi" },
-            sharedFilesystem: { enabled: true, size: "50Gi" },
-        },
-        database: { size: "10Gi" },
-        routing: {
-            tls: { mode: "selfSigned" },
-            serviceType: "LoadBalancer",
-            auth: { enabled: true, username: "admin" },
-        },
-        ...over,
-    };
-}
 
 describe("MlopsPlatform", () => {
     it("composes namespace, object store, NFS, database, router and dashboard route", async () => {

@@ -1,0 +1,38 @@
+/** Inputs several test files build on. */
+import { ExistingCluster } from "../../components/cluster/existing";
+import { MlopsPlatformArgs } from "../../components/platform/mlops-platform";
+import { ConfigError, parseConfig } from "../../stacks/config";
+
+/** The problems parseConfig reports for `raw`, or [] if it is valid. */
+export function configProblems(raw: Record<string, unknown>): string[] {
+    try {
+        parseConfig(raw);
+        return [];
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return [...e.problems];
+    }
+}
+
+/** A dev platform on `cluster` with every service at its default; `over` replaces keys. */
+export function platformArgs(
+    cluster: ExistingCluster,
+    over: Partial<MlopsPlatformArgs> = {},
+): MlopsPlatformArgs {
+    return {
+        cluster,
+        environment: "dev",
+        domain: "ml.example.com",
+        storage: {
+            objectStore: { size: "20Gi" },
+            sharedFilesystem: { enabled: true, size: "50Gi" },
+        },
+        database: { size: "10Gi" },
+        routing: {
+            tls: { mode: "selfSigned" },
+            serviceType: "LoadBalancer",
+            auth: { enabled: true, username: "admin" },
+        },
+        ...over,
+    };
+}
