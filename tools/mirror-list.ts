@@ -25,7 +25,7 @@ import {
 import { ChartPin, chartImages, charts, images } from "../components/versions";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { SecretValue } from "./lib/recorder";
-import { readStackConfig } from "./lib/stack-config";
+import { readStackConfig, stackFileOf } from "./lib/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -224,7 +224,7 @@ function parseArgs(argv: readonly string[]): { file: string; json: boolean } {
             const v = argv[++i];
             if (!v) usage(`${a} needs a value`);
             if (file) usage("give one of --stack or --config");
-            file = a === "--stack" ? path.join(ROOT, `Pulumi.${v}.yaml`) : path.resolve(v);
+            file = stackFileOf(a, v);
         } else usage(`unknown argument: ${a}`);
     }
     if (!file) usage("give --stack or --config");

@@ -17,10 +17,8 @@ import { estimateCost, renderCost } from "./lib/cost";
 import { capacityReport, CapacityReport } from "../policies/capacity";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { missingIdentityMessage } from "../stacks/team";
-import { readStackConfig } from "./lib/stack-config";
+import { readStackConfig, stackFileOf } from "./lib/stack-config";
 import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./lib/render";
-
-const ROOT = path.resolve(__dirname, "..");
 
 interface Args {
     file: string;
@@ -52,7 +50,7 @@ function parseArgs(argv: readonly string[]): Args {
             const v = argv[++i];
             if (!v) usage(`${a} needs a value`);
             if (file) usage("give one of --stack or --config");
-            file = a === "--stack" ? path.join(ROOT, `Pulumi.${v}.yaml`) : path.resolve(v);
+            file = stackFileOf(a, v);
         } else usage(`unknown argument: ${a}`);
     }
     if (!file) usage("give --stack or --config");
@@ -94,7 +92,7 @@ function referencedOutputs(
     const name = config.platformStack.split("/").pop()!;
     const candidates = [
         path.join(path.dirname(file), `Pulumi.${name}.yaml`),
-        path.join(ROOT, `Pulumi.${name}.yaml`),
+        stackFileOf("--stack", name),
     ];
     const platformFile = candidates.find((f) => fs.existsSync(f));
     if (!platformFile) {

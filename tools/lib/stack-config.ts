@@ -69,3 +69,13 @@ export function readStackConfig(file: string, project = "mlops-platform"): Stack
     }
     return { stack: stackNameOf(file), file, config, secretKeys };
 }
+
+/**
+ * The stack config file a command's `--stack NAME` (Pulumi.NAME.yaml at the project root) or
+ * `--config FILE` names.
+ */
+export function stackFileOf(flag: "--stack" | "--config", value: string): string {
+    return flag === "--stack"
+        ? path.resolve(__dirname, "..", "..", `Pulumi.${value}.yaml`)
+        : path.resolve(value);
+}
