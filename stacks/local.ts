@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { ExistingCluster } from "../components/cluster/existing";
 import { CloudFoundation } from "./cloud";
 import { PlatformConfig } from "./config";
@@ -12,6 +13,9 @@ export function localFoundation(config: PlatformConfig): CloudFoundation {
             storageClass: c.storageClass,
             nvidiaDevicePlugin: c.nvidiaDevicePlugin,
             mirror: config.mirror,
+            // Only a real engine run has a cluster to ask; the offline plan and the tests
+            // run under mocks, without one.
+            preflight: pulumi.runtime.hasEngine(),
         }),
     };
 }

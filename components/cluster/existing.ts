@@ -4,6 +4,7 @@ import { helmRelease } from "../kube";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { podSecurityLabels } from "../security";
 import { chartImages, charts } from "../versions";
+import { checkClusterStorage } from "./preflight";
 import { GPU_POOL_LABEL, GPU_TOLERATIONS, GpuScheduling, KubernetesCluster } from "./types";
 
 /** Arguments of {@link ExistingCluster}. */
@@ -28,6 +29,14 @@ export interface ExistingClusterArgs {
     readonly gpuNodeLabels?: Readonly<Record<string, string>>;
     /** The device plugin's chart and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
+    /**
+     * Before anything is created in the cluster, check through its API server that it has
+     * the StorageClass the platform's claims need (`storageClass`, else a default class) and
+     * stop with a message that says what to change (see `checkClusterStorage`). Every object
+     * in the cluster waits for the check, through the provider. Needs plain (not secret
+     * Output) `kubeconfig`, `context` and `storageClass`. @default false
+     */
+    readonly preflight?: boolean;
 }
 
 /** Label GPU feature discovery puts on nodes with NVIDIA GPUs. */
@@ -71,7 +80,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
                 // secret config or not (a path loses nothing by it).
                 kubeconfig:
                     args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig),
-                context: args.context,
+                context: args.preflight ? this.preflight(args) : args.context,
                 enableServerSideApply: true,
             },
             { parent: this },
@@ -119,6 +128,28 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
         }
 
         this.registerOutputs({});
+    }
+
+    /**
+     * The context, once the preflight passed: the provider, and so every object in the
+     * cluster, waits for it; a failed check fails the provider with the check's message.
+     */
+    private preflight(args: ExistingClusterArgs): pulumi.Output<string | undefined> {
+        return pulumi
+            .all([args.kubeconfig, args.context, args.storageClass])
+            .apply(async ([kubeconfig, context, storageClass]) => {
+                const result = await checkClusterStorage({ kubeconfig, context, storageClass });
+                if (result.checked) {
+                    pulumi.log.info(
+                        `cluster preflight: claims use StorageClass "${result.storageClass}"` +
+                            (result.isDefault ? " (the cluster's default)" : ""),
+                        this,
+                    );
+                } else {
+                    pulumi.log.warn(`cluster preflight skipped: ${result.reason}`, this);
+                }
+                return context;
+            });
     }
 
     public gpuScheduling(pool?: string): GpuScheduling {

@@ -1,30 +1,14 @@
 /**
- * A minimal Kubernetes API client for the e2e tools: reads a kubeconfig (client certificate,
- * bearer token or basic auth; `KUBECONFIG` lists are merged), talks HTTPS with Node's own
- * client. Users that authenticate through an exec or auth-provider plugin (GKE, EKS) are
+ * A minimal Kubernetes API client for the e2e tools: reads a kubeconfig as the program's
+ * cluster preflight does (components/cluster/kubeconfig.ts: client certificate, bearer token
+ * or basic auth; `KUBECONFIG` lists are merged), talks HTTPS with Node's own client. Users that authenticate through an exec or auth-provider plugin (GKE, EKS) are
  * reached through `kubectl get --raw` instead, read-only.
  */
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
-import * as yaml from "js-yaml";
-
-interface Named<T> {
-    name: string;
-    [key: string]: unknown;
-    value?: T;
-}
-
-interface KubeconfigFile {
-    "current-context"?: string;
-    clusters?: (Named<never> & { cluster: Record<string, unknown> })[];
-    users?: (Named<never> & { user: Record<string, unknown> })[];
-    contexts?: (Named<never> & {
-        context: { cluster: string; user: string; namespace?: string };
-    })[];
-}
+import { kubeconfigFiles, resolveAccess, tlsAndHeaders } from "../../components/cluster/kubeconfig";
 
 export interface ApiResponse<T = unknown> {
     status: number;
@@ -62,19 +46,7 @@ export interface KubeList<T = KubeObject> {
     items: T[];
 }
 
-function expandHome(p: string): string {
-    return p.startsWith("~") ? path.join(os.homedir(), p.slice(1)) : p;
-}
-
-/** The kubeconfig files in effect: $KUBECONFIG (a list) or ~/.kube/config. */
-export function kubeconfigFiles(explicit?: string): string[] {
-    const list = explicit ?? process.env.KUBECONFIG ?? path.join(os.homedir(), ".kube", "config");
-    return list
-        .split(path.delimiter)
-        .filter(Boolean)
-        .map(expandHome)
-        .filter((f) => fs.existsSync(f));
-}
+export { kubeconfigFiles };
 
 export class KubeClient {
     public readonly context: string;
@@ -88,69 +60,17 @@ export class KubeClient {
         private readonly files: string[],
         context?: string,
     ) {
-        if (files.length === 0)
-            throw new Error("no kubeconfig found ($KUBECONFIG, ~/.kube/config)");
-        const docs = files.map((f) => ({
-            file: f,
-            doc: (yaml.load(fs.readFileSync(f, "utf8")) ?? {}) as KubeconfigFile,
-        }));
-        const current =
-            context ?? docs.find((d) => d.doc["current-context"])?.doc["current-context"];
-        if (!current) throw new Error(`no current context in ${files.join(", ")}`);
-        const find = <K extends "clusters" | "users" | "contexts">(key: K, name: string) => {
-            for (const { file, doc } of docs) {
-                const hit = (doc[key] ?? []).find((e) => e.name === name);
-                if (hit) return { file, entry: hit as NonNullable<KubeconfigFile[K]>[number] };
-            }
-            throw new Error(`kubeconfig: no ${key.slice(0, -1)} named ${name}`);
-        };
-        const ctx = find("contexts", current).entry as {
-            context: { cluster: string; user: string };
-        };
-        const clusterHit = find("clusters", ctx.context.cluster);
-        const userHit = find("users", ctx.context.user);
-        const cluster = (clusterHit.entry as { cluster: Record<string, string | boolean> }).cluster;
-        const user = (userHit.entry as { user: Record<string, unknown> }).user;
-        const rel = (file: string, p: string) => path.resolve(path.dirname(file), expandHome(p));
-        const data = (
-            obj: Record<string, unknown>,
-            key: string,
-            file: string,
-        ): Buffer | undefined => {
-            if (typeof obj[`${key}-data`] === "string") {
-                return Buffer.from(obj[`${key}-data`] as string, "base64");
-            }
-            if (typeof obj[key] === "string") return fs.readFileSync(rel(file, obj[key] as string));
-            return undefined;
-        };
-        this.context = current;
-        this.server = String(cluster.server).replace(/\/$/, "");
-        this.viaKubectl = Boolean(user.exec || user["auth-provider"]);
+        const access = resolveAccess(
+            files.map((file) => ({ file, text: fs.readFileSync(file, "utf8") })),
+            context,
+        );
+        this.context = access.context;
+        this.server = access.server;
+        this.viaKubectl = Boolean(access.exec || access.authProvider);
         if (!this.viaKubectl) {
-            this.agent = new https.Agent({
-                ca: data(cluster, "certificate-authority", clusterHit.file),
-                cert: data(user, "client-certificate", userHit.file),
-                key: data(user, "client-key", userHit.file),
-                rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true,
-                servername:
-                    typeof cluster["tls-server-name"] === "string"
-                        ? cluster["tls-server-name"]
-                        : undefined,
-                keepAlive: true,
-            });
-            const token =
-                typeof user.token === "string"
-                    ? user.token
-                    : typeof user.tokenFile === "string"
-                      ? fs.readFileSync(rel(userHit.file, user.tokenFile), "utf8").trim()
-                      : undefined;
-            if (token) this.headers.authorization = `Bearer ${token}`;
-            else if (typeof user.username === "string") {
-                const basic = Buffer.from(`${user.username}:${user.password ?? ""}`).toString(
-                    "base64",
-                );
-                this.headers.authorization = `Basic ${basic}`;
-            }
+            const { agent, headers } = tlsAndHeaders(access);
+            this.agent = new https.Agent({ ...agent, keepAlive: true });
+            Object.assign(this.headers, headers);
         }
     }
 

@@ -39,7 +39,7 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
 import { buildRepository, ChartServer, serveRepository } from "./charts";
-import { ApiResource, KubeClient, KubeList, KubeObject, kubeconfigFiles } from "./kube";
+import { ApiResource, KubeClient, KubeList, KubeObject, kubeconfigFiles, message } from "./kube";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = "mlops-platform";
@@ -387,6 +387,104 @@ async function policyPreview(runner: Runner, stack: string, label: string): Prom
     return ok;
 }
 
+/**
+ * The program's cluster preflight under the real engine: `up` of a scratch copy of the stack
+ * whose claims name a class the cluster lacks, then of one on a cluster with no default class
+ * (the defaults' annotation set to "false" meanwhile, restored after), must each stop within
+ * a minute, with the message naming the key, before any object is created in the cluster.
+ * The scratch stack is destroyed and removed.
+ */
+async function preflightFailsFast(runner: Runner, kube: KubeClient, stack: string): Promise<void> {
+    const scratch = `${stack}-preflight`;
+    const file = (s: string) => path.join(runner.project, `Pulumi.${s}.yaml`);
+    fs.copyFileSync(file(stack), file(scratch));
+    const t0 = Date.now();
+    const errors: string[] = [];
+    const details: string[] = [];
+    const init = await runner.pulumi(
+        "stack-init-preflight",
+        ["stack", "init", scratch, "--non-interactive"],
+        false,
+    );
+    if (init.code !== 0) throw new Error(`pulumi stack init ${scratch} failed (${init.log})`);
+    const annotation = "storageclass.kubernetes.io/is-default-class";
+    const attempt = async (name: string, expected: string) => {
+        const before = (await kube.get<KubeList>("/api/v1/namespaces")).items.length;
+        const r = await runner.pulumi(name, ["up", "--yes", "--stack", scratch, "--skip-preview"]);
+        const after = (await kube.get<KubeList>("/api/v1/namespaces")).items.length;
+        const said = r.output.includes(expected);
+        details.push(
+            `${name}: exit ${r.code} in ${fmtTime(r.seconds)}${said ? ", says what to change" : ""}`,
+        );
+        if (r.code === 0) errors.push(`${name}: the update succeeded`);
+        if (!said) errors.push(`${name}: no "${expected}" in ${r.log}`);
+        if (r.seconds > 60) errors.push(`${name}: took ${fmtTime(r.seconds)} (more than a minute)`);
+        if (after !== before) errors.push(`${name}: ${after - before} namespaces appeared`);
+    };
+    const set = await runner.pulumi(
+        "config-preflight",
+        [
+            "config",
+            "set",
+            "--path",
+            "--stack",
+            scratch,
+            "mlops:cluster.storageClass",
+            "no-such-class",
+        ],
+        false,
+    );
+    if (set.code !== 0) throw new Error(`pulumi config set failed (${set.log})`);
+    await attempt("up-missing-class", 'mlops:cluster.storageClass: got "no-such-class"');
+    const rm = await runner.pulumi(
+        "config-rm-preflight",
+        ["config", "rm", "--path", "--stack", scratch, "mlops:cluster.storageClass"],
+        false,
+    );
+    if (rm.code !== 0) throw new Error(`pulumi config rm failed (${rm.log})`);
+    const defaults = (await kube.get<KubeList>("/apis/storage.k8s.io/v1/storageclasses")).items
+        .filter((c) => c.metadata.annotations?.[annotation] === "true")
+        .map((c) => c.metadata.name);
+    const mark = async (value: string) => {
+        for (const name of defaults) {
+            const r = await kube.request(
+                "PATCH",
+                `/apis/storage.k8s.io/v1/storageclasses/${name}`,
+                { metadata: { annotations: { [annotation]: value } } },
+                "application/merge-patch+json",
+            );
+            if (r.status !== 200)
+                throw new Error(`PATCH storageclass ${name}: ${r.status} ${message(r.body)}`);
+        }
+    };
+    try {
+        await mark("false");
+        await attempt(
+            "up-no-default-class",
+            "mlops:cluster.storageClass: not set, and the cluster of context",
+        );
+    } finally {
+        await mark("true");
+    }
+    const d = await runner.pulumi("destroy-preflight", [
+        "destroy",
+        "--yes",
+        "--stack",
+        scratch,
+        "--remove",
+    ]);
+    if (d.code !== 0) errors.push(`destroy of ${scratch} failed (${d.log})`);
+    runner.record({
+        name: "cluster preflight fails fast",
+        ok: errors.length === 0,
+        seconds: (Date.now() - t0) / 1000,
+        detail:
+            details.join("; ") +
+            `; default class${defaults.length === 1 ? "" : "es"} ${defaults.join(", ")} restored`,
+        errors,
+    });
+}
+
 /** Every object the API server lists, by uid (noise kinds aside). */
 async function snapshot(
     kube: KubeClient,
@@ -683,6 +781,9 @@ async function main(opts: Options): Promise<number> {
                 errors: [],
             });
         }
+
+        // ------------------------------------------------------------ cluster preflight
+        await preflightFailsFast(runner, kube, stack);
 
         // ------------------------------------------------------------ fresh policy preview
         await policyPreview(runner, stack, "preview --policy-pack (fresh stack)");
