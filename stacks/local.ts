@@ -13,9 +13,9 @@ export function localFoundation(config: PlatformConfig): CloudFoundation {
             storageClass: c.storageClass,
             nvidiaDevicePlugin: c.nvidiaDevicePlugin,
             mirror: config.mirror,
-            // Only a real engine run has a cluster to ask; the offline plan and the tests
-            // run under mocks, without one.
-            preflight: pulumi.runtime.hasEngine(),
+            // Only a run under an engine has a cluster to ask (the engine's address is set);
+            // the offline plan and the tests run under mocks, without one.
+            preflight: pulumi.runtime.getEngine() !== undefined,
         }),
     };
 }
