@@ -48,8 +48,11 @@ export interface GkeClusterArgs {
     readonly releaseChannel?: "RAPID" | "REGULAR" | "STABLE" | "EXTENDED";
     /** @default e2-standard-4, 1..3 nodes */
     readonly systemPool?: {
+        /** @default "e2-standard-4" */
         readonly machineType?: string;
+        /** @default 1 */
         readonly minNodes?: number;
+        /** @default 3 */
         readonly maxNodes?: number;
     };
     /** @default [] */

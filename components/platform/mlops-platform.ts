@@ -55,10 +55,18 @@ export interface MlopsPlatformArgs {
     /** Namespace of the platform services. @default "mlops" */
     readonly namespace?: string;
     readonly storage: {
-        readonly objectStore: { readonly size: string; readonly publicRead?: boolean };
+        readonly objectStore: {
+            readonly size: string;
+            /** Anonymous read and list (experiments only). @default false */
+            readonly publicRead?: boolean;
+        };
         readonly sharedFilesystem: { readonly enabled: boolean; readonly size: string };
     };
-    readonly database: { readonly size: string; readonly publicAccess?: boolean };
+    readonly database: {
+        readonly size: string;
+        /** A LoadBalancer Service for the database (experiments only). @default false */
+        readonly publicAccess?: boolean;
+    };
     readonly routing: {
         readonly tls: TlsArgs;
         readonly serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
@@ -82,8 +90,11 @@ export interface MlopsPlatformArgs {
         readonly quota: TeamQuota;
         /** Reference pipeline settings. @default 4 trials, 2 at once, no GPU */
         readonly pipeline?: {
+            /** Training runs at once. @default 2 */
             readonly parallelism?: number;
+            /** GPUs per training run. @default 0 */
             readonly gpu?: number;
+            /** Hyperparameter values tried, one run each. @default [0.01, 0.1, 1, 10] */
             readonly trials?: readonly number[];
         };
     }[];

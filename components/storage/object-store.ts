@@ -24,14 +24,14 @@ export type BucketKey = (typeof BUCKET_KEYS)[number];
 export interface ObjectStoreConnection {
     /** URL scheme of bucket URIs. */
     readonly scheme: "s3" | "gs";
-    /** S3 endpoint URL for S3-compatible stores (undefined: the cloud's own endpoint). */
+    /** S3 endpoint URL for S3-compatible stores. @default the cloud's own endpoint */
     readonly endpoint?: pulumi.Input<string>;
     /** Whether the endpoint is plain HTTP. */
     readonly insecure: boolean;
     readonly region: string;
-    /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (undefined: workload identity). */
+    /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. @default none: workload identity */
     readonly credentialsSecretName?: pulumi.Input<string>;
-    /** The same keys, for consumers that need them in another form (secret). */
+    /** The same keys, for consumers that need them in another form (secret). @default none */
     readonly credentials?: {
         readonly accessKeyId: pulumi.Output<string>;
         readonly secretAccessKey: pulumi.Output<string>;
