@@ -48,8 +48,11 @@ export interface GkeClusterArgs {
     readonly releaseChannel?: "RAPID" | "REGULAR" | "STABLE" | "EXTENDED";
     /** @default e2-standard-4, 1..3 nodes */
     readonly systemPool?: {
+        /** @default "e2-standard-4" */
         readonly machineType?: string;
+        /** @default 1 */
         readonly minNodes?: number;
+        /** @default 3 */
         readonly maxNodes?: number;
     };
     /** @default [] */
@@ -78,6 +81,24 @@ const NODE_ROLES = [
     "roles/stackdriver.resourceMetadata.writer",
     "roles/artifactregistry.reader",
 ];
+
+const NODE_MANAGEMENT = { autoRepair: true, autoUpgrade: true };
+
+/** What every node pool's nodes share: the node account, Workload Identity, shielded boot. */
+function nodeConfig(
+    nodeAccount: serviceaccount.Account,
+    machineType: string,
+    labels: Record<string, string>,
+) {
+    return {
+        machineType,
+        serviceAccount: nodeAccount.email,
+        oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+        workloadMetadataConfig: { mode: "GKE_METADATA" },
+        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+        labels,
+    };
+}
 
 /**
  * A private GKE cluster for ML: its own VPC with pod and service ranges, Cloud NAT for the
@@ -109,7 +130,6 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:cluster:GkeCluster", name, {}, opts);
-        const child = { parent: this };
         const cidrs = args.cidrs ?? {
             nodes: "10.10.0.0/20",
             pods: "10.20.0.0/14",
@@ -119,15 +139,47 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         this.clusterName = name;
         this.controlPlaneCidr = cidrs.controlPlane;
         this.workloadPool = `${args.project}.svc.id.goog`;
-        const gcp = { project: args.project };
 
+        const vpc = this.vpc(name, args, cidrs);
+        this.network = vpc.network;
+        const nodeAccount = this.nodeServiceAccount(name, args);
+        this.cluster = this.gkeCluster(name, args, cidrs, vpc.subnet);
+        const systemPool = this.systemPool(name, args, nodeAccount);
+        for (const pool of args.gpuPools ?? []) this.gpuPool(name, args, nodeAccount, pool);
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
+                .apply(([endpoint, ca]) => gkeKubeconfig(name, endpoint, ca)),
+        );
+        // The default pool is removed, so the cluster has no node until the system pool exists.
+        // Everything created through this provider waits for the provider, and the provider
+        // waits for the system pool: chart hook Jobs and the first pods have a node to run on.
+        this.provider = new k8s.Provider(
+            name,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this, dependsOn: [this.cluster, systemPool] },
+        );
+        this.storageClasses = {
+            readWriteOnce: "standard-rwo",
+            readWriteMany: this.filestoreClass(name, args),
+        };
+        this.registerOutputs({ kubeconfig: this.kubeconfig });
+    }
+
+    /**
+     * The cluster's network: a VPC, a subnetwork with pod and service ranges, and Cloud NAT for
+     * the private nodes.
+     */
+    private vpc(name: string, args: GkeClusterArgs, cidrs: NonNullable<GkeClusterArgs["cidrs"]>) {
+        const child = { parent: this };
+        const gcp = { project: args.project };
         // Cloud identifiers are explicit and valid for any accepted name (gcp-names.ts). The
         // provider's autonaming appends '-' and 7 random characters to the resource name, within
         // 63 characters for networks, subnetworks, routers and NATs and 255 for clusters and
         // node pools (pulumi-gcp provider/resources.go, lowercaseAutoName and SetAutonaming),
         // and keeps a leading digit: a 63-character or digit-first name would be rejected.
         const computeName = gcpId(GCP_ID_RULES.compute, [name]);
-        this.network = new compute.Network(
+        const network = new compute.Network(
             name,
             { ...gcp, name: computeName, autoCreateSubnetworks: false },
             child,
@@ -138,7 +190,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 ...gcp,
                 name: computeName,
                 region: args.region,
-                network: this.network.id,
+                network: network.id,
                 ipCidrRange: cidrs.nodes,
                 privateIpGoogleAccess: true,
                 secondaryIpRanges: [
@@ -150,7 +202,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         );
         const router = new compute.Router(
             name,
-            { ...gcp, name: computeName, region: args.region, network: this.network.id },
+            { ...gcp, name: computeName, region: args.region, network: network.id },
             child,
         );
         new compute.RouterNat(
@@ -166,7 +218,13 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
+        return { network, subnet };
+    }
 
+    /** The nodes' service account, with {@link NODE_ROLES} and nothing more. */
+    private nodeServiceAccount(name: string, args: GkeClusterArgs) {
+        const child = { parent: this };
+        const gcp = { project: args.project };
         const nodeAccount = new serviceaccount.Account(
             `${name}-nodes`,
             {
@@ -183,11 +241,20 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 child,
             );
         }
+        return nodeAccount;
+    }
 
-        this.cluster = new container.Cluster(
+    /** The private, VPC-native cluster itself, its default pool removed. */
+    private gkeCluster(
+        name: string,
+        args: GkeClusterArgs,
+        cidrs: NonNullable<GkeClusterArgs["cidrs"]>,
+        subnet: compute.Subnetwork,
+    ) {
+        return new container.Cluster(
             name,
             {
-                ...gcp,
+                project: args.project,
                 name: gcpId(GCP_ID_RULES.gkeCluster, [name]),
                 location: args.region,
                 network: this.network.id,
@@ -215,109 +282,95 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 addonsConfig: { gcpFilestoreCsiDriverConfig: { enabled: true } },
                 deletionProtection: args.deletionProtection ?? true,
             },
-            child,
+            { parent: this },
         );
+    }
 
-        const nodeConfig = (machineType: string, labels: Record<string, string>) => ({
-            machineType,
-            serviceAccount: nodeAccount.email,
-            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-            workloadMetadataConfig: { mode: "GKE_METADATA" },
-            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-            labels,
-        });
-        const management = { autoRepair: true, autoUpgrade: true };
-
+    /** The autoscaled pool the platform's own pods run on. */
+    private systemPool(name: string, args: GkeClusterArgs, nodeAccount: serviceaccount.Account) {
         const sys = args.systemPool ?? {};
         // Node pool names are scoped to their cluster: the pool's own key names it.
-        const systemPool = new container.NodePool(
+        return new container.NodePool(
             `${name}-system`,
             {
-                ...gcp,
+                project: args.project,
                 name: gcpId(GCP_ID_RULES.nodePool, ["system"]),
                 location: args.region,
                 cluster: this.cluster.name,
                 initialNodeCount: sys.minNodes ?? 1,
                 autoscaling: { minNodeCount: sys.minNodes ?? 1, maxNodeCount: sys.maxNodes ?? 3 },
-                nodeConfig: nodeConfig(sys.machineType ?? "e2-standard-4", {
+                nodeConfig: nodeConfig(nodeAccount, sys.machineType ?? "e2-standard-4", {
                     "mlops.dev/pool": "system",
                 }),
-                management,
+                management: NODE_MANAGEMENT,
             },
-            child,
+            { parent: this },
         );
+    }
 
-        for (const pool of args.gpuPools ?? []) {
-            new container.NodePool(
-                `${name}-${pool.name}`,
-                {
-                    ...gcp,
-                    name: gcpId(GCP_ID_RULES.nodePool, [pool.name]),
-                    location: args.region,
-                    cluster: this.cluster.name,
-                    initialNodeCount: pool.minNodes ?? 0,
-                    autoscaling: { minNodeCount: pool.minNodes ?? 0, maxNodeCount: pool.maxNodes },
-                    nodeConfig: {
-                        ...nodeConfig(pool.machineType, { [GPU_POOL_LABEL]: pool.name }),
-                        spot: pool.spot ?? false,
-                        guestAccelerators: [
-                            {
-                                type: pool.gpuType,
-                                count: pool.gpusPerNode ?? 1,
-                                // GKE installs and upgrades the NVIDIA driver itself.
-                                gpuDriverInstallationConfig: { gpuDriverVersion: "LATEST" },
-                                ...(pool.sharing
-                                    ? {
-                                          gpuSharingConfig: {
-                                              gpuSharingStrategy: pool.sharing.strategy,
-                                              maxSharedClientsPerGpu:
-                                                  pool.sharing.maxSharedClientsPerGpu,
-                                          },
-                                      }
-                                    : {}),
-                            },
-                        ],
-                        taints: [
-                            { key: GPU_TAINT.key, value: GPU_TAINT.value, effect: "NO_SCHEDULE" },
-                        ],
-                    },
-                    management,
+    /**
+     * One GPU pool: GKE-installed driver, scale from zero, spot, the `nvidia.com/gpu` taint,
+     * optional sharing.
+     */
+    private gpuPool(
+        name: string,
+        args: GkeClusterArgs,
+        nodeAccount: serviceaccount.Account,
+        pool: GkeGpuPool,
+    ) {
+        return new container.NodePool(
+            `${name}-${pool.name}`,
+            {
+                project: args.project,
+                name: gcpId(GCP_ID_RULES.nodePool, [pool.name]),
+                location: args.region,
+                cluster: this.cluster.name,
+                initialNodeCount: pool.minNodes ?? 0,
+                autoscaling: { minNodeCount: pool.minNodes ?? 0, maxNodeCount: pool.maxNodes },
+                nodeConfig: {
+                    ...nodeConfig(nodeAccount, pool.machineType, { [GPU_POOL_LABEL]: pool.name }),
+                    spot: pool.spot ?? false,
+                    guestAccelerators: [
+                        {
+                            type: pool.gpuType,
+                            count: pool.gpusPerNode ?? 1,
+                            // GKE installs and upgrades the NVIDIA driver itself.
+                            gpuDriverInstallationConfig: { gpuDriverVersion: "LATEST" },
+                            ...(pool.sharing
+                                ? {
+                                      gpuSharingConfig: {
+                                          gpuSharingStrategy: pool.sharing.strategy,
+                                          maxSharedClientsPerGpu:
+                                              pool.sharing.maxSharedClientsPerGpu,
+                                      },
+                                  }
+                                : {}),
+                        },
+                    ],
+                    taints: [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: "NO_SCHEDULE" }],
                 },
-                child,
-            );
-        }
+                management: NODE_MANAGEMENT,
+            },
+            { parent: this },
+        );
+    }
 
-        this.kubeconfig = pulumi.secret(
-            pulumi
-                .all([this.cluster.endpoint, this.cluster.masterAuth.clusterCaCertificate])
-                .apply(([endpoint, ca]) => gkeKubeconfig(name, endpoint, ca)),
+    /** The ReadWriteMany StorageClass on Filestore, when a tier is given. */
+    private filestoreClass(name: string, args: GkeClusterArgs): pulumi.Output<string> | undefined {
+        if (!args.filestoreTier) return undefined;
+        const rwx = new k8s.storage.v1.StorageClass(
+            `${name}-filestore`,
+            {
+                metadata: { name: `${name}-filestore` },
+                provisioner: "filestore.csi.storage.gke.io",
+                parameters: { tier: args.filestoreTier, network: this.network.name },
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+                reclaimPolicy: args.deletionProtection === false ? "Delete" : "Retain",
+            },
+            { parent: this, provider: this.provider },
         );
-        // The default pool is removed, so the cluster has no node until the system pool exists.
-        // Everything created through this provider waits for the provider, and the provider
-        // waits for the system pool: chart hook Jobs and the first pods have a node to run on.
-        this.provider = new k8s.Provider(
-            name,
-            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-            { ...child, dependsOn: [this.cluster, systemPool] },
-        );
-        let readWriteMany: pulumi.Output<string> | undefined;
-        if (args.filestoreTier) {
-            const rwx = new k8s.storage.v1.StorageClass(
-                `${name}-filestore`,
-                {
-                    metadata: { name: `${name}-filestore` },
-                    provisioner: "filestore.csi.storage.gke.io",
-                    parameters: { tier: args.filestoreTier, network: this.network.name },
-                    volumeBindingMode: "WaitForFirstConsumer",
-                    allowVolumeExpansion: true,
-                    reclaimPolicy: args.deletionProtection === false ? "Delete" : "Retain",
-                },
-                { ...child, provider: this.provider },
-            );
-            readWriteMany = rwx.metadata.name;
-        }
-        this.storageClasses = { readWriteOnce: "standard-rwo", readWriteMany };
-        this.registerOutputs({ kubeconfig: this.kubeconfig });
+        return rwx.metadata.name;
     }
 
     public gpuScheduling(pool?: string): GpuScheduling {

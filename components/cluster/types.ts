@@ -41,7 +41,9 @@ export interface KubernetesCluster {
      * SharedFilesystem provides it).
      */
     readonly storageClasses: {
+        /** @default the cluster's default class */
         readonly readWriteOnce?: pulumi.Input<string>;
+        /** @default none: the platform's SharedFilesystem provides it */
         readonly readWriteMany?: pulumi.Input<string>;
     };
 }

@@ -13,6 +13,7 @@ import {
 import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
+import { Workload, workload } from "../workload";
 
 /** Arguments of {@link FeastFeatureStore}. */
 export interface FeastFeatureStoreArgs {
@@ -94,37 +95,80 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
 
     constructor(name: string, args: FeastFeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:features:FeastFeatureStore", name, {}, opts);
-        const child = { parent: this };
-        const store = args.objectStore;
-        const resources = args.resources ?? {
-            requests: { cpu: "250m", memory: "512Mi" },
-            limits: { cpu: "1", memory: "2Gi" },
-        };
-        const onlineName = `${name}-online`;
-        const onlineLabels = {
-            "app.kubernetes.io/name": "valkey",
-            "app.kubernetes.io/instance": onlineName,
-        };
-        const serverLabels = {
-            "app.kubernetes.io/name": "feast",
-            "app.kubernetes.io/instance": name,
-        };
+        const w = workload(this, name, {
+            app: "feast",
+            namespace: args.namespace,
+            resources: args.resources,
+            defaultResources: {
+                requests: { cpu: "250m", memory: "512Mi" },
+                limits: { cpu: "1", memory: "2Gi" },
+            },
+        });
+        const online = this.onlineStore(`${name}-online`, args);
+        const config = this.repoConfig(name, w, online.service, args);
+        this.configMapName = config.metadata.name;
+        const account = new k8s.core.v1.ServiceAccount(
+            name,
+            {
+                metadata: { ...w.meta(), annotations: args.serviceAccountAnnotations },
+                automountServiceAccountToken: false,
+            },
+            w.child,
+        );
+        const service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: w.meta(),
+                spec: {
+                    selector: w.labels,
+                    ports: [{ name: "http", port: FEAST_PORT, targetPort: "http" }],
+                },
+            },
+            w.child,
+        );
+        this.internalUrl = pulumi.interpolate`http://${serviceHost(service)}:${FEAST_PORT}`;
+        this.featureServer(name, w, {
+            config,
+            account,
+            env: this.serverEnv(online.credentials, args.objectStore),
+            replicas: args.replicas ?? 1,
+            mirror: args.mirror,
+        });
+        this.route = args.router.expose(
+            name,
+            {
+                namespace: args.namespace,
+                subdomain: "features",
+                service: { name: service.metadata.name, port: FEAST_PORT },
+                auth: args.auth ?? true,
+            },
+            w.child,
+        );
+        this.url = this.route.url;
+        this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
+    }
 
+    /** Valkey with a generated password: the online store, a cache without persistence. */
+    private onlineStore(name: string, args: FeastFeatureStoreArgs) {
+        const w = workload(this, name, {
+            app: "valkey",
+            namespace: args.namespace,
+            defaultResources: {
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { cpu: "500m", memory: "512Mi" },
+            },
+        });
         const password = new random.RandomPassword(
-            `${onlineName}-password`,
+            `${name}-password`,
             // Feast splits the connection string on commas and parses values as JSON: letters
             // and digits only, never all digits.
             { length: 32, special: false, minUpper: 2, minLower: 2 },
-            child,
+            w.child,
         );
         const credentials = new k8s.core.v1.Secret(
-            `${onlineName}-credentials`,
+            `${name}-credentials`,
             {
-                metadata: {
-                    name: `${onlineName}-credentials`,
-                    namespace: args.namespace,
-                    labels: onlineLabels,
-                },
+                metadata: w.meta("-credentials"),
                 stringData: {
                     REDIS_PASSWORD: pulumi.secret(password.result),
                     // Read by valkey-server as its config file, so that the password is not
@@ -134,29 +178,28 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                     ),
                 },
             },
-            child,
+            w.child,
         );
-
-        const online = new k8s.core.v1.Service(
-            onlineName,
+        const service = new k8s.core.v1.Service(
+            name,
             {
-                metadata: { name: onlineName, namespace: args.namespace, labels: onlineLabels },
+                metadata: w.meta(),
                 spec: {
-                    selector: onlineLabels,
+                    selector: w.labels,
                     ports: [{ name: "redis", port: VALKEY_PORT, targetPort: "redis" }],
                 },
             },
-            child,
+            w.child,
         );
         new k8s.apps.v1.Deployment(
-            onlineName,
+            name,
             {
-                metadata: { name: onlineName, namespace: args.namespace, labels: onlineLabels },
+                metadata: w.meta(),
                 spec: {
                     replicas: 1,
-                    selector: { matchLabels: onlineLabels },
+                    selector: { matchLabels: w.labels },
                     template: {
-                        metadata: { labels: onlineLabels },
+                        metadata: { labels: w.labels },
                         spec: {
                             securityContext: podSecurityContext(VALKEY_UID),
                             automountServiceAccountToken: false,
@@ -191,13 +234,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         initialDelaySeconds: 15,
                                         periodSeconds: 20,
                                     },
-                                    resources: withLocalDisk(
-                                        {
-                                            requests: { cpu: "100m", memory: "128Mi" },
-                                            limits: { cpu: "500m", memory: "512Mi" },
-                                        },
-                                        "256Mi",
-                                    ),
+                                    resources: withLocalDisk(w.resources, "256Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: "data", mountPath: "/data" },
@@ -225,13 +262,23 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                     },
                 },
             },
-            child,
+            w.child,
         );
+        return { credentials, service };
+    }
 
-        const config = new k8s.core.v1.ConfigMap(
+    /** `feature_store.yaml` in a ConfigMap. */
+    private repoConfig(
+        name: string,
+        w: Workload,
+        online: k8s.core.v1.Service,
+        args: FeastFeatureStoreArgs,
+    ) {
+        const store = args.objectStore;
+        return new k8s.core.v1.ConfigMap(
             name,
             {
-                metadata: { name, namespace: args.namespace, labels: serverLabels },
+                metadata: w.meta(),
                 data: {
                     "feature_store.yaml": serviceHost(online).apply((redisHost) =>
                         featureStoreYaml({
@@ -242,12 +289,17 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                     ),
                 },
             },
-            child,
+            w.child,
         );
-        this.configMapName = config.metadata.name;
+    }
 
-        const env: k8s.types.input.core.v1.EnvVar[] = [
-            secretEnv("REDIS_PASSWORD", credentials),
+    /** The feature server's environment: the online store's password and the object store. */
+    private serverEnv(
+        online: k8s.core.v1.Secret,
+        store: ObjectStoreConnection,
+    ): k8s.types.input.core.v1.EnvVar[] {
+        return [
+            secretEnv("REDIS_PASSWORD", online),
             { name: "HOME", value: "/tmp" },
             { name: "FEAST_USAGE", value: "False" },
             { name: "AWS_DEFAULT_REGION", value: store.region },
@@ -259,66 +311,51 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 : []),
             ...credentialEnv(store),
         ];
+    }
 
-        const account = new k8s.core.v1.ServiceAccount(
-            name,
-            {
-                metadata: {
-                    name,
-                    namespace: args.namespace,
-                    labels: serverLabels,
-                    annotations: args.serviceAccountAnnotations,
-                },
-                automountServiceAccountToken: false,
-            },
-            child,
-        );
-
-        const service = new k8s.core.v1.Service(
-            name,
-            {
-                metadata: { name, namespace: args.namespace, labels: serverLabels },
-                spec: {
-                    selector: serverLabels,
-                    ports: [{ name: "http", port: FEAST_PORT, targetPort: "http" }],
-                },
-            },
-            child,
-        );
-        this.internalUrl = pulumi.interpolate`http://${serviceHost(service)}:${FEAST_PORT}`;
-
-        const replicas = args.replicas ?? 1;
+    /** The feature server Deployment, spread over nodes when it has several replicas. */
+    private featureServer(
+        name: string,
+        w: Workload,
+        a: {
+            config: k8s.core.v1.ConfigMap;
+            account: k8s.core.v1.ServiceAccount;
+            env: k8s.types.input.core.v1.EnvVar[];
+            replicas: number;
+            mirror?: Mirror;
+        },
+    ) {
         const affinity = spreadReplicas(
             name,
-            { name, namespace: args.namespace },
-            serverLabels,
-            replicas,
-            child,
+            { name, namespace: w.meta().namespace },
+            w.labels,
+            a.replicas,
+            w.child,
         );
-        new k8s.apps.v1.Deployment(
+        return new k8s.apps.v1.Deployment(
             name,
             {
-                metadata: { name, namespace: args.namespace, labels: serverLabels },
+                metadata: w.meta(),
                 spec: {
-                    replicas,
-                    selector: { matchLabels: serverLabels },
+                    replicas: a.replicas,
+                    selector: { matchLabels: w.labels },
                     template: {
                         metadata: {
-                            labels: serverLabels,
-                            annotations: { "mlops.dev/config": config.metadata.resourceVersion },
+                            labels: w.labels,
+                            annotations: { "mlops.dev/config": a.config.metadata.resourceVersion },
                         },
                         spec: {
                             ...(affinity ? { affinity } : {}),
-                            serviceAccountName: account.metadata.name,
+                            serviceAccountName: a.account.metadata.name,
                             securityContext: podSecurityContext(FEAST_UID),
                             automountServiceAccountToken: false,
                             containers: [
                                 {
                                     name: "feature-server",
-                                    image: mirrorImage(images.feast, args.mirror),
+                                    image: mirrorImage(images.feast, a.mirror),
                                     command: ["feast", "-c", "/config", "serve"],
                                     args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT)],
-                                    env,
+                                    env: a.env,
                                     ports: [{ name: "http", containerPort: FEAST_PORT }],
                                     readinessProbe: {
                                         httpGet: { path: "/health", port: "http" },
@@ -329,7 +366,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },
-                                    resources: withLocalDisk(resources, "1536Mi"),
+                                    resources: withLocalDisk(w.resources, "1536Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: "config", mountPath: "/config", readOnly: true },
@@ -338,27 +375,14 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                 },
                             ],
                             volumes: [
-                                { name: "config", configMap: { name: config.metadata.name } },
+                                { name: "config", configMap: { name: a.config.metadata.name } },
                                 { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
                             ],
                         },
                     },
                 },
             },
-            child,
+            w.child,
         );
-
-        this.route = args.router.expose(
-            name,
-            {
-                namespace: args.namespace,
-                subdomain: "features",
-                service: { name: service.metadata.name, port: FEAST_PORT },
-                auth: args.auth ?? true,
-            },
-            child,
-        );
-        this.url = this.route.url;
-        this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
     }
 }

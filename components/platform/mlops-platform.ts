@@ -55,10 +55,18 @@ export interface MlopsPlatformArgs {
     /** Namespace of the platform services. @default "mlops" */
     readonly namespace?: string;
     readonly storage: {
-        readonly objectStore: { readonly size: string; readonly publicRead?: boolean };
+        readonly objectStore: {
+            readonly size: string;
+            /** Anonymous read and list (experiments only). @default false */
+            readonly publicRead?: boolean;
+        };
         readonly sharedFilesystem: { readonly enabled: boolean; readonly size: string };
     };
-    readonly database: { readonly size: string; readonly publicAccess?: boolean };
+    readonly database: {
+        readonly size: string;
+        /** A LoadBalancer Service for the database (experiments only). @default false */
+        readonly publicAccess?: boolean;
+    };
     readonly routing: {
         readonly tls: TlsArgs;
         readonly serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
@@ -82,8 +90,11 @@ export interface MlopsPlatformArgs {
         readonly quota: TeamQuota;
         /** Reference pipeline settings. @default 4 trials, 2 at once, no GPU */
         readonly pipeline?: {
+            /** Training runs at once. @default 2 */
             readonly parallelism?: number;
+            /** GPUs per training run. @default 0 */
             readonly gpu?: number;
+            /** Hyperparameter values tried, one run each. @default [0.01, 0.1, 1, 10] */
             readonly trials?: readonly number[];
         };
     }[];
@@ -148,10 +159,40 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:platform:MlopsPlatform", name, {}, opts);
         const prod = args.environment === "prod";
-        const child = { parent: this };
-        const rwo = args.cluster.storageClasses.readWriteOnce;
 
-        const ns = new k8s.core.v1.Namespace(
+        this.namespace = this.platformNamespace(name, args).metadata.name;
+        const store = this.objectStoreOf(name, args, prod);
+        this.objectStore = store.objectStore;
+        this.objectStoreConnection = store.connection;
+        const rwx = this.readWriteMany(name, args, prod);
+        this.sharedFilesystem = rwx.sharedFilesystem;
+        this.readWriteManyStorageClass = rwx.storageClass;
+        const db = this.databaseOf(name, args, prod);
+        this.database = db.database;
+        this.trackingDatabase = db.tracking;
+        this.router = this.routerOf(name, args, prod);
+        this.dashboard = this.router.expose(
+            `${name}-traefik-dashboard`,
+            {
+                namespace: this.namespace,
+                subdomain: "traefik",
+                service: { name: "api@internal", kind: "TraefikService" },
+                auth: args.routing.auth.enabled,
+            },
+            { parent: this },
+        );
+        this.tracking = this.trackingServer(name, args, prod);
+        this.workflows = this.workflowEngine(name, args);
+        this.featureStore = this.featureStoreOf(name, args, prod);
+        this.serving = this.modelServing(name, args);
+        this.networkPolicies = this.platformNetworkPolicies(name, args);
+        this.inlineTeams(args);
+
+        this.registerOutputs({ namespace: this.namespace });
+    }
+
+    private platformNamespace(name: string, args: MlopsPlatformArgs) {
+        return new k8s.core.v1.Namespace(
             name,
             {
                 metadata: {
@@ -159,50 +200,65 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     labels: { ...podSecurityLabels("baseline"), "mlops.dev/role": "platform" },
                 },
             },
-            child,
+            { parent: this },
         );
-        this.namespace = ns.metadata.name;
+    }
 
-        if (args.externalObjectStore) {
-            this.objectStoreConnection = args.externalObjectStore;
-        } else {
-            this.objectStore = new ObjectStore(
-                `${name}-objectstore`,
-                {
-                    namespace: this.namespace,
-                    size: args.storage.objectStore.size,
-                    publicRead: args.storage.objectStore.publicRead,
-                    users: (args.teams ?? []).map((t) => ({
-                        name: `team-${t.name}`,
-                        prefix: `teams/${t.name}`,
-                    })),
-                    storageClass: rwo,
-                    protect: prod,
-                    mirror: args.mirror,
-                },
-                child,
-            );
-            this.objectStoreConnection = this.objectStore.connection;
-        }
+    /** The cloud object store if given, else the in-cluster one with a user per inline team. */
+    private objectStoreOf(
+        name: string,
+        args: MlopsPlatformArgs,
+        prod: boolean,
+    ): { objectStore?: ObjectStore; connection: ObjectStoreConnection } {
+        if (args.externalObjectStore) return { connection: args.externalObjectStore };
+        const objectStore = new ObjectStore(
+            `${name}-objectstore`,
+            {
+                namespace: this.namespace,
+                size: args.storage.objectStore.size,
+                publicRead: args.storage.objectStore.publicRead,
+                users: (args.teams ?? []).map((t) => ({
+                    name: `team-${t.name}`,
+                    prefix: `teams/${t.name}`,
+                })),
+                storageClass: args.cluster.storageClasses.readWriteOnce,
+                protect: prod,
+                mirror: args.mirror,
+            },
+            { parent: this },
+        );
+        return { objectStore, connection: objectStore.connection };
+    }
 
+    /** The cluster's ReadWriteMany class if it has one, else the platform's NFS if enabled. */
+    private readWriteMany(
+        name: string,
+        args: MlopsPlatformArgs,
+        prod: boolean,
+    ): { sharedFilesystem?: SharedFilesystem; storageClass?: pulumi.Output<string> } {
         if (args.cluster.storageClasses.readWriteMany !== undefined) {
-            this.readWriteManyStorageClass = pulumi.output(
-                args.cluster.storageClasses.readWriteMany,
-            );
-        } else if (args.storage.sharedFilesystem.enabled) {
-            this.sharedFilesystem = new SharedFilesystem(
-                `${name}-nfs`,
-                {
-                    size: args.storage.sharedFilesystem.size,
-                    storageClass: rwo,
-                    retain: prod,
-                    mirror: args.mirror,
-                },
-                child,
-            );
-            this.readWriteManyStorageClass = this.sharedFilesystem.storageClassName;
+            return { storageClass: pulumi.output(args.cluster.storageClasses.readWriteMany) };
         }
+        if (!args.storage.sharedFilesystem.enabled) return {};
+        const sharedFilesystem = new SharedFilesystem(
+            `${name}-nfs`,
+            {
+                size: args.storage.sharedFilesystem.size,
+                storageClass: args.cluster.storageClasses.readWriteOnce,
+                retain: prod,
+                mirror: args.mirror,
+            },
+            { parent: this },
+        );
+        return { sharedFilesystem, storageClass: sharedFilesystem.storageClassName };
+    }
 
+    /** The managed database's credentials as a Secret if given, else the in-cluster PostgreSQL. */
+    private databaseOf(
+        name: string,
+        args: MlopsPlatformArgs,
+        prod: boolean,
+    ): { database?: Database; tracking: TrackingDatabase } {
         if (args.externalDatabase) {
             const db = args.externalDatabase;
             // The same Secret shape as the in-cluster Database's, for the same consumers.
@@ -218,26 +274,27 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                         database: db.databaseName,
                     },
                 },
-                child,
+                { parent: this },
             );
-            this.trackingDatabase = { ...db, credentialsSecretName: credentials.metadata.name };
-        } else {
-            this.database = new Database(
-                `${name}-postgres`,
-                {
-                    namespace: this.namespace,
-                    size: args.database.size,
-                    publicAccess: args.database.publicAccess,
-                    storageClass: rwo,
-                    protect: prod,
-                    mirror: args.mirror,
-                },
-                child,
-            );
-            this.trackingDatabase = this.database;
+            return { tracking: { ...db, credentialsSecretName: credentials.metadata.name } };
         }
+        const database = new Database(
+            `${name}-postgres`,
+            {
+                namespace: this.namespace,
+                size: args.database.size,
+                publicAccess: args.database.publicAccess,
+                storageClass: args.cluster.storageClasses.readWriteOnce,
+                protect: prod,
+                mirror: args.mirror,
+            },
+            { parent: this },
+        );
+        return { database, tracking: database };
+    }
 
-        this.router = new Traefik(
+    private routerOf(name: string, args: MlopsPlatformArgs, prod: boolean) {
+        return new Traefik(
             `${name}-traefik`,
             {
                 namespace: this.namespace,
@@ -248,85 +305,86 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 authUsername: args.routing.auth.username,
                 mirror: args.mirror,
             },
-            child,
+            { parent: this },
         );
+    }
 
-        this.dashboard = this.router.expose(
-            `${name}-traefik-dashboard`,
-            {
-                namespace: this.namespace,
-                subdomain: "traefik",
-                service: { name: "api@internal", kind: "TraefikService" },
-                auth: args.routing.auth.enabled,
-            },
-            child,
-        );
-
-        const auth = args.routing.auth.enabled;
-        const services = {
+    /** What every platform service is given: namespace, router, object store, mirror. */
+    private serviceArgs(args: MlopsPlatformArgs) {
+        return {
             namespace: this.namespace,
             router: this.router,
             objectStore: this.objectStoreConnection,
             mirror: args.mirror,
         };
-        const ids = args.identities ?? {};
-        if (args.tracking?.enabled ?? true) {
-            this.tracking = new MlflowServer(
-                `${name}-mlflow`,
-                {
-                    ...services,
-                    database: this.trackingDatabase,
-                    // A managed database is created before its host is known; the in-cluster
-                    // one must also be ready (its StatefulSet).
-                    databaseReady: this.database ? [this.database] : undefined,
-                    // Stateless servers: two in prod, so that a node drain keeps them up.
-                    replicas: prod ? 2 : 1,
-                    auth,
-                    serviceAccountAnnotations: ids.tracking,
-                },
-                child,
-            );
-        }
-        if (args.workflows?.enabled ?? true) {
-            this.workflows = new ArgoWorkflows(
-                `${name}-argo`,
-                {
-                    ...services,
-                    serviceAccountAnnotations: ids.workflows,
-                    // Team namespaces by name: the teams come after Argo, whose CRDs they use.
-                    workflowNamespaces: (args.teams ?? []).map((t) => `team-${t.name}`),
-                },
-                child,
-            );
-        }
-        if (args.featureStore?.enabled ?? true) {
-            this.featureStore = new FeastFeatureStore(
-                `${name}-feast`,
-                {
-                    ...services,
-                    auth,
-                    serviceAccountAnnotations: ids.features,
-                    replicas: prod ? 2 : 1,
-                },
-                child,
-            );
-        }
-        if (args.serving?.enabled ?? true) {
-            this.serving = new ModelServing(
-                `${name}-serving`,
-                {
-                    ...services,
-                    engine: args.serving?.engine ?? "kserve",
-                    models: args.serving?.models ?? [],
-                    gpuScheduling: args.cluster.gpuScheduling(),
-                    auth,
-                    serviceAccountAnnotations: ids.serving,
-                },
-                child,
-            );
-        }
+    }
 
-        this.networkPolicies = new PlatformNetworkPolicies(
+    private trackingServer(name: string, args: MlopsPlatformArgs, prod: boolean) {
+        if (!(args.tracking?.enabled ?? true)) return undefined;
+        return new MlflowServer(
+            `${name}-mlflow`,
+            {
+                ...this.serviceArgs(args),
+                database: this.trackingDatabase,
+                // A managed database is created before its host is known; the in-cluster
+                // one must also be ready (its StatefulSet).
+                databaseReady: this.database ? [this.database] : undefined,
+                // Stateless servers: two in prod, so that a node drain keeps them up.
+                replicas: prod ? 2 : 1,
+                auth: args.routing.auth.enabled,
+                serviceAccountAnnotations: args.identities?.tracking,
+            },
+            { parent: this },
+        );
+    }
+
+    private workflowEngine(name: string, args: MlopsPlatformArgs) {
+        if (!(args.workflows?.enabled ?? true)) return undefined;
+        return new ArgoWorkflows(
+            `${name}-argo`,
+            {
+                ...this.serviceArgs(args),
+                serviceAccountAnnotations: args.identities?.workflows,
+                // Team namespaces by name: the teams come after Argo, whose CRDs they use.
+                workflowNamespaces: (args.teams ?? []).map((t) => `team-${t.name}`),
+            },
+            { parent: this },
+        );
+    }
+
+    private featureStoreOf(name: string, args: MlopsPlatformArgs, prod: boolean) {
+        if (!(args.featureStore?.enabled ?? true)) return undefined;
+        return new FeastFeatureStore(
+            `${name}-feast`,
+            {
+                ...this.serviceArgs(args),
+                auth: args.routing.auth.enabled,
+                serviceAccountAnnotations: args.identities?.features,
+                replicas: prod ? 2 : 1,
+            },
+            { parent: this },
+        );
+    }
+
+    private modelServing(name: string, args: MlopsPlatformArgs) {
+        if (!(args.serving?.enabled ?? true)) return undefined;
+        return new ModelServing(
+            `${name}-serving`,
+            {
+                ...this.serviceArgs(args),
+                engine: args.serving?.engine ?? "kserve",
+                models: args.serving?.models ?? [],
+                gpuScheduling: args.cluster.gpuScheduling(),
+                auth: args.routing.auth.enabled,
+                serviceAccountAnnotations: args.identities?.serving,
+            },
+            { parent: this },
+        );
+    }
+
+    /** Ingress isolation of the platform namespace, for the services that run. */
+    private platformNetworkPolicies(name: string, args: MlopsPlatformArgs) {
+        return new PlatformNetworkPolicies(
             `${name}-network`,
             {
                 namespace: this.namespace,
@@ -340,9 +398,12 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 features: this.featureStore !== undefined,
                 serving: this.serving ? (args.serving?.engine ?? "kserve") : undefined,
             },
-            child,
+            { parent: this },
         );
+    }
 
+    /** A {@link Team} for each inline team that has no team stack of its own. */
+    private inlineTeams(args: MlopsPlatformArgs) {
         const store = this.objectStoreConnection;
         for (const t of (args.teams ?? []).filter((team) => !team.stack)) {
             this.teams[t.name] = new Team(
@@ -373,10 +434,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                         region: store.region,
                     })),
                 },
-                child,
+                { parent: this },
             );
         }
-
-        this.registerOutputs({ namespace: this.namespace });
     }
 }

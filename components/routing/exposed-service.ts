@@ -21,6 +21,7 @@ export interface ExposeArgs {
     /** The backend: a Service and port, or a TraefikService such as `api@internal`. */
     readonly service: {
         readonly name: pulumi.Input<string>;
+        /** The Service's port (name or number). @default none: left out, as a TraefikService takes none */
         readonly port?: pulumi.Input<number | string>;
         /** @default "Service" */
         readonly kind?: "Service" | "TraefikService";

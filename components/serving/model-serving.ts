@@ -23,7 +23,7 @@ export interface ServedModel {
     readonly maxReplicas?: number;
     /** GPUs per replica. @default 0 */
     readonly gpu?: number;
-    /** A second version that receives `trafficPercent` of the requests. */
+    /** A second version that receives `trafficPercent` of the requests. @default none */
     readonly canary?: { readonly storageUri: string; readonly trafficPercent: number };
 }
 

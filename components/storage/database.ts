@@ -10,6 +10,7 @@ import {
 } from "../security";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
+import { workload } from "../workload";
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
@@ -65,20 +66,15 @@ export class Database extends pulumi.ComponentResource {
         this.username = args.username ?? "mlops";
         const size = args.size ?? "10Gi";
         const protect = args.protect ?? true;
-        const resources = args.resources ?? {
-            requests: { cpu: "250m", memory: "512Mi" },
-            limits: { cpu: "1", memory: "1Gi" },
-        };
-        const labels = {
-            "app.kubernetes.io/name": "postgresql",
-            "app.kubernetes.io/instance": name,
-        };
-        const meta = (suffix = "") => ({
-            name: `${name}${suffix}`,
+        const { labels, meta, resources, child } = workload(this, name, {
+            app: "postgresql",
             namespace: args.namespace,
-            labels,
+            resources: args.resources,
+            defaultResources: {
+                requests: { cpu: "250m", memory: "512Mi" },
+                limits: { cpu: "1", memory: "1Gi" },
+            },
         });
-        const child = { parent: this };
 
         const password = new random.RandomPassword(
             `${name}-password`,

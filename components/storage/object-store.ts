@@ -10,6 +10,7 @@ import {
 } from "../security";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
+import { Workload, workload } from "../workload";
 
 /** The buckets every platform has, by key. */
 export const BUCKET_KEYS = ["tracking", "workflows", "features", "datasets"] as const;
@@ -23,14 +24,14 @@ export type BucketKey = (typeof BUCKET_KEYS)[number];
 export interface ObjectStoreConnection {
     /** URL scheme of bucket URIs. */
     readonly scheme: "s3" | "gs";
-    /** S3 endpoint URL for S3-compatible stores (undefined: the cloud's own endpoint). */
+    /** S3 endpoint URL for S3-compatible stores. @default the cloud's own endpoint */
     readonly endpoint?: pulumi.Input<string>;
     /** Whether the endpoint is plain HTTP. */
     readonly insecure: boolean;
     readonly region: string;
-    /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (undefined: workload identity). */
+    /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. @default none: workload identity */
     readonly credentialsSecretName?: pulumi.Input<string>;
-    /** The same keys, for consumers that need them in another form (secret). */
+    /** The same keys, for consumers that need them in another form (secret). @default none */
     readonly credentials?: {
         readonly accessKeyId: pulumi.Output<string>;
         readonly secretAccessKey: pulumi.Output<string>;
@@ -114,56 +115,84 @@ export class ObjectStore extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:ObjectStore", name, {}, opts);
-        const size = args.size ?? "20Gi";
-        const protect = args.protect ?? true;
-        const resources = args.resources ?? {
-            requests: { cpu: "100m", memory: "256Mi" },
-            limits: { cpu: "1", memory: "1Gi" },
-        };
-        const labels = {
-            "app.kubernetes.io/name": "seaweedfs",
-            "app.kubernetes.io/instance": name,
-        };
-        const meta = (suffix = "") => ({
-            name: `${name}${suffix}`,
+        const w = workload(this, name, {
+            app: "seaweedfs",
             namespace: args.namespace,
-            labels,
+            resources: args.resources,
+            defaultResources: {
+                requests: { cpu: "100m", memory: "256Mi" },
+                limits: { cpu: "1", memory: "1Gi" },
+            },
         });
-        const child = { parent: this };
-
         this.buckets = Object.fromEntries(BUCKET_KEYS.map((k) => [k, `${name}-${k}`])) as Record<
             BucketKey,
             string
         >;
 
-        const accessKey = new random.RandomPassword(
-            `${name}-access-key`,
-            { length: 20, special: false, lower: false },
-            child,
+        const platformKeys = this.keyPair(name, w);
+        this.accessKeyId = platformKeys.accessKeyId;
+        this.secretAccessKey = platformKeys.secretAccessKey;
+        const users = this.userIdentities(name, args.users ?? [], w);
+        const s3Config = this.s3ConfigSecret(name, w, users, args.publicRead ?? false);
+        const credentials = this.credentialsSecret(name, w);
+        this.credentialsSecretName = credentials.metadata.name;
+        const data = dataVolume(
+            `${name}-data`,
+            w.meta("-data"),
+            args.size ?? "20Gi",
+            args.storageClass,
+            {
+                ...w.child,
+                protect: args.protect ?? true,
+            },
         );
-        const secretKey = new random.RandomPassword(
-            `${name}-secret-key`,
-            { length: 40, special: false },
-            child,
-        );
-        this.accessKeyId = pulumi.secret(accessKey.result);
-        this.secretAccessKey = pulumi.secret(secretKey.result);
+        const service = this.service(name, w);
+        const server = this.server(name, w, { service, s3Config, data, mirror: args.mirror });
+        this.endpoint = pulumi.interpolate`http://${serviceHost(service)}:${S3_PORT}`;
+        this.bucketsJob(name, w, { credentials, server, mirror: args.mirror });
 
-        const userIdentities = (args.users ?? []).map((u) => {
-            const key = new random.RandomPassword(
-                `${name}-${u.name}-access-key`,
-                { length: 20, special: false, lower: false },
-                child,
-            );
-            const secret = new random.RandomPassword(
-                `${name}-${u.name}-secret-key`,
-                { length: 40, special: false },
-                child,
-            );
-            const creds = {
-                accessKeyId: pulumi.secret(key.result),
-                secretAccessKey: pulumi.secret(secret.result),
-            };
+        this.connection = {
+            scheme: "s3",
+            endpoint: this.endpoint,
+            insecure: true,
+            region: OBJECT_STORE_REGION,
+            credentialsSecretName: this.credentialsSecretName,
+            credentials: { accessKeyId: this.accessKeyId, secretAccessKey: this.secretAccessKey },
+            buckets: this.buckets,
+        };
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            buckets: this.buckets,
+            credentialsSecretName: this.credentialsSecretName,
+        });
+    }
+
+    /** A generated access key and secret key, `<prefix>-access-key` and `<prefix>-secret-key`. */
+    private keyPair(prefix: string, w: Workload) {
+        const key = new random.RandomPassword(
+            `${prefix}-access-key`,
+            { length: 20, special: false, lower: false },
+            w.child,
+        );
+        const secret = new random.RandomPassword(
+            `${prefix}-secret-key`,
+            { length: 40, special: false },
+            w.child,
+        );
+        return {
+            accessKeyId: pulumi.secret(key.result),
+            secretAccessKey: pulumi.secret(secret.result),
+        };
+    }
+
+    /** One S3 identity per user, confined to its prefix of the datasets and workflows buckets. */
+    private userIdentities(
+        name: string,
+        users: NonNullable<ObjectStoreArgs["users"]>,
+        w: Workload,
+    ) {
+        return users.map((u) => {
+            const creds = this.keyPair(`${name}-${u.name}`, w);
             this.userCredentials[u.name] = creds;
             const scoped = (["datasets", "workflows"] as const).map((b) => `${name}-${b}`);
             return {
@@ -182,13 +211,16 @@ export class ObjectStore extends pulumi.ComponentResource {
                 ],
             };
         });
+    }
 
-        const anonymousActions = args.publicRead ? ["Read", "List"] : [];
-        const s3Config = new k8s.core.v1.Secret(
+    /** The gateway's identities file (`s3.json`): the platform, the users, anonymous if public. */
+    private s3ConfigSecret(name: string, w: Workload, users: unknown[], publicRead: boolean) {
+        const anonymousActions = publicRead ? ["Read", "List"] : [];
+        return new k8s.core.v1.Secret(
             `${name}-s3-config`,
             {
                 metadata: {
-                    ...meta("-s3-config"),
+                    ...w.meta("-s3-config"),
                     // What anonymous callers may do, known before the keys exist, so that the
                     // object-store-no-anonymous-access guardrail runs in a fresh preview.
                     annotations: { "mlops.dev/anonymous-actions": anonymousActions.join(",") },
@@ -207,7 +239,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                                     ],
                                     actions: ["Admin", "Read", "Write", "List", "Tagging"],
                                 },
-                                ...userIdentities,
+                                ...users,
                                 ...(anonymousActions.length
                                     ? [{ name: "anonymous", actions: anonymousActions }]
                                     : []),
@@ -216,33 +248,32 @@ export class ObjectStore extends pulumi.ComponentResource {
                     ),
                 },
             },
-            child,
+            w.child,
         );
+    }
 
-        const credentials = new k8s.core.v1.Secret(
+    /** The platform's keys as `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`, for its clients. */
+    private credentialsSecret(name: string, w: Workload) {
+        return new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
-                metadata: meta("-credentials"),
+                metadata: w.meta("-credentials"),
                 stringData: {
                     AWS_ACCESS_KEY_ID: this.accessKeyId,
                     AWS_SECRET_ACCESS_KEY: this.secretAccessKey,
                 },
             },
-            child,
+            w.child,
         );
-        this.credentialsSecretName = credentials.metadata.name;
+    }
 
-        const data = dataVolume(`${name}-data`, meta("-data"), size, args.storageClass, {
-            ...child,
-            protect,
-        });
-
-        const service = new k8s.core.v1.Service(
+    private service(name: string, w: Workload) {
+        return new k8s.core.v1.Service(
             name,
             {
-                metadata: meta(),
+                metadata: w.meta(),
                 spec: {
-                    selector: labels,
+                    selector: w.labels,
                     ports: [
                         { name: "s3", port: S3_PORT, targetPort: "s3" },
                         { name: "master", port: MASTER_PORT, targetPort: "master" },
@@ -254,23 +285,35 @@ export class ObjectStore extends pulumi.ComponentResource {
                     ],
                 },
             },
-            child,
+            w.child,
         );
+    }
 
-        const server = new k8s.apps.v1.StatefulSet(
+    /** SeaweedFS in one process (master, volume, filer, S3 gateway) on the data volume. */
+    private server(
+        name: string,
+        w: Workload,
+        a: {
+            service: k8s.core.v1.Service;
+            s3Config: k8s.core.v1.Secret;
+            data: k8s.core.v1.PersistentVolumeClaim;
+            mirror?: Mirror;
+        },
+    ) {
+        return new k8s.apps.v1.StatefulSet(
             name,
             {
-                metadata: meta(),
+                metadata: w.meta(),
                 spec: {
                     replicas: 1,
-                    serviceName: service.metadata.name,
-                    selector: { matchLabels: labels },
+                    serviceName: a.service.metadata.name,
+                    selector: { matchLabels: w.labels },
                     template: {
                         metadata: {
-                            labels,
+                            labels: w.labels,
                             // Restart on new credentials: the gateway reads its config at start.
                             annotations: {
-                                "mlops.dev/s3-config": s3Config.metadata.resourceVersion,
+                                "mlops.dev/s3-config": a.s3Config.metadata.resourceVersion,
                             },
                         },
                         spec: {
@@ -279,7 +322,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "seaweedfs",
-                                    image: mirrorImage(images.seaweedfs, args.mirror),
+                                    image: mirrorImage(images.seaweedfs, a.mirror),
                                     // The image's entrypoint chowns /data as root; run weed directly.
                                     command: ["weed"],
                                     args: [
@@ -306,7 +349,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                                         initialDelaySeconds: 30,
                                         periodSeconds: 20,
                                     },
-                                    resources: withLocalDisk(resources, "512Mi"),
+                                    resources: withLocalDisk(w.resources, "512Mi"),
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: [
                                         { name: "data", mountPath: "/data" },
@@ -322,11 +365,11 @@ export class ObjectStore extends pulumi.ComponentResource {
                             volumes: [
                                 {
                                     name: "data",
-                                    persistentVolumeClaim: { claimName: data.metadata.name },
+                                    persistentVolumeClaim: { claimName: a.data.metadata.name },
                                 },
                                 {
                                     name: "s3-config",
-                                    secret: { secretName: s3Config.metadata.name },
+                                    secret: { secretName: a.s3Config.metadata.name },
                                 },
                                 { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
                             ],
@@ -334,18 +377,24 @@ export class ObjectStore extends pulumi.ComponentResource {
                     },
                 },
             },
-            child,
+            w.child,
         );
+    }
 
-        this.endpoint = pulumi.interpolate`http://${serviceHost(service)}:${S3_PORT}`;
-
-        // Buckets are created through the S3 API itself (CreateBucket, SigV4-signed by curl),
-        // so the Job is idempotent: 200 created, 409 already there.
+    /**
+     * Buckets are created through the S3 API itself (CreateBucket, SigV4-signed by curl), so
+     * the Job is idempotent: 200 created, 409 already there.
+     */
+    private bucketsJob(
+        name: string,
+        w: Workload,
+        a: { credentials: k8s.core.v1.Secret; server: k8s.apps.v1.StatefulSet; mirror?: Mirror },
+    ) {
         const bucketNames = BUCKET_KEYS.map((k) => this.buckets[k]).join(" ");
-        new k8s.batch.v1.Job(
+        return new k8s.batch.v1.Job(
             `${name}-buckets`,
             {
-                metadata: meta("-buckets"),
+                metadata: w.meta("-buckets"),
                 spec: {
                     backoffLimit: 6,
                     template: {
@@ -357,15 +406,15 @@ export class ObjectStore extends pulumi.ComponentResource {
                             containers: [
                                 {
                                     name: "create-buckets",
-                                    image: mirrorImage(images.curl, args.mirror),
+                                    image: mirrorImage(images.curl, a.mirror),
                                     command: ["/bin/sh", "-ec"],
                                     args: [CREATE_BUCKETS_SCRIPT],
                                     env: [
                                         { name: "S3_ENDPOINT", value: this.endpoint },
                                         { name: "S3_REGION", value: OBJECT_STORE_REGION },
                                         { name: "BUCKETS", value: bucketNames },
-                                        secretEnv("AWS_ACCESS_KEY_ID", credentials),
-                                        secretEnv("AWS_SECRET_ACCESS_KEY", credentials),
+                                        secretEnv("AWS_ACCESS_KEY_ID", a.credentials),
+                                        secretEnv("AWS_SECRET_ACCESS_KEY", a.credentials),
                                     ],
                                     resources: withLocalDisk(
                                         {
@@ -383,23 +432,8 @@ export class ObjectStore extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...child, dependsOn: [server] },
+            { ...w.child, dependsOn: [a.server] },
         );
-
-        this.connection = {
-            scheme: "s3",
-            endpoint: this.endpoint,
-            insecure: true,
-            region: OBJECT_STORE_REGION,
-            credentialsSecretName: this.credentialsSecretName,
-            credentials: { accessKeyId: this.accessKeyId, secretAccessKey: this.secretAccessKey },
-            buckets: this.buckets,
-        };
-        this.registerOutputs({
-            endpoint: this.endpoint,
-            buckets: this.buckets,
-            credentialsSecretName: this.credentialsSecretName,
-        });
     }
 }
 

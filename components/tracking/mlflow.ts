@@ -12,6 +12,7 @@ import {
 import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
+import { workload } from "../workload";
 
 /** Where MLflow keeps runs and models: a PostgreSQL database. */
 export interface TrackingDatabase {
@@ -90,19 +91,17 @@ export class MlflowServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MlflowServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:tracking:MlflowServer", name, {}, opts);
-        const child = { parent: this };
-        const labels = { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": name };
-        const meta = (suffix = "") => ({
-            name: `${name}${suffix}`,
+        const { labels, meta, resources, child } = workload(this, name, {
+            app: "mlflow",
             namespace: args.namespace,
-            labels,
+            resources: args.resources,
+            defaultResources: {
+                requests: { cpu: "250m", memory: "512Mi" },
+                limits: { cpu: "1", memory: "2Gi" },
+            },
         });
         const db = args.database;
         const store = args.objectStore;
-        const resources = args.resources ?? {
-            requests: { cpu: "250m", memory: "512Mi" },
-            limits: { cpu: "1", memory: "2Gi" },
-        };
 
         // The password reaches libpq through PGPASSWORD, so the URI (and the args) hold none.
         const backendStoreUri = pulumi.interpolate`postgresql+psycopg2://${db.username}@${db.host}:${db.port}/${db.databaseName}`;
