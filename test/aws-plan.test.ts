@@ -271,6 +271,53 @@ describe("the EKS and RDS guardrails on the resources the program registers", ()
         },
     );
 
+    it("s3-bucket-blocked-and-encrypted and s3-public-access-block see each planned bucket's block and encryption", async () => {
+        const bucket = one("aws:s3/bucket:Bucket", "mlops-tracking");
+        const companions = plan.resources.filter((r) => r.parent === bucket.urn);
+        expect(companions.map((r) => r.type).sort()).toEqual([
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketVersioning:BucketVersioning",
+        ]);
+        const guarded = [
+            ...named("s3-bucket-blocked-and-encrypted"),
+            ...named("s3-public-access-block"),
+        ];
+        expect(guarded).toHaveLength(2);
+        expect(await checkPolicies([bucket, ...companions], guarded, profiles.prod)).toEqual([]);
+        const block = companions.find((r) => r.type.endsWith(":BucketPublicAccessBlock"))!;
+        const without = [bucket, ...companions.filter((r) => r !== block)];
+        expect(
+            (await checkPolicies(without, guarded, profiles.prod)).map((v) => [v.policy, v.urn]),
+        ).toEqual([["s3-bucket-blocked-and-encrypted", bucket.urn]]);
+        const weakened = companions.map((r) =>
+            r === block ? changed(r, (p) => (p.restrictPublicBuckets = false)) : r,
+        );
+        expect(
+            (await checkPolicies([bucket, ...weakened], guarded, profiles.prod)).map((v) => [
+                v.policy,
+                v.urn,
+            ]),
+        ).toEqual([["s3-public-access-block", block.urn]]);
+    });
+
+    it("efs-encrypted passes the planned file system and catches it unencrypted", async () => {
+        const fs = one("aws:efs/fileSystem:FileSystem", "mlops-efs");
+        const policy = named("efs-encrypted");
+        expect(await checkPolicies([fs], policy, profiles.prod)).toEqual([]);
+        expect(
+            (
+                await checkPolicies(
+                    [changed(fs, (p) => (p.encrypted = false))],
+                    policy,
+                    profiles.prod,
+                )
+            ).map((v) => v.policy),
+        ).toEqual(["efs-encrypted"]);
+    });
+
     it("counts the GPUs of EKS node groups from their label: 4 × 1 + 1 × 8", async () => {
         const policy = named("team-gpu-quota-within-capacity");
         // Two team quotas (4 and 2) fit 12; raising one to 12 does not.
