@@ -14,11 +14,12 @@ const MOCK_REGION = "us-east-1";
 export function awsOutputs(
     type: string,
     name: string,
-    inputs: Record<string, any>,
+    inputs: Record<string, unknown>,
 ): Record<string, unknown> {
+    const str = (key: string) => inputs[key] as string | undefined;
     switch (type) {
         case "aws:eks/cluster:Cluster": {
-            const cluster = inputs.name ?? name;
+            const cluster = str("name") ?? name;
             return {
                 name: cluster,
                 arn: `arn:aws:eks:${MOCK_REGION}:${MOCK_ACCOUNT}:cluster/${cluster}`,
@@ -33,32 +34,35 @@ export function awsOutputs(
                         ],
                     },
                 ],
-                vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: `sg-${name}-cluster` },
+                vpcConfig: {
+                    ...(inputs.vpcConfig as Record<string, unknown>),
+                    clusterSecurityGroupId: `sg-${name}-cluster`,
+                },
             };
         }
         case "aws:eks/nodeGroup:NodeGroup":
             return {
-                arn: `arn:aws:eks:${MOCK_REGION}:${MOCK_ACCOUNT}:nodegroup/${inputs.nodeGroupName}`,
-                resources: [{ autoscalingGroups: [{ name: `eks-${inputs.nodeGroupName}-mock` }] }],
+                arn: `arn:aws:eks:${MOCK_REGION}:${MOCK_ACCOUNT}:nodegroup/${str("nodeGroupName")}`,
+                resources: [{ autoscalingGroups: [{ name: `eks-${str("nodeGroupName")}-mock` }] }],
             };
         case "aws:iam/role:Role":
             return {
-                name: inputs.name ?? name,
-                arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${inputs.name ?? name}`,
+                name: str("name") ?? name,
+                arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${str("name") ?? name}`,
             };
         case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             return {
-                arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, "")}`,
+                arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${String(str("url")).replace(/^https:\/\//, "")}`,
             };
         case "aws:s3/bucket:Bucket":
-            return { bucket: inputs.bucket, arn: `arn:aws:s3:::${inputs.bucket}` };
+            return { bucket: str("bucket"), arn: `arn:aws:s3:::${str("bucket")}` };
         case "aws:rds/instance:Instance":
             return {
-                address: `${inputs.identifier}.c9akciq32example.${MOCK_REGION}.rds.amazonaws.com`,
+                address: `${str("identifier")}.c9akciq32example.${MOCK_REGION}.rds.amazonaws.com`,
                 port: 5432,
             };
         case "aws:rds/subnetGroup:SubnetGroup":
-            return { name: inputs.name ?? name };
+            return { name: str("name") ?? name };
         default:
             return { arn: `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}` };
     }
