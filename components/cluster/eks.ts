@@ -448,13 +448,27 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                     child,
                 ),
         );
+        // The VPC CNI as a managed add-on with its network policy agent on: the platform's and
+        // the teams' NetworkPolicies are enforced (the CNI EKS installs on its own leaves them
+        // unenforced). Nodes join with it in place.
+        const vpcCni = new eks.Addon(
+            `${name}-vpc-cni`,
+            {
+                clusterName: this.cluster.name,
+                addonName: "vpc-cni",
+                configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+            },
+            child,
+        );
         const subnetIds = this.privateSubnets.map((s) => s.id);
         const sys = args.systemPool ?? {};
         const sysMin = sys.minNodes ?? 1;
         // The autoscaler owns the desired size once the group exists.
         const scaled = {
             ...child,
-            dependsOn: nodePolicies,
+            dependsOn: [...nodePolicies, vpcCni],
             ignoreChanges: ["scalingConfig.desiredSize"],
         };
         this.systemNodeGroup = new eks.NodeGroup(

@@ -65,6 +65,7 @@ describe("EksCluster", () => {
             "aws:ec2/vpc:Vpc ml",
             "aws:eks/addon:Addon ml-ebs-csi",
             "aws:eks/addon:Addon ml-efs-csi",
+            "aws:eks/addon:Addon ml-vpc-cni",
             "aws:eks/cluster:Cluster ml",
             "aws:eks/nodeGroup:NodeGroup ml-l4",
             "aws:eks/nodeGroup:NodeGroup ml-system",
@@ -428,6 +429,23 @@ describe("EksCluster", () => {
         ).toBe("arn:aws:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy");
     });
 
+    it("runs the VPC CNI with its network policy agent, in place before any node joins", async () => {
+        const { rec } = await build();
+        const cni = rec.get("aws:eks/addon:Addon", "ml-vpc-cni");
+        // EKS user guide, "Restrict Pod network traffic with Kubernetes policies": the add-on's
+        // configuration value `enableNetworkPolicy: "true"` turns the agent on.
+        expect(cni.inputs).toEqual({
+            clusterName: "ml",
+            addonName: "vpc-cni",
+            configurationValues: '{"enableNetworkPolicy":"true"}',
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+        });
+        for (const g of rec.ofType("aws:eks/nodeGroup:NodeGroup")) {
+            expect([g.name, g.dependsOn.includes(cni.urn)]).toEqual([g.name, true]);
+        }
+    });
+
     it("runs the pinned cluster-autoscaler on auto-discovery, with its images set and its own role", async () => {
         const { rec } = await build();
         const release = rec.get("kubernetes:helm.sh/v3:Release", "ml-cluster-autoscaler").inputs;
@@ -549,7 +567,12 @@ describe("EksCluster", () => {
         expect(
             at(dev.get("kubernetes:storage.k8s.io/v1:StorageClass", "ml-gp3"), "reclaimPolicy"),
         ).toBe("Delete");
-        expect(dev.ofType("aws:eks/addon:Addon").map((a) => a.name)).toEqual(["ml-ebs-csi"]);
+        expect(
+            dev
+                .ofType("aws:eks/addon:Addon")
+                .map((a) => a.name)
+                .sort(),
+        ).toEqual(["ml-ebs-csi", "ml-vpc-cni"]);
         expect(devEks.storageClasses.readWriteMany).toBeUndefined();
         expect(at(dev.get("aws:eks/cluster:Cluster", "ml"), "deletionProtection")).toBe(false);
     });
