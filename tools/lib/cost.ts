@@ -163,10 +163,16 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
             // minimum (mlops:storage.sharedFilesystem.size is refused on clouds): one, idle.
             const gib = fixed.filesystemMinGiB;
             lines.push(
-                flat(
-                    `shared filesystem (${Math.round(gib)} GiB)`,
-                    fixed.filesystemPerGiBHour * gib,
-                ),
+                cloud === "aws"
+                    ? flat(
+                          "shared filesystem (EFS)",
+                          0,
+                          `billed per GiB stored, $${(fixed.filesystemPerGiBHour * HOURS_PER_MONTH).toFixed(2)} per GiB-month; nothing when empty`,
+                      )
+                    : flat(
+                          `shared filesystem (${Math.round(gib)} GiB)`,
+                          fixed.filesystemPerGiBHour * gib,
+                      ),
             );
         }
         // aws: one NAT gateway per zone in prod, one for the VPC in dev.
