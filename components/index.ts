@@ -1,7 +1,8 @@
 /**
  * The cloud-neutral components. Cloud-specific ones (GkeCluster, GcsObjectStore,
- * CloudSqlDatabase, GcpWorkloadIdentity) are imported from their own modules, so that a stack
- * loads only its cloud's SDK.
+ * CloudSqlDatabase, GcpWorkloadIdentity; EksCluster, S3ObjectStore, RdsDatabase,
+ * EfsFileSystem, AwsIrsaIdentity) are imported from their own modules, so that a stack loads
+ * only its cloud's SDK.
  */
 export * from "./cluster";
 export * from "./features";

@@ -29,6 +29,12 @@ export const charts = {
         version: "0.20.0",
         repo: "https://nvidia.github.io/k8s-device-plugin",
     },
+    /** Kubernetes cluster-autoscaler 1.35 for EKS node groups (https://github.com/kubernetes/autoscaler). */
+    clusterAutoscaler: {
+        chart: "cluster-autoscaler",
+        version: "9.59.0",
+        repo: "https://kubernetes.github.io/autoscaler",
+    },
     /** Argo Workflows 4.0 (https://github.com/argoproj/argo-helm). */
     argoWorkflows: {
         chart: "argo-workflows",
@@ -131,6 +137,11 @@ export const chartImages = {
         nodeFeatureDiscovery: "registry.k8s.io/nfd/node-feature-discovery:v0.19.0",
     },
     /**
+     * kubernetes/autoscaler cluster-autoscaler-chart-9.59.0,
+     * cluster-autoscaler/charts/cluster-autoscaler/values.yaml `image.repository`, `image.tag`.
+     */
+    clusterAutoscaler: { autoscaler: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.0" },
+    /**
      * argo-helm argo-workflows-1.0.18, charts/argo-workflows/values.yaml `controller.image`,
      * `server.image`, `executor.image` (tags: `images.tag`, default appVersion v4.0.6). The
      * CRD Job's kubectl image is not listed: `crds.full: false` never runs that Job.
@@ -211,3 +222,14 @@ export const chartImages = {
         triton: "nvcr.io/nvidia/tritonserver:23.03-py3",
     },
 } as const satisfies Partial<Record<keyof typeof charts, Record<string, string>>>;
+
+/**
+ * EKS: the Kubernetes minor version of the control plane (the cluster-autoscaler's minor
+ * follows it) and the PostgreSQL major version of RDS (minor versions are upgraded by RDS).
+ * The EBS and EFS CSI add-ons run the version EKS makes the default for this Kubernetes
+ * version.
+ */
+export const aws = {
+    kubernetes: "1.35",
+    rdsPostgres: "17",
+} as const;

@@ -36,8 +36,7 @@ export function cloudFoundation(config: PlatformConfig): CloudFoundation {
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             return (require("./gcp") as typeof import("./gcp")).gcpFoundation(config);
         case "aws":
-            throw new Error(
-                'mlops:cloud: got "aws"; this version provisions "local" (an existing cluster) and "gcp" platforms',
-            );
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return (require("./aws") as typeof import("./aws")).awsFoundation(config);
     }
 }

@@ -21,6 +21,8 @@ const CPU_QUANTITY = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)m?$/;
 const BYTES_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const STORAGE_URI = /^(s3|gs|pvc|https?):\/\/\S+$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
+const IPV4_CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 const STACK_NAME = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 /** A Helm repository URL: http(s), a host (name, IPv4 or [IPv6]) and port, an optional path. */
 const HELM_REPO_URL = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/[^\s?#]*)?$/;
@@ -178,7 +180,37 @@ const clusterSchema = obj({
         releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE", "EXTENDED"]).default("REGULAR"),
     }).optional(),
     aws: obj({
-        region: z.string({ error: "must be an AWS region such as us-east-1" }).min(1),
+        region: z
+            .string({ error: "must be an AWS region such as us-east-1" })
+            .regex(AWS_REGION, { error: "must be an AWS region such as us-east-1" }),
+        /**
+         * The AWS account the stack deploys into (12 digits): the provider refuses any other,
+         * and bucket names, which are global, end in it.
+         */
+        accountId: z
+            .string({ error: "must be a 12-digit AWS account ID in quotes" })
+            .regex(/^[0-9]{12}$/, { error: "must be a 12-digit AWS account ID in quotes" }),
+        /**
+         * Networks allowed to reach the EKS API's public endpoint. @default [] (no public
+         * endpoint: the API is reachable from inside the VPC only)
+         */
+        endpointPublicAccessCidrs: z
+            .array(
+                z
+                    .string({ error: "must be an IPv4 CIDR" })
+                    .regex(IPV4_CIDR, { error: "must be an IPv4 CIDR" })
+                    .refine((v) => !v.endsWith("/0"), {
+                        error: "must not be the whole internet (/0): list your networks",
+                    }),
+                { error: "must be a list of IPv4 CIDRs" },
+            )
+            .default([]),
+        /** Availability zones the VPC spans. @default 3 */
+        availabilityZoneCount: z
+            .int({ error: "must be an integer" })
+            .min(2, { error: "must be 2, 3 or 4 (EKS needs two zones at least)" })
+            .max(4, { error: "must be 2, 3 or 4 (EKS needs two zones at least)" })
+            .default(3),
     }).optional(),
     systemPool: systemPoolSchema.prefault({}),
     gpuPools: z.array(gpuPoolSchema, { error: "must be a list of GPU pools" }).default([]),
@@ -209,6 +241,13 @@ const databaseSchema = obj({
         .string()
         .regex(/^db-[a-z0-9-]+$/, { error: "must be a Cloud SQL tier such as db-custom-1-3840" })
         .default("db-custom-1-3840"),
+    /** aws: RDS instance class. @default "db.t4g.small" (2 vCPU burstable, 2 GiB) */
+    instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
+            error: "must be an RDS instance class such as db.t4g.small",
+        })
+        .default("db.t4g.small"),
     /** Expose the database outside the cluster (experiments only). @default false */
     publicAccess: z.boolean({ error: "must be true or false" }).default(false),
 });
@@ -556,7 +595,7 @@ export const CLOUD_SCOPED_KEYS: readonly {
     {
         path: ["storage", "sharedFilesystem", "size"],
         clouds: ["local"],
-        why: "each ReadWriteMany claim provisions its own Filestore instance of at least the tier's minimum",
+        why: "cloud file systems size themselves: on gcp each ReadWriteMany claim provisions its own Filestore instance of at least the tier's minimum, on aws EFS grows with its files",
     },
     {
         path: ["storage", "sharedFilesystem", "tier"],
@@ -569,6 +608,11 @@ export const CLOUD_SCOPED_KEYS: readonly {
         why: "the managed database's disk grows automatically",
     },
     { path: ["database", "tier"], clouds: ["gcp"], why: "it is a Cloud SQL machine tier" },
+    {
+        path: ["database", "instanceClass"],
+        clouds: ["aws"],
+        why: "it is an RDS instance class",
+    },
     {
         path: ["database", "publicAccess"],
         clouds: ["local"],
@@ -615,7 +659,7 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
     }
     if (cloud === "aws" && !c.cluster.aws) {
         problems.push(
-            `${keyPath(["cluster", "aws"])}: got nothing; required when mlops:cloud is aws ({region})`,
+            `${keyPath(["cluster", "aws"])}: got nothing; required when mlops:cloud is aws ({region, accountId})`,
         );
     }
     const known = gpuTypesFor(cloud);

@@ -5,6 +5,9 @@ const problems = configProblems;
 
 const l4Pool = { name: "l4", gpuType: "nvidia-l4", machineType: "g2-standard-8", maxNodes: 4 };
 
+/** A valid aws section. */
+const AWS = { region: "us-east-1", accountId: "123456789012" };
+
 describe("defaults", () => {
     it("an empty config is the local dev platform", () => {
         const c = parseConfig({});
@@ -23,7 +26,12 @@ describe("defaults", () => {
             objectStore: { size: "20Gi", publicRead: false },
             sharedFilesystem: { enabled: true, size: "50Gi", tier: "BASIC_HDD" },
         });
-        expect(c.database).toEqual({ size: "10Gi", tier: "db-custom-1-3840", publicAccess: false });
+        expect(c.database).toEqual({
+            size: "10Gi",
+            tier: "db-custom-1-3840",
+            instanceClass: "db.t4g.small",
+            publicAccess: false,
+        });
         expect(c.routing).toEqual({
             tls: { mode: "selfSigned" },
             // kind, k3d and minikube have no load-balancer controller as they come.
@@ -43,6 +51,16 @@ describe("defaults", () => {
         expect(c.cluster.gpuPools).toEqual([
             { ...l4Pool, gpusPerNode: 1, minNodes: 0, spot: false },
         ]);
+    });
+
+    it("aws: a private API endpoint across three zones, a LoadBalancer router", () => {
+        const c = parseConfig({ cloud: "aws", cluster: { aws: AWS } });
+        expect(c.cluster.aws).toEqual({
+            ...AWS,
+            endpointPublicAccessCidrs: [],
+            availabilityZoneCount: 3,
+        });
+        expect(c.routing.serviceType).toBe("LoadBalancer");
     });
 
     it("a team has no GPUs unless granted", () => {
@@ -179,14 +197,14 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "aws without its section",
             { cloud: "aws" },
-            "mlops:cluster.aws: got nothing; required when mlops:cloud is aws ({region})",
+            "mlops:cluster.aws: got nothing; required when mlops:cloud is aws ({region, accountId})",
         ],
         [
             "GPU type the cloud does not offer",
             {
                 cloud: "aws",
                 cluster: {
-                    aws: { region: "us-east-1" },
+                    aws: { region: "us-east-1", accountId: "123456789012" },
                     gpuPools: [
                         {
                             name: "a",
@@ -198,6 +216,81 @@ describe("invalid config: one message per problem, naming key, value and what is
                 },
             },
             'mlops:cluster.gpuPools[0].gpuType: got "nvidia-tesla-a100"; GPU types known for aws: nvidia-t4, nvidia-a10g, nvidia-l4, nvidia-l40s, nvidia-v100, nvidia-a100, nvidia-h100, nvidia-h200',
+        ],
+        [
+            "aws region that is no region",
+            { cloud: "aws", cluster: { aws: { region: "US East", accountId: "123456789012" } } },
+            'mlops:cluster.aws.region: got "US East"; must be an AWS region such as us-east-1',
+        ],
+        [
+            "aws account ID as a number",
+            { cloud: "aws", cluster: { aws: { region: "us-east-1", accountId: 123456789012 } } },
+            "mlops:cluster.aws.accountId: got 123456789012; must be a 12-digit AWS account ID in quotes",
+        ],
+        [
+            "EKS endpoint open to the whole internet",
+            {
+                cloud: "aws",
+                cluster: {
+                    aws: {
+                        region: "us-east-1",
+                        accountId: "123456789012",
+                        endpointPublicAccessCidrs: ["203.0.113.0/24", "0.0.0.0/0"],
+                    },
+                },
+            },
+            'mlops:cluster.aws.endpointPublicAccessCidrs[1]: got "0.0.0.0/0"; must not be the whole internet (/0): list your networks',
+        ],
+        [
+            "too many availability zones",
+            {
+                cloud: "aws",
+                cluster: {
+                    aws: {
+                        region: "us-east-1",
+                        accountId: "123456789012",
+                        availabilityZoneCount: 6,
+                    },
+                },
+            },
+            "mlops:cluster.aws.availabilityZoneCount: got 6; must be 2, 3 or 4 (EKS needs two zones at least)",
+        ],
+        [
+            "RDS instance class that is none",
+            { cloud: "aws", cluster: { aws: AWS }, database: { instanceClass: "t4g.small" } },
+            'mlops:database.instanceClass: got "t4g.small"; must be an RDS instance class such as db.t4g.small',
+        ],
+        [
+            "GPU sharing on aws",
+            {
+                cloud: "aws",
+                cluster: {
+                    aws: AWS,
+                    gpuPools: [
+                        {
+                            name: "l4",
+                            gpuType: "nvidia-l4",
+                            machineType: "g6.xlarge",
+                            maxNodes: 1,
+                            sharing: { strategy: "TIME_SHARING", maxSharedClientsPerGpu: 2 },
+                        },
+                    ],
+                },
+            },
+            'mlops:cluster.gpuPools[0].sharing: got {"strategy":"TIME_SHARING","maxSharedClientsPerGpu":2}; not used when mlops:cloud is aws (GPU sharing is a GKE node pool setting; elsewhere configure it in the device plugin); it applies to mlops:cloud gcp: remove it',
+        ],
+        [
+            "aws GPU on the wrong instance family",
+            {
+                cloud: "aws",
+                cluster: {
+                    aws: AWS,
+                    gpuPools: [
+                        { name: "l4", gpuType: "nvidia-l4", machineType: "g5.xlarge", maxNodes: 1 },
+                    ],
+                },
+            },
+            'mlops:cluster.gpuPools[0].machineType: got "g5.xlarge"; nvidia-l4 needs a machine type of g6.*',
         ],
         [
             "GPU on the wrong machine family",
@@ -356,10 +449,12 @@ describe("reading Pulumi's config map", () => {
 
 describe("every key is honoured on the selected cloud or refused there", () => {
     const gcp = { project: "p", region: "us-central1" };
-    /** A valid base config for each cloud (aws stops later, in the program, not here). */
-    const base: Record<"local" | "gcp", Record<string, unknown>> = {
+    const aws = { region: "us-east-1", accountId: "123456789012" };
+    /** A valid base config for each cloud. */
+    const base: Record<"local" | "gcp" | "aws", Record<string, unknown>> = {
         local: { cloud: "local" },
         gcp: { cloud: "gcp", cluster: { gcp } },
+        aws: { cloud: "aws", cluster: { aws } },
     };
     /** One example value per cloud-scoped key, as a raw config fragment. */
     const set = (path: readonly string[], value: unknown): Record<string, unknown> => {
@@ -393,6 +488,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         [["storage", "sharedFilesystem", "tier"], "BASIC_HDD"],
         [["database", "size"], "10Gi"],
         [["database", "tier"], "db-custom-1-3840"],
+        [["database", "instanceClass"], "db.t4g.small"],
         [["database", "publicAccess"], false],
     ];
 
@@ -403,7 +499,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         expect(examples.map(([p]) => p.join(".")).sort()).toEqual(table.sort());
     });
 
-    for (const cloud of ["local", "gcp"] as const) {
+    for (const cloud of ["local", "gcp", "aws"] as const) {
         for (const [path, value] of examples) {
             const scoped = CLOUD_SCOPED_KEYS.find((k) => k.path.join(".") === path.join("."))!;
             const honoured = scoped.clouds.includes(cloud);
@@ -452,8 +548,8 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         expect(problems({ cluster: { gcp } })).toEqual([
             'mlops:cluster.gcp: got {"project":"p","region":"us-central1"}; not used when mlops:cloud is local (it configures a GKE cluster); it applies to mlops:cloud gcp: remove it',
         ]);
-        expect(problems({ cloud: "gcp", cluster: { gcp, aws: { region: "us-east-1" } } })).toEqual([
-            'mlops:cluster.aws: got {"region":"us-east-1"}; not used when mlops:cloud is gcp (it configures an EKS cluster); it applies to mlops:cloud aws: remove it',
+        expect(problems({ cloud: "gcp", cluster: { gcp, aws: AWS } })).toEqual([
+            'mlops:cluster.aws: got {"region":"us-east-1","accountId":"123456789012"}; not used when mlops:cloud is gcp (it configures an EKS cluster); it applies to mlops:cloud aws: remove it',
         ]);
     });
 

@@ -1,6 +1,6 @@
 import { parseConfig } from "../stacks/config";
 import { estimateCost, renderCost } from "../tools/lib/cost";
-import { machinePrices } from "../tools/data/prices";
+import { machinePrices, rdsPrices } from "../tools/data/prices";
 
 const gke = (pools: object[], extra: object = {}) =>
     parseConfig({
@@ -45,6 +45,56 @@ describe("cost estimate", () => {
         ]);
         expect(c.total.idleOnDemand).toBe(436.38);
         expect(c.source).toContain("2026-11-22");
+    });
+
+    const eks = (environment: string, extra: object = {}) =>
+        parseConfig({
+            cloud: "aws",
+            environment,
+            cluster: {
+                aws: { region: "us-east-1", accountId: "123456789012" },
+                gpuPools: [
+                    {
+                        name: "a100",
+                        gpuType: "nvidia-a100",
+                        machineType: "p4d.24xlarge",
+                        gpusPerNode: 8,
+                        maxNodes: 1,
+                    },
+                ],
+            },
+            ...extra,
+        });
+
+    it("aws: EKS, the system group, RDS by class, EFS per GiB, NAT per zone in prod", () => {
+        const prod = estimateCost(eks("prod"));
+        expect(prod.lines.map((l) => [l.item, l.idleOnDemand, l.maxOnDemand])).toEqual([
+            ["control plane", 73, 73],
+            ["system pool (m6i.xlarge)", 140.16, 420.48],
+            ["GPU pool a100 (p4d.24xlarge, nvidia-a100)", 0, 23922.1],
+            ["database (db.t4g.small, Multi-AZ)", 46.72, 46.72],
+            ["shared filesystem (EFS)", 0, 0],
+            ["NAT gateways (3)", 98.55, 98.55],
+            ["load balancer", 16.43, 16.43],
+        ]);
+        expect(prod.lines.find((l) => l.item === "shared filesystem (EFS)")!.note).toBe(
+            "billed per GiB stored, $0.30 per GiB-month; nothing when empty",
+        );
+        const dev = estimateCost(eks("dev", { database: { instanceClass: "db.t4g.micro" } }));
+        expect(dev.lines.find((l) => l.item.startsWith("database"))).toMatchObject({
+            item: "database (db.t4g.micro)",
+            idleOnDemand: Math.round(rdsPrices["db.t4g.micro"] * 730 * 100) / 100,
+        });
+        expect(dev.lines.find((l) => l.item.startsWith("NAT"))).toMatchObject({
+            item: "NAT gateway",
+            idleOnDemand: 32.85,
+        });
+    });
+
+    it("aws: lists an RDS class it has no price for", () => {
+        const c = estimateCost(eks("dev", { database: { instanceClass: "db.x2g.16xlarge" } }));
+        expect(c.unpriced).toEqual(["database class db.x2g.16xlarge"]);
+        expect(c.lines.some((l) => l.item.startsWith("database"))).toBe(false);
     });
 
     it("adds attached GPUs to N1 machines, per GPU", () => {

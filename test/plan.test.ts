@@ -32,7 +32,7 @@ function byName(doc: PlanDoc, type: string, name: string) {
 
 describe("shipped stacks plan clean", () => {
     it("ships the stacks this suite plans", () => {
-        expect(shippedStacks()).toEqual(["dev", "gcp", "onprem", "team-nlp", "team-vision"]);
+        expect(shippedStacks()).toEqual(["aws", "dev", "gcp", "onprem", "team-nlp", "team-vision"]);
     });
 
     it.each(shippedStacks().filter((s) => !s.startsWith("team-")))("Pulumi.%s.yaml", (stack) => {
@@ -48,10 +48,14 @@ describe("shipped stacks plan clean", () => {
         }
         // An object store and a database, in the cluster or the cloud's.
         expect(
-            types.has("mlops:storage:ObjectStore") || types.has("mlops:storage:GcsObjectStore"),
+            types.has("mlops:storage:ObjectStore") ||
+                types.has("mlops:storage:GcsObjectStore") ||
+                types.has("mlops:storage:S3ObjectStore"),
         ).toBe(true);
         expect(
-            types.has("mlops:storage:Database") || types.has("mlops:storage:CloudSqlDatabase"),
+            types.has("mlops:storage:Database") ||
+                types.has("mlops:storage:CloudSqlDatabase") ||
+                types.has("mlops:storage:RdsDatabase"),
         ).toBe(true);
         expect(doc.policies).toEqual([]);
         expect(doc.schema).toEqual([]);

@@ -85,6 +85,24 @@ describe.each([
             teams: [{ name: "vision", quota: { gpu: 1 } }],
         },
     ],
+    [
+        "aws with GPU node groups and inline teams",
+        {
+            cloud: "aws",
+            environment: "prod",
+            cluster: {
+                aws: {
+                    region: "us-east-1",
+                    accountId: "123456789012",
+                    endpointPublicAccessCidrs: ["203.0.113.0/24"],
+                },
+                gpuPools: [
+                    { name: "l4", gpuType: "nvidia-l4", machineType: "g6.xlarge", maxNodes: 2 },
+                ],
+            },
+            teams: [{ name: "vision", quota: { gpu: 1 } }],
+        },
+    ],
 ])("%s", (_what, raw) => {
     let resources: RecordedResource[] = [];
     beforeAll(async () => {

@@ -88,4 +88,19 @@ export const fixedPrices = {
 } as const;
 
 /** The system pool's machine type when the config names none. */
-export const defaultSystemMachine = { gcp: "e2-standard-4", aws: "m6i.large" } as const;
+export const defaultSystemMachine = { gcp: "e2-standard-4", aws: "m6i.xlarge" } as const;
+
+/**
+ * RDS for PostgreSQL instance classes, single-AZ, per hour (AWS "Amazon RDS for PostgreSQL
+ * pricing", On-Demand, us-east-1, compiled 2026-11-22); Multi-AZ costs twice as much.
+ * Storage (gp3, $0.115 per GiB-month) is not included.
+ */
+export const rdsPrices: Readonly<Record<string, number>> = {
+    "db.t4g.micro": 0.016,
+    "db.t4g.small": 0.032,
+    "db.t4g.medium": 0.065,
+    "db.t4g.large": 0.129,
+    "db.m7g.large": 0.168,
+    "db.m7g.xlarge": 0.337,
+    "db.r7g.large": 0.239,
+};

@@ -113,6 +113,11 @@ export const chartSources: Record<keyof typeof charts, ChartSource> = {
         tag: (v) => `v${v}`,
         dir: "deployments/helm/nvidia-device-plugin",
     },
+    clusterAutoscaler: {
+        repo: "kubernetes/autoscaler",
+        tag: (v) => `cluster-autoscaler-chart-${v}`,
+        dir: "cluster-autoscaler/charts/cluster-autoscaler",
+    },
     argoWorkflows: {
         repo: "argoproj/argo-helm",
         tag: (v) => `argo-workflows-${v}`,

@@ -13,6 +13,7 @@ import {
     defaultSystemMachine,
     fixedPrices,
     machinePrices,
+    rdsPrices,
 } from "../data/prices";
 
 /** Monthly USD in the four scenarios. */
@@ -143,19 +144,45 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
             if (price) lines.push(poolLine(item, price, pool.minNodes, pool.maxNodes, true));
             else unpriced.push(`${item}: no price for ${machine}`);
         }
-        lines.push(flat("database", fixed.database));
+        if (cloud === "aws") {
+            // RDS: the configured class; Multi-AZ (prod) runs a standby of the same class.
+            const cls = config.database.instanceClass;
+            const hourly = rdsPrices[cls];
+            const multiAz = config.environment === "prod";
+            if (hourly === undefined) unpriced.push(`database class ${cls}`);
+            else
+                lines.push(
+                    flat(
+                        `database (${cls}${multiAz ? ", Multi-AZ" : ""})`,
+                        hourly * (multiAz ? 2 : 1),
+                    ),
+                );
+        } else lines.push(flat("database", fixed.database));
         if (config.storage.sharedFilesystem.enabled) {
             // Each ReadWriteMany claim provisions its own instance of at least the tier's
             // minimum (mlops:storage.sharedFilesystem.size is refused on clouds): one, idle.
             const gib = fixed.filesystemMinGiB;
             lines.push(
-                flat(
-                    `shared filesystem (${Math.round(gib)} GiB)`,
-                    fixed.filesystemPerGiBHour * gib,
-                ),
+                cloud === "aws"
+                    ? flat(
+                          "shared filesystem (EFS)",
+                          0,
+                          `billed per GiB stored, $${(fixed.filesystemPerGiBHour * HOURS_PER_MONTH).toFixed(2)} per GiB-month; nothing when empty`,
+                      )
+                    : flat(
+                          `shared filesystem (${Math.round(gib)} GiB)`,
+                          fixed.filesystemPerGiBHour * gib,
+                      ),
             );
         }
-        lines.push(flat("NAT gateway", fixed.natGateway));
+        // aws: one NAT gateway per zone in prod, one for the VPC in dev.
+        const nats =
+            cloud === "aws" && config.environment === "prod"
+                ? (config.cluster.aws?.availabilityZoneCount ?? 1)
+                : 1;
+        lines.push(
+            flat(nats > 1 ? `NAT gateways (${nats})` : "NAT gateway", fixed.natGateway * nats),
+        );
         if (config.routing.serviceType === "LoadBalancer")
             lines.push(flat("load balancer", fixed.loadBalancer));
     }

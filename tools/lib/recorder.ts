@@ -4,6 +4,7 @@
  * the tests (through test/support), so both see exactly the same resource graph.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { awsInvokes, awsOutputs } from "./aws-mocks";
 
 /** A value that was a secret when it was registered. */
 export class SecretValue {
@@ -122,6 +123,7 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, 
             };
     }
     if (type.startsWith("gcp:")) return gcpOutputs(type, name, inputs);
+    if (type.startsWith("aws:")) return awsOutputs(type, name, inputs);
     if (type.startsWith("kubernetes:") && inputs.metadata) {
         // The provider auto-names objects without a name; a stable mock name stands in.
         return {
@@ -179,7 +181,7 @@ function gcpOutputs(
 export function startRecording(opts: RecordingOptions = {}): Recording {
     const resources: RecordedResource[] = [];
     const invokes: string[] = [];
-    const handlers = opts.invokes ?? {};
+    const handlers = { ...awsInvokes, ...opts.invokes };
 
     pulumi.runtime.setMocks(
         {

@@ -1,0 +1,842 @@
+import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import * as autoscaling from "@pulumi/aws/autoscaling";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as eks from "@pulumi/aws/eks";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsIrsaIdentity } from "../identity/aws-irsa";
+import { helmRelease } from "../kube";
+import { Mirror, imageTag, mirrorImageName } from "../mirror";
+import { podSecurityLabels } from "../security";
+import { EfsFileSystem } from "../storage/efs";
+import { aws as awsVersions, chartImages, charts } from "../versions";
+import { AWS_NAME_RULES, awsName } from "./aws-names";
+import {
+    GPU_POOL_LABEL,
+    GPU_TAINT,
+    GPU_TOLERATIONS,
+    GpuScheduling,
+    KubernetesCluster,
+} from "./types";
+
+/** One autoscaled GPU node group. */
+export interface EksGpuGroup {
+    /** Stable key: names the node group and its label. */
+    readonly name: string;
+    /** GPU type, e.g. `nvidia-l4` (config checks it against the instance family). */
+    readonly gpuType: string;
+    /** GPUs on each node: the autoscaler's node template. @default 1 */
+    readonly gpusPerNode?: number;
+    /** Instance type, e.g. `g6.xlarge`. */
+    readonly machineType: string;
+    /** @default 0 */
+    readonly minNodes?: number;
+    readonly maxNodes: number;
+    /** Spot capacity. @default false */
+    readonly spot?: boolean;
+}
+
+/** Arguments of {@link EksCluster}. */
+export interface EksClusterArgs {
+    readonly region: string;
+    /** Availability zones the VPC spans (the region's first ones). @default 3 */
+    readonly availabilityZoneCount?: number;
+    /**
+     * Networks allowed to reach the public API endpoint. @default [] (no public endpoint: the
+     * API is reachable from inside the VPC only)
+     */
+    readonly publicAccessCidrs?: readonly string[];
+    /** @default components/versions.ts `aws.kubernetes` */
+    readonly kubernetesVersion?: string;
+    /** @default m6i.xlarge, 1..3 nodes */
+    readonly systemPool?: {
+        readonly machineType?: string;
+        readonly minNodes?: number;
+        readonly maxNodes?: number;
+    };
+    /** @default [] */
+    readonly gpuPools?: readonly EksGpuGroup[];
+    /** The VPC's range; split into private /19s and public /22s per zone. @default 10.0.0.0/16 */
+    readonly vpcCidr?: string;
+    /** One NAT gateway per zone (else one for the VPC). @default true */
+    readonly natPerZone?: boolean;
+    /** An EFS file system and its ReadWriteMany StorageClass. @default false */
+    readonly sharedFilesystem?: boolean;
+    /**
+     * Production: EKS deletion protection, the file system `protect`ed and volumes retained.
+     * @default true
+     */
+    readonly deletionProtection?: boolean;
+    /** Charts and images from a mirror. @default upstream */
+    readonly mirror?: Mirror;
+}
+
+/** Control-plane log types sent to CloudWatch: all of them. */
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/**
+ * The AMI type of GPU node groups: Amazon Linux 2023 with the NVIDIA driver and container
+ * toolkit (EKS API reference, `Nodegroup.amiType`: `AL2023_x86_64_NVIDIA`).
+ */
+export const GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA";
+/** The AMI type of the system node group. */
+export const SYSTEM_AMI_TYPE = "AL2023_x86_64_STANDARD";
+
+/** The cluster-autoscaler's ASG tag prefix for a node group's template (scale from zero). */
+export const NODE_TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template";
+
+/**
+ * The label with a GPU node's GPU count; the `team-gpu-quota-within-capacity` policy reads it
+ * from each node group to sum the GPUs at maximum scale.
+ */
+export const GPUS_PER_NODE_LABEL = "mlops.dev/gpus-per-node";
+
+/** Namespace of the cluster add-ons the platform installs (autoscaler, CSI controllers). */
+const KUBE_SYSTEM = "kube-system";
+const AUTOSCALER_SA = "cluster-autoscaler";
+
+/**
+ * The private subnet (a /19) and public subnet (a /22) of zone `i` in a /16: privates at
+ * 0, 32, 64, 96 in the third octet; publics from 128 in steps of 4.
+ */
+export function zoneCidrs(vpcCidr: string, i: number): { private: string; public: string } {
+    const m = /^(\d+)\.(\d+)\.0\.0\/16$/.exec(vpcCidr);
+    if (!m)
+        throw new Error(
+            `EksCluster: vpcCidr: got ${JSON.stringify(vpcCidr)}; must be a /16 such as 10.0.0.0/16`,
+        );
+    if (i < 0 || i > 3)
+        throw new Error(`EksCluster: zone ${i + 1}: at most 4 zones fit the /16 layout`);
+    return {
+        private: `${m[1]}.${m[2]}.${i * 32}.0/19`,
+        public: `${m[1]}.${m[2]}.${128 + i * 4}.0/22`,
+    };
+}
+
+/** What the cluster-autoscaler reads from the permissions it needs on AWS. */
+export const AUTOSCALER_STATEMENTS: readonly Record<string, unknown>[] = [
+    {
+        Sid: "Describe",
+        Effect: "Allow",
+        Action: [
+            "autoscaling:DescribeAutoScalingGroups",
+            "autoscaling:DescribeAutoScalingInstances",
+            "autoscaling:DescribeLaunchConfigurations",
+            "autoscaling:DescribeScalingActivities",
+            "autoscaling:DescribeTags",
+            "ec2:DescribeImages",
+            "ec2:DescribeInstanceTypes",
+            "ec2:DescribeLaunchTemplateVersions",
+            "ec2:GetInstanceTypesFromInstanceRequirements",
+            "eks:DescribeNodegroup",
+        ],
+        Resource: ["*"],
+    },
+];
+
+/**
+ * A private EKS cluster for ML: its own VPC across the region's zones (public subnets for
+ * load balancers, private subnets for nodes, NAT gateways), the control plane with a private
+ * endpoint (public only for listed networks), Secrets encrypted with a KMS key and every
+ * control-plane log type on, an OIDC provider for IRSA, a system managed node group and one
+ * managed node group per GPU pool (NVIDIA AMI, scale from zero, spot, the `nvidia.com/gpu`
+ * taint and the autoscaler's node-template tags), the cluster-autoscaler and NVIDIA device
+ * plugin charts, the EBS and EFS CSI add-ons with IRSA roles, a gp3 default StorageClass and
+ * an EFS ReadWriteMany one.
+ *
+ * Everything in the cluster waits for the system node group, and the control plane waits
+ * for the network (NAT, routes, internet gateway): `pulumi destroy` removes the Kubernetes
+ * objects (the router's load balancer Service first among them) while the cluster and its
+ * network still exist, so that AWS deletes the load balancer and its security group before
+ * the subnets go.
+ *
+ * ```ts
+ * const eks = new EksCluster("mlops", { region: "us-east-1", publicAccessCidrs: ["203.0.113.0/24"],
+ *     gpuPools: [{ name: "l4", gpuType: "nvidia-l4", machineType: "g6.xlarge", maxNodes: 4, spot: true }] },
+ *     { providers: { aws: awsProvider } });
+ * ```
+ */
+export class EksCluster extends pulumi.ComponentResource implements KubernetesCluster {
+    public readonly cloud = "aws" as const;
+    public readonly clusterName: string;
+    public readonly provider: k8s.Provider;
+    public readonly storageClasses: KubernetesCluster["storageClasses"];
+    public readonly cluster: eks.Cluster;
+    public readonly vpc: ec2.Vpc;
+    public readonly privateSubnets: ec2.Subnet[];
+    public readonly publicSubnets: ec2.Subnet[];
+    public readonly systemNodeGroup: eks.NodeGroup;
+    public readonly gpuNodeGroups: Record<string, eks.NodeGroup>;
+    public readonly oidcProvider: iam.OpenIdConnectProvider;
+    /** The OIDC issuer URL of the cluster (IRSA trust policies). */
+    public readonly oidcIssuer: pulumi.Output<string>;
+    /** The security group EKS gives the control plane and managed nodes. */
+    public readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** The kubeconfig (secret), authenticating with `aws eks get-token`. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** The private subnets' ranges (where the API server's endpoints are). */
+    public readonly privateCidrs: string[];
+    public readonly efs?: EfsFileSystem;
+
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:cluster:EksCluster", name, {}, opts);
+        const child = { parent: this };
+        const zones = args.availabilityZoneCount ?? 3;
+        if (!Number.isInteger(zones) || zones < 2 || zones > 4) {
+            throw new Error(
+                `EksCluster ${name}: availabilityZoneCount: got ${zones}; must be 2, 3 or 4 (EKS needs subnets in two zones at least)`,
+            );
+        }
+        const publicCidrs = [...(args.publicAccessCidrs ?? [])];
+        if (publicCidrs.some((c) => c.endsWith("/0"))) {
+            throw new Error(
+                `EksCluster ${name}: publicAccessCidrs: got ${JSON.stringify(publicCidrs)}; the whole internet (/0) may not reach the API: list your networks`,
+            );
+        }
+        const vpcCidr = args.vpcCidr ?? "10.0.0.0/16";
+        const protect = args.deletionProtection ?? true;
+        const clusterName = awsName(AWS_NAME_RULES.eksCluster, [name]);
+        this.clusterName = name;
+        const partition = getPartitionOutput({}, child).partition;
+        const azs = getAvailabilityZonesOutput({ state: "available", region: args.region }, child);
+        const zoneName = (i: number) =>
+            azs.names.apply((names) => {
+                if (names.length < zones) {
+                    throw new Error(
+                        `EksCluster ${name}: availabilityZoneCount: got ${zones}; ${args.region} has ${names.length} available zones`,
+                    );
+                }
+                return names[i];
+            });
+
+        // The network. Subnet role tags let Kubernetes place internet-facing load balancers in
+        // the public subnets and internal ones in the private subnets.
+        this.vpc = new ec2.Vpc(
+            name,
+            {
+                cidrBlock: vpcCidr,
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+                tags: { Name: name },
+            },
+            child,
+        );
+        const igw = new ec2.InternetGateway(
+            name,
+            { vpcId: this.vpc.id, tags: { Name: name } },
+            child,
+        );
+        const publicRoutes = new ec2.RouteTable(
+            `${name}-public`,
+            { vpcId: this.vpc.id, tags: { Name: `${name}-public` } },
+            child,
+        );
+        const internet = new ec2.Route(
+            `${name}-public-internet`,
+            {
+                routeTableId: publicRoutes.id,
+                destinationCidrBlock: "0.0.0.0/0",
+                gatewayId: igw.id,
+            },
+            child,
+        );
+        const network: pulumi.Resource[] = [igw, internet];
+        this.publicSubnets = [];
+        this.privateSubnets = [];
+        this.privateCidrs = [];
+        const nats: ec2.NatGateway[] = [];
+        const natPerZone = args.natPerZone ?? true;
+        const clusterTag = `kubernetes.io/cluster/${clusterName}`;
+        for (let i = 0; i < zones; i++) {
+            const az = `az${i + 1}`;
+            const cidrs = zoneCidrs(vpcCidr, i);
+            this.privateCidrs.push(cidrs.private);
+            const pub = new ec2.Subnet(
+                `${name}-public-${az}`,
+                {
+                    vpcId: this.vpc.id,
+                    cidrBlock: cidrs.public,
+                    availabilityZone: zoneName(i),
+                    mapPublicIpOnLaunch: false,
+                    tags: {
+                        Name: `${name}-public-${az}`,
+                        "kubernetes.io/role/elb": "1",
+                        [clusterTag]: "shared",
+                    },
+                },
+                child,
+            );
+            this.publicSubnets.push(pub);
+            network.push(
+                new ec2.RouteTableAssociation(
+                    `${name}-public-${az}`,
+                    { subnetId: pub.id, routeTableId: publicRoutes.id },
+                    child,
+                ),
+            );
+            if (i === 0 || natPerZone) {
+                const eip = new ec2.Eip(
+                    `${name}-nat-${az}`,
+                    { domain: "vpc", tags: { Name: `${name}-nat-${az}` } },
+                    { ...child, dependsOn: [igw] },
+                );
+                nats.push(
+                    new ec2.NatGateway(
+                        `${name}-${az}`,
+                        {
+                            allocationId: eip.id,
+                            subnetId: pub.id,
+                            connectivityType: "public",
+                            tags: { Name: `${name}-${az}` },
+                        },
+                        { ...child, dependsOn: [igw] },
+                    ),
+                );
+            }
+            const priv = new ec2.Subnet(
+                `${name}-private-${az}`,
+                {
+                    vpcId: this.vpc.id,
+                    cidrBlock: cidrs.private,
+                    availabilityZone: zoneName(i),
+                    tags: {
+                        Name: `${name}-private-${az}`,
+                        "kubernetes.io/role/internal-elb": "1",
+                        [clusterTag]: "shared",
+                    },
+                },
+                child,
+            );
+            this.privateSubnets.push(priv);
+            const routes = new ec2.RouteTable(
+                `${name}-private-${az}`,
+                { vpcId: this.vpc.id, tags: { Name: `${name}-private-${az}` } },
+                child,
+            );
+            network.push(
+                new ec2.Route(
+                    `${name}-private-${az}-nat`,
+                    {
+                        routeTableId: routes.id,
+                        destinationCidrBlock: "0.0.0.0/0",
+                        natGatewayId: nats[natPerZone ? i : 0].id,
+                    },
+                    child,
+                ),
+                new ec2.RouteTableAssociation(
+                    `${name}-private-${az}`,
+                    { subnetId: priv.id, routeTableId: routes.id },
+                    child,
+                ),
+            );
+        }
+        network.push(...nats);
+
+        // The control plane.
+        const secretsKey = new kms.Key(
+            `${name}-secrets`,
+            {
+                description: `${name}: envelope encryption of Kubernetes Secrets`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+            },
+            child,
+        );
+        const logs = new cloudwatch.LogGroup(
+            `${name}-control-plane`,
+            // The group EKS writes to; created here so that it has a retention and is deleted
+            // with the stack.
+            { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: 90 },
+            child,
+        );
+        const clusterRole = new iam.Role(
+            `${name}-cluster`,
+            {
+                name: awsName(AWS_NAME_RULES.iamRole, [name, "cluster"]),
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "eks.amazonaws.com" },
+                            Action: ["sts:AssumeRole", "sts:TagSession"],
+                        },
+                    ],
+                }),
+            },
+            child,
+        );
+        const clusterPolicy = new iam.RolePolicyAttachment(
+            `${name}-cluster-eks`,
+            {
+                role: clusterRole.name,
+                policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
+            },
+            child,
+        );
+        this.cluster = new eks.Cluster(
+            name,
+            {
+                name: clusterName,
+                version: args.kubernetesVersion ?? awsVersions.kubernetes,
+                roleArn: clusterRole.arn,
+                vpcConfig: {
+                    subnetIds: this.privateSubnets.map((s) => s.id),
+                    endpointPrivateAccess: true,
+                    endpointPublicAccess: publicCidrs.length > 0,
+                    ...(publicCidrs.length > 0 ? { publicAccessCidrs: publicCidrs } : {}),
+                },
+                encryptionConfig: {
+                    provider: { keyArn: secretsKey.arn },
+                    resources: ["secrets"],
+                },
+                enabledClusterLogTypes: EKS_LOG_TYPES,
+                accessConfig: {
+                    authenticationMode: "API",
+                    bootstrapClusterCreatorAdminPermissions: true,
+                },
+                deletionProtection: protect,
+            },
+            // The network goes after the cluster on destroy, and with it after every object
+            // in the cluster: the load balancers Kubernetes made are gone by then.
+            { ...child, dependsOn: [clusterPolicy, logs, ...network] },
+        );
+        this.oidcIssuer = this.cluster.identities.apply((ids) => ids[0].oidcs![0].issuer!);
+        this.nodeSecurityGroupId = this.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId!);
+        this.oidcProvider = new iam.OpenIdConnectProvider(
+            name,
+            { url: this.oidcIssuer, clientIdLists: ["sts.amazonaws.com"] },
+            child,
+        );
+
+        // Nodes.
+        const nodeRole = new iam.Role(
+            `${name}-nodes`,
+            {
+                name: awsName(AWS_NAME_RULES.iamRole, [name, "nodes"]),
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "ec2.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                        },
+                    ],
+                }),
+            },
+            child,
+        );
+        const nodePolicies = (
+            [
+                ["worker", "AmazonEKSWorkerNodePolicy"],
+                ["cni", "AmazonEKS_CNI_Policy"],
+                ["ecr", "AmazonEC2ContainerRegistryReadOnly"],
+            ] as const
+        ).map(
+            ([key, policy]) =>
+                new iam.RolePolicyAttachment(
+                    `${name}-nodes-${key}`,
+                    {
+                        role: nodeRole.name,
+                        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}`,
+                    },
+                    child,
+                ),
+        );
+        // The VPC CNI as a managed add-on with its network policy agent on: the platform's and
+        // the teams' NetworkPolicies are enforced (the CNI EKS installs on its own leaves them
+        // unenforced). Nodes join with it in place.
+        const vpcCni = new eks.Addon(
+            `${name}-vpc-cni`,
+            {
+                clusterName: this.cluster.name,
+                addonName: "vpc-cni",
+                configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+            },
+            child,
+        );
+        const subnetIds = this.privateSubnets.map((s) => s.id);
+        const sys = args.systemPool ?? {};
+        const sysMin = sys.minNodes ?? 1;
+        // The autoscaler owns the desired size once the group exists.
+        const scaled = {
+            ...child,
+            dependsOn: [...nodePolicies, vpcCni],
+            ignoreChanges: ["scalingConfig.desiredSize"],
+        };
+        this.systemNodeGroup = new eks.NodeGroup(
+            `${name}-system`,
+            {
+                clusterName: this.cluster.name,
+                nodeGroupName: awsName(AWS_NAME_RULES.eksNodeGroup, ["system"]),
+                nodeRoleArn: nodeRole.arn,
+                subnetIds,
+                amiType: SYSTEM_AMI_TYPE,
+                capacityType: "ON_DEMAND",
+                instanceTypes: [sys.machineType ?? "m6i.xlarge"],
+                scalingConfig: {
+                    minSize: sysMin,
+                    maxSize: sys.maxNodes ?? 3,
+                    desiredSize: Math.max(sysMin, 1),
+                },
+                labels: { "mlops.dev/pool": "system" },
+                updateConfig: { maxUnavailable: 1 },
+            },
+            scaled,
+        );
+
+        this.gpuNodeGroups = {};
+        for (const pool of args.gpuPools ?? []) {
+            const groupName = `${name}-${pool.name}`;
+            const min = pool.minNodes ?? 0;
+            const group = new eks.NodeGroup(
+                groupName,
+                {
+                    clusterName: this.cluster.name,
+                    nodeGroupName: awsName(AWS_NAME_RULES.eksNodeGroup, [pool.name]),
+                    nodeRoleArn: nodeRole.arn,
+                    subnetIds,
+                    amiType: GPU_AMI_TYPE,
+                    capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
+                    instanceTypes: [pool.machineType],
+                    // Model weights and CUDA images do not fit the default 20 GiB.
+                    diskSize: 200,
+                    scalingConfig: { minSize: min, maxSize: pool.maxNodes, desiredSize: min },
+                    labels: {
+                        [GPU_POOL_LABEL]: pool.name,
+                        [GPUS_PER_NODE_LABEL]: String(pool.gpusPerNode ?? 1),
+                    },
+                    taints: [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: "NO_SCHEDULE" }],
+                    updateConfig: { maxUnavailable: 1 },
+                },
+                scaled,
+            );
+            this.gpuNodeGroups[pool.name] = group;
+            // Scaling a group up from zero nodes, the cluster-autoscaler learns the labels,
+            // taints and GPUs a node would have from tags on the group's Auto Scaling group
+            // (cluster-autoscaler cloudprovider/aws/README.md, "Auto-Discovery Setup"). Tags
+            // on a managed node group do not reach its Auto Scaling group, so each is set on
+            // the group's ASG itself.
+            const asgName = group.resources.apply((r) => r[0].autoscalingGroups![0].name!);
+            const templateTags: [string, string, string][] = [
+                ["label", `${NODE_TEMPLATE_TAG}/label/${GPU_POOL_LABEL}`, pool.name],
+                [
+                    "label-gpus",
+                    `${NODE_TEMPLATE_TAG}/label/${GPUS_PER_NODE_LABEL}`,
+                    String(pool.gpusPerNode ?? 1),
+                ],
+                [
+                    "taint",
+                    `${NODE_TEMPLATE_TAG}/taint/${GPU_TAINT.key}`,
+                    `${GPU_TAINT.value}:${GPU_TAINT.effect}`,
+                ],
+                [
+                    "gpus",
+                    `${NODE_TEMPLATE_TAG}/resources/nvidia.com/gpu`,
+                    String(pool.gpusPerNode ?? 1),
+                ],
+            ];
+            for (const [key, tag, value] of templateTags) {
+                new autoscaling.Tag(
+                    `${groupName}-${key}`,
+                    {
+                        autoscalingGroupName: asgName,
+                        tag: { key: tag, value, propagateAtLaunch: false },
+                    },
+                    child,
+                );
+            }
+        }
+
+        // Add-on identities (IRSA) and the CSI drivers, once there is a node to run them on.
+        const irsa = { oidcProviderArn: this.oidcProvider.arn, oidcIssuer: this.oidcIssuer };
+        const managed = (policy: string) =>
+            pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/${policy}`;
+        const ebsRole = new AwsIrsaIdentity(
+            `${name}-ebs-csi`,
+            {
+                ...irsa,
+                kubernetesServiceAccounts: [`${KUBE_SYSTEM}/ebs-csi-controller-sa`],
+                managedPolicies: [{ key: "ebs", policyArn: managed("AmazonEBSCSIDriverPolicy") }],
+            },
+            child,
+        );
+        const addons: eks.Addon[] = [
+            new eks.Addon(
+                `${name}-ebs-csi`,
+                {
+                    clusterName: this.cluster.name,
+                    addonName: "aws-ebs-csi-driver",
+                    serviceAccountRoleArn: ebsRole.roleArn,
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "OVERWRITE",
+                },
+                { ...child, dependsOn: [this.systemNodeGroup] },
+            ),
+        ];
+        if (args.sharedFilesystem) {
+            const efsRole = new AwsIrsaIdentity(
+                `${name}-efs-csi`,
+                {
+                    ...irsa,
+                    kubernetesServiceAccounts: [`${KUBE_SYSTEM}/efs-csi-controller-sa`],
+                    managedPolicies: [
+                        { key: "efs", policyArn: managed("AmazonEFSCSIDriverPolicy") },
+                    ],
+                },
+                child,
+            );
+            addons.push(
+                new eks.Addon(
+                    `${name}-efs-csi`,
+                    {
+                        clusterName: this.cluster.name,
+                        addonName: "aws-efs-csi-driver",
+                        serviceAccountRoleArn: efsRole.roleArn,
+                        resolveConflictsOnCreate: "OVERWRITE",
+                        resolveConflictsOnUpdate: "OVERWRITE",
+                    },
+                    { ...child, dependsOn: [this.systemNodeGroup] },
+                ),
+            );
+            this.efs = new EfsFileSystem(
+                `${name}-efs`,
+                {
+                    vpcId: this.vpc.id,
+                    subnetIds,
+                    nodeSecurityGroupId: this.nodeSecurityGroupId,
+                    protect,
+                },
+                child,
+            );
+        }
+
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority])
+                .apply(([cn, endpoint, ca]) => eksKubeconfig(cn, args.region, endpoint, ca.data!)),
+        );
+        // Nothing in the cluster is created before the system node group and the CSI add-ons
+        // are up: chart hook Jobs and the first pods have a node, volumes a driver. On destroy
+        // the same edges delete every Kubernetes object first.
+        this.provider = new k8s.Provider(
+            name,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { ...child, dependsOn: [this.cluster, this.systemNodeGroup, ...addons] },
+        );
+        const inCluster = { ...child, provider: this.provider };
+
+        const autoscalerRole = new AwsIrsaIdentity(
+            `${name}-autoscaler`,
+            {
+                ...irsa,
+                kubernetesServiceAccounts: [`${KUBE_SYSTEM}/${AUTOSCALER_SA}`],
+                statements: [
+                    ...AUTOSCALER_STATEMENTS,
+                    {
+                        Sid: "ScaleOwnGroups",
+                        Effect: "Allow",
+                        Action: [
+                            "autoscaling:SetDesiredCapacity",
+                            "autoscaling:TerminateInstanceInAutoScalingGroup",
+                        ],
+                        Resource: ["*"],
+                        // EKS tags each managed node group's ASG with the cluster's name.
+                        Condition: {
+                            StringEquals: {
+                                [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]:
+                                    "owned",
+                            },
+                        },
+                    },
+                ],
+            },
+            child,
+        );
+        const image = (ref: string) => ({
+            repository: mirrorImageName(ref, args.mirror),
+            tag: imageTag(ref),
+        });
+        helmRelease(
+            `${name}-cluster-autoscaler`,
+            {
+                pin: charts.clusterAutoscaler,
+                mirror: args.mirror,
+                releaseName: "cluster-autoscaler",
+                namespace: KUBE_SYSTEM,
+                values: {
+                    cloudProvider: "aws",
+                    awsRegion: args.region,
+                    autoDiscovery: { clusterName },
+                    image: image(chartImages.clusterAutoscaler.autoscaler),
+                    rbac: {
+                        serviceAccount: {
+                            name: AUTOSCALER_SA,
+                            annotations: autoscalerRole.annotations,
+                        },
+                    },
+                    extraArgs: {
+                        "balance-similar-node-groups": true,
+                        expander: "least-waste",
+                        "skip-nodes-with-system-pods": false,
+                    },
+                    nodeSelector: { "mlops.dev/pool": "system" },
+                    resources: {
+                        requests: { cpu: "100m", memory: "300Mi" },
+                        limits: { cpu: "500m", memory: "600Mi" },
+                    },
+                },
+            },
+            inCluster,
+        );
+
+        if ((args.gpuPools ?? []).length > 0) {
+            // The device plugin mounts the kubelet's device-plugin socket from the host, which
+            // only the `privileged` Pod Security level allows; it gets a namespace of its own.
+            const ns = new k8s.core.v1.Namespace(
+                `${name}-nvidia-device-plugin`,
+                {
+                    metadata: {
+                        name: "nvidia-device-plugin",
+                        labels: podSecurityLabels("privileged"),
+                    },
+                },
+                inCluster,
+            );
+            helmRelease(
+                `${name}-nvidia-device-plugin`,
+                {
+                    pin: charts.nvidiaDevicePlugin,
+                    mirror: args.mirror,
+                    releaseName: "nvidia-device-plugin",
+                    namespace: ns.metadata.name,
+                    values: {
+                        image: image(chartImages.nvidiaDevicePlugin.devicePlugin),
+                        // The NVIDIA AMI has the driver; the pool label marks GPU nodes, so
+                        // no feature discovery is needed (the chart's default affinity waits
+                        // for its labels).
+                        gfd: { enabled: false },
+                        nfd: { enabled: false },
+                        affinity: {
+                            nodeAffinity: {
+                                requiredDuringSchedulingIgnoredDuringExecution: {
+                                    nodeSelectorTerms: [
+                                        {
+                                            matchExpressions: [
+                                                { key: GPU_POOL_LABEL, operator: "Exists" },
+                                            ],
+                                        },
+                                    ],
+                                },
+                            },
+                        },
+                        tolerations: GPU_TOLERATIONS,
+                        resources: {
+                            requests: { cpu: "50m", memory: "64Mi" },
+                            limits: { cpu: "200m", memory: "256Mi" },
+                        },
+                    },
+                },
+                inCluster,
+            );
+        }
+
+        const reclaimPolicy = protect ? "Retain" : "Delete";
+        const gp3 = new k8s.storage.v1.StorageClass(
+            `${name}-gp3`,
+            {
+                metadata: {
+                    name: "gp3",
+                    annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+                },
+                provisioner: "ebs.csi.aws.com",
+                parameters: { type: "gp3", encrypted: "true" },
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+                reclaimPolicy,
+            },
+            inCluster,
+        );
+        let readWriteMany: pulumi.Output<string> | undefined;
+        if (this.efs) {
+            const rwx = new k8s.storage.v1.StorageClass(
+                `${name}-efs`,
+                {
+                    metadata: { name: `${name}-efs` },
+                    provisioner: "efs.csi.aws.com",
+                    // One access point per volume, its own directory on the file system.
+                    parameters: {
+                        provisioningMode: "efs-ap",
+                        fileSystemId: this.efs.fileSystem.id,
+                        directoryPerms: "700",
+                    },
+                    reclaimPolicy,
+                },
+                inCluster,
+            );
+            readWriteMany = rwx.metadata.name;
+        }
+        this.storageClasses = { readWriteOnce: gp3.metadata.name, readWriteMany };
+        this.registerOutputs({ kubeconfig: this.kubeconfig });
+    }
+
+    public gpuScheduling(pool?: string): GpuScheduling {
+        // Only GPU nodes have nvidia.com/gpu capacity, so requesting GPUs is enough to land on
+        // one; a pool name pins the pool.
+        return {
+            nodeSelector: pool ? { [GPU_POOL_LABEL]: pool } : {},
+            tolerations: GPU_TOLERATIONS,
+        };
+    }
+}
+
+/** A kubeconfig that authenticates with `aws eks get-token` (no static credentials). */
+export function eksKubeconfig(
+    clusterName: string,
+    region: string,
+    endpoint: string,
+    caCertificate: string,
+): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+            {
+                name: clusterName,
+                cluster: { server: endpoint, "certificate-authority-data": caCertificate },
+            },
+        ],
+        contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+        "current-context": clusterName,
+        users: [
+            {
+                name: clusterName,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: [
+                            "eks",
+                            "get-token",
+                            "--cluster-name",
+                            clusterName,
+                            "--region",
+                            region,
+                            "--output",
+                            "json",
+                        ],
+                        installHint: "Install the AWS CLI v2: https://aws.amazon.com/cli/",
+                        interactiveMode: "Never",
+                    },
+                },
+            },
+        ],
+    });
+}

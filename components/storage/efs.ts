@@ -1,0 +1,91 @@
+import * as ec2 from "@pulumi/aws/ec2";
+import * as efs from "@pulumi/aws/efs";
+import * as vpc from "@pulumi/aws/vpc";
+import * as pulumi from "@pulumi/pulumi";
+import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
+
+/** NFS, the only port EFS mount targets serve. */
+export const NFS_PORT = 2049;
+
+/** Arguments of {@link EfsFileSystem}. */
+export interface EfsFileSystemArgs {
+    readonly vpcId: pulumi.Input<string>;
+    /** Private subnets, one mount target each (one per availability zone). */
+    readonly subnetIds: readonly pulumi.Input<string>[];
+    /** The security group of the nodes: the only source allowed to mount. */
+    readonly nodeSecurityGroupId: pulumi.Input<string>;
+    /** Production: `protect`ed, with AWS Backup on. @default true */
+    readonly protect?: boolean;
+}
+
+/**
+ * An encrypted EFS file system for ReadWriteMany volumes: elastic throughput, infrequent
+ * access after 30 days, a mount target in each private subnet, and a security group that lets
+ * the cluster's nodes reach NFS and nothing else in.
+ *
+ * ```ts
+ * const fs = new EfsFileSystem("mlops-efs", { vpcId, subnetIds, nodeSecurityGroupId });
+ * ```
+ */
+export class EfsFileSystem extends pulumi.ComponentResource {
+    public readonly fileSystem: efs.FileSystem;
+    public readonly securityGroup: ec2.SecurityGroup;
+
+    constructor(name: string, args: EfsFileSystemArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:EfsFileSystem", name, {}, opts);
+        const protect = args.protect ?? true;
+        const child = { parent: this };
+        this.securityGroup = new ec2.SecurityGroup(
+            name,
+            {
+                name: awsName(AWS_NAME_RULES.securityGroup, [name]),
+                description: "EFS mount targets: NFS from the cluster nodes only",
+                vpcId: args.vpcId,
+            },
+            child,
+        );
+        new vpc.SecurityGroupIngressRule(
+            `${name}-nfs`,
+            {
+                securityGroupId: this.securityGroup.id,
+                referencedSecurityGroupId: args.nodeSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: NFS_PORT,
+                toPort: NFS_PORT,
+                description: "NFS from the cluster nodes",
+            },
+            child,
+        );
+        this.fileSystem = new efs.FileSystem(
+            name,
+            {
+                encrypted: true,
+                performanceMode: "generalPurpose",
+                throughputMode: "elastic",
+                lifecyclePolicies: [{ transitionToIa: "AFTER_30_DAYS" }],
+                tags: { Name: name },
+            },
+            { ...child, protect },
+        );
+        new efs.BackupPolicy(
+            name,
+            {
+                fileSystemId: this.fileSystem.id,
+                backupPolicy: { status: protect ? "ENABLED" : "DISABLED" },
+            },
+            child,
+        );
+        args.subnetIds.forEach((subnetId, i) => {
+            new efs.MountTarget(
+                `${name}-az${i + 1}`,
+                {
+                    fileSystemId: this.fileSystem.id,
+                    subnetId,
+                    securityGroups: [this.securityGroup.id],
+                },
+                child,
+            );
+        });
+        this.registerOutputs({ fileSystemId: this.fileSystem.id });
+    }
+}

@@ -1,0 +1,133 @@
+import * as ec2 from "@pulumi/aws/ec2";
+import * as rds from "@pulumi/aws/rds";
+import * as vpc from "@pulumi/aws/vpc";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
+import { aws as awsVersions } from "../versions";
+
+/** Arguments of {@link RdsDatabase}. */
+export interface RdsDatabaseArgs {
+    readonly vpcId: pulumi.Input<string>;
+    /** Private subnets in at least two availability zones. */
+    readonly subnetIds: readonly pulumi.Input<string>[];
+    /** The security group of the clients (the cluster's nodes): the only source allowed in. */
+    readonly clientSecurityGroupId: pulumi.Input<string>;
+    /** @default "db.t4g.small" (2 vCPU burstable, 2 GiB) */
+    readonly instanceClass?: string;
+    /**
+     * Production: Multi-AZ, deletion protection, 7 days of backups, a final snapshot and
+     * `protect`. @default true
+     */
+    readonly production?: boolean;
+    /** @default "mlflow" */
+    readonly databaseName?: string;
+    /** @default "mlops" */
+    readonly username?: string;
+    /** Initial storage in GiB; RDS grows it up to 5× on its own. @default 20 */
+    readonly allocatedStorage?: number;
+}
+
+/**
+ * RDS for PostgreSQL in the private subnets only: not publicly accessible, storage encrypted,
+ * automated backups, deletion protection and Multi-AZ in production, a security group open to
+ * the cluster's nodes on 5432 only, and a generated password that stays secret. PostgreSQL
+ * 15 and later on RDS require TLS by default (`rds.force_ssl` 1).
+ *
+ * ```ts
+ * const db = new RdsDatabase("mlops-db", { vpcId, subnetIds, clientSecurityGroupId });
+ * ```
+ */
+export class RdsDatabase extends pulumi.ComponentResource {
+    public readonly instance: rds.Instance;
+    public readonly host: pulumi.Output<string>;
+    public readonly port = 5432;
+    public readonly databaseName: string;
+    public readonly username: string;
+    public readonly password: pulumi.Output<string>;
+
+    constructor(name: string, args: RdsDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:storage:RdsDatabase", name, {}, opts);
+        const production = args.production ?? true;
+        const child = { parent: this };
+        this.databaseName = args.databaseName ?? "mlflow";
+        this.username = args.username ?? "mlops";
+        const identifier = awsName(AWS_NAME_RULES.rdsIdentifier, [name]);
+
+        const subnets = new rds.SubnetGroup(
+            name,
+            {
+                name: identifier,
+                description: `${name}: private subnets`,
+                subnetIds: [...args.subnetIds],
+            },
+            child,
+        );
+        const sg = new ec2.SecurityGroup(
+            name,
+            {
+                name: awsName(AWS_NAME_RULES.securityGroup, [name]),
+                description: "PostgreSQL from the cluster nodes only",
+                vpcId: args.vpcId,
+            },
+            child,
+        );
+        new vpc.SecurityGroupIngressRule(
+            `${name}-postgres`,
+            {
+                securityGroupId: sg.id,
+                referencedSecurityGroupId: args.clientSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: this.port,
+                toPort: this.port,
+                description: "PostgreSQL from the cluster nodes",
+            },
+            child,
+        );
+        // RDS refuses '/', '@', '"' and spaces in the master password: letters and digits.
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 32, special: false },
+            child,
+        );
+        this.password = pulumi.secret(password.result);
+        const storage = args.allocatedStorage ?? 20;
+        this.instance = new rds.Instance(
+            name,
+            {
+                identifier,
+                engine: "postgres",
+                engineVersion: awsVersions.rdsPostgres,
+                autoMinorVersionUpgrade: true,
+                instanceClass: args.instanceClass ?? "db.t4g.small",
+                allocatedStorage: storage,
+                maxAllocatedStorage: storage * 5,
+                storageType: "gp3",
+                storageEncrypted: true,
+                dbName: this.databaseName,
+                username: this.username,
+                password: this.password,
+                dbSubnetGroupName: subnets.name,
+                vpcSecurityGroupIds: [sg.id],
+                publiclyAccessible: false,
+                multiAz: production,
+                backupRetentionPeriod: production ? 7 : 1,
+                copyTagsToSnapshot: true,
+                deletionProtection: production,
+                skipFinalSnapshot: !production,
+                ...(production
+                    ? {
+                          finalSnapshotIdentifier: awsName(AWS_NAME_RULES.rdsIdentifier, [
+                              name,
+                              "final",
+                          ]),
+                      }
+                    : {}),
+                applyImmediately: !production,
+            },
+            { ...child, protect: production },
+        );
+        this.host = this.instance.address;
+        this.registerOutputs({ host: this.host });
+    }
+}

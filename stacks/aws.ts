@@ -1,0 +1,144 @@
+import { Provider } from "@pulumi/aws/provider";
+import * as pulumi from "@pulumi/pulumi";
+import { EksCluster } from "../components/cluster/eks";
+import { AwsBucketGrant, AwsIrsaIdentity } from "../components/identity/aws-irsa";
+import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
+import { BucketKey } from "../components/storage/object-store";
+import { RdsDatabase } from "../components/storage/rds";
+import { S3ObjectStore } from "../components/storage/s3";
+import { RUNNER } from "../components/tenancy/team";
+import { CloudFoundation } from "./cloud";
+import { PlatformConfig } from "./config";
+
+/** Which buckets each service may use, and how. */
+const ACCESS: Record<ServiceKey, { key: BucketKey; access: AwsBucketGrant["access"] }[]> = {
+    tracking: [{ key: "tracking", access: "write" }],
+    workflows: [
+        { key: "workflows", access: "write" },
+        { key: "datasets", access: "read" },
+    ],
+    features: [
+        { key: "features", access: "write" },
+        { key: "datasets", access: "read" },
+    ],
+    // Models are registered in MLflow's artifact store.
+    serving: [{ key: "tracking", access: "read" }],
+};
+
+/**
+ * EKS, S3, RDS PostgreSQL in the private subnets, and one IRSA role per service and team,
+ * all through one AWS provider pinned to the configured region and account.
+ */
+export function awsFoundation(config: PlatformConfig): CloudFoundation {
+    const c = config.cluster;
+    const a = c.aws!; // parseConfig requires it for cloud aws
+    const prod = config.environment === "prod";
+    const name = c.name;
+
+    const provider = new Provider(name, {
+        region: a.region,
+        // A stack configured for one account never changes another.
+        allowedAccountIds: [a.accountId],
+        defaultTags: { tags: { "mlops.dev/cluster": name, "mlops.dev/stack": pulumi.getStack() } },
+    });
+    const opts = { providers: { aws: provider } };
+
+    const cluster = new EksCluster(
+        name,
+        {
+            region: a.region,
+            availabilityZoneCount: a.availabilityZoneCount,
+            publicAccessCidrs: a.endpointPublicAccessCidrs,
+            systemPool: c.systemPool,
+            gpuPools: c.gpuPools.map((p) => ({ ...p, machineType: p.machineType! })),
+            natPerZone: prod,
+            sharedFilesystem: config.storage.sharedFilesystem.enabled,
+            deletionProtection: prod,
+            mirror: config.mirror,
+        },
+        opts,
+    );
+    const store = new S3ObjectStore(
+        name,
+        { region: a.region, accountId: a.accountId, protect: prod },
+        opts,
+    );
+    const db = new RdsDatabase(
+        `${name}-db`,
+        {
+            vpcId: cluster.vpc.id,
+            subnetIds: cluster.privateSubnets.map((s) => s.id),
+            clientSecurityGroupId: cluster.nodeSecurityGroupId,
+            instanceClass: config.database.instanceClass,
+            production: prod,
+        },
+        opts,
+    );
+
+    const irsa = { oidcProviderArn: cluster.oidcProvider.arn, oidcIssuer: cluster.oidcIssuer };
+    const accounts = serviceAccountsOf(name);
+    const identities: CloudFoundation["identities"] = {};
+    for (const svc of Object.keys(ACCESS) as ServiceKey[]) {
+        const id = new AwsIrsaIdentity(
+            `${name}-${svc}`,
+            {
+                ...irsa,
+                kubernetesServiceAccounts: accounts[svc],
+                buckets: ACCESS[svc].map((g) => ({
+                    key: g.key,
+                    bucketArn: store.bucketResources[g.key].arn,
+                    access: g.access,
+                })),
+            },
+            opts,
+        );
+        identities[svc] = id.annotations;
+    }
+
+    // Each inline team's runner: its prefix of the workflow and dataset buckets (objects under
+    // teams/<team>/, and listing there only), read on tracking for registered models.
+    const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
+    for (const t of config.teams) {
+        const id = new AwsIrsaIdentity(
+            `${name}-team-${t.name}`,
+            {
+                ...irsa,
+                kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
+                team: t.name,
+                buckets: [
+                    ...(["workflows", "datasets"] as const).map((key) => ({
+                        key,
+                        bucketArn: store.bucketResources[key].arn,
+                        access: "write" as const,
+                        prefix: `teams/${t.name}`,
+                    })),
+                    {
+                        key: "tracking",
+                        bucketArn: store.bucketResources.tracking.arn,
+                        access: "read" as const,
+                    },
+                ],
+            },
+            opts,
+        );
+        teamIdentities[t.name] = id.annotations;
+    }
+
+    return {
+        cluster,
+        teamIdentities,
+        // AWS APIs (STS for IRSA, S3) over HTTPS.
+        teamCloudEgress: [{ ports: [{ protocol: "TCP", port: 443 }] }],
+        apiServerCidrs: cluster.privateCidrs,
+        objectStore: store.connection,
+        database: {
+            host: db.host,
+            port: db.port,
+            databaseName: db.databaseName,
+            username: db.username,
+            password: db.password,
+        },
+        identities,
+        outputs: { kubeconfig: cluster.kubeconfig, clusterName: cluster.cluster.name },
+    };
+}
