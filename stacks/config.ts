@@ -496,13 +496,57 @@ function describe(issue: z.core.$ZodIssue): string {
     }
 }
 
+/** Levenshtein distance, case-insensitive: how many edits turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= y.length; j++) {
+            cur[j] = Math.min(
+                prev[j] + 1,
+                cur[j - 1] + 1,
+                prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1),
+            );
+        }
+        prev = cur;
+    }
+    return prev[y.length];
+}
+
+/** The known key closest to a misspelt one, if any is close (a third of its letters at most). */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+    const limit = Math.max(1, Math.floor(key.length / 3));
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(key, k);
+        if (d <= limit && d < bestDistance) [best, bestDistance] = [k, d];
+    }
+    return best;
+}
+
+/** `unknown key; allowed keys: …`, with the closest known key when one is close. */
+function unknownKey(path: readonly PathSegment[], allowed: readonly string[]): string {
+    const name = String(path[path.length - 1]);
+    const near = closestKey(name, allowed);
+    const hint = near ? ` (did you mean ${keyPath([...path.slice(0, -1), near])}?)` : "";
+    return `${keyPath(path)}: unknown key${hint}; allowed keys: ${allowed.join(", ")}`;
+}
+
 function problemsOf(key: string, raw: unknown, error: z.ZodError): string[] {
     const out: string[] = [];
     for (const issue of error.issues) {
         const path = [key, ...issue.path];
         if (issue.code === "unrecognized_keys") {
+            const allowed = /allowed keys: (.+)$/.exec(issue.message)?.[1].split(", ");
             for (const k of issue.keys) {
-                out.push(`${keyPath([...path, k])}: ${issue.message}`);
+                out.push(
+                    allowed
+                        ? unknownKey([...path, k], allowed)
+                        : `${keyPath([...path, k])}: ${issue.message}`,
+                );
             }
             continue;
         }
@@ -682,9 +726,16 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformCon
     const out: Record<string, unknown> = {};
     const known = Object.keys(keySchemas);
     for (const key of Object.keys(raw)) {
-        if (!(key in keySchemas)) {
-            problems.push(`${keyPath([key])}: unknown key; allowed keys: ${known.join(", ")}`);
-        }
+        if (key in keySchemas) continue;
+        const [head, ...rest] = key.split(".");
+        if (rest.length > 0 && head in keySchemas) {
+            // `mlops:cluster.gpuPools: …` written as one key: Pulumi passes it as a key of
+            // that name, and the program reads `mlops:cluster` only.
+            problems.push(
+                `${keyPath([key])}: unknown key; a stack file nests structured values: write ` +
+                    `${rest.join(".")} under ${keyPath([head])} (pulumi config set --path does)`,
+            );
+        } else problems.push(unknownKey([key], known));
     }
     for (const key of known) {
         const schema = keySchemas[key as keyof typeof keySchemas];
@@ -733,5 +784,49 @@ export function rawConfigFrom(all: Readonly<Record<string, string>>): Record<str
  * `index.ts`, before any resource is registered.
  */
 export function loadConfig(all: Readonly<Record<string, string>>): PlatformConfig {
-    return parseConfig(rawConfigFrom(all));
+    const typos = namespaceProblems(all);
+    try {
+        const config = parseConfig(rawConfigFrom(all));
+        if (typos.length > 0) throw new ConfigError(typos);
+        return config;
+    } catch (e) {
+        if (e instanceof ConfigError && typos.length > 0 && e.problems !== typos)
+            throw new ConfigError([...typos, ...e.problems]);
+        throw e;
+    }
+}
+
+/** The project's own namespace: a key written without one lands there, unread. */
+export const PROJECT_NAMESPACE = "mlops-platform";
+
+/**
+ * Keys in a namespace one edit away from `mlops` (`mlop:domain`, `mlopss:cloud`, `MLOPS:x`), or
+ * in the project's namespace (a key written without `mlops:`): the program reads neither, so
+ * each would be silently ignored.
+ */
+export function namespaceProblems(all: Readonly<Record<string, string>>): string[] {
+    const problems: string[] = [];
+    const known = Object.keys(keySchemas);
+    for (const fullKey of Object.keys(all)) {
+        const colon = fullKey.indexOf(":");
+        if (colon < 0) continue;
+        const ns = fullKey.slice(0, colon);
+        const key = fullKey.slice(colon + 1);
+        if (ns === CONFIG_NAMESPACE) continue;
+        const head = key.split(".")[0];
+        const near = head in keySchemas ? head : closestKey(head, known);
+        const meant = near ? ` (did you mean ${keyPath([near, ...key.split(".").slice(1)])}?)` : "";
+        if (ns === PROJECT_NAMESPACE) {
+            problems.push(
+                `${fullKey}: a key in the project's namespace, which the program does not read${meant}; ` +
+                    `every key of this program is in the ${CONFIG_NAMESPACE} namespace`,
+            );
+        } else if (editDistance(ns, CONFIG_NAMESPACE) <= 1) {
+            problems.push(
+                `${fullKey}: unknown config namespace "${ns}"${meant}; ` +
+                    `every key of this program is in the ${CONFIG_NAMESPACE} namespace`,
+            );
+        }
+    }
+    return problems;
 }

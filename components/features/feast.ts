@@ -96,8 +96,9 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
         super("mlops:features:FeastFeatureStore", name, {}, opts);
         const child = { parent: this };
         const store = args.objectStore;
+        // Idle-sized requests (test/footprint.test.ts); limits leave room to burst.
         const resources = args.resources ?? {
-            requests: { cpu: "250m", memory: "512Mi" },
+            requests: { cpu: "100m", memory: "256Mi" },
             limits: { cpu: "1", memory: "2Gi" },
         };
         const onlineName = `${name}-online`;
@@ -193,7 +194,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                     },
                                     resources: withLocalDisk(
                                         {
-                                            requests: { cpu: "100m", memory: "128Mi" },
+                                            requests: { cpu: "50m", memory: "64Mi" },
                                             limits: { cpu: "500m", memory: "512Mi" },
                                         },
                                         "256Mi",

@@ -65,8 +65,9 @@ export class Database extends pulumi.ComponentResource {
         this.username = args.username ?? "mlops";
         const size = args.size ?? "10Gi";
         const protect = args.protect ?? true;
+        // Idle-sized requests (test/footprint.test.ts); limits leave room to burst.
         const resources = args.resources ?? {
-            requests: { cpu: "250m", memory: "512Mi" },
+            requests: { cpu: "100m", memory: "256Mi" },
             limits: { cpu: "1", memory: "1Gi" },
         };
         const labels = {

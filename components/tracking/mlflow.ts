@@ -99,8 +99,10 @@ export class MlflowServer extends pulumi.ComponentResource {
         });
         const db = args.database;
         const store = args.objectStore;
+        // Requests sized to an idle server (two workers), so that the dev platform fits a
+        // laptop cluster (test/footprint.test.ts); limits leave room to burst.
         const resources = args.resources ?? {
-            requests: { cpu: "250m", memory: "512Mi" },
+            requests: { cpu: "100m", memory: "384Mi" },
             limits: { cpu: "1", memory: "2Gi" },
         };
 
