@@ -163,6 +163,17 @@ const clusterSchema = obj({
     gcp: obj({
         project: z.string({ error: "must be a GCP project id" }).min(1),
         region: z.string({ error: "must be a GCP region such as us-central1" }).min(1),
+        /**
+         * A zonal cluster in this zone of `region` (control plane and nodes in one zone, which
+         * the GKE free tier covers for one cluster per billing account). @default none: a
+         * regional cluster
+         */
+        zone: z
+            .string({ error: "must be a GCP zone such as us-central1-a" })
+            .regex(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, {
+                error: "must be a GCP zone such as us-central1-a",
+            })
+            .optional(),
         /** Networks allowed to reach the control plane. @default [] (none: from inside the VPC only) */
         authorizedNetworks: z
             .array(
@@ -198,16 +209,27 @@ const storageSchema = obj({
         size: bytes.default("50Gi"),
         /** gcp: Filestore tier. @default "BASIC_HDD" */
         tier: z.enum(["BASIC_HDD", "BASIC_SSD", "ZONAL", "ENTERPRISE"]).default("BASIC_HDD"),
+        /**
+         * gcp: run the NFS server in the cluster on a persistent disk of `size` instead of
+         * Filestore, whose smallest instance is 1 TiB (a development profile). @default false
+         */
+        inCluster: enabled.default(false),
     }).prefault({}),
 });
 
 const databaseSchema = obj({
     /** Volume size of the in-cluster PostgreSQL. @default "10Gi" */
     size: bytes.default("10Gi"),
-    /** gcp: Cloud SQL machine tier. @default "db-custom-1-3840" (1 vCPU, 3.75 GB) */
+    /**
+     * gcp: Cloud SQL machine tier of the Enterprise edition: `db-custom-<vCPUs>-<MiB>`, or a
+     * shared-core `db-f1-micro` / `db-g1-small` (development). @default "db-custom-1-3840" (1
+     * vCPU, 3.75 GB)
+     */
     tier: z
         .string()
-        .regex(/^db-[a-z0-9-]+$/, { error: "must be a Cloud SQL tier such as db-custom-1-3840" })
+        .regex(/^(db-custom-[0-9]+-[0-9]+|db-f1-micro|db-g1-small)$/, {
+            error: "must be a Cloud SQL Enterprise tier: db-custom-<vCPUs>-<MiB> (e.g. db-custom-1-3840), db-f1-micro or db-g1-small",
+        })
         .default("db-custom-1-3840"),
     /** Expose the database outside the cluster (experiments only). @default false */
     publicAccess: z.boolean({ error: "must be true or false" }).default(false),
@@ -564,6 +586,12 @@ export const CLOUD_SCOPED_KEYS: readonly {
     readonly path: readonly (string | "[]")[];
     readonly clouds: readonly Cloud[];
     readonly why: string;
+    /** Also honoured on this cloud when the key at `path` holds `value`. */
+    readonly alsoOn?: {
+        readonly cloud: Cloud;
+        readonly path: readonly string[];
+        readonly value: unknown;
+    };
 }[] = [
     ...(["kubeconfig", "context", "storageClass", "nvidiaDevicePlugin"] as const).map((k) => ({
         path: ["cluster", k],
@@ -600,12 +628,18 @@ export const CLOUD_SCOPED_KEYS: readonly {
     {
         path: ["storage", "sharedFilesystem", "size"],
         clouds: ["local"],
-        why: "each ReadWriteMany claim provisions its own Filestore instance of at least the tier's minimum",
+        why: "each ReadWriteMany claim provisions its own Filestore instance of at least the tier's minimum; on gcp it sizes the in-cluster NFS server of sharedFilesystem.inCluster: true",
+        alsoOn: { cloud: "gcp", path: ["storage", "sharedFilesystem", "inCluster"], value: true },
     },
     {
         path: ["storage", "sharedFilesystem", "tier"],
         clouds: ["gcp"],
         why: "it is a Filestore tier",
+    },
+    {
+        path: ["storage", "sharedFilesystem", "inCluster"],
+        clouds: ["gcp"],
+        why: "it replaces Filestore; the local target always runs its NFS server in the cluster",
     },
     {
         path: ["database", "size"],
@@ -640,12 +674,22 @@ function expand(
 function cloudScopeCheck(raw: Readonly<Record<string, unknown>>, cloud: Cloud, problems: string[]) {
     for (const scoped of CLOUD_SCOPED_KEYS) {
         if (scoped.clouds.includes(cloud)) continue;
+        const also = scoped.alsoOn;
+        if (also && also.cloud === cloud && valueAt(raw, also.path) === also.value) continue;
         for (const [path, value] of expand(raw, scoped.path)) {
             problems.push(
                 `${keyPath(path)}: got ${show(value)}; not used when mlops:cloud is ${cloud} ` +
                     `(${scoped.why}); it applies to mlops:cloud ${scoped.clouds.join(" or ")}: remove it`,
             );
         }
+    }
+    const fs = ["storage", "sharedFilesystem"];
+    const tier = valueAt(raw, [...fs, "tier"]);
+    if (cloud === "gcp" && valueAt(raw, [...fs, "inCluster"]) === true && tier !== undefined) {
+        problems.push(
+            `${keyPath([...fs, "tier"])}: got ${show(tier)}; not used with sharedFilesystem.inCluster: true ` +
+                `(it is a Filestore tier; the in-cluster NFS server runs on a persistent disk): remove it`,
+        );
     }
 }
 
@@ -660,6 +704,18 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
     if (cloud === "aws" && !c.cluster.aws) {
         problems.push(
             `${keyPath(["cluster", "aws"])}: got nothing; required when mlops:cloud is aws ({region})`,
+        );
+    }
+    const zone = c.cluster.gcp?.zone;
+    if (zone && !zone.startsWith(`${c.cluster.gcp!.region}-`)) {
+        problems.push(
+            `${keyPath(["cluster", "gcp", "zone"])}: got ${show(zone)}; must be a zone of region ${c.cluster.gcp!.region} (${c.cluster.gcp!.region}-a, -b, ...)`,
+        );
+    }
+    const fs = c.storage.sharedFilesystem;
+    if (cloud === "gcp" && fs.inCluster && !fs.enabled) {
+        problems.push(
+            `${keyPath(["storage", "sharedFilesystem", "inCluster"])}: got true; the shared filesystem is off (enabled: false): remove it or turn the filesystem on`,
         );
     }
     const known = gpuTypesFor(cloud);
