@@ -18,14 +18,13 @@ import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
 import { checkPolicies } from "./lib/policy-check";
 import { checkSchemas, SchemaReport } from "./lib/schema-check";
 import { estimateCost, renderCost } from "./lib/cost";
-import { capacityOfStack } from "../policies/capacity";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { missingIdentityMessage } from "../stacks/team";
 import { readStackConfig, stackFileOf, StackFileError } from "./lib/stack-config";
 import { footprintOf, renderFootprint } from "./lib/footprint";
-import { reveal } from "./lib/recorder";
 import {
     TREE_MAX,
+    capacityOfPlan,
     previewSummary,
     renderCapacity,
     renderOutputs,
@@ -161,14 +160,7 @@ async function main() {
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const profile = profiles[environment];
         const violations = await checkPolicies(result.resources, policies, profile);
-        // The guardrail's own code path over the same resources, with the same policy config.
-        const capacityConfig = profile["team-gpu-quota-within-capacity"];
-        const capacity = capacityOfStack(
-            result.resources.map((r) => ({ type: r.type, props: reveal(r.inputs) })),
-            typeof capacityConfig === "object"
-                ? (capacityConfig as { oversubscription?: number }).oversubscription
-                : undefined,
-        );
+        const capacity = capacityOfPlan(result.resources, profile);
         const footprint = footprintOf(result.resources);
         const schema = await checkSchemas(result.resources);
         const failed =

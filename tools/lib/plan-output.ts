@@ -4,9 +4,10 @@
  * large stack (the tree on request), and the policy findings grouped per policy with the config
  * key that changes them.
  */
-import type { CapacityReport } from "../../policies/capacity";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { CapacityReport, capacityOfStack } from "../../policies/capacity";
 import type { PolicyViolation } from "./policy-check";
-import type { RecordedResource } from "./recorder";
+import { RecordedResource, reveal } from "./recorder";
 
 /**
  * The operation summary as Pulumi CLI 3.248.0 prints it after a preview
@@ -142,6 +143,26 @@ export function renderPolicyFindings(
         ];
     });
     return [head, ...lines].join("\n");
+}
+
+/**
+ * The plan's GPU capacity report: the guardrail `team-gpu-quota-within-capacity`'s own code
+ * path (policies/capacity.ts) over the same resources, with the same policy config, so that the
+ * two agree on every cluster kind.
+ */
+export function capacityOfPlan(
+    resources: readonly RecordedResource[],
+    profile: PolicyPackConfig,
+): CapacityReport | undefined {
+    const config = profile["team-gpu-quota-within-capacity"];
+    const override =
+        typeof config === "object"
+            ? (config as { oversubscription?: number }).oversubscription
+            : undefined;
+    return capacityOfStack(
+        resources.map((r) => ({ type: r.type, props: reveal(r.inputs) })),
+        override,
+    );
 }
 
 /** The GPU capacity line; `undefined` when the stack has no cluster to compare with. */
