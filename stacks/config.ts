@@ -518,23 +518,25 @@ function describe(issue: z.core.$ZodIssue): string {
     }
 }
 
-/** Levenshtein distance, case-insensitive: how many edits turn `a` into `b`. */
+/**
+ * Edits (insert, delete, substitute, or swap two neighbours) that turn `a` into `b`, ignoring
+ * case: the optimal-string-alignment distance.
+ */
 export function editDistance(a: string, b: string): number {
     const x = a.toLowerCase();
     const y = b.toLowerCase();
-    let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+    const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
+        Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i <= x.length; i++) {
-        const cur = [i];
         for (let j = 1; j <= y.length; j++) {
-            cur[j] = Math.min(
-                prev[j] + 1,
-                cur[j - 1] + 1,
-                prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1),
-            );
+            const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
-        prev = cur;
     }
-    return prev[y.length];
+    return d[x.length][y.length];
 }
 
 /** The known key closest to a misspelt one, if any is close (a third of its letters at most). */
