@@ -214,7 +214,13 @@ export function footprintOf(resources: readonly RecordedResource[]): Footprint {
     const lines: FootprintLine[] = [];
     const uncounted: string[] = [];
     const add = (workload: string, replicas: number, req: Requests) =>
-        lines.push({ workload, replicas, cpuCores: req.cpu, memoryBytes: req.memory });
+        // To the millicore, the unit Kubernetes counts CPU in.
+        lines.push({
+            workload,
+            replicas,
+            cpuCores: Math.round(req.cpu * 1000) / 1000,
+            memoryBytes: req.memory,
+        });
 
     for (const r of resources) {
         const inputs = reveal(r.inputs) as any;
