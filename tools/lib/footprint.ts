@@ -27,6 +27,13 @@ export interface Footprint {
     readonly uncounted: string[];
 }
 
+/**
+ * Resource inputs and chart values are untyped here and read defensively (`?.`, fallbacks), as
+ * the policies read props.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Untyped = any;
+
 const CPU = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m?)$/;
 const BYTES = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
@@ -53,7 +60,7 @@ interface Requests {
     memory: number;
 }
 
-function requestsOf(resources: any): Requests {
+function requestsOf(resources: Untyped): Requests {
     const r = resources?.requests ?? {};
     // A container with limits and no requests requests its limits (Kubernetes defaulting).
     const l = resources?.limits ?? {};
@@ -61,7 +68,10 @@ function requestsOf(resources: any): Requests {
 }
 
 /** A pod's effective request: its containers' sum, or its largest init container if more. */
-export function podRequests(containers: readonly any[], initContainers: readonly any[] = []) {
+export function podRequests(
+    containers: readonly Untyped[],
+    initContainers: readonly Untyped[] = [],
+) {
     const sum = containers
         .map((c) => requestsOf(c?.resources))
         .reduce((a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), {
@@ -91,7 +101,7 @@ const num = (v: unknown, fallback: number) => (typeof v === "number" ? v : fallb
  * and templates at the version pinned in components/versions.ts; test/footprint.test.ts pins
  * every default used here.
  */
-export const CHART_PODS: Readonly<Record<string, (values: any) => ChartPod[] | string>> = {
+export const CHART_PODS: Readonly<Record<string, (values: Untyped) => ChartPod[] | string>> = {
     // traefik/traefik-helm-chart v41.3.0, traefik/values.yaml: deployment.kind Deployment,
     // deployment.replicas 1, resources {}; deployment.initContainers [].
     traefik: (v) => [
@@ -223,7 +233,7 @@ export function footprintOf(resources: readonly RecordedResource[]): Footprint {
         });
 
     for (const r of resources) {
-        const inputs = reveal(r.inputs) as any;
+        const inputs = reveal(r.inputs) as Untyped;
         const kind = LONG_RUNNING[r.type];
         if (kind) {
             const pod =
