@@ -9,7 +9,12 @@ import { PolicyPackConfig } from "@pulumi/policy";
 const mandatory = { enforcementLevel: "mandatory" } as const;
 
 export const profiles: Readonly<Record<"dev" | "prod", PolicyPackConfig>> = {
-    dev: {},
+    dev: {
+        // A dev stack's managed database is created without the cloud's deletion protection
+        // on purpose (CloudSqlDatabase: production only), so that `pulumi destroy` removes it,
+        // as dev data stores are unprotected (data-stores-protected asks for protect in prod).
+        "database-deletion-protection": "disabled",
+    },
     prod: {
         "traefik-route-https-only": mandatory,
         "traefik-redirects-http-to-https": mandatory,

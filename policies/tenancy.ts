@@ -1,9 +1,8 @@
 /** Guardrails for team namespaces and the charts the platform installs. */
-import { capacityReport, PoolCapacity } from "./capacity";
+import { capacityOfStack, TEAM_LABEL } from "./capacity";
 import { ofType, resourcePolicy, stackPolicy } from "./lib";
 
-/** Label that marks a namespace as a team's. */
-export const TEAM_LABEL = "mlops.dev/team";
+export { TEAM_LABEL };
 
 const teamNamespaces = (args: Parameters<Parameters<typeof stackPolicy>[0]["validate"]>[0]) =>
     ofType(args, "kubernetes:core/v1:Namespace").filter(
@@ -63,37 +62,18 @@ export const teamGpuWithinCapacity = stackPolicy({
     description:
         "Team GPU quotas add up to no more than the GPU pools' maximum capacity times the allowed oversubscription.",
     enforcementLevel: "advisory",
-    configSchema: { properties: { oversubscription: { type: "number", default: 1 } } },
+    // No default: unset, the factor is the stack's own (mlops:cluster.gpuOversubscription,
+    // carried on the platform namespace), as the offline plan reports it.
+    configSchema: { properties: { oversubscription: { type: "number" } } },
     validate: (args, report) => {
-        const pools: PoolCapacity[] = [
-            ...ofType(args, "gcp:container/nodePool:NodePool")
-                .filter((p) => (p.props?.nodeConfig?.guestAccelerators ?? []).length > 0)
-                .map((p) => {
-                    const acc = p.props.nodeConfig.guestAccelerators[0];
-                    return {
-                        maxNodes: p.props?.autoscaling?.maxNodeCount ?? 0,
-                        gpusPerNode: acc.count ?? 1,
-                        sharedClientsPerGpu: acc.gpuSharingConfig?.maxSharedClientsPerGpu ?? 1,
-                    };
-                }),
-            ...ofType(args, "aws:eks/nodeGroup:NodeGroup")
-                .filter((g) => g.props?.labels?.["mlops.dev/gpu-pool"])
-                .map((g) => ({
-                    maxNodes: g.props?.scalingConfig?.maxSize ?? 0,
-                    gpusPerNode: Number(g.props?.labels?.["mlops.dev/gpus-per-node"] ?? 1),
-                })),
-        ];
-        // On an existing cluster the pools are not in the stack: nothing to compare with.
-        if (pools.length === 0) return;
-        const teams = new Set(teamNamespaces(args).map((n) => n.props.metadata.name));
-        const gpus = ofType(args, "kubernetes:core/v1:ResourceQuota")
-            .filter((q) => teams.has(q.props?.metadata?.namespace))
-            .map((q) => Number(q.props?.spec?.hard?.["requests.nvidia.com/gpu"] ?? 0));
-        const factor = args.getConfig<{ oversubscription?: number }>().oversubscription ?? 1;
-        const r = capacityReport(pools, gpus, factor);
+        const override = args.getConfig<{ oversubscription?: number }>().oversubscription;
+        // The plan's report comes from the same function over the same resources.
+        const r = capacityOfStack(args.resources, override);
+        // No cluster in the stack (a team stack): nothing to compare with.
+        if (!r) return;
         if (r.oversubscribed) {
             report(
-                `team GPU quotas total ${r.demand}, above ${r.capacity} GPUs at maximum scale × ${factor}`,
+                `team GPU quotas total ${r.demand}, above ${r.capacity} GPUs at maximum scale × ${r.factor}`,
             );
         }
     },

@@ -165,6 +165,17 @@ const clusterSchema = obj({
     gcp: obj({
         project: z.string({ error: "must be a GCP project id" }).min(1),
         region: z.string({ error: "must be a GCP region such as us-central1" }).min(1),
+        /**
+         * A zonal cluster in this zone of `region` (control plane and nodes in one zone, which
+         * the GKE free tier covers for one cluster per billing account). @default none: a
+         * regional cluster
+         */
+        zone: z
+            .string({ error: "must be a GCP zone such as us-central1-a" })
+            .regex(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, {
+                error: "must be a GCP zone such as us-central1-a",
+            })
+            .optional(),
         /** Networks allowed to reach the control plane. @default [] (none: from inside the VPC only) */
         authorizedNetworks: z
             .array(
@@ -230,16 +241,27 @@ const storageSchema = obj({
         size: bytes.default("50Gi"),
         /** gcp: Filestore tier. @default "BASIC_HDD" */
         tier: z.enum(["BASIC_HDD", "BASIC_SSD", "ZONAL", "ENTERPRISE"]).default("BASIC_HDD"),
+        /**
+         * gcp: run the NFS server in the cluster on a persistent disk of `size` instead of
+         * Filestore, whose smallest instance is 1 TiB (a development profile). @default false
+         */
+        inCluster: enabled.default(false),
     }).prefault({}),
 });
 
 const databaseSchema = obj({
     /** Volume size of the in-cluster PostgreSQL. @default "10Gi" */
     size: bytes.default("10Gi"),
-    /** gcp: Cloud SQL machine tier. @default "db-custom-1-3840" (1 vCPU, 3.75 GB) */
+    /**
+     * gcp: Cloud SQL machine tier of the Enterprise edition: `db-custom-<vCPUs>-<MiB>`, or a
+     * shared-core `db-f1-micro` / `db-g1-small` (development). @default "db-custom-1-3840" (1
+     * vCPU, 3.75 GB)
+     */
     tier: z
         .string()
-        .regex(/^db-[a-z0-9-]+$/, { error: "must be a Cloud SQL tier such as db-custom-1-3840" })
+        .regex(/^(db-custom-[0-9]+-[0-9]+|db-f1-micro|db-g1-small)$/, {
+            error: "must be a Cloud SQL Enterprise tier: db-custom-<vCPUs>-<MiB> (e.g. db-custom-1-3840), db-f1-micro or db-g1-small",
+        })
         .default("db-custom-1-3840"),
     /** aws: RDS instance class. @default "db.t4g.small" (2 vCPU burstable, 2 GiB) */
     instanceClass: z
@@ -535,13 +557,59 @@ function describe(issue: z.core.$ZodIssue): string {
     }
 }
 
+/**
+ * Edits (insert, delete, substitute, or swap two neighbours) that turn `a` into `b`, ignoring
+ * case: the optimal-string-alignment distance.
+ */
+export function editDistance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
+        Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
+    for (let i = 1; i <= x.length; i++) {
+        for (let j = 1; j <= y.length; j++) {
+            const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[x.length][y.length];
+}
+
+/** The known key closest to a misspelt one, if any is close (a third of its letters at most). */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+    const limit = Math.max(1, Math.floor(key.length / 3));
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(key, k);
+        if (d <= limit && d < bestDistance) [best, bestDistance] = [k, d];
+    }
+    return best;
+}
+
+/** `unknown key; allowed keys: …`, with the closest known key when one is close. */
+function unknownKey(path: readonly PathSegment[], allowed: readonly string[]): string {
+    const name = String(path[path.length - 1]);
+    const near = closestKey(name, allowed);
+    const hint = near ? ` (did you mean ${keyPath([...path.slice(0, -1), near])}?)` : "";
+    return `${keyPath(path)}: unknown key${hint}; allowed keys: ${allowed.join(", ")}`;
+}
+
 function problemsOf(key: string, raw: unknown, error: z.ZodError): string[] {
     const out: string[] = [];
     for (const issue of error.issues) {
         const path = [key, ...issue.path];
         if (issue.code === "unrecognized_keys") {
+            const allowed = /allowed keys: (.+)$/.exec(issue.message)?.[1].split(", ");
             for (const k of issue.keys) {
-                out.push(`${keyPath([...path, k])}: ${issue.message}`);
+                out.push(
+                    allowed
+                        ? unknownKey([...path, k], allowed)
+                        : `${keyPath([...path, k])}: ${issue.message}`,
+                );
             }
             continue;
         }
@@ -559,6 +627,12 @@ export const CLOUD_SCOPED_KEYS: readonly {
     readonly path: readonly (string | "[]")[];
     readonly clouds: readonly Cloud[];
     readonly why: string;
+    /** Also honoured on this cloud when the key at `path` holds `value`. */
+    readonly alsoOn?: {
+        readonly cloud: Cloud;
+        readonly path: readonly string[];
+        readonly value: unknown;
+    };
 }[] = [
     ...(["kubeconfig", "context", "storageClass", "nvidiaDevicePlugin"] as const).map((k) => ({
         path: ["cluster", k],
@@ -595,12 +669,18 @@ export const CLOUD_SCOPED_KEYS: readonly {
     {
         path: ["storage", "sharedFilesystem", "size"],
         clouds: ["local"],
-        why: "cloud file systems size themselves: on gcp each ReadWriteMany claim provisions its own Filestore instance of at least the tier's minimum, on aws EFS grows with its files",
+        why: "cloud file systems size themselves: on gcp each ReadWriteMany claim provisions its own Filestore instance of at least the tier's minimum (with sharedFilesystem.inCluster: true it sizes the in-cluster NFS server), on aws EFS grows with its files",
+        alsoOn: { cloud: "gcp", path: ["storage", "sharedFilesystem", "inCluster"], value: true },
     },
     {
         path: ["storage", "sharedFilesystem", "tier"],
         clouds: ["gcp"],
         why: "it is a Filestore tier",
+    },
+    {
+        path: ["storage", "sharedFilesystem", "inCluster"],
+        clouds: ["gcp"],
+        why: "it replaces Filestore; the local target always runs its NFS server in the cluster",
     },
     {
         path: ["database", "size"],
@@ -640,12 +720,22 @@ function expand(
 function cloudScopeCheck(raw: Readonly<Record<string, unknown>>, cloud: Cloud, problems: string[]) {
     for (const scoped of CLOUD_SCOPED_KEYS) {
         if (scoped.clouds.includes(cloud)) continue;
+        const also = scoped.alsoOn;
+        if (also && also.cloud === cloud && valueAt(raw, also.path) === also.value) continue;
         for (const [path, value] of expand(raw, scoped.path)) {
             problems.push(
                 `${keyPath(path)}: got ${show(value)}; not used when mlops:cloud is ${cloud} ` +
                     `(${scoped.why}); it applies to mlops:cloud ${scoped.clouds.join(" or ")}: remove it`,
             );
         }
+    }
+    const fs = ["storage", "sharedFilesystem"];
+    const tier = valueAt(raw, [...fs, "tier"]);
+    if (cloud === "gcp" && valueAt(raw, [...fs, "inCluster"]) === true && tier !== undefined) {
+        problems.push(
+            `${keyPath([...fs, "tier"])}: got ${show(tier)}; not used with sharedFilesystem.inCluster: true ` +
+                `(it is a Filestore tier; the in-cluster NFS server runs on a persistent disk): remove it`,
+        );
     }
 }
 
@@ -660,6 +750,18 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
     if (cloud === "aws" && !c.cluster.aws) {
         problems.push(
             `${keyPath(["cluster", "aws"])}: got nothing; required when mlops:cloud is aws ({region, accountId})`,
+        );
+    }
+    const zone = c.cluster.gcp?.zone;
+    if (zone && !zone.startsWith(`${c.cluster.gcp!.region}-`)) {
+        problems.push(
+            `${keyPath(["cluster", "gcp", "zone"])}: got ${show(zone)}; must be a zone of region ${c.cluster.gcp!.region} (${c.cluster.gcp!.region}-a, -b, ...)`,
+        );
+    }
+    const fs = c.storage.sharedFilesystem;
+    if (cloud === "gcp" && fs.inCluster && !fs.enabled) {
+        problems.push(
+            `${keyPath(["storage", "sharedFilesystem", "inCluster"])}: got true; the shared filesystem is off (enabled: false): remove it or turn the filesystem on`,
         );
     }
     const known = gpuTypesFor(cloud);
@@ -726,9 +828,16 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformCon
     const out: Record<string, unknown> = {};
     const known = Object.keys(keySchemas);
     for (const key of Object.keys(raw)) {
-        if (!(key in keySchemas)) {
-            problems.push(`${keyPath([key])}: unknown key; allowed keys: ${known.join(", ")}`);
-        }
+        if (key in keySchemas) continue;
+        const [head, ...rest] = key.split(".");
+        if (rest.length > 0 && head in keySchemas) {
+            // `mlops:cluster.gpuPools: …` written as one key: Pulumi passes it as a key of
+            // that name, and the program reads `mlops:cluster` only.
+            problems.push(
+                `${keyPath([key])}: unknown key; a stack file nests structured values: write ` +
+                    `${rest.join(".")} under ${keyPath([head])} (pulumi config set --path does)`,
+            );
+        } else problems.push(unknownKey([key], known));
     }
     for (const key of known) {
         const schema = keySchemas[key as keyof typeof keySchemas];
@@ -777,5 +886,49 @@ export function rawConfigFrom(all: Readonly<Record<string, string>>): Record<str
  * `index.ts`, before any resource is registered.
  */
 export function loadConfig(all: Readonly<Record<string, string>>): PlatformConfig {
-    return parseConfig(rawConfigFrom(all));
+    const typos = namespaceProblems(all);
+    try {
+        const config = parseConfig(rawConfigFrom(all));
+        if (typos.length > 0) throw new ConfigError(typos);
+        return config;
+    } catch (e) {
+        if (e instanceof ConfigError && typos.length > 0 && e.problems !== typos)
+            throw new ConfigError([...typos, ...e.problems]);
+        throw e;
+    }
+}
+
+/** The project's own namespace: a key written without one lands there, unread. */
+export const PROJECT_NAMESPACE = "mlops-platform";
+
+/**
+ * Keys in a namespace one edit away from `mlops` (`mlop:domain`, `mlopss:cloud`, `MLOPS:x`), or
+ * in the project's namespace (a key written without `mlops:`): the program reads neither, so
+ * each would be silently ignored.
+ */
+export function namespaceProblems(all: Readonly<Record<string, string>>): string[] {
+    const problems: string[] = [];
+    const known = Object.keys(keySchemas);
+    for (const fullKey of Object.keys(all)) {
+        const colon = fullKey.indexOf(":");
+        if (colon < 0) continue;
+        const ns = fullKey.slice(0, colon);
+        const key = fullKey.slice(colon + 1);
+        if (ns === CONFIG_NAMESPACE) continue;
+        const head = key.split(".")[0];
+        const near = head in keySchemas ? head : closestKey(head, known);
+        const meant = near ? ` (did you mean ${keyPath([near, ...key.split(".").slice(1)])}?)` : "";
+        if (ns === PROJECT_NAMESPACE) {
+            problems.push(
+                `${fullKey}: a key in the project's namespace, which the program does not read${meant}; ` +
+                    `every key of this program is in the ${CONFIG_NAMESPACE} namespace`,
+            );
+        } else if (editDistance(ns, CONFIG_NAMESPACE) <= 1) {
+            problems.push(
+                `${fullKey}: unknown config namespace "${ns}"${meant}; ` +
+                    `every key of this program is in the ${CONFIG_NAMESPACE} namespace`,
+            );
+        }
+    }
+    return problems;
 }

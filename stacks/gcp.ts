@@ -34,13 +34,16 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
     const cluster = new GkeCluster(name, {
         project: gcp.project,
         region: gcp.region,
+        zone: gcp.zone,
         authorizedNetworks: gcp.authorizedNetworks,
         releaseChannel: gcp.releaseChannel,
         systemPool: c.systemPool,
         gpuPools: c.gpuPools.map((p) => ({ ...p, machineType: p.machineType! })),
-        filestoreTier: config.storage.sharedFilesystem.enabled
-            ? config.storage.sharedFilesystem.tier
-            : undefined,
+        // Without Filestore the platform runs its NFS server in the cluster (inCluster: true).
+        filestoreTier:
+            config.storage.sharedFilesystem.enabled && !config.storage.sharedFilesystem.inCluster
+                ? config.storage.sharedFilesystem.tier
+                : undefined,
         deletionProtection: prod,
     });
     const store = new GcsObjectStore(name, {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MlopsPlatform } from "../components/platform/mlops-platform";
+import { capacityAnnotations } from "../policies/capacity";
 import { TlsArgs } from "../components/routing/traefik";
 import { cloudFoundation } from "./cloud";
 import { PlatformConfig } from "./config";
@@ -21,6 +22,17 @@ export function platformStack(config: PlatformConfig) {
             cluster,
             environment: config.environment,
             domain: config.domain,
+            // The GPU capacity the guardrail and the plan compare team quotas with; an
+            // existing cluster's GPU nodes are not in the stack, so its declared pools are.
+            namespaceAnnotations: capacityAnnotations(
+                config.cluster.gpuOversubscription,
+                config.cloud === "local"
+                    ? config.cluster.gpuPools.map((p) => ({
+                          maxNodes: p.maxNodes,
+                          gpusPerNode: p.gpusPerNode,
+                      }))
+                    : undefined,
+            ),
             storage: config.storage,
             database: config.database,
             routing: {

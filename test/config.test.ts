@@ -24,7 +24,7 @@ describe("defaults", () => {
         });
         expect(c.storage).toEqual({
             objectStore: { size: "20Gi", publicRead: false },
-            sharedFilesystem: { enabled: true, size: "50Gi", tier: "BASIC_HDD" },
+            sharedFilesystem: { enabled: true, size: "50Gi", tier: "BASIC_HDD", inCluster: false },
         });
         expect(c.database).toEqual({
             size: "10Gi",
@@ -150,12 +150,12 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "misspelt key",
             { cluster: { gpuPool: [] } },
-            "mlops:cluster.gpuPool: unknown key; allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
+            "mlops:cluster.gpuPool: unknown key (did you mean mlops:cluster.gpuPools?); allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
         ],
         [
             "unknown top-level key",
             { tracing: { enabled: true } },
-            "mlops:tracing: unknown key; allowed keys: kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, teams, platformStack, mirror",
+            "mlops:tracing: unknown key (did you mean mlops:tracking?); allowed keys: kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, teams, platformStack, mirror",
         ],
         [
             "team name not a DNS label",
@@ -486,6 +486,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         [["storage", "objectStore", "publicRead"], false],
         [["storage", "sharedFilesystem", "size"], "50Gi"],
         [["storage", "sharedFilesystem", "tier"], "BASIC_HDD"],
+        [["storage", "sharedFilesystem", "inCluster"], true],
         [["database", "size"], "10Gi"],
         [["database", "tier"], "db-custom-1-3840"],
         [["database", "instanceClass"], "db.t4g.small"],

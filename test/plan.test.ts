@@ -32,7 +32,15 @@ function byName(doc: PlanDoc, type: string, name: string) {
 
 describe("shipped stacks plan clean", () => {
     it("ships the stacks this suite plans", () => {
-        expect(shippedStacks()).toEqual(["aws", "dev", "gcp", "onprem", "team-nlp", "team-vision"]);
+        expect(shippedStacks()).toEqual([
+            "aws",
+            "dev",
+            "gcp",
+            "gcp-dev",
+            "onprem",
+            "team-nlp",
+            "team-vision",
+        ]);
     });
 
     it.each(shippedStacks().filter((s) => !s.startsWith("team-")))("Pulumi.%s.yaml", (stack) => {
@@ -445,7 +453,13 @@ describe("deliberately insecure configs fail with the policy they target", () =>
         expect(run.status).toBe(1);
         expect(run.stdout).toContain("Policies: 42 checked (prod profile), 1 violation\n");
         expect(run.stdout).toContain(
-            "  [mandatory] database-not-public: PostgreSQL Service is of type LoadBalancer\n",
+            [
+                "  mandatory (fails the plan) database-not-public: 1 finding",
+                "      to change: mlops:database.publicAccess (false)",
+                "      - PostgreSQL Service is of type LoadBalancer",
+                "          kubernetes:core/v1:Service mlops-postgres",
+                "",
+            ].join("\n"),
         );
         expect(run.stdout).toMatch(/Schema: \d+ Kubernetes objects validated, 0 invalid/);
         expect(run.stdout).toContain("Estimated monthly cost (USD, 730 h;");

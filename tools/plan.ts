@@ -1,9 +1,13 @@
 /**
- * npm run plan -- --stack <name> | --config <Pulumi.x.yaml> [--json] [--render <dir>]
+ * npm run plan -- --stack <name> | --config <Pulumi.x.yaml> [--json] [--tree] [--render <dir>]
  *
- * Runs the program offline under Pulumi's mocks and prints what it would create. `--render`
- * also writes every Kubernetes object as a YAML manifest into <dir> (see lib/render.ts).
- * Exit 0: ok. 2: invalid config (message on stderr). 1: any other failure.
+ * Runs the program offline under Pulumi's mocks and prints what it would create, as a preview
+ * would: the operation summary, the stack outputs, the resources (a tree, or a summary per type
+ * when the stack is large; `--tree` always prints the tree), policies, schema, cost, GPU capacity
+ * and footprint. `--render` also writes every Kubernetes object as a YAML manifest into <dir>
+ * (see lib/render.ts). `--json` prints one JSON document; through npm use `npm run -s plan`, as
+ * npm prints its own banner on stdout otherwise.
+ * Exit 0: ok. 2: invalid config or stack file (message on stderr). 1: any other failure.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,25 +15,36 @@ import { spawnSync } from "node:child_process";
 import { profiles } from "../policies/profiles";
 import { policies } from "../policies/rules";
 import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
-import { checkPolicies, PolicyViolation } from "./lib/policy-check";
+import { checkPolicies } from "./lib/policy-check";
 import { checkSchemas, SchemaReport } from "./lib/schema-check";
 import { estimateCost, renderCost } from "./lib/cost";
-import { capacityReport, CapacityReport } from "../policies/capacity";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { missingIdentityMessage } from "../stacks/team";
-import { readStackConfig, stackFileOf } from "./lib/stack-config";
+import { readStackConfig, stackFileOf, StackFileError } from "./lib/stack-config";
+import { footprintOf, renderFootprint } from "./lib/footprint";
+import {
+    TREE_MAX,
+    capacityOfPlan,
+    previewSummary,
+    renderCapacity,
+    renderOutputs,
+    renderPolicyFindings,
+    typeSummary,
+} from "./lib/plan-output";
 import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./lib/render";
 
 interface Args {
     file: string;
     json: boolean;
+    /** Print the whole resource tree, however large. */
+    tree: boolean;
     /** Directory to write the rendered manifests into. */
     render?: string;
 }
 
 function usage(message: string): never {
     process.stderr.write(
-        `${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json] [--render <dir>]\n`,
+        `${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json] [--tree] [--render <dir>]\n`,
     );
     process.exit(1);
 }
@@ -37,10 +52,12 @@ function usage(message: string): never {
 function parseArgs(argv: readonly string[]): Args {
     let file: string | undefined;
     let json = false;
+    let tree = false;
     let render: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--json") json = true;
+        else if (a === "--tree") tree = true;
         else if (a === "--render") {
             const v = argv[++i];
             if (!v) usage(`${a} needs a directory`);
@@ -55,17 +72,7 @@ function parseArgs(argv: readonly string[]): Args {
     }
     if (!file) usage("give --stack or --config");
     if (!fs.existsSync(file)) usage(`no such stack config: ${file}`);
-    return { file, json, render };
-}
-
-function renderViolations(
-    violations: readonly PolicyViolation[],
-    environment: string,
-    count: number,
-): string {
-    const head = `Policies: ${count} checked (${environment} profile), ${violations.length} violation${violations.length === 1 ? "" : "s"}`;
-    const lines = violations.map((v) => `  [${v.level}] ${v.policy}: ${v.message}\n      ${v.urn}`);
-    return [head, ...lines].join("\n");
+    return { file, json, tree, render };
 }
 
 /**
@@ -126,21 +133,6 @@ function referencedOutputs(
     return { [config.platformStack]: outputs };
 }
 
-function renderCapacity(r: CapacityReport): string {
-    const verdict = r.oversubscribed
-        ? `OVERSUBSCRIBED beyond ×${r.factor}`
-        : r.demand === 0
-          ? "no team GPU quotas"
-          : `within ×${r.factor}`;
-    return `GPU capacity: ${r.capacity} GPUs at maximum scale, team quotas ${r.demand}: ${verdict}`;
-}
-
-function renderCapacityOf(kind: string, r: CapacityReport): string {
-    return kind === "team"
-        ? "GPU capacity: checked in the platform stack's plan (its GPU pools and every team's quota)"
-        : renderCapacity(r);
-}
-
 function renderSchema(report: SchemaReport): string {
     const unchecked = Object.entries(report.unchecked).map(([t, n]) => `${t} (${n})`);
     return [
@@ -152,19 +144,10 @@ function renderSchema(report: SchemaReport): string {
 
 async function main() {
     const args = parseArgs(process.argv.slice(2));
-    const stack = readStackConfig(args.file);
     try {
+        const stack = readStackConfig(args.file);
         const config = loadConfig(stack.config);
         const cost = estimateCost(config);
-        const capacity = capacityReport(
-            config.cluster.gpuPools.map((p) => ({
-                maxNodes: p.maxNodes,
-                gpusPerNode: p.gpusPerNode,
-                sharedClientsPerGpu: p.sharing?.maxSharedClientsPerGpu ?? 1,
-            })),
-            config.teams.map((t) => t.quota.gpu),
-            config.cluster.gpuOversubscription,
-        );
         const result = await runPlan(stack, undefined, referencedOutputs(config, args.file));
         let rendered = "";
         if (args.render) {
@@ -175,7 +158,10 @@ async function main() {
                 `${rendering.helmReleases.length} Helm releases not rendered (listed in ${HELM_RELEASES_FILE})`;
         }
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
-        const violations = await checkPolicies(result.resources, policies, profiles[environment]);
+        const profile = profiles[environment];
+        const violations = await checkPolicies(result.resources, policies, profile);
+        const capacity = capacityOfPlan(result.resources, profile);
+        const footprint = footprintOf(result.resources);
         const schema = await checkSchemas(result.resources);
         const failed =
             violations.some((v) => v.level === "mandatory") || schema.problems.length > 0;
@@ -194,13 +180,19 @@ async function main() {
                 schema: schema.problems,
                 schemaUnchecked: schema.unchecked,
                 cost,
-                capacity: config.kind === "team" ? null : capacity,
+                capacity: capacity ?? null,
                 outputs: Object.fromEntries(
                     Object.entries(result.outputs).map(([k, v]) => [
                         k,
                         result.secretOutputs.includes(k) && !process.env[REVEAL] ? "[secret]" : v,
                     ]),
                 ),
+                footprint: {
+                    cpuCores: footprint.cpuCores,
+                    memoryBytes: footprint.memoryBytes,
+                    pods: footprint.lines,
+                    uncounted: footprint.uncounted,
+                },
             };
             process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
             if (rendered) process.stderr.write(rendered + "\n");
@@ -208,19 +200,29 @@ async function main() {
             process.stdout.write(
                 `Plan of stack ${result.stack} (${path.relative(process.cwd(), args.file)})\n\n`,
             );
-            process.stdout.write(renderTree(result.resources) + "\n\n");
-            process.stdout.write(`${result.resources.length} resources\n\n`);
+            const tree = args.tree || result.resources.length <= TREE_MAX;
             process.stdout.write(
-                renderViolations(violations, environment, policies.length) + "\n\n",
+                (tree ? renderTree(result.resources) : typeSummary(result.resources)) + "\n\n",
+            );
+            // In preview's order: the outputs, then the operation summary.
+            process.stdout.write(renderOutputs(result.outputs, result.secretOutputs) + "\n\n");
+            process.stdout.write(previewSummary(result.resources) + "\n\n");
+            process.stdout.write(
+                renderPolicyFindings(violations, environment, policies.length) + "\n\n",
             );
             process.stdout.write(renderSchema(schema) + "\n\n");
             process.stdout.write(renderCost(cost) + "\n\n");
-            process.stdout.write(renderCapacityOf(config.kind, capacity) + "\n");
+            process.stdout.write(renderCapacity(capacity) + "\n");
+            process.stdout.write(renderFootprint(footprint) + "\n");
             if (rendered) process.stdout.write("\n" + rendered + "\n");
         }
         finish(failed ? 1 : 0);
     } catch (e) {
-        if (e instanceof PlanConfigError || e instanceof ConfigError) {
+        if (
+            e instanceof PlanConfigError ||
+            e instanceof ConfigError ||
+            e instanceof StackFileError
+        ) {
             process.stderr.write(`${e.message}\n`);
             finish(2);
             return;

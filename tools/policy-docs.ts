@@ -14,14 +14,18 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 /** The Markdown of the policy table. */
 export function policyDoc(): string {
-    const prod = profiles.prod;
+    const levelIn = (env: "dev" | "prod", name: string) => {
+        const override = profiles[env][name];
+        return typeof override === "string" ? override : override?.enforcementLevel;
+    };
     const rows = policies.map((p) => {
-        const override = prod[p.name];
-        const prodLevel = typeof override === "string" ? override : override?.enforcementLevel;
-        const level =
-            prodLevel && prodLevel !== p.enforcementLevel
-                ? `${p.enforcementLevel} (prod: ${prodLevel})`
-                : p.enforcementLevel;
+        const overrides = (["dev", "prod"] as const)
+            .map((env) => [env, levelIn(env, p.name)] as const)
+            .filter(([, l]) => l && l !== p.enforcementLevel)
+            .map(([env, l]) => `${env}: ${l}`);
+        const level = overrides.length
+            ? `${p.enforcementLevel} (${overrides.join(", ")})`
+            : p.enforcementLevel;
         return `| \`${p.name}\` | ${level} | ${cell(p.description)} | ${cell(rationale[p.name] ?? "")} |`;
     });
     return [
@@ -29,8 +33,9 @@ export function policyDoc(): string {
         "",
         "Generated from `policies/` by `npm run docs`; do not edit by hand.",
         "",
-        `${policies.length} policies. The level is the policy's own; \`(prod: …)\` is the level the prod`,
-        "profile (`policies/config.prod.json`) sets. The offline plan picks the profile from",
+        `${policies.length} policies. The level is the policy's own; \`(prod: …)\` and \`(dev: …)\` are the`,
+        "levels the prod and dev profiles (`policies/config.prod.json`, `policies/config.dev.json`)",
+        "set. The offline plan picks the profile from",
         "`mlops:environment`; with the CLI:",
         "",
         "```bash",

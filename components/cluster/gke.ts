@@ -39,6 +39,12 @@ export interface GkeGpuPool {
 export interface GkeClusterArgs {
     readonly project: string;
     readonly region: string;
+    /**
+     * A zone of `region` for a zonal cluster: control plane and node pools in that one zone
+     * (the GKE free tier covers one zonal cluster per billing account; node pool sizes count
+     * nodes in that zone). @default none: a regional cluster
+     */
+    readonly zone?: string;
     /** Networks allowed to reach the control plane. @default [] (only from inside the VPC) */
     readonly authorizedNetworks?: readonly {
         readonly cidrBlock: string;
@@ -256,7 +262,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             {
                 project: args.project,
                 name: gcpId(GCP_ID_RULES.gkeCluster, [name]),
-                location: args.region,
+                location: args.zone ?? args.region,
                 network: this.network.id,
                 subnetwork: subnet.id,
                 networkingMode: "VPC_NATIVE",
@@ -295,7 +301,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             {
                 project: args.project,
                 name: gcpId(GCP_ID_RULES.nodePool, ["system"]),
-                location: args.region,
+                location: args.zone ?? args.region,
                 cluster: this.cluster.name,
                 initialNodeCount: sys.minNodes ?? 1,
                 autoscaling: { minNodeCount: sys.minNodes ?? 1, maxNodeCount: sys.maxNodes ?? 3 },
@@ -323,7 +329,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             {
                 project: args.project,
                 name: gcpId(GCP_ID_RULES.nodePool, [pool.name]),
-                location: args.region,
+                location: args.zone ?? args.region,
                 cluster: this.cluster.name,
                 initialNodeCount: pool.minNodes ?? 0,
                 autoscaling: { minNodeCount: pool.minNodes ?? 0, maxNodeCount: pool.maxNodes },

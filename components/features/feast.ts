@@ -28,7 +28,7 @@ export interface FeastFeatureStoreArgs {
     readonly auth?: boolean;
     /** Annotations of the workload's Kubernetes service account (cloud identity binding). @default none */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
-    /** @default requests 250m/512Mi, limits 1/2Gi */
+    /** @default requests 100m/256Mi, limits 1/2Gi */
     readonly resources?: ContainerResources;
     /** Feature server replicas (the online store stays one). @default 1 */
     readonly replicas?: number;
@@ -100,7 +100,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
             namespace: args.namespace,
             resources: args.resources,
             defaultResources: {
-                requests: { cpu: "250m", memory: "512Mi" },
+                requests: { cpu: "100m", memory: "256Mi" },
                 limits: { cpu: "1", memory: "2Gi" },
             },
         });
@@ -154,7 +154,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
             app: "valkey",
             namespace: args.namespace,
             defaultResources: {
-                requests: { cpu: "100m", memory: "128Mi" },
+                requests: { cpu: "50m", memory: "64Mi" },
                 limits: { cpu: "500m", memory: "512Mi" },
             },
         });

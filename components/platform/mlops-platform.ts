@@ -54,6 +54,11 @@ export interface MlopsPlatformArgs {
     readonly domain: string;
     /** Namespace of the platform services. @default "mlops" */
     readonly namespace?: string;
+    /**
+     * Annotations of the platform namespace (the stack puts the GPU capacity that the
+     * guardrails read there). @default none
+     */
+    readonly namespaceAnnotations?: Readonly<Record<string, string>>;
     readonly storage: {
         readonly objectStore: {
             readonly size: string;
@@ -198,6 +203,9 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 metadata: {
                     name: args.namespace ?? "mlops",
                     labels: { ...podSecurityLabels("baseline"), "mlops.dev/role": "platform" },
+                    ...(args.namespaceAnnotations
+                        ? { annotations: { ...args.namespaceAnnotations } }
+                        : {}),
                 },
             },
             { parent: this },

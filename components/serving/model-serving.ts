@@ -177,7 +177,9 @@ export class ModelServing extends pulumi.ComponentResource {
                                 // Routes are Traefik IngressRoutes made here, not KServe's Ingresses.
                                 disableIngressCreation: true,
                             },
-                            resources: limits("100m", "300Mi", "1", "1Gi"),
+                            resources: limits("50m", "128Mi", "1", "1Gi"),
+                            // The chart's default asks 100m and 300Mi for a metrics proxy.
+                            rbacProxy: { resources: limits("10m", "32Mi", "100m", "128Mi") },
                         },
                         agent: imageAndTag(ks.agent),
                         router: imageAndTag(ks.router),
@@ -313,7 +315,9 @@ export class ModelServing extends pulumi.ComponentResource {
         args: ModelServingArgs,
     ) {
         const gpu = model.gpu ?? 0;
-        const resources = limits("500m", "1Gi", "2", "4Gi");
+        // Requests of an idle model server (the dev platform runs two: test/footprint.test.ts);
+        // the limits are what a busy one may use.
+        const resources = limits("100m", "384Mi", "2", "4Gi");
         return {
             minReplicas: model.minReplicas ?? 1,
             maxReplicas: model.maxReplicas ?? 1,

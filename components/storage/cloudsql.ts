@@ -89,6 +89,9 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
                 deletionProtection: production,
                 settings: {
                     tier: args.tier ?? "db-custom-1-3840",
+                    // Left unset, the API makes a POSTGRES_16+ instance Enterprise Plus, which
+                    // refuses custom and shared-core tiers (pulumi-gcp's own docs of `edition`).
+                    edition: "ENTERPRISE",
                     availabilityType: production ? "REGIONAL" : "ZONAL",
                     diskAutoresize: true,
                     ipConfiguration: {

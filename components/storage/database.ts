@@ -28,7 +28,7 @@ export interface DatabaseArgs {
     readonly publicAccess?: boolean;
     /** Protect the data volume from deletion (production stacks). @default true */
     readonly protect?: boolean;
-    /** @default requests 250m/512Mi, limits 1/1Gi */
+    /** @default requests 100m/256Mi, limits 1/1Gi */
     readonly resources?: ContainerResources;
     /** Images from a mirror. @default upstream */
     readonly mirror?: Mirror;
@@ -71,7 +71,7 @@ export class Database extends pulumi.ComponentResource {
             namespace: args.namespace,
             resources: args.resources,
             defaultResources: {
-                requests: { cpu: "250m", memory: "512Mi" },
+                requests: { cpu: "100m", memory: "256Mi" },
                 limits: { cpu: "1", memory: "1Gi" },
             },
         });

@@ -43,7 +43,7 @@ export interface MlflowServerArgs {
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** @default 1 */
     readonly replicas?: number;
-    /** @default requests 250m/512Mi, limits 1/2Gi */
+    /** @default requests 100m/384Mi, limits 1/2Gi */
     readonly resources?: ContainerResources;
     /** Images from a mirror. @default upstream */
     readonly mirror?: Mirror;
@@ -96,7 +96,7 @@ export class MlflowServer extends pulumi.ComponentResource {
             namespace: args.namespace,
             resources: args.resources,
             defaultResources: {
-                requests: { cpu: "250m", memory: "512Mi" },
+                requests: { cpu: "100m", memory: "384Mi" },
                 limits: { cpu: "1", memory: "2Gi" },
             },
         });

@@ -117,7 +117,7 @@ describe("MlflowServer", () => {
         expect(c.securityContext).toEqual(SECURE);
         // Local disk bounded too: its 1Gi emptyDir plus room for logs.
         expect(c.resources).toEqual({
-            requests: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "32Mi" },
+            requests: { cpu: "100m", memory: "384Mi", "ephemeral-storage": "32Mi" },
             limits: { cpu: "1", memory: "2Gi", "ephemeral-storage": "1536Mi" },
         });
         // Liveness is not readiness's question again (kube-score pod-probes-identical).
@@ -422,8 +422,14 @@ describe("ModelServing", () => {
                 disableIngressCreation: true,
             },
             resources: {
-                requests: { cpu: "100m", memory: "300Mi" },
+                requests: { cpu: "50m", memory: "128Mi" },
                 limits: { cpu: "1", memory: "1Gi" },
+            },
+            rbacProxy: {
+                resources: {
+                    requests: { cpu: "10m", memory: "32Mi" },
+                    limits: { cpu: "100m", memory: "128Mi" },
+                },
             },
         });
         expect(at(release("serving-kserve"), "values", "kserve", "storage")).toEqual({
@@ -477,7 +483,7 @@ describe("ModelServing", () => {
                 modelFormat: { name: "sklearn" },
                 storageUri: "s3://b-tracking/iris/v1",
                 resources: {
-                    requests: { cpu: "500m", memory: "1Gi" },
+                    requests: { cpu: "100m", memory: "384Mi" },
                     limits: { cpu: "2", memory: "4Gi" },
                 },
                 securityContext: { ...SECURE, readOnlyRootFilesystem: false },
@@ -532,7 +538,7 @@ describe("ModelServing", () => {
         expect(predictor.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
         expect(predictor.tolerations).toEqual(gpuScheduling.tolerations);
         expect(predictor.model.resources).toEqual({
-            requests: { cpu: "500m", memory: "1Gi", "nvidia.com/gpu": "1" },
+            requests: { cpu: "100m", memory: "384Mi", "nvidia.com/gpu": "1" },
             limits: { cpu: "2", memory: "4Gi", "nvidia.com/gpu": "1" },
         });
         expect(rec.ofType("kubernetes:traefik.io/v1alpha1:TraefikService")).toEqual([]);

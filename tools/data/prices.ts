@@ -104,3 +104,22 @@ export const rdsPrices: Readonly<Record<string, number>> = {
     "db.m7g.xlarge": 0.337,
     "db.r7g.large": 0.239,
 };
+
+/**
+ * Cloud SQL for PostgreSQL, Enterprise edition, per hour, by tier ("Cloud SQL pricing",
+ * us-central1): the shared-core tiers a development profile uses. The default tier,
+ * db-custom-1-3840, is `fixedPrices.gcp.database`.
+ */
+export const cloudSqlTierPrices: Readonly<Record<string, number>> = {
+    "db-f1-micro": 0.0105,
+    "db-g1-small": 0.035,
+};
+
+/** Balanced persistent disk (`standard-rwo` on GKE) per GiB-month ("Disk pricing", us-central1). */
+export const persistentDiskPerGiBMonth = 0.1;
+
+/**
+ * The GKE free tier ("GKE pricing"): a monthly credit per billing account, applied to zonal and
+ * Autopilot clusters, that covers one zonal cluster's management fee (0.10 per hour).
+ */
+export const gkeFreeTierMonthlyCredit = 74.4;

@@ -10,7 +10,10 @@ import {
     PRICE_DATE,
     PRICE_SOURCE,
     attachedGpuPrices,
+    cloudSqlTierPrices,
     defaultSystemMachine,
+    gkeFreeTierMonthlyCredit,
+    persistentDiskPerGiBMonth,
     fixedPrices,
     machinePrices,
     rdsPrices,
@@ -94,6 +97,23 @@ function poolLine(
     };
 }
 
+/** GiB in a Kubernetes size (`"50Gi"`, `"100G"`), rounded up. */
+function gibOf(size: string): number {
+    const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(size);
+    if (!m) return 0;
+    const scale: Record<string, number> = {
+        Ki: 2 ** 10,
+        Mi: 2 ** 20,
+        Gi: 2 ** 30,
+        Ti: 2 ** 40,
+        k: 1e3,
+        M: 1e6,
+        G: 1e9,
+        T: 1e12,
+    };
+    return Math.ceil((Number(m[1]) * (m[2] ? scale[m[2]] : 1)) / 2 ** 30);
+}
+
 /** The estimate for a validated config. */
 export function estimateCost(config: PlatformConfig): CostEstimate {
     const lines: CostLine[] = [];
@@ -122,7 +142,16 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
         lines.push(flat("database, object store, shared filesystem", 0, "run in the cluster"));
     } else {
         const fixed = fixedPrices[cloud];
-        lines.push(flat("control plane", fixed.controlPlane));
+        const zonal = cloud === "gcp" && config.cluster.gcp?.zone !== undefined;
+        if (zonal && monthly(fixed.controlPlane) <= gkeFreeTierMonthlyCredit) {
+            lines.push(
+                flat(
+                    "control plane (zonal)",
+                    0,
+                    `the GKE free tier's $${gkeFreeTierMonthlyCredit.toFixed(2)} monthly credit per billing account covers one zonal cluster; another costs $${round(monthly(fixed.controlPlane)).toFixed(2)}`,
+                ),
+            );
+        } else lines.push(flat("control plane", fixed.controlPlane));
         const sys = config.cluster.systemPool;
         const sysMachine = sys.machineType ?? defaultSystemMachine[cloud];
         const sysPrice = nodePrice(cloud, sysMachine);
@@ -157,8 +186,22 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
                         hourly * (multiAz ? 2 : 1),
                     ),
                 );
-        } else lines.push(flat("database", fixed.database));
-        if (config.storage.sharedFilesystem.enabled) {
+        } else {
+            const tier = cloud === "gcp" ? config.database.tier : undefined;
+            const tierPrice = tier ? cloudSqlTierPrices[tier] : undefined;
+            if (tierPrice !== undefined) lines.push(flat(`database (${tier})`, tierPrice));
+            else lines.push(flat("database", fixed.database));
+        }
+        if (config.storage.sharedFilesystem.enabled && config.storage.sharedFilesystem.inCluster) {
+            // An NFS server in the cluster on one balanced persistent disk of the asked size.
+            const gib = gibOf(config.storage.sharedFilesystem.size);
+            lines.push(
+                flat(
+                    `shared filesystem (in-cluster NFS, ${gib} GiB disk)`,
+                    (persistentDiskPerGiBMonth * gib) / HOURS_PER_MONTH,
+                ),
+            );
+        } else if (config.storage.sharedFilesystem.enabled) {
             // Each ReadWriteMany claim provisions its own instance of at least the tier's
             // minimum (mlops:storage.sharedFilesystem.size is refused on clouds): one, idle.
             const gib = fixed.filesystemMinGiB;

@@ -43,6 +43,29 @@ function replaceSecure(v: unknown, found: { secret: boolean }): unknown {
     return v;
 }
 
+/** A stack file that is not valid YAML or not a stack file: one line, for exit code 2. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/** Parses YAML; a syntax error becomes `file:line:column: reason` (1-based, as editors count). */
+function parseYaml(file: string): unknown {
+    try {
+        return yaml.load(fs.readFileSync(file, "utf8"), { filename: file });
+    } catch (e) {
+        if (e instanceof yaml.YAMLException) {
+            const { line, column } = e.mark ?? { line: 0, column: 0 };
+            throw new StackFileError(
+                `${file}:${line + 1}:${column + 1}: invalid YAML: ${e.reason}`,
+            );
+        }
+        throw e;
+    }
+}
+
 /** The stack name of a `Pulumi.<stack>.yaml` path. */
 export function stackNameOf(file: string): string {
     const base = path.basename(file);
@@ -52,11 +75,18 @@ export function stackNameOf(file: string): string {
 
 /** Parses a stack config file. `project` namespaces keys written without one. */
 export function readStackConfig(file: string, project = "mlops-platform"): StackConfig {
-    const doc = yaml.load(fs.readFileSync(file, "utf8")) as {
+    const doc = parseYaml(file) as {
         config?: Record<string, unknown>;
     } | null;
     if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {
-        throw new Error(`${file}: expected a YAML mapping with a 'config:' section`);
+        throw new StackFileError(`${file}: expected a YAML mapping with a 'config:' section`);
+    }
+    if (
+        doc?.config !== undefined &&
+        doc.config !== null &&
+        (typeof doc.config !== "object" || Array.isArray(doc.config))
+    ) {
+        throw new StackFileError(`${file}: 'config:' must be a mapping of keys to values`);
     }
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];

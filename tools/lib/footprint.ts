@@ -1,0 +1,299 @@
+/**
+ * The platform's footprint: the CPU and memory its long-running pods request, summed over
+ * replicas. Pods the program defines are read from their specs; pods a Helm chart runs (charts
+ * are not rendered offline) from the values the program sets, else the chart's defaults at the
+ * pinned version (CHART_PODS). Jobs run to completion and are not counted; init containers count
+ * as the scheduler counts them (a pod requests the larger of its containers' sum and its
+ * largest init container).
+ */
+import { RecordedResource, reveal } from "./recorder";
+
+/** One kind of pod and how many of it run. */
+export interface FootprintLine {
+    /** `Deployment mlops-mlflow`, `chart traefik: traefik`. */
+    readonly workload: string;
+    readonly replicas: number;
+    /** Per replica. */
+    readonly cpuCores: number;
+    readonly memoryBytes: number;
+}
+
+export interface Footprint {
+    /** Summed over every line and its replicas. */
+    readonly cpuCores: number;
+    readonly memoryBytes: number;
+    readonly lines: FootprintLine[];
+    /** Charts or workloads whose pods are not counted, and why. */
+    readonly uncounted: string[];
+}
+
+/**
+ * Resource inputs and chart values are untyped here and read defensively (`?.`, fallbacks), as
+ * the policies read props.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Untyped = any;
+
+const CPU = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m?)$/;
+const BYTES = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
+const DECIMAL: Record<string, number> = { k: 1, M: 2, G: 3, T: 4, P: 5, E: 6 };
+
+/** A Kubernetes CPU quantity in cores: `"250m"` → 0.25, `2` → 2. Unparsable: 0. */
+export function cpuCores(q: unknown): number {
+    const m = CPU.exec(String(q ?? ""));
+    if (!m) return 0;
+    return Number(m[1]) / (m[2] ? 1000 : 1);
+}
+
+/** A Kubernetes memory quantity in bytes: `"512Mi"`, `"1G"`, `1073741824`. Unparsable: 0. */
+export function memoryBytes(q: unknown): number {
+    const m = BYTES.exec(String(q ?? ""));
+    if (!m) return 0;
+    const unit = m[2];
+    const scale = !unit ? 1 : unit in BINARY ? 1024 ** BINARY[unit] : 1000 ** DECIMAL[unit];
+    return Math.round(Number(m[1]) * scale);
+}
+
+interface Requests {
+    cpu: number;
+    memory: number;
+}
+
+function requestsOf(resources: Untyped): Requests {
+    const r = resources?.requests ?? {};
+    // A container with limits and no requests requests its limits (Kubernetes defaulting).
+    const l = resources?.limits ?? {};
+    return { cpu: cpuCores(r.cpu ?? l.cpu), memory: memoryBytes(r.memory ?? l.memory) };
+}
+
+/** A pod's effective request: its containers' sum, or its largest init container if more. */
+export function podRequests(
+    containers: readonly Untyped[],
+    initContainers: readonly Untyped[] = [],
+) {
+    const sum = containers
+        .map((c) => requestsOf(c?.resources))
+        .reduce((a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }), {
+            cpu: 0,
+            memory: 0,
+        });
+    const init = initContainers.map((c) => requestsOf(c?.resources));
+    return {
+        cpu: Math.max(sum.cpu, ...init.map((i) => i.cpu)),
+        memory: Math.max(sum.memory, ...init.map((i) => i.memory)),
+    };
+}
+
+/** A pod a chart runs: its replicas and containers' resources, from the release's values. */
+export interface ChartPod {
+    readonly name: string;
+    readonly replicas: number;
+    readonly containers: readonly { resources?: unknown }[];
+    readonly initContainers?: readonly { resources?: unknown }[];
+}
+
+const num = (v: unknown, fallback: number) => (typeof v === "number" ? v : fallback);
+
+/**
+ * The long-running pods of each chart the program installs, by chart name, from the values it
+ * sets and the chart's defaults where it sets none. Defaults read from each chart's values.yaml
+ * and templates at the version pinned in components/versions.ts; test/footprint.test.ts pins
+ * every default used here.
+ */
+export const CHART_PODS: Readonly<Record<string, (values: Untyped) => ChartPod[] | string>> = {
+    // traefik/traefik-helm-chart v41.3.0, traefik/values.yaml: deployment.kind Deployment,
+    // deployment.replicas 1, resources {}; deployment.initContainers [].
+    traefik: (v) => [
+        {
+            name: "traefik",
+            replicas: num(v?.deployment?.replicas, 1),
+            containers: [{ resources: v?.resources }],
+            initContainers: v?.deployment?.initContainers ?? [],
+        },
+    ],
+    // argoproj/argo-helm argo-workflows-1.0.18, charts/argo-workflows/values.yaml:
+    // controller.replicas 1, controller.resources {}; server.enabled true, server.replicas 1,
+    // server.resources {}.
+    "argo-workflows": (v) => [
+        {
+            name: "workflow-controller",
+            replicas: num(v?.controller?.replicas, 1),
+            containers: [{ resources: v?.controller?.resources }],
+        },
+        ...(v?.server?.enabled === false
+            ? []
+            : [
+                  {
+                      name: "server",
+                      replicas: num(v?.server?.replicas, 1),
+                      containers: [{ resources: v?.server?.resources }],
+                  },
+              ]),
+    ],
+    // cert-manager/cert-manager v1.21.1, deploy/charts/cert-manager/values.yaml: replicaCount 1,
+    // resources {}; webhook.replicaCount 1; cainjector.enabled true, cainjector.replicaCount 1.
+    // startupapicheck is a post-install Job: not counted.
+    "oci://quay.io/jetstack/charts/cert-manager": (v) => [
+        {
+            name: "controller",
+            replicas: num(v?.replicaCount, 1),
+            containers: [{ resources: v?.resources }],
+        },
+        {
+            name: "webhook",
+            replicas: num(v?.webhook?.replicaCount, 1),
+            containers: [{ resources: v?.webhook?.resources }],
+        },
+        ...(v?.cainjector?.enabled === false
+            ? []
+            : [
+                  {
+                      name: "cainjector",
+                      replicas: num(v?.cainjector?.replicaCount, 1),
+                      containers: [{ resources: v?.cainjector?.resources }],
+                  },
+              ]),
+    ],
+    // kserve/kserve v0.20.0, charts/kserve-resources: one Deployment, kserve-controller-manager
+    // (files/kserve/resources.yaml, no replicas: 1), with two containers
+    // (files/kserve/deployment-patch.yaml): kube-rbac-proxy, kserve.controller.rbacProxy.resources
+    // (values.yaml: requests 100m/300Mi), and manager, kserve.controller.resources (100m/300Mi).
+    "oci://ghcr.io/kserve/charts/kserve-resources": (v) => {
+        const c = v?.kserve?.controller ?? {};
+        return [
+            {
+                name: "kserve-controller-manager",
+                replicas: 1,
+                containers: [
+                    {
+                        resources: c.rbacProxy?.resources ?? KSERVE_CONTROLLER_DEFAULT,
+                    },
+                    { resources: c.resources ?? KSERVE_CONTROLLER_DEFAULT },
+                ],
+            },
+        ];
+    },
+    // CRDs and ClusterServingRuntimes only (charts/kserve-crd, charts/kserve-runtime-configs).
+    "oci://ghcr.io/kserve/charts/kserve-crd": () => [],
+    "oci://ghcr.io/kserve/charts/kserve-runtime-configs": () => [],
+    // kubernetes-sigs/nfs-ganesha-server-and-external-provisioner nfs-server-provisioner-1.8.0,
+    // charts/nfs-server-provisioner/values.yaml: replicaCount 1, resources {}.
+    "nfs-server-provisioner": (v) => [
+        {
+            name: "nfs-server-provisioner",
+            replicas: num(v?.replicaCount, 1),
+            containers: [{ resources: v?.resources }],
+        },
+    ],
+    "seldon-core-v2-crds": () => [],
+    "seldon-core-v2-setup": () =>
+        "Seldon Core v2's control plane: its per-component replicas are not tabulated",
+    "seldon-core-v2-runtime": () => "Seldon Core v2's runtime: not tabulated",
+    "seldon-core-v2-servers": () => "Seldon Core v2's model servers: not tabulated",
+    "nvidia-device-plugin": () =>
+        "its DaemonSets run on GPU nodes only, and node feature discovery's pods are not tabulated",
+};
+
+/** kserve-resources v0.20.0 values.yaml: the controller's and the proxy's requests and limits. */
+export const KSERVE_CONTROLLER_DEFAULT = {
+    requests: { cpu: "100m", memory: "300Mi" },
+    limits: { cpu: "100m", memory: "300Mi" },
+};
+
+/**
+ * kserve-resources v0.20.0 values.yaml `kserve.inferenceservice.resources`: what a predictor
+ * requests when its InferenceService sets none.
+ */
+export const KSERVE_PREDICTOR_DEFAULT = {
+    requests: { cpu: "1", memory: "2Gi" },
+    limits: { cpu: "1", memory: "2Gi" },
+};
+
+const LONG_RUNNING: Record<string, string> = {
+    "kubernetes:apps/v1:Deployment": "Deployment",
+    "kubernetes:apps/v1:StatefulSet": "StatefulSet",
+    "kubernetes:apps/v1:ReplicaSet": "ReplicaSet",
+    // One pod per node it selects; counted once.
+    "kubernetes:apps/v1:DaemonSet": "DaemonSet",
+    "kubernetes:core/v1:Pod": "Pod",
+};
+
+/** The footprint of a plan's resources. */
+export function footprintOf(resources: readonly RecordedResource[]): Footprint {
+    const lines: FootprintLine[] = [];
+    const uncounted: string[] = [];
+    const add = (workload: string, replicas: number, req: Requests) =>
+        // To the millicore, the unit Kubernetes counts CPU in.
+        lines.push({
+            workload,
+            replicas,
+            cpuCores: Math.round(req.cpu * 1000) / 1000,
+            memoryBytes: req.memory,
+        });
+
+    for (const r of resources) {
+        const inputs = reveal(r.inputs) as Untyped;
+        const kind = LONG_RUNNING[r.type];
+        if (kind) {
+            const pod =
+                r.type === "kubernetes:core/v1:Pod" ? inputs?.spec : inputs?.spec?.template?.spec;
+            const replicas =
+                kind === "Deployment" || kind === "StatefulSet" || kind === "ReplicaSet"
+                    ? num(inputs?.spec?.replicas, 1)
+                    : 1;
+            add(
+                `${kind} ${r.name}`,
+                replicas,
+                podRequests(pod?.containers ?? [], pod?.initContainers ?? []),
+            );
+        } else if (r.type === "kubernetes:serving.kserve.io/v1beta1:InferenceService") {
+            // Standard mode: a Deployment of minReplicas predictor pods; the storage
+            // initializer is an init container that KServe injects (not counted: it ends).
+            const p = inputs?.spec?.predictor ?? {};
+            const containers = [
+                ...(p.model ? [{ resources: p.model.resources ?? KSERVE_PREDICTOR_DEFAULT }] : []),
+                ...(p.containers ?? []),
+            ];
+            add(`InferenceService ${r.name}`, num(p.minReplicas, 1), podRequests(containers));
+        } else if (r.type === "kubernetes:helm.sh/v3:Release") {
+            const chart = String(inputs?.chart ?? "");
+            const pods = CHART_PODS[chart];
+            if (!pods) {
+                uncounted.push(`chart ${chart}: no table of its pods`);
+                continue;
+            }
+            const found = pods(inputs?.values ?? {});
+            if (typeof found === "string") {
+                uncounted.push(`chart ${chart}: ${found}`);
+                continue;
+            }
+            for (const pod of found) {
+                add(
+                    `chart ${chart.split("/").pop()}: ${pod.name}`,
+                    pod.replicas,
+                    podRequests(pod.containers, pod.initContainers ?? []),
+                );
+            }
+        }
+    }
+    const cpu = lines.reduce((a, l) => a + l.cpuCores * l.replicas, 0);
+    const memory = lines.reduce((a, l) => a + l.memoryBytes * l.replicas, 0);
+    return {
+        cpuCores: Math.round(cpu * 1000) / 1000,
+        memoryBytes: memory,
+        lines,
+        uncounted,
+    };
+}
+
+const GiB = 1024 ** 3;
+
+/** `Footprint: 1.15 CPU, 2.50 GiB requested by 14 kinds of pod (17 pods)`. */
+export function renderFootprint(f: Footprint): string {
+    const pods = f.lines.reduce((a, l) => a + l.replicas, 0);
+    return [
+        `Footprint: ${f.cpuCores.toFixed(2)} CPU, ${(f.memoryBytes / GiB).toFixed(2)} GiB requested by ${pods} long-running pod${pods === 1 ? "" : "s"} (chart pods included; Jobs not counted)`,
+        ...f.uncounted.map((u) => `  not counted: ${u}`),
+    ].join("\n");
+}
