@@ -158,6 +158,7 @@ describe("the chart defaults, at the pinned versions", () => {
             traefik: "41.3.0",
             nfsServerProvisioner: "1.8.0",
             nvidiaDevicePlugin: "0.20.0",
+            clusterAutoscaler: "9.59.0",
             argoWorkflows: "1.0.18",
             certManager: "v1.21.1",
             kserveCrd: "v0.20.0",
@@ -219,6 +220,10 @@ describe("the chart defaults, at the pinned versions", () => {
         // nfs-server-provisioner 1.8.0 values.yaml: replicaCount 1, resources {}.
         expect(CHART_PODS["nfs-server-provisioner"]({})).toEqual([
             { name: "nfs-server-provisioner", replicas: 1, containers: [{ resources: undefined }] },
+        ]);
+        // cluster-autoscaler-chart-9.59.0 values.yaml: replicaCount 1, resources {}.
+        expect(CHART_PODS["cluster-autoscaler"]({})).toEqual([
+            { name: "cluster-autoscaler", replicas: 1, containers: [{ resources: undefined }] },
         ]);
         for (const crdsOnly of [
             charts.kserveCrd.chart,

@@ -186,6 +186,15 @@ export const CHART_PODS: Readonly<Record<string, (values: Untyped) => ChartPod[]
             containers: [{ resources: v?.resources }],
         },
     ],
+    // kubernetes/autoscaler cluster-autoscaler-chart-9.59.0,
+    // cluster-autoscaler/charts/cluster-autoscaler/values.yaml: replicaCount 1, resources {}.
+    "cluster-autoscaler": (v) => [
+        {
+            name: "cluster-autoscaler",
+            replicas: num(v?.replicaCount, 1),
+            containers: [{ resources: v?.resources }],
+        },
+    ],
     "seldon-core-v2-crds": () => [],
     "seldon-core-v2-setup": () =>
         "Seldon Core v2's control plane: its per-component replicas are not tabulated",
