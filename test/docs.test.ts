@@ -288,3 +288,112 @@ describe("engines.node", () => {
         expect(stated?.trim()).toBe(`${ours.replace(/^\^/, "")} or a later 22.x`);
     });
 });
+
+describe("names the pages use", () => {
+    /** Each: a page, the text it uses, and the object of a platform named mlops it means. */
+    const uses: [doc: string, text: string, type: string, name: string][] = [
+        [
+            "docs/backup-restore.md",
+            "mlops-postgres-0",
+            "kubernetes:apps/v1:StatefulSet",
+            "mlops-postgres",
+        ],
+        [
+            "docs/backup-restore.md",
+            "mlops-postgres-credentials",
+            "kubernetes:core/v1:Secret",
+            "mlops-postgres-credentials",
+        ],
+        [
+            "docs/backup-restore.md",
+            "deployment mlops-mlflow",
+            "kubernetes:apps/v1:Deployment",
+            "mlops-mlflow",
+        ],
+        [
+            "docs/backup-restore.md",
+            "svc/mlops-objectstore 8333",
+            "kubernetes:core/v1:Service",
+            "mlops-objectstore",
+        ],
+        [
+            "docs/backup-restore.md",
+            "secret mlops-objectstore-credentials",
+            "kubernetes:core/v1:Secret",
+            "mlops-objectstore-credentials",
+        ],
+        [
+            "docs/troubleshooting.md",
+            "svc/mlops-mlflow",
+            "kubernetes:core/v1:Service",
+            "mlops-mlflow",
+        ],
+        [
+            "docs/troubleshooting.md",
+            "exceeded quota: team-quota",
+            "kubernetes:core/v1:ResourceQuota",
+            "team-quota",
+        ],
+    ];
+
+    it("are the platform's objects", async () => {
+        // Loaded here: the mocks must be in place before the components run.
+        const { ExistingCluster } = await import("../components/cluster/existing");
+        const { MlopsPlatform } = await import("../components/platform/mlops-platform");
+        const { platformArgs } = await import("./support/fixtures");
+        const { at, record, settled } = await import("./support/harness");
+        const rec = record();
+        const cluster = new ExistingCluster("mlops", {});
+        new MlopsPlatform(
+            "mlops",
+            platformArgs(cluster, {
+                teams: [
+                    {
+                        name: "nlp",
+                        members: [],
+                        quota: { cpu: "8", memory: "32Gi", gpu: 0, storage: "100Gi", pods: 50 },
+                    },
+                ],
+            }),
+            { providers: { kubernetes: cluster.provider } },
+        );
+        await settled(rec);
+        const named = (type: string, name: string) =>
+            rec.ofType(type).filter((r) => at(r, "metadata", "name") === name);
+        for (const [doc, text, type, name] of uses) {
+            expect([doc, read(doc).replace(/\s+/g, " ").includes(text)]).toEqual([doc, true]);
+            expect([type, name, named(type, name).length]).toEqual([type, name, 1]);
+        }
+        const db = named("kubernetes:apps/v1:StatefulSet", "mlops-postgres")[0];
+        const env = at(db, "spec", "template", "spec", "containers", 0, "env") as {
+            name: string;
+            value?: string;
+        }[];
+        expect(env.map((e) => [e.name, e.value])).toEqual([
+            ["POSTGRES_USER", "mlops"],
+            ["POSTGRES_DB", "mlflow"],
+            ["POSTGRES_PASSWORD", undefined],
+        ]);
+        expect(read("docs/backup-restore.md")).toContain("pg_dump -U mlops -d mlflow");
+        const ports = (name: string) =>
+            (
+                at(named("kubernetes:core/v1:Service", name)[0], "spec", "ports") as {
+                    port: number;
+                }[]
+            ).map((p) => p.port);
+        expect(ports("mlops-objectstore")).toContain(8333);
+        expect(ports("mlops-mlflow")).toEqual([5000]);
+        expect(
+            Object.keys(
+                at(
+                    named("kubernetes:core/v1:Secret", "mlops-objectstore-credentials")[0],
+                    "stringData",
+                ) as object,
+            ),
+        ).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+        // The router's Service is the chart's, named after the release.
+        expect(rec.ofType("kubernetes:helm.sh/v3:Release").map((r) => at(r, "name"))).toContain(
+            "traefik",
+        );
+    });
+});
