@@ -9,7 +9,11 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import * as semver from "semver";
 import * as ts from "typescript";
+import { ExistingCluster } from "../components/cluster/existing";
+import { MlopsPlatform } from "../components/platform/mlops-platform";
 import { parseConfig } from "../stacks/config";
+import { platformArgs } from "./support/fixtures";
+import { at, record, settled } from "./support/harness";
 import { anchorOf } from "../tools/component-docs";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -337,11 +341,6 @@ describe("names the pages use", () => {
     ];
 
     it("are the platform's objects", async () => {
-        // Loaded here: the mocks must be in place before the components run.
-        const { ExistingCluster } = await import("../components/cluster/existing");
-        const { MlopsPlatform } = await import("../components/platform/mlops-platform");
-        const { platformArgs } = await import("./support/fixtures");
-        const { at, record, settled } = await import("./support/harness");
         const rec = record();
         const cluster = new ExistingCluster("mlops", {});
         new MlopsPlatform(
