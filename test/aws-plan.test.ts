@@ -192,6 +192,12 @@ describe("the plan of Pulumi.aws.yaml", () => {
             (r) => r.type === "kubernetes:helm.sh/v3:Release" && inputs(r).chart === "traefik",
         )!;
         expect(inputs(traefik).values.service.spec.type).toBe("LoadBalancer");
+        // Deleting a Release without skipAwait blocks until Helm's uninstall has waited for its
+        // objects to go (pulumi-kubernetes provider/pkg/provider/helm_release.go, Delete:
+        // `if release.Atomic || !release.SkipAwait { uninstall.Wait = true }`, read at v4.32.0):
+        // the Service's load-balancer finalizer is gone, so AWS has deleted the load balancer,
+        // before anything the Release depends on is deleted.
+        expect(inputs(traefik).skipAwait).toBeUndefined();
         const after = closure(traefik);
         const must = [
             one("aws:eks/cluster:Cluster", "mlops"),
