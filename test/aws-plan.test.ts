@@ -324,6 +324,33 @@ describe("the EKS and RDS guardrails on the resources the program registers", ()
         ).toEqual(["efs-encrypted"]);
     });
 
+    it("aws-team-bucket-access-confined passes each planned team role and catches a whole-bucket write", async () => {
+        const policy = named("aws-team-bucket-access-confined");
+        expect(await checkPolicies(plan.resources, policy, profiles.prod)).toEqual([]);
+        const role = one("aws:iam/role:Role", "mlops-team-vision");
+        expect(inputs(role).tags).toEqual({ "mlops.dev/team": "vision" });
+        const rolePolicy = one("aws:iam/rolePolicy:RolePolicy", "mlops-team-vision");
+        const widened = plan.resources.map((r) =>
+            r === rolePolicy
+                ? changed(r, (p) => {
+                      const doc = JSON.parse(p.policy);
+                      doc.Statement[0].Resource = [
+                          "arn:aws:s3:::mlops-workflows-us-east-1-123456789012/*",
+                      ];
+                      p.policy = JSON.stringify(doc);
+                  })
+                : r,
+        );
+        expect(
+            (await checkPolicies(widened, policy, profiles.prod)).map((v) => [v.urn, v.message]),
+        ).toEqual([
+            [
+                rolePolicy.urn,
+                "team 'vision' may s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on arn:aws:s3:::mlops-workflows-us-east-1-123456789012/*, outside its own prefix (.../vision/*)",
+            ],
+        ]);
+    });
+
     it("counts the GPUs of EKS node groups from their label: 4 × 1 + 1 × 8", async () => {
         const policy = named("team-gpu-quota-within-capacity");
         // Two team quotas (4 and 2) fit 12; raising one to 12 does not.
