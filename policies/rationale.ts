@@ -62,4 +62,6 @@ export const rationale: Readonly<Record<string, string>> = {
     "helm-chart-pinned": "A version range installs whatever was published last, untested.",
     "gcp-team-bucket-access-confined":
         "An unconditioned write role on a shared bucket lets one team overwrite or delete another team's data.",
+    "aws-team-bucket-access-confined":
+        "A write grant on a whole shared bucket lets one team overwrite or delete another team's data.",
 };

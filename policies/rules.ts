@@ -1,4 +1,5 @@
 import { Policies } from "@pulumi/policy";
+import { awsPolicies } from "./aws";
 import { clusterPolicies } from "./clusters";
 import { databasePolicies } from "./database";
 import { gcpPolicies } from "./gcp";
@@ -19,6 +20,7 @@ export const policies: Policies = [
     ...clusterPolicies,
     ...tenancyPolicies,
     ...gcpPolicies,
+    ...awsPolicies,
 ];
 
 /** The pack's name. */

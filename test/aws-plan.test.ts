@@ -192,6 +192,12 @@ describe("the plan of Pulumi.aws.yaml", () => {
             (r) => r.type === "kubernetes:helm.sh/v3:Release" && inputs(r).chart === "traefik",
         )!;
         expect(inputs(traefik).values.service.spec.type).toBe("LoadBalancer");
+        // Deleting a Release without skipAwait blocks until Helm's uninstall has waited for its
+        // objects to go (pulumi-kubernetes provider/pkg/provider/helm_release.go, Delete:
+        // `if release.Atomic || !release.SkipAwait { uninstall.Wait = true }`, read at v4.32.0):
+        // the Service's load-balancer finalizer is gone, so AWS has deleted the load balancer,
+        // before anything the Release depends on is deleted.
+        expect(inputs(traefik).skipAwait).toBeUndefined();
         const after = closure(traefik);
         const must = [
             one("aws:eks/cluster:Cluster", "mlops"),
@@ -316,6 +322,33 @@ describe("the EKS and RDS guardrails on the resources the program registers", ()
                 )
             ).map((v) => v.policy),
         ).toEqual(["efs-encrypted"]);
+    });
+
+    it("aws-team-bucket-access-confined passes each planned team role and catches a whole-bucket write", async () => {
+        const policy = named("aws-team-bucket-access-confined");
+        expect(await checkPolicies(plan.resources, policy, profiles.prod)).toEqual([]);
+        const role = one("aws:iam/role:Role", "mlops-team-vision");
+        expect(inputs(role).tags).toEqual({ "mlops.dev/team": "vision" });
+        const rolePolicy = one("aws:iam/rolePolicy:RolePolicy", "mlops-team-vision");
+        const widened = plan.resources.map((r) =>
+            r === rolePolicy
+                ? changed(r, (p) => {
+                      const doc = JSON.parse(p.policy);
+                      doc.Statement[0].Resource = [
+                          "arn:aws:s3:::mlops-workflows-us-east-1-123456789012/*",
+                      ];
+                      p.policy = JSON.stringify(doc);
+                  })
+                : r,
+        );
+        expect(
+            (await checkPolicies(widened, policy, profiles.prod)).map((v) => [v.urn, v.message]),
+        ).toEqual([
+            [
+                rolePolicy.urn,
+                "team 'vision' may s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on arn:aws:s3:::mlops-workflows-us-east-1-123456789012/*, outside its own prefix (.../vision/*)",
+            ],
+        ]);
     });
 
     it("counts the GPUs of EKS node groups from their label: 4 × 1 + 1 × 8", async () => {

@@ -451,7 +451,7 @@ describe("deliberately insecure configs fail with the policy they target", () =>
     it("prints the violations, the schema result and the cost table in text mode", () => {
         const run = runPlanCli("--config", path.join(dir, "prod-public-database.yaml"));
         expect(run.status).toBe(1);
-        expect(run.stdout).toContain("Policies: 42 checked (prod profile), 1 violation\n");
+        expect(run.stdout).toContain("Policies: 43 checked (prod profile), 1 violation\n");
         expect(run.stdout).toContain(
             [
                 "  mandatory (fails the plan) database-not-public: 1 finding",

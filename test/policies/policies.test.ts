@@ -265,7 +265,59 @@ const teamIdentity: R[] = [
     },
 ];
 
+/** A team's AWS identity: the component, its tagged role, an inline policy confined to its prefix. */
+const awsTeamPolicy = {
+    Version: "2012-10-17",
+    Statement: [
+        {
+            Sid: "WorkflowsObjects",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            Resource: ["arn:aws:s3:::b/teams/vision/*"],
+        },
+        {
+            Sid: "WorkflowsList",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: ["arn:aws:s3:::b"],
+            Condition: { StringLike: { "s3:prefix": ["teams/vision/", "teams/vision/*"] } },
+        },
+        {
+            Sid: "TrackingObjects",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: ["arn:aws:s3:::t/*"],
+        },
+    ],
+};
+const awsTeamIdentity: R[] = [
+    { type: "mlops:identity:AwsIrsaIdentity", name: "aid", props: {} },
+    {
+        type: "aws:iam/role:Role",
+        name: "aid-role",
+        parent: "aid",
+        props: { name: "mlops-team-vision", tags: { "mlops.dev/team": "vision" } },
+    },
+    {
+        type: "aws:iam/rolePolicy:RolePolicy",
+        name: "aid-policy",
+        parent: "aid",
+        props: { role: "mlops-team-vision", policy: JSON.stringify(awsTeamPolicy) },
+    },
+];
+const awsTeamPolicyWith = (resource: string) => {
+    const doc = clone(awsTeamPolicy);
+    doc.Statement[0].Resource = [resource];
+    return change(awsTeamIdentity[2], "props.policy", JSON.stringify(doc));
+};
+
 const cases: [string, R[], R[], string, object?][] = [
+    [
+        "aws-team-bucket-access-confined",
+        awsTeamIdentity,
+        [...awsTeamIdentity.slice(0, 2), awsTeamPolicyWith("arn:aws:s3:::b/*")],
+        "team 'vision' may s3:PutObject, s3:DeleteObject on arn:aws:s3:::b/*, outside its own prefix (.../vision/*)",
+    ],
     [
         "gcp-team-bucket-access-confined",
         teamIdentity,
@@ -565,6 +617,57 @@ describe("every policy passes its happy path and catches one changed field", () 
     it.each(rows)("%s", async (policy, passing, violating, message, config) => {
         expect(await violations(policy, passing, config)).toEqual([]);
         expect(await violations(policy, violating, config)).toEqual([message]);
+    });
+});
+
+describe("aws-team-bucket-access-confined", () => {
+    const check = (list: R[]) => violations("aws-team-bucket-access-confined", list);
+    it("keeps team `vision` out of team `vision-2`'s prefix and out of another team's", async () => {
+        for (const r of [
+            "arn:aws:s3:::b/teams/vision-2/*",
+            "arn:aws:s3:::b/teams/nlp/*",
+            "arn:aws:s3:::b/teams/vision*",
+        ]) {
+            expect(await check([...awsTeamIdentity.slice(0, 2), awsTeamPolicyWith(r)])).toEqual([
+                `team 'vision' may s3:PutObject, s3:DeleteObject on ${r}, outside its own prefix (.../vision/*)`,
+            ]);
+        }
+    });
+
+    it("treats wildcards and unknown actions as writes, and refuses managed policies", async () => {
+        const doc = clone(awsTeamPolicy);
+        doc.Statement[2].Action = ["s3:*"];
+        expect(
+            await check([
+                ...awsTeamIdentity.slice(0, 2),
+                change(awsTeamIdentity[2], "props.policy", JSON.stringify(doc)),
+            ]),
+        ).toEqual([
+            "team 'vision' may s3:* on arn:aws:s3:::t/*, outside its own prefix (.../vision/*)",
+        ]);
+        expect(
+            await check([
+                ...awsTeamIdentity,
+                {
+                    type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    name: "aid-admin",
+                    parent: "aid",
+                    props: {
+                        role: "mlops-team-vision",
+                        policyArn: "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+                    },
+                },
+            ]),
+        ).toEqual([
+            "team 'vision' has a managed policy attached, which cannot be checked: grant S3 access through its inline policy",
+        ]);
+    });
+
+    it("leaves platform roles alone: they have no team tag", async () => {
+        const platform = change(awsTeamIdentity[1], "props.tags", {});
+        expect(
+            await check([awsTeamIdentity[0], platform, awsTeamPolicyWith("arn:aws:s3:::b/*")]),
+        ).toEqual([]);
     });
 });
 
