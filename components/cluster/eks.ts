@@ -54,8 +54,11 @@ export interface EksClusterArgs {
     readonly kubernetesVersion?: string;
     /** @default m6i.xlarge, 1..3 nodes */
     readonly systemPool?: {
+        /** @default "m6i.xlarge" */
         readonly machineType?: string;
+        /** @default 1 */
         readonly minNodes?: number;
+        /** @default 3 */
         readonly maxNodes?: number;
     };
     /** @default [] */
