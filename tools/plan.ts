@@ -5,6 +5,8 @@
  * also writes every Kubernetes object as a YAML manifest into <dir> (see lib/render.ts).
  * Exit 0: ok. 2: invalid config (message on stderr). 1: any other failure.
  */
+// First: defers what the SDK loads and a plan never uses (see lib/fast-start.ts).
+import "./lib/fast-start";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";

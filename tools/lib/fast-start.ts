@@ -1,0 +1,57 @@
+/**
+ * Start-up of the offline plan, imported before anything else by tools/plan.ts.
+ *
+ * - Pulumi's SDK loads TypeScript's compiler and npm's Arborist at start-up for closure
+ *   serialization (runtime/closure: parseFunction, codePaths), which a plan never does; here
+ *   they load on first use instead, the same modules, so a program that serializes a function
+ *   still gets them.
+ * - Source maps (which tsx turns on) make Node read every loaded package's `.js.map` and map
+ *   every stack trace the SDK captures while registering resources. The plan turns them off;
+ *   `MLOPS_PLAN_SOURCE_MAPS=1` keeps them, for a failure's stack in TypeScript positions.
+ */
+import Module = require("node:module");
+
+/** The SDK module that requires each deferred package. */
+const DEFERRED: Readonly<Record<string, RegExp>> = {
+    typescript: /[\\/]@pulumi[\\/]pulumi[\\/]typescript-shim\.js$/,
+    "@npmcli/arborist": /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/,
+};
+
+type Load = (
+    request: string,
+    parent: { filename?: string } | undefined,
+    isMain: boolean,
+) => unknown;
+const loader = Module as unknown as { _load: Load };
+
+/** A stand-in that loads `request` the first time anything is read from it. */
+function deferred(request: string, load: () => object): object {
+    let real: object | undefined;
+    const target = () => (real ??= load());
+    return new Proxy(
+        {},
+        {
+            get: (_, key) =>
+                // Read by __importStar (and tsx's interop) at require time: answer without loading.
+                key === "__esModule" && !real ? true : Reflect.get(target(), key),
+            has: (_, key) => key in target(),
+            ownKeys: () => Reflect.ownKeys(target()),
+            getOwnPropertyDescriptor: (_, key) => {
+                if (key === "module.exports" && !real) return undefined;
+                const d = Reflect.getOwnPropertyDescriptor(target(), key);
+                return d && { ...d, configurable: true };
+            },
+        },
+    );
+}
+
+const original = loader._load;
+loader._load = function (request, parent, isMain) {
+    const from = DEFERRED[request];
+    if (from && parent?.filename && from.test(parent.filename)) {
+        return deferred(request, () => original.call(this, request, parent, isMain) as object);
+    }
+    return original.call(this, request, parent, isMain);
+};
+
+if (process.env.MLOPS_PLAN_SOURCE_MAPS !== "1") process.setSourceMapsEnabled(false);
