@@ -9,7 +9,9 @@
  *   every stack trace the SDK captures while registering resources. The plan turns them off;
  *   `MLOPS_PLAN_SOURCE_MAPS=1` keeps them, for a failure's stack in TypeScript positions.
  */
-import Module = require("node:module");
+// The module system itself (Module._load), not an interop copy of its exports.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Module = require("node:module") as unknown;
 
 /** The SDK module that requires each deferred package. */
 const DEFERRED: Readonly<Record<string, RegExp>> = {
@@ -24,8 +26,8 @@ type Load = (
 ) => unknown;
 const loader = Module as unknown as { _load: Load };
 
-/** A stand-in that loads `request` the first time anything is read from it. */
-function deferred(request: string, load: () => object): object {
+/** A stand-in that loads the module the first time anything is read from it. */
+function deferred(load: () => object): object {
     let real: object | undefined;
     const target = () => (real ??= load());
     return new Proxy(
@@ -49,7 +51,7 @@ const original = loader._load;
 loader._load = function (request, parent, isMain) {
     const from = DEFERRED[request];
     if (from && parent?.filename && from.test(parent.filename)) {
-        return deferred(request, () => original.call(this, request, parent, isMain) as object);
+        return deferred(() => original.call(this, request, parent, isMain) as object);
     }
     return original.call(this, request, parent, isMain);
 };

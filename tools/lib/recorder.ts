@@ -255,7 +255,7 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
         lastInputs = undefined;
-        let inputs: Record<string, unknown> | undefined;
+        const captured: { inputs?: Record<string, unknown> } = {};
         original(req, (err, res) => {
             if (!err && res) {
                 resources.push({
@@ -268,13 +268,13 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
                     provider: req.getProvider() || undefined,
                     dependsOn: req.getDependenciesList(),
                     inputs: markSecrets(
-                        inputs ?? pulumi.runtime.deserializeProperties(req.getObject()),
+                        captured.inputs ?? pulumi.runtime.deserializeProperties(req.getObject()),
                     ) as Record<string, unknown>,
                 });
             }
             cb(err, res);
         });
-        inputs = lastInputs;
+        captured.inputs = lastInputs;
     };
 
     return {
