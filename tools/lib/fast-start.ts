@@ -19,33 +19,14 @@ const DEFERRED: Readonly<Record<string, RegExp>> = {
     "@npmcli/arborist": /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]closure[\\/]codePaths\.js$/,
 };
 
+import { deferred } from "./deferred";
+
 type Load = (
     request: string,
     parent: { filename?: string } | undefined,
     isMain: boolean,
 ) => unknown;
 const loader = Module as unknown as { _load: Load };
-
-/** A stand-in that loads the module the first time anything is read from it. */
-function deferred(load: () => object): object {
-    let real: object | undefined;
-    const target = () => (real ??= load());
-    return new Proxy(
-        {},
-        {
-            get: (_, key) =>
-                // Read by __importStar (and tsx's interop) at require time: answer without loading.
-                key === "__esModule" && !real ? true : Reflect.get(target(), key),
-            has: (_, key) => key in target(),
-            ownKeys: () => Reflect.ownKeys(target()),
-            getOwnPropertyDescriptor: (_, key) => {
-                if (key === "module.exports" && !real) return undefined;
-                const d = Reflect.getOwnPropertyDescriptor(target(), key);
-                return d && { ...d, configurable: true };
-            },
-        },
-    );
-}
 
 const original = loader._load;
 loader._load = function (request, parent, isMain) {
