@@ -10,9 +10,13 @@ export function deferred(load: () => object): object {
     return new Proxy(
         {},
         {
-            get: (_, key) =>
-                // Read by __importStar (and tsx's interop) at require time: answer without loading.
-                key === "__esModule" && !real ? true : Reflect.get(target(), key),
+            get: (_, key) => {
+                // Read by __importStar/__importDefault (and tsx's interop) at require time:
+                // answer without loading; `default` of a CommonJS module is the module itself.
+                if (key === "__esModule" && !real) return true;
+                const m = target() as Record<string | symbol, unknown>;
+                return key === "default" && !m.__esModule && !("default" in m) ? m : m[key];
+            },
             has: (_, key) => key in target(),
             ownKeys: () => Reflect.ownKeys(target()),
             getOwnPropertyDescriptor: (_, key) => {
