@@ -84,9 +84,9 @@ function finish(code: number): void {
 const REVEAL = "MLOPS_PLAN_REVEAL_OUTPUTS";
 
 /**
- * Set by the test runner (test/support/global-setup.ts): a directory where the platform plan
- * a team stack's plan runs is kept, by stack file name and content, for the other team stacks
- * of the same run.
+ * Set by the test runner (test/support/global-setup.ts) and tools/kube-score.ts: a directory
+ * where the platform plan a team stack's plan runs is kept, by stack file name and content,
+ * for the other team stacks of the same run.
  */
 const OUTPUTS_CACHE = "MLOPS_PLAN_OUTPUTS_CACHE";
 
