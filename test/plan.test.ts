@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { ROOT, runPlanCli, shippedStacks, writeStackConfig } from "./support/plan";
+import { ROOT, planCli, shippedStacks, writeStackConfig } from "./support/plan";
 
 interface PlanDoc {
     stack: string;
@@ -19,7 +19,7 @@ interface PlanDoc {
 }
 
 function planJson(...args: string[]): PlanDoc {
-    const run = runPlanCli(...args, "--json");
+    const run = planCli(...args, "--json");
     if (run.status !== 0) throw new Error(`plan exited ${run.status}: ${run.stderr}`);
     return JSON.parse(run.stdout) as PlanDoc;
 }
@@ -78,7 +78,7 @@ describe("shipped stacks plan clean", () => {
 
 describe("no Output is ever stringified into an object", () => {
     it.each(shippedStacks())("Pulumi.%s.yaml", (stack) => {
-        const text = runPlanCli("--stack", stack, "--json").stdout;
+        const text = planCli("--stack", stack, "--json").stdout;
         expect(text).not.toMatch(/Calling \[(toJSON|toString)\] on an \[Output/);
         expect(text.length).toBeGreaterThan(1000);
     });
@@ -349,7 +349,7 @@ describe("the onprem plan", () => {
 
 describe("plan exit codes", () => {
     it("prints the resource tree without --json", () => {
-        const run = runPlanCli("--stack", "dev");
+        const run = planCli("--stack", "dev");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("└─ mlops:platform:MlopsPlatform  mlops");
         expect(run.stdout).toContain("│  ├─ kubernetes:apps/v1:StatefulSet  mlops-objectstore");
@@ -369,7 +369,7 @@ describe("plan exit codes", () => {
                 "",
             ].join("\n"),
         );
-        const run = runPlanCli("--config", file, "--json");
+        const run = planCli("--config", file, "--json");
         expect(run.status).toBe(2);
         expect(run.stdout).toBe("");
         expect(run.stderr).toBe(
@@ -399,7 +399,7 @@ describe("plan exit codes", () => {
     });
 
     it("exits 1 on a failure that is not the config's", () => {
-        const run = runPlanCli("--stack", "does-not-exist");
+        const run = planCli("--stack", "does-not-exist");
         expect(run.status).toBe(1);
         expect(run.stderr).toContain("no such stack config");
     });
@@ -424,7 +424,7 @@ describe("deliberately insecure configs fail with the policy they target", () =>
     it.each(files)("%s", (file) => {
         const text = fs.readFileSync(path.join(dir, file), "utf8");
         const expected = /^# expect: (\S+)$/m.exec(text)![1];
-        const run = runPlanCli("--config", path.join(dir, file), "--json");
+        const run = planCli("--config", path.join(dir, file), "--json");
         expect(run.status).toBe(1);
         const doc = JSON.parse(run.stdout) as PlanDoc;
         const hits = doc.policies.filter((v) => v.policy === expected);
@@ -436,7 +436,7 @@ describe("deliberately insecure configs fail with the policy they target", () =>
         const text = fs
             .readFileSync(path.join(dir, "prod-public-bucket.yaml"), "utf8")
             .replace("prod", "dev");
-        const run = runPlanCli("--config", writeStackConfig("dev-public-bucket", text), "--json");
+        const run = planCli("--config", writeStackConfig("dev-public-bucket", text), "--json");
         expect(run.status).toBe(0);
         expect((JSON.parse(run.stdout) as PlanDoc).policies).toEqual([
             {
@@ -449,7 +449,7 @@ describe("deliberately insecure configs fail with the policy they target", () =>
     });
 
     it("prints the violations, the schema result and the cost table in text mode", () => {
-        const run = runPlanCli("--config", path.join(dir, "prod-public-database.yaml"));
+        const run = planCli("--config", path.join(dir, "prod-public-database.yaml"));
         expect(run.status).toBe(1);
         expect(run.stdout).toContain("Policies: 43 checked (prod profile), 1 violation\n");
         expect(run.stdout).toContain(
@@ -788,7 +788,7 @@ describe("team stacks", () => {
             path.join(ROOT, "Pulumi.dev.yaml"),
             path.join(path.dirname(file), "Pulumi.dev.yaml"),
         );
-        const run = runPlanCli("--config", file);
+        const run = planCli("--config", file);
         expect(run.status).toBe(1);
         expect(run.stderr).toContain(
             'mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev issues no identity for it: add {name: robotics, stack: true} to its mlops:teams',

@@ -3,10 +3,16 @@
  *   - offline plan time of every shipped stack (median of 3 runs, whole process)
  *   - resources planned and the estimated monthly cost (idle and max, on demand)
  *   - install footprint (node_modules) and the program's own source size
- * Prints a table, then one JSON line for trend tracking.
+ *   - the plan's targets, as CPU time (user + system) and wall time of the whole plan
+ *     process: the GCP platform (Pulumi.gcp.yaml) with 10 inline teams under 2 CPU-s; each
+ *     extra team under 20 ms (the slope of a least-squares fit over several team counts);
+ *     200 teams under 6 CPU-s and 400 MiB peak RSS
+ * Prints tables, then one JSON line for trend tracking. BENCH_RUNS (default 3): runs per
+ * point, the median is reported. BENCH_TEAMS=0 skips the team targets.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -23,6 +29,82 @@ function dirBytes(dir: string, skip: (p: string) => boolean = () => false): numb
     return total;
 }
 
+/** One plan process: wall ms, CPU ms (user + system) and peak RSS, from the process itself. */
+interface Sample {
+    wallMs: number;
+    cpuMs: number;
+    rssMiB: number;
+    stdout: string;
+}
+
+function planOnce(args: readonly string[]): Sample {
+    const usage = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-bench-")), "usage.json");
+    const start = process.hrtime.bigint();
+    const r = spawnSync(
+        process.execPath,
+        [
+            "--import",
+            "tsx",
+            "--import",
+            path.join(ROOT, "tools", "bench-usage.ts"),
+            path.join(ROOT, "tools", "plan.ts"),
+            ...args,
+            "--json",
+        ],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
+            env: { ...process.env, MLOPS_BENCH_USAGE: usage },
+        },
+    );
+    const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0) throw new Error(`plan ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    const u = JSON.parse(fs.readFileSync(usage, "utf8")) as { cpuUs: number; maxRssKiB: number };
+    fs.rmSync(path.dirname(usage), { recursive: true, force: true });
+    return { wallMs, cpuMs: u.cpuUs / 1000, rssMiB: u.maxRssKiB / 1024, stdout: r.stdout };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The median of RUNS plans, each figure apart. */
+function planMedian(args: readonly string[]): Sample {
+    const samples = Array.from({ length: RUNS }, () => planOnce(args));
+    return {
+        wallMs: median(samples.map((s) => s.wallMs)),
+        cpuMs: median(samples.map((s) => s.cpuMs)),
+        rssMiB: median(samples.map((s) => s.rssMiB)),
+        stdout: samples[samples.length - 1].stdout,
+    };
+}
+
+/** Pulumi.gcp.yaml with `n` inline CPU-only teams in place of its own. */
+function gcpWithTeams(dir: string, n: number): string {
+    const text = fs.readFileSync(path.join(ROOT, "Pulumi.gcp.yaml"), "utf8");
+    const at = text.indexOf("\n  mlops:teams:");
+    if (at < 0) throw new Error("Pulumi.gcp.yaml: no mlops:teams to replace");
+    const teams = Array.from(
+        { length: n },
+        (_, i) =>
+            `    - name: team${i}\n      members: [group:team${i}@example.com]\n` +
+            `      quota: { cpu: 8, memory: 32Gi, gpu: 0 }\n`,
+    ).join("");
+    const file = path.join(dir, `Pulumi.gcp-${n}-teams.yaml`);
+    fs.writeFileSync(file, `${text.slice(0, at)}\n  mlops:teams:\n${teams}`);
+    return file;
+}
+
+/** Least-squares slope and intercept of y over x. */
+function fit(points: readonly { x: number; y: number }[]): { slope: number; intercept: number } {
+    const n = points.length;
+    const mx = points.reduce((a, p) => a + p.x, 0) / n;
+    const my = points.reduce((a, p) => a + p.y, 0) / n;
+    const slope =
+        points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0) /
+        points.reduce((a, p) => a + (p.x - mx) ** 2, 0);
+    return { slope, intercept: my - slope * mx };
+}
+
 const stacks = fs
     .readdirSync(ROOT)
     .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
@@ -30,32 +112,61 @@ const stacks = fs
     .sort();
 
 const rows = stacks.map((stack) => {
-    const times: number[] = [];
-    let doc: { resources: unknown[]; cost: { total: Record<string, number> } } | undefined;
-    for (let i = 0; i < RUNS; i++) {
-        const start = process.hrtime.bigint();
-        const r = spawnSync(
-            process.execPath,
-            ["--import", "tsx", path.join(ROOT, "tools", "plan.ts"), "--stack", stack, "--json"],
-            {
-                cwd: ROOT,
-                encoding: "utf8",
-                maxBuffer: 64 * 1024 * 1024,
-            },
-        );
-        times.push(Number(process.hrtime.bigint() - start) / 1e6);
-        if (r.status !== 0) throw new Error(`plan of ${stack} exited ${r.status}: ${r.stderr}`);
-        doc = JSON.parse(r.stdout);
-    }
-    times.sort((a, b) => a - b);
+    const m = planMedian(["--stack", stack]);
+    const doc = JSON.parse(m.stdout) as {
+        resources: unknown[];
+        cost: { total: Record<string, number> };
+    };
     return {
         stack,
-        planMs: Math.round(times[Math.floor(times.length / 2)]),
-        resources: doc!.resources.length,
-        idleUsd: doc!.cost.total.idleOnDemand,
-        maxUsd: doc!.cost.total.maxOnDemand,
+        planMs: Math.round(m.wallMs),
+        cpuMs: Math.round(m.cpuMs),
+        rssMiB: Math.round(m.rssMiB),
+        resources: doc.resources.length,
+        idleUsd: doc.cost.total.idleOnDemand,
+        maxUsd: doc.cost.total.maxOnDemand,
     };
 });
+
+/** The plan targets: GCP with 10 teams, the marginal cost of a team, 200 teams. */
+function teamTargets() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-bench-teams-"));
+    try {
+        const counts = [10, 40, 70, 100];
+        const points = counts.map((n) => ({
+            n,
+            ...planMedian(["--config", gcpWithTeams(dir, n)]),
+        }));
+        const cpu = fit(points.map((p) => ({ x: p.n, y: p.cpuMs })));
+        const rss = fit(points.map((p) => ({ x: p.n, y: p.rssMiB })));
+        const large = planMedian(["--config", gcpWithTeams(dir, 200)]);
+        const ten = points[0];
+        return {
+            points: points.map((p) => ({
+                teams: p.n,
+                cpuMs: Math.round(p.cpuMs),
+                wallMs: Math.round(p.wallMs),
+                rssMiB: Math.round(p.rssMiB),
+            })),
+            targets: [
+                { what: "GCP + 10 teams, CPU s", target: 2, measured: ten.cpuMs / 1000 },
+                { what: "GCP + 10 teams, wall s", target: 2, measured: ten.wallMs / 1000 },
+                { what: "each extra team, CPU ms", target: 20, measured: cpu.slope },
+                { what: "each extra team, MiB", target: undefined, measured: rss.slope },
+                { what: "GCP + 200 teams, CPU s", target: 6, measured: large.cpuMs / 1000 },
+                { what: "GCP + 200 teams, wall s", target: 6, measured: large.wallMs / 1000 },
+                { what: "GCP + 200 teams, peak RSS MiB", target: 400, measured: large.rssMiB },
+            ].map((t) => ({
+                ...t,
+                measured: Math.round(t.measured * 100) / 100,
+                met: t.target === undefined ? null : t.measured < t.target,
+            })),
+        };
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+const teams = process.env.BENCH_TEAMS === "0" ? undefined : teamTargets();
 
 const footprint = {
     nodeModulesMiB: Math.round(dirBytes(path.join(ROOT, "node_modules")) / 2 ** 20),
@@ -68,13 +179,28 @@ const footprint = {
 };
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-process.stdout.write(`stack        plan ms  resources  idle $/mo   max $/mo\n`);
+process.stdout.write(`stack        plan ms   CPU ms  RSS MiB  resources  idle $/mo   max $/mo\n`);
 for (const r of rows) {
     process.stdout.write(
-        `${r.stack.padEnd(10)} ${pad(r.planMs, 9)} ${pad(r.resources, 10)} ${pad(r.idleUsd.toFixed(2), 11)} ${pad(r.maxUsd.toFixed(2), 10)}\n`,
+        `${r.stack.padEnd(10)} ${pad(r.planMs, 9)} ${pad(r.cpuMs, 8)} ${pad(r.rssMiB, 8)} ${pad(r.resources, 10)} ${pad(r.idleUsd.toFixed(2), 11)} ${pad(r.maxUsd.toFixed(2), 10)}\n`,
     );
+}
+if (teams) {
+    process.stdout.write(`\nGCP + N inline teams    CPU ms  wall ms  RSS MiB\n`);
+    for (const p of teams.points) {
+        process.stdout.write(
+            `${String(p.teams).padEnd(20)} ${pad(p.cpuMs, 9)} ${pad(p.wallMs, 8)} ${pad(p.rssMiB, 8)}\n`,
+        );
+    }
+    process.stdout.write(`\ntarget                           target  measured\n`);
+    for (const t of teams.targets) {
+        const verdict = t.met === null ? "" : t.met ? "  met" : "  NOT MET";
+        process.stdout.write(
+            `${t.what.padEnd(30)} ${pad(t.target === undefined ? "-" : `< ${t.target}`, 8)} ${pad(t.measured, 9)}${verdict}\n`,
+        );
+    }
 }
 process.stdout.write(
     `footprint: node_modules ${footprint.nodeModulesMiB} MiB, source ${footprint.sourceKiB} KiB\n`,
 );
-process.stdout.write(JSON.stringify({ runs: RUNS, stacks: rows, footprint }) + "\n");
+process.stdout.write(JSON.stringify({ runs: RUNS, stacks: rows, teams, footprint }) + "\n");

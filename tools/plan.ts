@@ -9,9 +9,12 @@
  * npm prints its own banner on stdout otherwise.
  * Exit 0: ok. 2: invalid config or stack file (message on stderr). 1: any other failure.
  */
+// First: defers what the SDK loads and a plan never uses (see lib/fast-start.ts).
+import "./lib/fast-start";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { profiles } from "../policies/profiles";
 import { policies } from "../policies/rules";
 import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
@@ -88,6 +91,43 @@ function finish(code: number): void {
 const REVEAL = "MLOPS_PLAN_REVEAL_OUTPUTS";
 
 /**
+ * Set by the test runner (test/support/global-setup.ts) and tools/kube-score.ts: a directory
+ * where the platform plan a team stack's plan runs is kept, by stack file name and content,
+ * for the other team stacks of the same run.
+ */
+const OUTPUTS_CACHE = "MLOPS_PLAN_OUTPUTS_CACHE";
+
+/** The platform stack's plan, outputs in full, in a child process (or from OUTPUTS_CACHE). */
+function platformPlan(platformFile: string): {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+} {
+    const dir = process.env[OUTPUTS_CACHE];
+    const key = createHash("sha256")
+        .update(path.basename(platformFile) + "\0" + fs.readFileSync(platformFile, "utf8"))
+        .digest("hex")
+        .slice(0, 32);
+    const cached = dir ? path.join(dir, `platform-${key}.json`) : undefined;
+    if (cached && fs.existsSync(cached)) return JSON.parse(fs.readFileSync(cached, "utf8"));
+    const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", __filename, "--config", platformFile, "--json"],
+        {
+            encoding: "utf8",
+            env: { ...process.env, [REVEAL]: "1" },
+            maxBuffer: 64 * 1024 * 1024,
+        },
+    );
+    const run = { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    if (cached) {
+        fs.writeFileSync(`${cached}.${process.pid}`, JSON.stringify(run));
+        fs.renameSync(`${cached}.${process.pid}`, cached);
+    }
+    return run;
+}
+
+/**
  * The outputs of the platform stack a team stack references, from planning that stack's
  * config (`Pulumi.<stack>.yaml` beside this one or in the project) in a child process.
  */
@@ -107,15 +147,7 @@ function referencedOutputs(
             `mlops:platformStack ${config.platformStack}: no Pulumi.${name}.yaml here to plan it from (looked in ${candidates.join(", ")})`,
         );
     }
-    const r = spawnSync(
-        process.execPath,
-        ["--import", "tsx", __filename, "--config", platformFile, "--json"],
-        {
-            encoding: "utf8",
-            env: { ...process.env, [REVEAL]: "1" },
-            maxBuffer: 64 * 1024 * 1024,
-        },
-    );
+    const r = platformPlan(platformFile);
     if (r.status !== 0 && r.status !== 1) {
         throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
     }

@@ -1,5 +1,6 @@
 /** Runs the offline plan as a user would, in a child process, and captures what it prints. */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,6 +25,66 @@ export function runPlanCli(...args: string[]): PlanRun {
         },
     );
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Where {@link planCli} keeps the runs of this jest run (set by test/support/global-setup.ts). */
+export const PLAN_CACHE_ENV = "MLOPS_TEST_PLAN_CACHE";
+
+/** The config files a plan with these arguments reads: its own and the platform stacks beside it. */
+function configTexts(args: readonly string[]): string[] {
+    const texts: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+        const file =
+            args[i] === "--stack"
+                ? path.join(ROOT, `Pulumi.${args[i + 1]}.yaml`)
+                : args[i] === "--config"
+                  ? path.resolve(args[i + 1])
+                  : undefined;
+        if (!file) continue;
+        for (const dir of new Set([path.dirname(file), ROOT])) {
+            for (const f of fs
+                .readdirSync(dir)
+                .filter((n) => /^Pulumi\..+\.yaml$/.test(n))
+                .sort())
+                texts.push(f, fs.readFileSync(path.join(dir, f), "utf8"));
+        }
+        texts.push(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "(absent)");
+    }
+    return texts;
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * {@link runPlanCli}, once per jest run for the same arguments and config files: every test
+ * file that plans the same stack the same way reads the one run (the child process, its exit
+ * code and its output, exactly as printed). Without the jest run's cache directory, runs.
+ */
+export function planCli(...args: string[]): PlanRun {
+    const dir = process.env[PLAN_CACHE_ENV];
+    if (!dir) return runPlanCli(...args);
+    const key = createHash("sha256")
+        .update(JSON.stringify([args, configTexts(args)]))
+        .digest("hex")
+        .slice(0, 32);
+    const result = path.join(dir, `${key}.json`);
+    const lock = path.join(dir, `${key}.lock`);
+    const read = () => JSON.parse(fs.readFileSync(result, "utf8")) as PlanRun;
+    try {
+        fs.mkdirSync(lock);
+    } catch {
+        // Another worker is planning it: wait for its result.
+        for (let waited = 0; !fs.existsSync(result); waited += 100) {
+            if (waited > 120_000)
+                throw new Error(`no plan result for ${args.join(" ")} after 120s`);
+            sleep(100);
+        }
+        return read();
+    }
+    const run = runPlanCli(...args);
+    fs.writeFileSync(`${result}.tmp`, JSON.stringify(run));
+    fs.renameSync(`${result}.tmp`, result);
+    return run;
 }
 
 /** Writes a stack config to a temporary `Pulumi.<name>.yaml` and returns its path. */

@@ -30,6 +30,19 @@ const sdk = require("@pulumi/policy/proxy") as {
     UnknownValueError: new (...args: unknown[]) => Error;
 };
 
+/**
+ * Props already built, by recorded inputs object: a resource's props are built once however
+ * many policy runs see it (recorded inputs are never changed after registration).
+ */
+const builtProps = new WeakMap<object, Record<string, unknown>>();
+
+/** {@link enginePropsOf}, once per inputs object. */
+function cachedPropsOf(inputs: Record<string, unknown>): Record<string, unknown> {
+    let props = builtProps.get(inputs);
+    if (!props) builtProps.set(inputs, (props = enginePropsOf(inputs)));
+    return props;
+}
+
 /** Props as the engine gives them to policies: unknowns as the SDK's sentinel, behind its proxy. */
 function enginePropsOf(inputs: unknown): Record<string, unknown> {
     const view = (v: unknown): unknown => {
@@ -113,7 +126,7 @@ export async function checkPolicies(
     const throwNotApplicable = (reason?: string): never => {
         throw new NotApplicable(reason);
     };
-    const plain = resources.map((r) => ({ r, props: enginePropsOf(r.inputs) }));
+    const plain = resources.map((r) => ({ r, props: cachedPropsOf(r.inputs) }));
 
     for (const p of policies) {
         let level = levelOf(config, p.name, p.enforcementLevel, packLevel);

@@ -175,6 +175,36 @@ function gcpOutputs(
 }
 
 /**
+ * What the SDK captures per resource and per promise for the engine and for leak reports:
+ * the full call stack of every resource (its source position; the mock monitor drops it) and
+ * a stack trace on every internal promise (printed only with PULUMI_DEBUG_PROMISE_LEAKS).
+ * Under the mocks neither is read, and formatting them was most of a plan's per-resource
+ * time, so a recording skips the first and takes the second without frames. Leak detection
+ * itself is unchanged.
+ */
+function skipUnreadStacks(): void {
+    const resource = pulumi.Resource as unknown as { callsites: () => unknown[]; __plan?: true };
+    if (resource.__plan) return;
+    resource.__plan = true;
+    resource.callsites = () => [];
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+        debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+    };
+    const original = debuggable.debuggablePromise;
+    debuggable.debuggablePromise = (p, ctx) => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
+}
+
+/**
  * Installs recording mocks. Call before the program's modules are loaded; the returned
  * recording fills as resources register. Unknown invokes throw, naming the token.
  */
@@ -182,10 +212,15 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     const resources: RecordedResource[] = [];
     const invokes: string[] = [];
     const handlers = { ...awsInvokes, ...opts.invokes };
+    skipUnreadStacks();
+    // The inputs the mock monitor deserialized for newResource, which it calls before its
+    // first await: the recording takes them instead of deserializing the request again.
+    let lastInputs: Record<string, unknown> | undefined;
 
     pulumi.runtime.setMocks(
         {
             newResource(args) {
+                lastInputs = args.inputs;
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const outputs = opts.stackReferences?.[args.inputs.name];
                     if (!outputs)
@@ -221,6 +256,8 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     };
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) => {
+        lastInputs = undefined;
+        const captured: { inputs?: Record<string, unknown> } = {};
         original(req, (err, res) => {
             if (!err && res) {
                 resources.push({
@@ -233,12 +270,13 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
                     provider: req.getProvider() || undefined,
                     dependsOn: req.getDependenciesList(),
                     inputs: markSecrets(
-                        pulumi.runtime.deserializeProperties(req.getObject()),
+                        captured.inputs ?? pulumi.runtime.deserializeProperties(req.getObject()),
                     ) as Record<string, unknown>,
                 });
             }
             cb(err, res);
         });
+        captured.inputs = lastInputs;
     };
 
     return {

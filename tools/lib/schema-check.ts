@@ -32,8 +32,17 @@ const importModule = new Function("s", "return import(s)") as (
 
 type Model = new (data: unknown) => { validate(): void };
 
+/** Models already looked up, by type token: a plan asks once per object. */
+const models = new Map<string, Promise<Model | undefined>>();
+
 /** The kubernetes-models class for a Pulumi Kubernetes type token, if one exists. */
-export async function modelFor(type: string): Promise<Model | undefined> {
+export function modelFor(type: string): Promise<Model | undefined> {
+    let model = models.get(type);
+    if (!model) models.set(type, (model = findModel(type)));
+    return model;
+}
+
+async function findModel(type: string): Promise<Model | undefined> {
     const m = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
     if (!m) return undefined;
     const [, group, version, kind] = m;

@@ -1,0 +1,4 @@
+/** `typescript`, loaded on first use (see ./deferred-module.ts). */
+import { deferredPackage } from "./deferred-module";
+
+export = deferredPackage("typescript");
