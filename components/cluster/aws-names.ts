@@ -2,34 +2,18 @@
  * AWS names derived from the names a user chooses (the cluster name, pool and team names: DNS
  * labels that may start with a digit and may contain `--`). Each kind of name has its own
  * length and alphabet; this module turns a list of name parts into a valid name of a kind,
- * deterministically, the way gcp-names.ts does for Google Cloud.
- *
- * A name that is already valid, short enough and does not look like a shortened one is used
- * verbatim (`mlops-tracking`). Any other becomes `<readable stem>-<8 hex of SHA-256 of the
- * parts>`. Every shortened name ends in `-` and 8 hex digits and no verbatim name does, so a
- * verbatim name never equals a shortened one, and two shortened names are equal only if their
- * parts collide in 32 bits of SHA-256.
+ * deterministically, with the algorithm of derived-names.ts (which gcp-names.ts uses too): a
+ * valid name is used verbatim (`mlops-tracking`), any other becomes `<readable stem>-<8 hex of
+ * SHA-256 of the parts>`.
  */
-import { createHash } from "node:crypto";
+import { HASH_LENGTH, NameRuleBase, derivedName } from "./derived-names";
 
 /** What one kind of AWS name allows, and where that is documented. */
-export interface AwsNameRule {
-    /** What the name is, for messages. */
-    readonly what: string;
-    readonly min: number;
-    readonly max: number;
-    /** The whole name must match this. */
-    readonly pattern: RegExp;
-    /** Characters that are not allowed anywhere (replaced by '-'). */
-    readonly disallowed: RegExp;
-    /** The first character must be a letter (else: a letter or a digit). */
-    readonly letterFirst: boolean;
+export interface AwsNameRule extends NameRuleBase {
     /** No two hyphens in a row (RDS identifiers). */
     readonly noDoubleHyphen: boolean;
     /** Prefixes the service reserves; a stem starting with one is prefixed with `m-`. */
     readonly reservedPrefixes: readonly string[];
-    /** The documentation the limits come from. */
-    readonly source: string;
 }
 
 /**
@@ -127,23 +111,7 @@ export const AWS_NAME_RULES = {
 export type AwsNameKind = keyof typeof AWS_NAME_RULES;
 
 /** Length of the hash suffix of a shortened name. */
-export const AWS_HASH_LENGTH = 8;
-const HASHED = new RegExp(`-[0-9a-f]{${AWS_HASH_LENGTH}}$`);
-
-function shortHash(parts: readonly string[]): string {
-    // '/' is in no part (DNS labels, regions), so distinct part lists hash distinctly.
-    return createHash("sha256").update(parts.join("/")).digest("hex").slice(0, AWS_HASH_LENGTH);
-}
-
-function valid(rule: AwsNameRule, name: string): boolean {
-    return (
-        name.length >= rule.min &&
-        name.length <= rule.max &&
-        rule.pattern.test(name) &&
-        !(rule.noDoubleHyphen && name.includes("--")) &&
-        !rule.reservedPrefixes.some((p) => name.startsWith(p))
-    );
-}
+export const AWS_HASH_LENGTH = HASH_LENGTH;
 
 /**
  * A valid, deterministic name of `rule` for the name made of `parts` (joined with '-').
@@ -154,25 +122,7 @@ function valid(rule: AwsNameRule, name: string): boolean {
  * ```
  */
 export function awsName(rule: AwsNameRule, parts: readonly string[]): string {
-    if (parts.length === 0 || parts.some((p) => p.length === 0)) {
-        throw new Error(
-            `${rule.what}: got parts ${JSON.stringify(parts)}; every part must be a non-empty string`,
-        );
-    }
-    const joined = parts.join("-");
-    if (valid(rule, joined) && !HASHED.test(joined)) return joined;
-
-    const room = rule.max - AWS_HASH_LENGTH - 1;
-    let clean = joined.toLowerCase().replace(rule.disallowed, "-");
-    if (rule.noDoubleHyphen) clean = clean.replace(/-+/g, "-");
-    clean = clean.replace(rule.letterFirst ? /^[^a-z]+/ : /^[^a-z0-9]+/, "");
-    if (rule.reservedPrefixes.some((p) => clean.startsWith(p))) clean = `m-${clean}`;
-    const stem = clean.slice(0, room).replace(/[^a-z0-9]+$/, "");
-    const name = `${stem || "m"}-${shortHash(parts)}`;
-    if (!valid(rule, name)) {
-        throw new Error(`${rule.what}: could not derive a valid name from "${joined}"`);
-    }
-    return name;
+    return derivedName(rule, parts, { noun: "name", filler: "m" });
 }
 
 /** Length of an AWS account ID. */

@@ -11,10 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { AwsIrsaIdentity } from "../identity/aws-irsa";
 import { helmRelease } from "../kube";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
-import { podSecurityLabels } from "../security";
 import { EfsFileSystem } from "../storage/efs";
 import { aws as awsVersions, chartImages, charts } from "../versions";
 import { AWS_NAME_RULES, awsName } from "./aws-names";
+import { nvidiaDevicePlugin } from "./device-plugin";
 import {
     GPU_POOL_LABEL,
     GPU_TAINT,
@@ -701,49 +701,24 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         );
 
         if ((args.gpuPools ?? []).length > 0) {
-            // The device plugin mounts the kubelet's device-plugin socket from the host, which
-            // only the `privileged` Pod Security level allows; it gets a namespace of its own.
-            const ns = new k8s.core.v1.Namespace(
+            // The NVIDIA AMI has the driver; the pool label marks GPU nodes, so no feature
+            // discovery is needed.
+            nvidiaDevicePlugin(
                 `${name}-nvidia-device-plugin`,
                 {
-                    metadata: {
-                        name: "nvidia-device-plugin",
-                        labels: podSecurityLabels("privileged"),
-                    },
-                },
-                inCluster,
-            );
-            helmRelease(
-                `${name}-nvidia-device-plugin`,
-                {
-                    pin: charts.nvidiaDevicePlugin,
                     mirror: args.mirror,
-                    releaseName: "nvidia-device-plugin",
-                    namespace: ns.metadata.name,
-                    values: {
-                        image: image(chartImages.nvidiaDevicePlugin.devicePlugin),
-                        // The NVIDIA AMI has the driver; the pool label marks GPU nodes, so
-                        // no feature discovery is needed (the chart's default affinity waits
-                        // for its labels).
-                        gfd: { enabled: false },
-                        nfd: { enabled: false },
-                        affinity: {
-                            nodeAffinity: {
-                                requiredDuringSchedulingIgnoredDuringExecution: {
-                                    nodeSelectorTerms: [
-                                        {
-                                            matchExpressions: [
-                                                { key: GPU_POOL_LABEL, operator: "Exists" },
-                                            ],
-                                        },
-                                    ],
-                                },
+                    featureDiscovery: false,
+                    affinity: {
+                        nodeAffinity: {
+                            requiredDuringSchedulingIgnoredDuringExecution: {
+                                nodeSelectorTerms: [
+                                    {
+                                        matchExpressions: [
+                                            { key: GPU_POOL_LABEL, operator: "Exists" },
+                                        ],
+                                    },
+                                ],
                             },
-                        },
-                        tolerations: GPU_TOLERATIONS,
-                        resources: {
-                            requests: { cpu: "50m", memory: "64Mi" },
-                            limits: { cpu: "200m", memory: "256Mi" },
                         },
                     },
                 },

@@ -1,9 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { helmRelease } from "../kube";
-import { Mirror, imageTag, mirrorImageName } from "../mirror";
-import { podSecurityLabels } from "../security";
-import { chartImages, charts } from "../versions";
+import { Mirror } from "../mirror";
+import { nvidiaDevicePlugin } from "./device-plugin";
 import { checkClusterStorage } from "./preflight";
 import { GPU_POOL_LABEL, GPU_TOLERATIONS, GpuScheduling, KubernetesCluster } from "./types";
 
@@ -87,44 +85,13 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
         );
 
         if (args.nvidiaDevicePlugin) {
-            // The device plugin mounts the kubelet's device-plugin socket from the host, which
-            // only the `privileged` Pod Security level allows; it gets a namespace of its own.
-            const ns = new k8s.core.v1.Namespace(
+            // GPU feature discovery labels the GPU nodes that the chart's default affinity
+            // selects.
+            this.devicePlugin = nvidiaDevicePlugin(
                 `${name}-nvidia-device-plugin`,
-                {
-                    metadata: {
-                        name: "nvidia-device-plugin",
-                        labels: podSecurityLabels("privileged"),
-                    },
-                },
+                { mirror: args.mirror, featureDiscovery: true },
                 { parent: this, provider: this.provider },
-            );
-            const image = (ref: string) => ({
-                repository: mirrorImageName(ref, args.mirror),
-                tag: imageTag(ref),
-            });
-            this.devicePlugin = helmRelease(
-                `${name}-nvidia-device-plugin`,
-                {
-                    pin: charts.nvidiaDevicePlugin,
-                    mirror: args.mirror,
-                    releaseName: "nvidia-device-plugin",
-                    namespace: ns.metadata.name,
-                    values: {
-                        image: image(chartImages.nvidiaDevicePlugin.devicePlugin),
-                        // GPU feature discovery (with node feature discovery) labels the GPU
-                        // nodes that the chart's default affinity selects.
-                        gfd: { enabled: true },
-                        nfd: { image: image(chartImages.nvidiaDevicePlugin.nodeFeatureDiscovery) },
-                        tolerations: GPU_TOLERATIONS,
-                        resources: {
-                            requests: { cpu: "50m", memory: "64Mi" },
-                            limits: { cpu: "200m", memory: "256Mi" },
-                        },
-                    },
-                },
-                { parent: this, provider: this.provider },
-            );
+            ).release;
         }
 
         this.registerOutputs({});

@@ -4,31 +4,15 @@
  * identifier has its own length and alphabet; this module turns a list of name parts into a
  * valid identifier of a kind, deterministically.
  *
- * A name that is already valid, short enough and does not look like a shortened one is used
- * verbatim (`mlops-tracking`). Any other name becomes `<readable stem>-<8 hex of SHA-256 of the
- * parts>`: never ending in '-', always starting as the kind requires. Every shortened name ends
- * in `-` and 8 hex digits and no verbatim name does (a name that does is shortened too), so a
- * verbatim name never equals a shortened one, and two shortened names are equal only if their
- * parts collide in 32 bits of SHA-256.
+ * The algorithm is derived-names.ts's: a valid name is used verbatim (`mlops-tracking`), any
+ * other becomes `<readable stem>-<8 hex of SHA-256 of the parts>`.
  */
-import { createHash } from "node:crypto";
+import { NameRuleBase, derivedName } from "./derived-names";
 
 /** What one kind of Google Cloud identifier allows, and where that is documented. */
-export interface GcpIdRule {
-    /** What the identifier is, for messages. */
-    readonly what: string;
-    readonly min: number;
-    readonly max: number;
-    /** The whole identifier must match this. */
-    readonly pattern: RegExp;
-    /** Characters that are not allowed anywhere (replaced by '-'). */
-    readonly disallowed: RegExp;
-    /** The first character must be a letter (else: a letter or a digit). */
-    readonly letterFirst: boolean;
+export interface GcpIdRule extends NameRuleBase {
     /** Substrings the service reserves (bucket names). */
     readonly reserved?: RegExp;
-    /** The documentation the limits come from. */
-    readonly source: string;
 }
 
 /** RFC 1035 labels: lowercase letter first, then letters, digits and '-', not ending in '-'. */
@@ -123,22 +107,7 @@ export function sqlInstanceRule(project: string, reserve = 0): GcpIdRule {
 }
 
 /** Length of the hash suffix of a shortened identifier. */
-export const HASH_LENGTH = 8;
-const HASHED = new RegExp(`-[0-9a-f]{${HASH_LENGTH}}$`);
-
-function shortHash(parts: readonly string[]): string {
-    // '/' is in no part (DNS labels, project IDs), so distinct part lists hash distinctly.
-    return createHash("sha256").update(parts.join("/")).digest("hex").slice(0, HASH_LENGTH);
-}
-
-/** Splits every reserved substring (g[o0][o0]g → g[o0]-[o0]g) until none is left. */
-function unreserve(s: string, reserved: RegExp | undefined): string {
-    if (!reserved) return s;
-    const global = new RegExp(reserved.source, "g");
-    let out = s;
-    while (reserved.test(out)) out = out.replace(global, (m) => `${m.slice(0, 2)}-${m.slice(2)}`);
-    return out;
-}
+export { HASH_LENGTH } from "./derived-names";
 
 /**
  * A valid, deterministic identifier of `rule` for the name made of `parts` (joined with '-').
@@ -150,34 +119,7 @@ function unreserve(s: string, reserved: RegExp | undefined): string {
  * ```
  */
 export function gcpId(rule: GcpIdRule, parts: readonly string[]): string {
-    if (parts.length === 0 || parts.some((p) => p.length === 0)) {
-        throw new Error(
-            `${rule.what}: got parts ${JSON.stringify(parts)}; every part must be a non-empty string`,
-        );
-    }
-    const joined = parts.join("-");
-    const verbatim =
-        joined.length >= rule.min &&
-        joined.length <= rule.max &&
-        rule.pattern.test(joined) &&
-        !rule.reserved?.test(joined) &&
-        !HASHED.test(joined);
-    if (verbatim) return joined;
-
-    const room = rule.max - HASH_LENGTH - 1;
-    const clean = unreserve(joined.toLowerCase().replace(rule.disallowed, "-"), rule.reserved);
-    const first = rule.letterFirst ? /^[^a-z]+/ : /^[^a-z0-9]+/;
-    // Cutting and trimming only remove characters, so no reserved word reappears; the '-'
-    // before the hash keeps one from forming across the junction.
-    const stem = clean
-        .replace(first, "")
-        .slice(0, room)
-        .replace(/[^a-z0-9]+$/, "");
-    const id = `${stem || "id"}-${shortHash(parts)}`;
-    if (!rule.pattern.test(id) || id.length < rule.min || rule.reserved?.test(id)) {
-        throw new Error(`${rule.what}: could not derive a valid identifier from "${joined}"`);
-    }
-    return id;
+    return derivedName(rule, parts, { noun: "identifier", filler: "id" });
 }
 
 /**
