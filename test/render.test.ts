@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { runPlanCli } from "./support/plan";
+import { renderDir, shippedStackPlan } from "./support/plan";
 import { RecordedResource, SecretValue, UnknownValue } from "../tools/lib/recorder";
 import {
     apiVersionKindOf,
@@ -29,11 +29,9 @@ interface PlanDoc {
 }
 
 describe("npm run plan -- --stack dev --render DIR", () => {
-    // One render for the whole suite: a plan is a child process of a few seconds.
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-render-"));
-    const dir = path.join(root, "out");
-    afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-    const run = runPlanCli("--stack", "dev", "--json", "--render", dir);
+    // The jest run's one plan of dev, rendered into renderDir("dev") (test/support/plan.ts).
+    const dir = renderDir("dev");
+    const run = shippedStackPlan("dev");
     const doc = JSON.parse(run.stdout) as PlanDoc;
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
     const yamlFiles = files.filter((f) => f.endsWith(".yaml"));

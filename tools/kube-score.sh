@@ -3,7 +3,7 @@
 # findings with kube-score-allowlist.yaml (tools/kube-score.ts). kube-score is built from its
 # pinned Go module, once, into a cache outside the clone, and reused while its version matches.
 #   MLOPS_CI_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/mlops-ci) holds bin/.
-#   Extra arguments go to tools/kube-score.ts (--stack NAME, --out DIR, --all).
+#   Extra arguments go to tools/kube-score.ts (--stack NAME, --out DIR, --rendered DIR, --all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,11 +1,14 @@
 /**
  * tools/kube-score.sh -> node --import tsx tools/kube-score.ts --kube-score <bin>
- *     [--allowlist <file>] [--out <dir>] [--stack <name> ...] [--all]
+ *     [--allowlist <file>] [--out <dir>] [--rendered <dir>] [--stack <name> ...] [--all]
  *
  * Renders every shipped stack (`Pulumi.<stack>.yaml` at the root; each in its own plan
  * process: Pulumi's runtime state is global) with `npm run plan -- --render`, runs
  * `kube-score score` over each stack's manifests and compares the findings with the
  * allowlist. Exit 0 only when every finding is explained and no entry is stale.
+ * `--rendered <dir>` takes a stack's manifests from `<dir>/<stack>` where a plan with
+ * `--render <dir>/<stack>` of this checkout already wrote them (.ci/run: its test run's plans)
+ * and renders only the stacks missing there.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -30,13 +33,14 @@ interface Args {
     kubeScore: string;
     allowlist: string;
     out?: string;
+    rendered?: string;
     stacks: string[];
     all: boolean;
 }
 
 function usage(message: string): never {
     process.stderr.write(
-        `${message}\nusage: tools/kube-score.ts --kube-score <bin> [--allowlist <file>] [--out <dir>] [--stack <name> ...] [--all]\n`,
+        `${message}\nusage: tools/kube-score.ts --kube-score <bin> [--allowlist <file>] [--out <dir>] [--rendered <dir>] [--stack <name> ...] [--all]\n`,
     );
     process.exit(1);
 }
@@ -54,6 +58,7 @@ function parseArgs(argv: readonly string[]): Args {
         if (a === "--kube-score") args.kubeScore = value();
         else if (a === "--allowlist") args.allowlist = path.resolve(value());
         else if (a === "--out") args.out = path.resolve(value());
+        else if (a === "--rendered") args.rendered = path.resolve(value());
         else if (a === "--stack") args.stacks.push(value());
         else if (a === "--all") args.all = true;
         else usage(`unknown argument: ${a}`);
@@ -157,8 +162,13 @@ function main(): number {
     const out = args.out ?? fs.mkdtempSync(path.join(os.tmpdir(), "mlops-kube-score-"));
     const findings: Finding[] = [];
     for (const stack of stacks) {
-        const dir = path.join(out, stack);
-        render(stack, dir);
+        const done = args.rendered ? path.join(args.rendered, stack) : undefined;
+        const dir =
+            done && fs.existsSync(path.join(done, "helm-releases.txt"))
+                ? done
+                : path.join(out, stack);
+        const reuse = dir === done;
+        if (!reuse) render(stack, dir);
         const { findings: found, scored } = score(args.kubeScore, stack, dir);
         const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).length;
         const helm = fs
@@ -167,7 +177,9 @@ function main(): number {
             .filter((l) => l && !l.startsWith("#")).length;
         process.stdout.write(
             `${stack}: ${files} objects rendered, ${scored} of a kind kube-score checks, ` +
-                `${helm} Helm releases not scanned; ${found.length} findings before the allowlist\n`,
+                `${helm} Helm releases not scanned; ${found.length} findings before the allowlist` +
+                (reuse ? ` (manifests from ${dir})` : "") +
+                "\n",
         );
         findings.push(...found);
     }

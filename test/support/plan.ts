@@ -87,6 +87,33 @@ export function planCli(...args: string[]): PlanRun {
     return run;
 }
 
+/**
+ * Where a jest run leaves each shipped stack's rendered manifests: `$MLOPS_TEST_RENDER_DIR/<stack>`
+ * when set (.ci/run sets it, and its kube-score scan reads them there instead of planning every
+ * stack again), else beside this run's shared plans.
+ */
+export const RENDER_DIR_ENV = "MLOPS_TEST_RENDER_DIR";
+
+let ownRenderDir: string | undefined;
+
+/** The directory {@link shippedStackPlan} renders `stack` into. */
+export function renderDir(stack: string): string {
+    const base =
+        process.env[RENDER_DIR_ENV] ||
+        (process.env[PLAN_CACHE_ENV] && path.join(process.env[PLAN_CACHE_ENV], "render")) ||
+        (ownRenderDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "mlops-render-")));
+    return path.join(path.resolve(base), stack);
+}
+
+/**
+ * `npm run plan -- --stack <stack> --json --render <renderDir(stack)>` through {@link planCli}:
+ * the one plan of a shipped stack in a jest run (its JSON is what `--json` alone prints; the
+ * rendering adds a line to stderr and the manifests in {@link renderDir}).
+ */
+export function shippedStackPlan(stack: string): PlanRun {
+    return planCli("--stack", stack, "--json", "--render", renderDir(stack));
+}
+
 /** Writes a stack config to a temporary `Pulumi.<name>.yaml` and returns its path. */
 export function writeStackConfig(name: string, yamlText: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-plan-"));
