@@ -11,20 +11,51 @@ export interface PlanRun {
     readonly status: number | null;
     readonly stdout: string;
     readonly stderr: string;
+    /**
+     * The cloud SDKs in the plan process's module cache when it exited, sorted:
+     * `["@pulumi/gcp"]`; null if it exited without saying.
+     */
+    readonly loadedSdks: string[] | null;
 }
+
+/**
+ * Loaded before tools/plan.ts: when the process exits, writes the cloud SDKs in Node's module
+ * cache to the file named by MLOPS_TEST_SDKS_FILE. It prints nothing.
+ */
+const SDK_RECORDER =
+    "data:text/javascript," +
+    encodeURIComponent(String.raw`
+import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
+const cache = createRequire(process.cwd() + "/").cache; // Node's one module cache
+process.on("exit", () => {
+    const sdks = new Set();
+    for (const file of Object.keys(cache)) {
+        const m = /node_modules[\\/](@pulumi[\\/](?:gcp|aws|azure-native|eks|awsx))[\\/]/.exec(file);
+        if (m) sdks.add(m[1].replace("\\", "/"));
+    }
+    writeFileSync(process.env.MLOPS_TEST_SDKS_FILE, JSON.stringify([...sdks].sort()));
+});
+`);
 
 /** `npm run plan -- <args>` without npm's own start-up. */
 export function runPlanCli(...args: string[]): PlanRun {
+    const sdksFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-sdks-")), "sdks.json");
     const r = spawnSync(
         process.execPath,
-        ["--import", "tsx", path.join(ROOT, "tools", "plan.ts"), ...args],
+        ["--import", SDK_RECORDER, "--import", "tsx", path.join(ROOT, "tools", "plan.ts"), ...args],
         {
             cwd: ROOT,
             encoding: "utf8",
             timeout: 60_000,
+            env: { ...process.env, MLOPS_TEST_SDKS_FILE: sdksFile },
         },
     );
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    const loadedSdks = fs.existsSync(sdksFile)
+        ? (JSON.parse(fs.readFileSync(sdksFile, "utf8")) as string[])
+        : null;
+    fs.rmSync(path.dirname(sdksFile), { recursive: true, force: true });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, loadedSdks };
 }
 
 /** Where {@link planCli} keeps the runs of this jest run (set by test/support/global-setup.ts). */
