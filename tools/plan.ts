@@ -35,6 +35,7 @@ import {
     typeSummary,
 } from "./lib/plan-output";
 import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./lib/render";
+import { phase } from "./lib/phases";
 
 interface Args {
     file: string;
@@ -175,12 +176,14 @@ function renderSchema(report: SchemaReport): string {
 }
 
 async function main() {
+    phase("start-up");
     const args = parseArgs(process.argv.slice(2));
     try {
         const stack = readStackConfig(args.file);
         const config = loadConfig(stack.config);
         const cost = estimateCost(config);
         const result = await runPlan(stack, undefined, referencedOutputs(config, args.file));
+        phase("program");
         let rendered = "";
         if (args.render) {
             const rendering = renderObjects(result.resources);
@@ -191,10 +194,13 @@ async function main() {
         }
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const profile = profiles[environment];
+        phase("render");
         const violations = await checkPolicies(result.resources, policies, profile);
+        phase("policies");
+        const schema = await checkSchemas(result.resources);
+        phase("schemas");
         const capacity = capacityOfPlan(result.resources, profile);
         const footprint = footprintOf(result.resources);
-        const schema = await checkSchemas(result.resources);
         const failed =
             violations.some((v) => v.level === "mandatory") || schema.problems.length > 0;
         if (args.json) {
@@ -248,6 +254,7 @@ async function main() {
             process.stdout.write(renderFootprint(footprint) + "\n");
             if (rendered) process.stdout.write("\n" + rendered + "\n");
         }
+        phase("report");
         finish(failed ? 1 : 0);
     } catch (e) {
         if (

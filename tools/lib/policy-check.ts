@@ -115,6 +115,9 @@ const optionsOf = (r: RecordedResource) => ({
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
 });
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+    v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+
 /** Evaluates every policy over the resources; returns the violations, resources in order. */
 export async function checkPolicies(
     resources: readonly RecordedResource[],
@@ -127,6 +130,20 @@ export async function checkPolicies(
         throw new NotApplicable(reason);
     };
     const plain = resources.map((r) => ({ r, props: cachedPropsOf(r.inputs) }));
+    // What a resource policy's args hold apart from the policy's own config, built once per
+    // resource (each policy gets a copy, as each gets its own args from the engine).
+    let resourceArgs: (Omit<ResourceValidationArgs, "getConfig"> & { urn: string })[] | undefined;
+    const argsOfResources = () =>
+        (resourceArgs ??= plain.map(({ r, props }) => ({
+            type: r.type,
+            props,
+            urn: r.urn,
+            name: r.name,
+            opts: optionsOf(r) as ResourceValidationArgs["opts"],
+            stackTags: new Map(),
+            ...typeChecks(r.type, props),
+            notApplicable: throwNotApplicable,
+        })) as unknown as (Omit<ResourceValidationArgs, "getConfig"> & { urn: string })[]);
 
     for (const p of policies) {
         let level = levelOf(config, p.name, p.enforcementLevel, packLevel);
@@ -139,39 +156,30 @@ export async function checkPolicies(
             const validations = Array.isArray(p.validateResource)
                 ? p.validateResource
                 : [p.validateResource];
-            for (const { r, props } of plain) {
-                const args: ResourceValidationArgs = {
-                    type: r.type,
-                    props,
-                    urn: r.urn,
-                    name: r.name,
-                    opts: optionsOf(r) as ResourceValidationArgs["opts"],
-                    stackTags: new Map(),
-                    ...typeChecks(r.type, props),
-                    getConfig: <T extends object>() => policyConfig as T,
-                    notApplicable: throwNotApplicable,
-                } as ResourceValidationArgs;
+            const getConfig = <T extends object>() => policyConfig as T;
+            // The resource being validated: a validation finishes before the next starts.
+            let current = "";
+            const report = (message: string, urn?: string) =>
+                out.push({ policy: p.name, level: reported, urn: urn ?? current, message });
+            for (const base of argsOfResources()) {
+                const args = { ...base, getConfig } as ResourceValidationArgs;
+                current = base.urn;
                 for (const validate of validations) {
                     try {
-                        await validate(args, (message, urn) =>
-                            out.push({
-                                policy: p.name,
-                                level: reported,
-                                urn: urn ?? r.urn,
-                                message,
-                            }),
-                        );
+                        const done = validate(args, report);
+                        if (isThenable(done)) await done;
                     } catch (e) {
                         const why = cannotRun(e);
                         if (why)
                             out.push({
                                 policy: p.name,
                                 level: "mandatory",
-                                urn: r.urn,
+                                urn: base.urn,
                                 message: why,
                             });
                         else if (!(e instanceof NotApplicable)) throw e;
                     }
+                    current = base.urn;
                 }
             }
         } else if ("validateStack" in p && p.validateStack) {

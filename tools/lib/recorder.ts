@@ -176,11 +176,15 @@ function gcpOutputs(
 
 /**
  * What the SDK captures per resource and per promise for the engine and for leak reports:
- * the full call stack of every resource (its source position; the mock monitor drops it) and
- * a stack trace on every internal promise (printed only with PULUMI_DEBUG_PROMISE_LEAKS).
- * Under the mocks neither is read, and formatting them was most of a plan's per-resource
- * time, so a recording skips the first and takes the second without frames. Leak detection
- * itself is unchanged.
+ * the full call stack of every resource (its source position; the mock monitor drops it) and,
+ * on every internal promise, a stack trace and a label, then a `.then().catch()` chain that
+ * removes the promise from the leak candidates when it settles. Under the mocks neither the
+ * stacks nor the labels are read (they are printed only with PULUMI_DEBUG_PROMISE_LEAKS, which
+ * keeps the SDK's own version), and a plan has some twenty such promises in flight per
+ * resource, so a recording skips the call stacks and keeps, of each promise, only the leak
+ * bookkeeping: the promise joins the candidates and leaves them when it settles, and the
+ * SDK's exit check reports one that never did, as before. The promise itself is returned, so
+ * a rejection reaches its callers unchanged (without the SDK's `err.promise` debug field).
  */
 function skipUnreadStacks(): void {
     const resource = pulumi.Resource as unknown as { callsites: () => unknown[]; __plan?: true };
@@ -188,19 +192,20 @@ function skipUnreadStacks(): void {
     resource.__plan = true;
     resource.callsites = () => [];
     if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
         debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
     };
-    const original = debuggable.debuggablePromise;
-    debuggable.debuggablePromise = (p, ctx) => {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-        try {
-            return original(p, ctx);
-        } finally {
-            Error.stackTraceLimit = limit;
-        }
+    const state = require("@pulumi/pulumi/runtime/state") as {
+        getStore(): { leakCandidates: Set<Promise<unknown>> };
+    };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    debuggable.debuggablePromise = (p) => {
+        const candidates = state.getStore().leakCandidates;
+        candidates.add(p);
+        const settled = () => void candidates.delete(p);
+        p.then(settled, settled);
+        return p;
     };
 }
 

@@ -1,0 +1,113 @@
+/**
+ * What a recording changes in the SDK, and what it must keep: the plan skips the stacks and
+ * labels the SDK attaches to every internal promise (tools/lib/recorder.ts skipUnreadStacks),
+ * but the SDK's exit check for promises left pending must see exactly what it saw before.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { recordedPhases, phase } from "../tools/lib/phases";
+import { settle, startRecording } from "../tools/lib/recorder";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise: <T>(p: Promise<T>, ctx: string) => Promise<T>;
+    leakedPromises: () => [Set<Promise<unknown>>, string];
+};
+const state = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): { leakCandidates: Set<Promise<unknown>> };
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe("the SDK's promise bookkeeping under a recording", () => {
+    beforeEach(() => startRecording({ stack: "recorder" }));
+
+    it("returns the promise itself, with no stack or label attached", () => {
+        const p = Promise.resolve(1);
+        const q = debuggable.debuggablePromise(p, "label");
+        expect(q).toBe(p);
+        expect(Object.getOwnPropertyNames(p)).toEqual([]);
+    });
+
+    it("keeps a promise among the leak candidates until it settles, either way", async () => {
+        let resolve!: (v: number) => void;
+        let reject!: (e: Error) => void;
+        const ok = debuggable.debuggablePromise(new Promise<number>((r) => (resolve = r)), "ok");
+        const bad = debuggable.debuggablePromise(
+            new Promise<number>((_, r) => (reject = r)),
+            "bad",
+        );
+        const candidates = state.getStore().leakCandidates;
+        expect(candidates.has(ok) && candidates.has(bad)).toBe(true);
+        resolve(7);
+        const failure = new Error("boom");
+        reject(failure);
+        // A rejection reaches the caller unchanged.
+        await expect(bad).rejects.toBe(failure);
+        await expect(ok).resolves.toBe(7);
+        await tick();
+        expect(candidates.has(ok) || candidates.has(bad)).toBe(false);
+    });
+
+    it("leaves a promise that never settles for the SDK's exit check to report", async () => {
+        const never = debuggable.debuggablePromise(new Promise<never>(() => undefined), "never");
+        await tick();
+        const [leaked, message] = debuggable.leakedPromises();
+        expect([...leaked]).toEqual([never]);
+        expect(message).toMatch(/^The Pulumi runtime detected that 1 promise was still active/);
+    });
+
+    it("leaves none after a program's registrations have settled", async () => {
+        const rec = startRecording({ stack: "recorder" });
+        await pulumi.runtime.runInPulumiStack(async () => {
+            const ns = new k8s.core.v1.Namespace("ns", { metadata: { name: "ns" } });
+            new k8s.core.v1.ConfigMap("cm", {
+                metadata: { namespace: ns.metadata.name },
+                data: { a: "b" },
+            });
+            return {};
+        });
+        await settle(rec);
+        expect(rec.resources.map((r) => r.type)).toEqual([
+            "pulumi:pulumi:Stack",
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:core/v1:ConfigMap",
+        ]);
+        await tick();
+        expect(debuggable.leakedPromises()[0].size).toBe(0);
+    });
+});
+
+describe("a plan's phases (tools/lib/phases.ts, read by npm run bench)", () => {
+    const saved = process.env.MLOPS_BENCH_USAGE;
+    afterEach(() => {
+        if (saved === undefined) delete process.env.MLOPS_BENCH_USAGE;
+        else process.env.MLOPS_BENCH_USAGE = saved;
+    });
+
+    it("records nothing unless the bench times the process", () => {
+        delete process.env.MLOPS_BENCH_USAGE;
+        const before = recordedPhases().length;
+        phase("ignored");
+        expect(recordedPhases().length).toBe(before);
+    });
+
+    it("closes each phase with the CPU and wall time since the previous mark", () => {
+        process.env.MLOPS_BENCH_USAGE = "/dev/null";
+        phase("before");
+        // Busy for at least 30 ms of CPU and 30 ms of wall time, however loaded the machine.
+        const cpu0 = process.cpuUsage();
+        const wall0 = performance.now();
+        const spent = () => {
+            const u = process.cpuUsage(cpu0);
+            return Math.min((u.user + u.system) / 1000, performance.now() - wall0);
+        };
+        while (spent() < 31) Math.sqrt(Math.random());
+        phase("busy");
+        const [busy] = recordedPhases().slice(-1);
+        expect(busy.name).toBe("busy");
+        expect(busy.wallMs).toBeGreaterThanOrEqual(30);
+        expect(busy.cpuMs).toBeGreaterThanOrEqual(30);
+    });
+});
