@@ -350,6 +350,21 @@ describe("the onprem plan", () => {
     });
 });
 
+describe("the test run's plan server (test/support/plan-server.ts)", () => {
+    it("prints what the plan process prints, byte for byte", () => {
+        // dev through the server, after whatever the server planned before it in this run,
+        // against the run's own process of the same plan (its --render adds only stderr).
+        const served = planCli("--stack", "dev", "--json");
+        const own = shippedStackPlan("dev");
+        expect(served.loadedSdks).toBeNull();
+        expect(own.loadedSdks).toEqual([]);
+        expect(served.status).toBe(own.status);
+        expect(served.stderr).toBe("");
+        expect(served.stdout).toBe(own.stdout);
+        expect(JSON.parse(served.stdout).resources.length).toBeGreaterThan(80);
+    });
+});
+
 describe("plan exit codes", () => {
     it("prints the resource tree without --json", () => {
         const run = planCli("--stack", "dev");

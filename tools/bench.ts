@@ -7,6 +7,8 @@
  *     process: the GCP platform (Pulumi.gcp.yaml) with 10 inline teams under 2 CPU-s; each
  *     extra team under 20 ms (the slope of a least-squares fit over several team counts);
  *     200 teams under 6 CPU-s and 400 MiB peak RSS
+ *   - where a plan's CPU goes: the phases of tools/plan.ts (lib/phases.ts) at 10 and 200 teams
+ *     and per extra team, and the SDK's own cost per resource (tools/bench-sdk.ts)
  * Prints tables, then one JSON line for trend tracking. BENCH_RUNS (default 3): runs per
  * point, the median is reported. BENCH_TEAMS=0 skips the team targets.
  */
@@ -29,11 +31,19 @@ function dirBytes(dir: string, skip: (p: string) => boolean = () => false): numb
     return total;
 }
 
+/** A phase of a plan process (lib/phases.ts). */
+interface Phase {
+    name: string;
+    cpuMs: number;
+    wallMs: number;
+}
+
 /** One plan process: wall ms, CPU ms (user + system) and peak RSS, from the process itself. */
 interface Sample {
     wallMs: number;
     cpuMs: number;
     rssMiB: number;
+    phases: Phase[];
     stdout: string;
 }
 
@@ -60,21 +70,60 @@ function planOnce(args: readonly string[]): Sample {
     );
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     if (r.status !== 0) throw new Error(`plan ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
-    const u = JSON.parse(fs.readFileSync(usage, "utf8")) as { cpuUs: number; maxRssKiB: number };
+    const u = JSON.parse(fs.readFileSync(usage, "utf8")) as {
+        cpuUs: number;
+        maxRssKiB: number;
+        phases: Phase[];
+    };
     fs.rmSync(path.dirname(usage), { recursive: true, force: true });
-    return { wallMs, cpuMs: u.cpuUs / 1000, rssMiB: u.maxRssKiB / 1024, stdout: r.stdout };
+    return {
+        wallMs,
+        cpuMs: u.cpuUs / 1000,
+        rssMiB: u.maxRssKiB / 1024,
+        phases: u.phases,
+        stdout: r.stdout,
+    };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** The median of RUNS plans, each figure apart. */
+/** The median of RUNS plans, each figure apart (each phase's too). */
 function planMedian(args: readonly string[]): Sample {
     const samples = Array.from({ length: RUNS }, () => planOnce(args));
     return {
         wallMs: median(samples.map((s) => s.wallMs)),
         cpuMs: median(samples.map((s) => s.cpuMs)),
         rssMiB: median(samples.map((s) => s.rssMiB)),
+        phases: samples[0].phases.map((p, i) => ({
+            name: p.name,
+            cpuMs: median(samples.map((s) => s.phases[i].cpuMs)),
+            wallMs: median(samples.map((s) => s.phases[i].wallMs)),
+        })),
         stdout: samples[samples.length - 1].stdout,
+    };
+}
+
+/**
+ * What the SDK alone costs per resource (tools/bench-sdk.ts: plain ConfigMaps through the
+ * mocks and the recording, in a process of their own), as the slope between two counts.
+ */
+function sdkFloor() {
+    const run = (n: number) => {
+        const samples = Array.from({ length: RUNS }, () => {
+            const r = spawnSync(
+                process.execPath,
+                ["--import", "tsx", path.join(ROOT, "tools", "bench-sdk.ts"), String(n)],
+                { cwd: ROOT, encoding: "utf8" },
+            );
+            if (r.status !== 0) throw new Error(`bench-sdk ${n} exited ${r.status}: ${r.stderr}`);
+            return JSON.parse(r.stdout) as { resources: number; cpuMs: number };
+        });
+        return { n: samples[0].resources, cpuMs: median(samples.map((s) => s.cpuMs)) };
+    };
+    const points = [run(1000), run(5000)];
+    return {
+        points,
+        cpuMsPerResource: (points[1].cpuMs - points[0].cpuMs) / (points[1].n - points[0].n),
     };
 }
 
@@ -141,6 +190,10 @@ function teamTargets() {
         const rss = fit(points.map((p) => ({ x: p.n, y: p.rssMiB })));
         const large = planMedian(["--config", gcpWithTeams(dir, 200)]);
         const ten = points[0];
+        const resourcesOf = (s: Sample) =>
+            (JSON.parse(s.stdout) as { resources: unknown[] }).resources.length;
+        const resourcesPerTeam = (resourcesOf(large) - resourcesOf(ten)) / 190;
+        const sdk = sdkFloor();
         return {
             points: points.map((p) => ({
                 teams: p.n,
@@ -148,6 +201,21 @@ function teamTargets() {
                 wallMs: Math.round(p.wallMs),
                 rssMiB: Math.round(p.rssMiB),
             })),
+            // Where the CPU goes, 10 teams against 200: the phases of plan.ts, and what each
+            // extra team adds to each.
+            phases: ten.phases.map((p, i) => ({
+                name: p.name,
+                teams10CpuMs: p.cpuMs,
+                teams200CpuMs: large.phases[i].cpuMs,
+                perTeamCpuMs: Math.round(((large.phases[i].cpuMs - p.cpuMs) / 190) * 100) / 100,
+            })),
+            resourcesPerTeam,
+            // The SDK's own registration cost, what the program phase cannot go below.
+            sdk: {
+                points: sdk.points,
+                cpuMsPerResource: Math.round(sdk.cpuMsPerResource * 1000) / 1000,
+                cpuMsPerTeam: Math.round(sdk.cpuMsPerResource * resourcesPerTeam * 100) / 100,
+            },
             targets: [
                 { what: "GCP + 10 teams, CPU s", target: 2, measured: ten.cpuMs / 1000 },
                 { what: "GCP + 10 teams, wall s", target: 2, measured: ten.wallMs / 1000 },
@@ -199,6 +267,19 @@ if (teams) {
             `${t.what.padEnd(30)} ${pad(t.target === undefined ? "-" : `< ${t.target}`, 8)} ${pad(t.measured, 9)}${verdict}\n`,
         );
     }
+    process.stdout.write(`\nplan phase (CPU ms)    10 teams  200 teams  per extra team\n`);
+    for (const p of teams.phases) {
+        process.stdout.write(
+            `${p.name.padEnd(20)} ${pad(p.teams10CpuMs, 10)} ${pad(p.teams200CpuMs, 10)} ${pad(p.perTeamCpuMs.toFixed(2), 15)}\n`,
+        );
+    }
+    const floor = teams.sdk.points.map((p) => `${p.n} resources: ${p.cpuMs} ms`).join(", ");
+    process.stdout.write(
+        `\nSDK floor: a plain ConfigMap through the SDK's mocks and the recording costs ` +
+            `${teams.sdk.cpuMsPerResource} CPU ms (${floor}); a team is ` +
+            `${teams.resourcesPerTeam} resources, so ${teams.sdk.cpuMsPerTeam} ms of each ` +
+            `team's program phase is the SDK's own.\n`,
+    );
 }
 process.stdout.write(
     `footprint: node_modules ${footprint.nodeModulesMiB} MiB, source ${footprint.sourceKiB} KiB\n`,

@@ -7,13 +7,14 @@
  * of the stack (the real program under mocks, `tools/plan.ts --json`): the Helm releases and
  * every container it declares, plus the images each installed chart runs as versions.ts pins
  * them (`chartImages`, which the components set in the charts' values). Sorted, de-duplicated.
+ * The plan runs in this process (a team stack's platform stack in a child, as the plan does).
  *
  * Exit 0: listed. 1: listed, but something the stack sets is not pinned in versions.ts or
  * lies outside the mirror (on stderr). 2: invalid config.
  */
-import { spawnSync } from "node:child_process";
+// First: defers what the SDK loads and a plan never uses (see lib/fast-start.ts).
+import "./lib/fast-start";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import {
     Mirror,
     canonicalImage,
@@ -24,10 +25,11 @@ import {
 } from "../components/mirror";
 import { ChartPin, chartImages, charts, images } from "../components/versions";
 import { ConfigError, loadConfig } from "../stacks/config";
+import { PlanConfigError, runPlan } from "./lib/plan";
 import { SecretValue } from "./lib/recorder";
-import { readStackConfig, stackFileOf } from "./lib/stack-config";
+import { StackConfig, readStackConfig, stackFileOf } from "./lib/stack-config";
+import { referencedOutputs } from "./plan";
 
-const ROOT = path.resolve(__dirname, "..");
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 /** One chart to mirror. */
@@ -232,33 +234,34 @@ function parseArgs(argv: readonly string[]): { file: string; json: boolean } {
     return { file, json };
 }
 
-/** The plan of a stack, as `npm run plan -- --config <file> --json` prints it (team stacks too). */
-function planResources(file: string): PlannedResource[] {
-    const r = spawnSync(
-        process.execPath,
-        ["--import", "tsx", path.join(ROOT, "tools", "plan.ts"), "--config", file, "--json"],
-        { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
-    );
-    // 1 is a policy or schema finding: the plan is complete all the same.
-    if (r.status !== 0 && r.status !== 1) {
-        process.stderr.write(r.stderr);
-        process.exit(r.status === 2 ? 2 : 1);
+/** The resources of the stack's offline plan, as `npm run plan` plans them (team stacks too). */
+async function planResources(
+    stack: StackConfig,
+    config: ReturnType<typeof loadConfig>,
+    file: string,
+): Promise<PlannedResource[]> {
+    try {
+        return (await runPlan(stack, undefined, referencedOutputs(config, file))).resources;
+    } catch (e) {
+        if (!(e instanceof PlanConfigError)) throw e;
+        process.stderr.write(`${e.message}\n`);
+        process.exit(2);
     }
-    return (JSON.parse(r.stdout) as { resources: PlannedResource[] }).resources;
 }
 
-function main(): void {
+async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const stack = readStackConfig(args.file);
-    let mirror: Mirror;
+    let config: ReturnType<typeof loadConfig>;
     try {
-        mirror = loadConfig(stack.config).mirror ?? {};
+        config = loadConfig(stack.config);
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         process.stderr.write(`${e.message}\n`);
         process.exit(2);
     }
-    const listing = mirrorListing(planResources(args.file), mirror);
+    const mirror: Mirror = config.mirror ?? {};
+    const listing = mirrorListing(await planResources(stack, config, args.file), mirror);
     process.stdout.write(
         args.json
             ? JSON.stringify({ stack: stack.stack, ...listing }, null, 2) + "\n"
@@ -268,4 +271,8 @@ function main(): void {
     process.exitCode = listing.problems.length > 0 ? 1 : 0;
 }
 
-if (require.main === module) main();
+if (require.main === module)
+    main().catch((e) => {
+        process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(1);
+    });

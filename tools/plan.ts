@@ -46,11 +46,13 @@ interface Args {
     render?: string;
 }
 
+/** Bad arguments: the message and the usage line on stderr, exit 1. */
+class UsageError extends Error {}
+
 function usage(message: string): never {
-    process.stderr.write(
-        `${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json] [--tree] [--render <dir>]\n`,
+    throw new UsageError(
+        `${message}\nusage: npm run plan -- (--stack <name> | --config <Pulumi.x.yaml>) [--json] [--tree] [--render <dir>]`,
     );
-    process.exit(1);
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -132,7 +134,7 @@ function platformPlan(platformFile: string): {
  * The outputs of the platform stack a team stack references, from planning that stack's
  * config (`Pulumi.<stack>.yaml` beside this one or in the project) in a child process.
  */
-function referencedOutputs(
+export function referencedOutputs(
     config: ReturnType<typeof loadConfig>,
     file: string,
 ): Record<string, Record<string, unknown>> {
@@ -175,9 +177,21 @@ function renderSchema(report: SchemaReport): string {
     ].join("\n");
 }
 
-async function main() {
+/**
+ * The plan command: what `npm run plan -- <argv>` prints (on this process's stdout and
+ * stderr) and the exit code it ends with. One plan at a time per process: Pulumi's runtime
+ * state is global (test/support/plan-server.ts runs several in turn, one after another).
+ */
+export async function planCommand(argv: readonly string[]): Promise<number> {
     phase("start-up");
-    const args = parseArgs(process.argv.slice(2));
+    let args: Args;
+    try {
+        args = parseArgs(argv);
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        process.stderr.write(`${e.message}\n`);
+        return 1;
+    }
     try {
         const stack = readStackConfig(args.file);
         const config = loadConfig(stack.config);
@@ -255,7 +269,7 @@ async function main() {
             if (rendered) process.stdout.write("\n" + rendered + "\n");
         }
         phase("report");
-        finish(failed ? 1 : 0);
+        return failed ? 1 : 0;
     } catch (e) {
         if (
             e instanceof PlanConfigError ||
@@ -263,14 +277,13 @@ async function main() {
             e instanceof StackFileError
         ) {
             process.stderr.write(`${e.message}\n`);
-            finish(2);
-            return;
+            return 2;
         }
         process.stderr.write(
             `plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
         );
-        finish(1);
+        return 1;
     }
 }
 
-void main();
+if (require.main === module) void planCommand(process.argv.slice(2)).then(finish);

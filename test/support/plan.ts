@@ -61,6 +61,39 @@ export function runPlanCli(...args: string[]): PlanRun {
 /** Where {@link planCli} keeps the runs of this jest run (set by test/support/global-setup.ts). */
 export const PLAN_CACHE_ENV = "MLOPS_TEST_PLAN_CACHE";
 
+/** The socket of this jest run's plan server (./plan-server.ts), set by ./global-setup.ts. */
+export const PLAN_SERVER_ENV = "MLOPS_TEST_PLAN_SERVER";
+
+/** Sends one request to the plan server and prints its answer (plain Node, no tsx). */
+const SERVER_CLIENT = String.raw`
+const conn = require("node:net").connect(process.argv[1]);
+let answer = "";
+conn.setEncoding("utf8");
+conn.on("data", (c) => (answer += c));
+conn.on("end", () => process.stdout.write(answer));
+conn.on("error", (e) => { process.stderr.write(String(e)); process.exit(3); });
+process.stdin.pipe(conn, { end: false });
+`;
+
+/**
+ * \`npm run plan -- <args>\` as the plan server runs it: the plan command's exit code and
+ * output, exactly as printed, without a process of its own (loadedSdks is null). Falls back
+ * to {@link runPlanCli} when the run has no server.
+ */
+function servedPlan(args: readonly string[]): PlanRun {
+    const socket = process.env[PLAN_SERVER_ENV];
+    if (!socket) return runPlanCli(...args);
+    const r = spawnSync(process.execPath, ["-e", SERVER_CLIENT, socket], {
+        input: JSON.stringify({ args }) + "\n",
+        encoding: "utf8",
+        timeout: 120_000,
+        maxBuffer: 256 * 1024 * 1024,
+    });
+    if (r.status !== 0) throw new Error(`plan server (${socket}): ${r.stderr || r.error}`);
+    const answer = JSON.parse(r.stdout) as { status: number; stdout: string; stderr: string };
+    return { ...answer, loadedSdks: null };
+}
+
 /** The config files a plan with these arguments reads: its own and the platform stacks beside it. */
 function configTexts(args: readonly string[]): string[] {
     const texts: string[] = [];
@@ -87,15 +120,29 @@ function configTexts(args: readonly string[]): string[] {
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
- * {@link runPlanCli}, once per jest run for the same arguments and config files: every test
- * file that plans the same stack the same way reads the one run (the child process, its exit
- * code and its output, exactly as printed). Without the jest run's cache directory, runs.
+ * `npm run plan -- <args>`, once per jest run for the same arguments and config files: every
+ * test file that plans the same stack the same way reads the one run (its exit code and its
+ * output, exactly as printed), which the run's plan server makes ({@link servedPlan}).
+ * Without the jest run's cache directory, runs every time.
  */
 export function planCli(...args: string[]): PlanRun {
+    return sharedPlan("served", args, servedPlan);
+}
+
+/** {@link sharedPlan} of {@link runPlanCli}: a process of its own, once per jest run. */
+function processPlan(...args: string[]): PlanRun {
+    return sharedPlan("process", args, (a) => runPlanCli(...a));
+}
+
+function sharedPlan(
+    mode: "served" | "process",
+    args: readonly string[],
+    run: (args: readonly string[]) => PlanRun,
+): PlanRun {
     const dir = process.env[PLAN_CACHE_ENV];
-    if (!dir) return runPlanCli(...args);
+    if (!dir) return run(args);
     const key = createHash("sha256")
-        .update(JSON.stringify([args, configTexts(args)]))
+        .update(JSON.stringify([mode, args, configTexts(args)]))
         .digest("hex")
         .slice(0, 32);
     const result = path.join(dir, `${key}.json`);
@@ -112,10 +159,10 @@ export function planCli(...args: string[]): PlanRun {
         }
         return read();
     }
-    const run = runPlanCli(...args);
-    fs.writeFileSync(`${result}.tmp`, JSON.stringify(run));
+    const planned = run(args);
+    fs.writeFileSync(`${result}.tmp`, JSON.stringify(planned));
     fs.renameSync(`${result}.tmp`, result);
-    return run;
+    return planned;
 }
 
 /**
@@ -142,7 +189,8 @@ export function renderDir(stack: string): string {
  * rendering adds a line to stderr and the manifests in {@link renderDir}).
  */
 export function shippedStackPlan(stack: string): PlanRun {
-    return planCli("--stack", stack, "--json", "--render", renderDir(stack));
+    // A process of its own: the SDK isolation checks read which SDKs it loaded.
+    return processPlan("--stack", stack, "--json", "--render", renderDir(stack));
 }
 
 /** Writes a stack config to a temporary `Pulumi.<name>.yaml` and returns its path. */

@@ -1,0 +1,76 @@
+/**
+ * One plan process for a whole test run: started by test/support/global-setup.ts, it serves
+ * the runs of `npm run plan` that need no process of their own (planCli in ./plan.ts), one
+ * after another, so that each does not load Node, tsx and the SDKs again.
+ *
+ * Each request is `{args}` as one JSON line on a connection to the Unix socket given as the
+ * first argument; the answer is `{status, stdout, stderr}`, what tools/plan.ts's command
+ * prints and exits with for those arguments (planCommand, the CLI's own code). Before each
+ * plan the program's modules (index.ts, stacks/, components/) are dropped from the module
+ * cache, so the program runs afresh, and the recording's mocks reset Pulumi's runtime state;
+ * the SDKs, the policies and the schema models stay loaded.
+ *
+ * A run that must be a process of its own (one that reports which SDKs the process loaded)
+ * does not come here.
+ */
+import "../../tools/lib/fast-start";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { planCommand } from "../../tools/plan";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const PROGRAM_FILES = (file: string) =>
+    file === path.join(ROOT, "index.ts") ||
+    ["components", "stacks"].some((d) => file.startsWith(path.join(ROOT, d) + path.sep));
+
+interface Answer {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs one plan with this process's stdout and stderr captured. */
+async function serve(args: string[]): Promise<Answer> {
+    for (const file of Object.keys(require.cache))
+        if (PROGRAM_FILES(file)) delete require.cache[file];
+    const out: string[] = [];
+    const err: string[] = [];
+    const capture = (into: string[]) =>
+        ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+            into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+            const done = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+            done?.();
+            return true;
+        }) as typeof process.stdout.write;
+    const writes = [process.stdout.write, process.stderr.write] as const;
+    process.stdout.write = capture(out);
+    process.stderr.write = capture(err);
+    let status: number;
+    try {
+        status = await planCommand(args);
+    } catch (e) {
+        err.push(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        status = 1;
+    } finally {
+        [process.stdout.write, process.stderr.write] = writes;
+    }
+    return { status, stdout: out.join(""), stderr: err.join("") };
+}
+
+const socket = process.argv[2];
+if (!socket) throw new Error("usage: plan-server.ts <socket path>");
+let queue: Promise<unknown> = Promise.resolve();
+const server = net.createServer((conn) => {
+    let request = "";
+    conn.setEncoding("utf8");
+    conn.on("data", (chunk: string) => {
+        request += chunk;
+        if (!request.endsWith("\n")) return;
+        const { args } = JSON.parse(request) as { args: string[] };
+        queue = queue.then(async () => conn.end(JSON.stringify(await serve(args))));
+    });
+});
+fs.rmSync(socket, { force: true });
+server.listen(socket, () => process.send?.("ready"));
+process.on("disconnect", () => process.exit(0));
