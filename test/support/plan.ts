@@ -184,13 +184,20 @@ export function renderDir(stack: string): string {
 }
 
 /**
- * `npm run plan -- --stack <stack> --json --render <renderDir(stack)>` through {@link planCli}:
- * the one plan of a shipped stack in a jest run (its JSON is what `--json` alone prints; the
- * rendering adds a line to stderr and the manifests in {@link renderDir}).
+ * The shipped stacks whose run's plan is a process of its own: the cloud SDK isolation checks
+ * read which SDKs it loaded (a local stack, a gcp one, an aws one). The plan server makes the
+ * others.
+ */
+export const OWN_PROCESS_STACKS: readonly string[] = ["aws", "dev", "gcp"];
+
+/**
+ * `npm run plan -- --stack <stack> --json --render <renderDir(stack)>`, the one plan of a
+ * shipped stack in a jest run (its JSON is what `--json` alone prints; the rendering adds a
+ * line to stderr and the manifests in {@link renderDir}).
  */
 export function shippedStackPlan(stack: string): PlanRun {
-    // A process of its own: the SDK isolation checks read which SDKs it loaded.
-    return processPlan("--stack", stack, "--json", "--render", renderDir(stack));
+    const args = ["--stack", stack, "--json", "--render", renderDir(stack)];
+    return OWN_PROCESS_STACKS.includes(stack) ? processPlan(...args) : planCli(...args);
 }
 
 /** Writes a stack config to a temporary `Pulumi.<name>.yaml` and returns its path. */
