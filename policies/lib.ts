@@ -159,6 +159,28 @@ function causedByUnknown(e: unknown, props: unknown): boolean {
 }
 
 /**
+ * A stack resource as a stack policy sees it, which notes when its props are read: a copy of
+ * every field but `props`, which reads through. (A plain class, not a Proxy: policies read
+ * `type` and the other fields of every resource, and a Proxy trap on each read was most of a
+ * large stack's policy time.)
+ */
+class Watched<R extends { props: unknown }> {
+    readonly #resource: R;
+    readonly #onRead: (r: R) => void;
+    constructor(resource: R, onRead: (r: R) => void) {
+        this.#resource = resource;
+        this.#onRead = onRead;
+        for (const key of Object.keys(resource))
+            if (key !== "props")
+                (this as Record<string, unknown>)[key] = (resource as Record<string, unknown>)[key];
+    }
+    get props(): R["props"] {
+        this.#onRead(this.#resource);
+        return this.#resource.props;
+    }
+}
+
+/**
  * Runs a stack policy so that a resource with an input unknown during preview is skipped,
  * not the whole policy: when the policy trips over an unknown, the resource whose props it
  * read last is left out and the policy runs again. Every resource it can judge is judged;
@@ -173,13 +195,7 @@ function validateSkippingUnknowns(
     for (;;) {
         let last: (typeof resources)[number] | undefined;
         const watched = resources.map(
-            (r) =>
-                new Proxy(r, {
-                    get: (target, key, receiver) => {
-                        if (key === "props") last = target;
-                        return Reflect.get(target, key, receiver);
-                    },
-                }),
+            (r) => new Watched(r, (read) => (last = read)) as unknown as typeof r,
         );
         const reports: Parameters<ReportViolation>[] = [];
         try {

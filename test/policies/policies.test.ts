@@ -4,6 +4,7 @@
  */
 import { profiles } from "../../policies/profiles";
 import { rationale } from "../../policies/rationale";
+import { stackPolicy } from "../../policies/lib";
 import { PACK_NAME, policies } from "../../policies/rules";
 import { DOC, policyDoc } from "../../tools/policy-docs";
 import { checkPolicies } from "../../tools/lib/policy-check";
@@ -753,5 +754,44 @@ describe("policy documentation", () => {
 
     it("docs/policies.md is generated from the pack and current", () => {
         expect(fs.readFileSync(DOC, "utf8")).toBe(policyDoc());
+    });
+});
+
+describe("a stack policy sees each resource as the engine gives it (policies/lib.ts stackPolicy)", () => {
+    // The shape @pulumi/policy 1.21.0's server builds for validateStack (server.js): own,
+    // enumerable fields, parent and dependencies as the other resources' objects.
+    const props = { spec: { replicas: 1 } };
+    const parent: Record<string, unknown> = { type: "mlops:x:Parent", urn: "urn:p", name: "p" };
+    const resource: Record<string, unknown> = {
+        type: "kubernetes:apps/v1:Deployment",
+        props,
+        urn: "urn:d",
+        name: "d",
+        opts: { protect: false },
+        dependencies: [parent],
+        propertyDependencies: { spec: [parent] },
+        isType: () => true,
+        asType: () => props,
+        provider: { urn: "urn:provider", name: "k8s", props: {} },
+        parent,
+    };
+
+    it("every field, the same values and objects, and props as given", async () => {
+        const seen: Record<string, unknown>[] = [];
+        const policy = stackPolicy({
+            name: "sees",
+            description: "Records what it sees.",
+            enforcementLevel: "mandatory",
+            validate: (args) => {
+                for (const r of args.resources) seen.push({ ...r, props: r.props });
+            },
+        });
+        await policy.validateStack!(
+            { resources: [resource], getConfig: () => ({}), stackTags: new Map() } as any,
+            () => undefined,
+        );
+        expect(seen).toHaveLength(1);
+        expect(Object.keys(seen[0]).sort()).toEqual(Object.keys(resource).sort());
+        for (const key of Object.keys(resource)) expect(seen[0][key]).toBe(resource[key]);
     });
 });
