@@ -4,6 +4,7 @@
  */
 import {
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -159,24 +160,52 @@ function causedByUnknown(e: unknown, props: unknown): boolean {
 }
 
 /**
- * A stack resource as a stack policy sees it, which notes when its props are read: a copy of
- * every field but `props`, which reads through. (A plain class, not a Proxy: policies read
- * `type` and the other fields of every resource, and a Proxy trap on each read was most of a
- * large stack's policy time.)
+ * A stack resource as a stack policy sees it, which notes when its props are read: every
+ * member of the policy SDK's PolicyResource reads through to the resource (TypeScript holds
+ * the list to the SDK's interface), `props` noting the read. (A plain class, not a Proxy:
+ * policies read `type` and the other fields of every resource, and a Proxy trap on each read
+ * was most of a large stack's policy time; so was copying each resource's fields.)
  */
-class Watched<R extends { props: unknown }> {
-    readonly #resource: R;
-    readonly #onRead: (r: R) => void;
-    constructor(resource: R, onRead: (r: R) => void) {
-        this.#resource = resource;
+class Watched implements PolicyResource {
+    readonly #r: PolicyResource;
+    readonly #onRead: (r: PolicyResource) => void;
+    constructor(resource: PolicyResource, onRead: (r: PolicyResource) => void) {
+        this.#r = resource;
         this.#onRead = onRead;
-        for (const key of Object.keys(resource))
-            if (key !== "props")
-                (this as Record<string, unknown>)[key] = (resource as Record<string, unknown>)[key];
     }
-    get props(): R["props"] {
-        this.#onRead(this.#resource);
-        return this.#resource.props;
+    get props() {
+        this.#onRead(this.#r);
+        return this.#r.props;
+    }
+    get type() {
+        return this.#r.type;
+    }
+    get urn() {
+        return this.#r.urn;
+    }
+    get name() {
+        return this.#r.name;
+    }
+    get opts() {
+        return this.#r.opts;
+    }
+    get provider() {
+        return this.#r.provider;
+    }
+    get parent() {
+        return this.#r.parent;
+    }
+    get dependencies() {
+        return this.#r.dependencies;
+    }
+    get propertyDependencies() {
+        return this.#r.propertyDependencies;
+    }
+    isType(resourceClass: any): boolean {
+        return this.#r.isType(resourceClass);
+    }
+    asType(resourceClass: any): any {
+        return this.#r.asType(resourceClass);
     }
 }
 
@@ -194,9 +223,7 @@ function validateSkippingUnknowns(
     let resources = args.resources;
     for (;;) {
         let last: (typeof resources)[number] | undefined;
-        const watched = resources.map(
-            (r) => new Watched(r, (read) => (last = read)) as unknown as typeof r,
-        );
+        const watched = resources.map((r) => new Watched(r, (read) => (last = read)));
         const reports: Parameters<ReportViolation>[] = [];
         try {
             validate({ ...args, resources: watched }, (...a) => reports.push(a));

@@ -777,13 +777,13 @@ describe("a stack policy sees each resource as the engine gives it (policies/lib
     };
 
     it("every field, the same values and objects, and props as given", async () => {
-        const seen: Record<string, unknown>[] = [];
+        const seen: any[] = [];
         const policy = stackPolicy({
             name: "sees",
             description: "Records what it sees.",
             enforcementLevel: "mandatory",
             validate: (args) => {
-                for (const r of args.resources) seen.push({ ...r, props: r.props });
+                for (const r of args.resources) seen.push(r);
             },
         });
         await policy.validateStack!(
@@ -791,7 +791,13 @@ describe("a stack policy sees each resource as the engine gives it (policies/lib
             () => undefined,
         );
         expect(seen).toHaveLength(1);
-        expect(Object.keys(seen[0]).sort()).toEqual(Object.keys(resource).sort());
-        for (const key of Object.keys(resource)) expect(seen[0][key]).toBe(resource[key]);
+        const [r] = seen;
+        for (const key of Object.keys(resource).filter((k) => !/^(is|as)Type$/.test(k)))
+            expect([key, r[key]]).toEqual([key, resource[key]]);
+        for (const key of ["props", "parent", "provider", "dependencies", "opts"])
+            expect(r[key]).toBe(resource[key]);
+        class Deployment {}
+        expect(r.isType(Deployment)).toBe(true);
+        expect(r.asType(Deployment)).toBe(props);
     });
 });
