@@ -1,29 +1,32 @@
 /**
  * The GCP development profile (Pulumi.gcp-dev.yaml): idles under $200 a month, plans clean, and
  * its keys are honoured on gcp and refused elsewhere. The production example keeps its estimate.
- * The profile is planned once, in process.
+ * The plan is the test run's one plan of the stack (`npm run plan -- --stack gcp-dev --json`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { profiles } from "../policies/profiles";
-import { policies } from "../policies/rules";
 import { loadConfig } from "../stacks/config";
 import { estimateCost } from "../tools/lib/cost";
-import { PlanResult, runPlan } from "../tools/lib/plan";
-import { checkPolicies } from "../tools/lib/policy-check";
-import { reveal } from "../tools/lib/recorder";
-import { checkSchemas } from "../tools/lib/schema-check";
 import { readStackConfig } from "../tools/lib/stack-config";
 import { configProblems } from "./support/fixtures";
+import { shippedStackPlan } from "./support/plan";
 
 const ROOT = path.resolve(__dirname, "..");
 const stackFile = (name: string) => path.join(ROOT, `Pulumi.${name}.yaml`);
 const configOf = (name: string) => loadConfig(readStackConfig(stackFile(name)).config);
 
-let plan: PlanResult;
-beforeAll(async () => {
-    plan = await runPlan(readStackConfig(stackFile("gcp-dev")));
+interface PlanDoc {
+    resources: { type: string; inputs: any }[];
+    policies: unknown[];
+    schema: unknown[];
+    schemaUnchecked: Record<string, number>;
+}
+let plan: PlanDoc;
+beforeAll(() => {
+    const run = shippedStackPlan("gcp-dev");
+    if (run.status !== 0) throw new Error(`plan exited ${run.status}: ${run.stderr}`);
+    plan = JSON.parse(run.stdout) as PlanDoc;
 });
 
 describe("idle cost", () => {
@@ -62,11 +65,18 @@ describe("idle cost", () => {
 
 describe("the plan", () => {
     const byType = (type: string) =>
-        plan.resources.filter((r) => r.type === type).map((r) => reveal(r.inputs) as any);
+        plan.resources.filter((r) => r.type === type).map((r) => r.inputs);
 
-    it("is clean: no policy finding, no invalid object", async () => {
-        expect(await checkPolicies(plan.resources, policies, profiles.dev)).toEqual([]);
-        expect((await checkSchemas(plan.resources)).problems).toEqual([]);
+    it("is clean: no policy finding (dev profile), no invalid object", () => {
+        expect(plan.policies).toEqual([]);
+        expect(plan.schema).toEqual([]);
+        // Not vacuous: the objects were checked, and only kinds without a published model were not.
+        expect(plan.resources.length).toBeGreaterThan(100);
+        expect(
+            Object.keys(plan.schemaUnchecked).every((t) =>
+                /serving\.kserve\.io|machinelearning\.seldon/.test(t),
+            ),
+        ).toBe(true);
     });
 
     it("makes a zonal cluster: the cluster and every node pool in the zone", () => {
