@@ -2,7 +2,6 @@
  * `mlops:mirror`: the rewrite rule, the config checks, every chart and image of whole stacks
  * moved to the mirror (chart values included), and the listing an operator fills it from.
  */
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import {
     canonicalImage,
@@ -28,7 +27,7 @@ import {
 import { readStackConfig } from "../tools/lib/stack-config";
 import { mirrorListing } from "../tools/mirror-list";
 import { configProblems as problems } from "./support/fixtures";
-import { ROOT, writeStackConfig } from "./support/plan";
+import { ROOT, mirrorListCli, writeStackConfig } from "./support/plan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const OCI = "oci://registry.example.com/charts";
@@ -535,16 +534,8 @@ describe("each chart's own images, set from its values at the pinned version", (
 });
 
 describe("npm run mirror:list", () => {
-    const run = (...args: string[]) =>
-        spawnSync(
-            process.execPath,
-            ["--import", "tsx", path.join(ROOT, "tools", "mirror-list.ts"), ...args],
-            {
-                cwd: ROOT,
-                encoding: "utf8",
-                timeout: 120_000,
-            },
-        );
+    // The command's own code, run by the test run's plan server (test/support/plan.ts).
+    const run = mirrorListCli;
     const DEV_CHARTS = [
         "traefik",
         "nfsServerProvisioner",
@@ -622,6 +613,17 @@ describe("npm run mirror:list", () => {
         const listing = JSON.parse(r.stdout);
         expect(listing.charts).toEqual([]);
         expect(listing.images).toEqual([{ source: canonical(images.mlflow) }]);
+    });
+
+    it("stops on a stack file that is not YAML with exit code 2, naming the file, line and column", () => {
+        const file = writeStackConfig("broken-mirror", "config:\n  mlops:mirror: [\n");
+        const r = run("--config", file);
+        expect(r.status).toBe(2);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toMatch(
+            new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:1: `),
+        );
+        expect(r.stderr.trim().split("\n")).toHaveLength(1);
     });
 
     it("stops on an invalid mirror config with exit code 2", () => {

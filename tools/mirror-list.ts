@@ -10,7 +10,7 @@
  * The plan runs in this process (a team stack's platform stack in a child, as the plan does).
  *
  * Exit 0: listed. 1: listed, but something the stack sets is not pinned in versions.ts or
- * lies outside the mirror (on stderr). 2: invalid config.
+ * lies outside the mirror (on stderr); or bad arguments. 2: invalid config or stack file.
  */
 // First: defers what the SDK loads and a plan never uses (see lib/fast-start.ts).
 import "./lib/fast-start";
@@ -27,7 +27,7 @@ import { ChartPin, chartImages, charts, images } from "../components/versions";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { PlanConfigError, runPlan } from "./lib/plan";
 import { SecretValue } from "./lib/recorder";
-import { StackConfig, readStackConfig, stackFileOf } from "./lib/stack-config";
+import { StackConfig, StackFileError, readStackConfig, stackFileOf } from "./lib/stack-config";
 import { referencedOutputs } from "./plan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -209,11 +209,13 @@ export function renderListing(stack: string, listing: MirrorListing): string {
     return lines.join("\n") + "\n";
 }
 
+/** Bad arguments: the message and the usage line on stderr, exit 1. */
+class UsageError extends Error {}
+
 function usage(message: string): never {
-    process.stderr.write(
-        `${message}\nusage: npm run -s mirror:list -- (--stack <name> | --config <Pulumi.x.yaml>) [--json]\n`,
+    throw new UsageError(
+        `${message}\nusage: npm run -s mirror:list -- (--stack <name> | --config <Pulumi.x.yaml>) [--json]`,
     );
-    process.exit(1);
 }
 
 function parseArgs(argv: readonly string[]): { file: string; json: boolean } {
@@ -234,45 +236,54 @@ function parseArgs(argv: readonly string[]): { file: string; json: boolean } {
     return { file, json };
 }
 
-/** The resources of the stack's offline plan, as `npm run plan` plans them (team stacks too). */
-async function planResources(
-    stack: StackConfig,
-    config: ReturnType<typeof loadConfig>,
-    file: string,
-): Promise<PlannedResource[]> {
+/**
+ * The mirror:list command: what `npm run -s mirror:list -- <argv>` prints (on this process's
+ * stdout and stderr) and the exit code it ends with. The stack's offline plan runs in this
+ * process, as `npm run plan` plans it (a team stack's platform stack in a child).
+ */
+export async function mirrorListCommand(argv: readonly string[]): Promise<number> {
+    let args: { file: string; json: boolean };
     try {
-        return (await runPlan(stack, undefined, referencedOutputs(config, file))).resources;
+        args = parseArgs(argv);
     } catch (e) {
-        if (!(e instanceof PlanConfigError)) throw e;
+        if (!(e instanceof UsageError)) throw e;
         process.stderr.write(`${e.message}\n`);
-        process.exit(2);
+        return 1;
     }
-}
-
-async function main(): Promise<void> {
-    const args = parseArgs(process.argv.slice(2));
-    const stack = readStackConfig(args.file);
+    let stack: StackConfig;
     let config: ReturnType<typeof loadConfig>;
+    let resources: PlannedResource[];
     try {
+        stack = readStackConfig(args.file);
         config = loadConfig(stack.config);
+        resources = (await runPlan(stack, undefined, referencedOutputs(config, args.file)))
+            .resources;
     } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
+        if (!(
+            e instanceof ConfigError ||
+            e instanceof StackFileError ||
+            e instanceof PlanConfigError
+        ))
+            throw e;
         process.stderr.write(`${e.message}\n`);
-        process.exit(2);
+        return 2;
     }
     const mirror: Mirror = config.mirror ?? {};
-    const listing = mirrorListing(await planResources(stack, config, args.file), mirror);
+    const listing = mirrorListing(resources, mirror);
     process.stdout.write(
         args.json
             ? JSON.stringify({ stack: stack.stack, ...listing }, null, 2) + "\n"
             : renderListing(stack.stack, listing),
     );
     for (const p of listing.problems) process.stderr.write(`problem: ${p}\n`);
-    process.exitCode = listing.problems.length > 0 ? 1 : 0;
+    return listing.problems.length > 0 ? 1 : 0;
 }
 
 if (require.main === module)
-    main().catch((e) => {
-        process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        process.exit(1);
-    });
+    mirrorListCommand(process.argv.slice(2)).then(
+        (code) => (process.exitCode = code),
+        (e) => {
+            process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+            process.exit(1);
+        },
+    );

@@ -3,9 +3,10 @@
  * the runs of `npm run plan` that need no process of their own (planCli in ./plan.ts), one
  * after another, so that each does not load Node, tsx and the SDKs again.
  *
- * Each request is `{args}` as one JSON line on a connection to the Unix socket given as the
- * first argument; the answer is `{status, stdout, stderr}`, what tools/plan.ts's command
- * prints and exits with for those arguments (planCommand, the CLI's own code). Before each
+ * Each request is `{command, args}` as one JSON line on a connection to the Unix socket given
+ * as the first argument (`plan`, tools/plan.ts's planCommand, or `mirror-list`,
+ * tools/mirror-list.ts's mirrorListCommand: the CLIs' own code); the answer is
+ * `{status, stdout, stderr}`, what that command prints and exits with for those arguments. Before each
  * plan the program's modules (index.ts, stacks/, components/) are dropped from the module
  * cache, so the program runs afresh, and the recording's mocks reset Pulumi's runtime state;
  * the SDKs, the policies and the schema models stay loaded.
@@ -17,7 +18,14 @@ import "../../tools/lib/fast-start";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import { mirrorListCommand } from "../../tools/mirror-list";
 import { planCommand } from "../../tools/plan";
+
+/** The commands the server runs, by name. */
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
+    plan: planCommand,
+    "mirror-list": mirrorListCommand,
+};
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROGRAM_FILES = (file: string) =>
@@ -30,8 +38,8 @@ interface Answer {
     stderr: string;
 }
 
-/** Runs one plan with this process's stdout and stderr captured. */
-async function serve(args: string[]): Promise<Answer> {
+/** Runs one command with this process's stdout and stderr captured. */
+async function serve(command: string, args: string[]): Promise<Answer> {
     for (const file of Object.keys(require.cache))
         if (PROGRAM_FILES(file)) delete require.cache[file];
     const out: string[] = [];
@@ -48,7 +56,9 @@ async function serve(args: string[]): Promise<Answer> {
     process.stderr.write = capture(err);
     let status: number;
     try {
-        status = await planCommand(args);
+        const run = COMMANDS[command];
+        if (!run) throw new Error(`no such command: ${command}`);
+        status = await run(args);
     } catch (e) {
         err.push(`plan failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         status = 1;
@@ -67,8 +77,8 @@ const server = net.createServer((conn) => {
     conn.on("data", (chunk: string) => {
         request += chunk;
         if (!request.endsWith("\n")) return;
-        const { args } = JSON.parse(request) as { args: string[] };
-        queue = queue.then(async () => conn.end(JSON.stringify(await serve(args))));
+        const { command, args } = JSON.parse(request) as { command: string; args: string[] };
+        queue = queue.then(async () => conn.end(JSON.stringify(await serve(command, args))));
     });
 });
 fs.rmSync(socket, { force: true });

@@ -76,15 +76,35 @@ process.stdin.pipe(conn, { end: false });
 `;
 
 /**
- * \`npm run plan -- <args>\` as the plan server runs it: the plan command's exit code and
+ * `npm run plan -- <args>` as the plan server runs it: the plan command's exit code and
  * output, exactly as printed, without a process of its own (loadedSdks is null). Falls back
  * to {@link runPlanCli} when the run has no server.
  */
 function servedPlan(args: readonly string[]): PlanRun {
+    return served("plan", args) ?? runPlanCli(...args);
+}
+
+/**
+ * `npm run -s mirror:list -- <args>`: its exit code and output, exactly as printed, from the
+ * plan server (or a process of its own when the run has none).
+ */
+export function mirrorListCli(...args: string[]): Omit<PlanRun, "loadedSdks"> {
+    const answer = served("mirror-list", args);
+    if (answer) return answer;
+    const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", path.join(ROOT, "tools", "mirror-list.ts"), ...args],
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One command run by this jest run's plan server; undefined when the run has none. */
+function served(command: "plan" | "mirror-list", args: readonly string[]): PlanRun | undefined {
     const socket = process.env[PLAN_SERVER_ENV];
-    if (!socket) return runPlanCli(...args);
+    if (!socket) return undefined;
     const r = spawnSync(process.execPath, ["-e", SERVER_CLIENT, socket], {
-        input: JSON.stringify({ args }) + "\n",
+        input: JSON.stringify({ command, args }) + "\n",
         encoding: "utf8",
         timeout: 120_000,
         maxBuffer: 256 * 1024 * 1024,
