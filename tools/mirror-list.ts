@@ -256,7 +256,7 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
     try {
         stack = readStackConfig(args.file);
         config = loadConfig(stack.config);
-        resources = (await runPlan(stack, undefined, referencedOutputs(config, args.file)))
+        resources = (await runPlan(stack, undefined, await referencedOutputs(config, args.file)))
             .resources;
     } catch (e) {
         if (!(

@@ -100,19 +100,15 @@ const REVEAL = "MLOPS_PLAN_REVEAL_OUTPUTS";
  */
 const OUTPUTS_CACHE = "MLOPS_PLAN_OUTPUTS_CACHE";
 
-/** The platform stack's plan, outputs in full, in a child process (or from OUTPUTS_CACHE). */
-function platformPlan(platformFile: string): {
+/** What a plan printed and exited with. */
+export interface PlanRunOutput {
     status: number | null;
     stdout: string;
     stderr: string;
-} {
-    const dir = process.env[OUTPUTS_CACHE];
-    const key = createHash("sha256")
-        .update(path.basename(platformFile) + "\0" + fs.readFileSync(platformFile, "utf8"))
-        .digest("hex")
-        .slice(0, 32);
-    const cached = dir ? path.join(dir, `platform-${key}.json`) : undefined;
-    if (cached && fs.existsSync(cached)) return JSON.parse(fs.readFileSync(cached, "utf8"));
+}
+
+/** `plan --config <platformFile> --json` with outputs in full, in a child process. */
+function childPlatformPlan(platformFile: string): Promise<PlanRunOutput> {
     const r = spawnSync(
         process.execPath,
         ["--import", "tsx", __filename, "--config", platformFile, "--json"],
@@ -122,7 +118,30 @@ function platformPlan(platformFile: string): {
             maxBuffer: 64 * 1024 * 1024,
         },
     );
-    const run = { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    return Promise.resolve({ status: r.status, stdout: r.stdout, stderr: r.stderr });
+}
+
+let planPlatform: (platformFile: string) => Promise<PlanRunOutput> = childPlatformPlan;
+
+/**
+ * Plans a team stack's platform stack some other way than in a child process: the test run's
+ * plan server (test/support/plan-server.ts) plans it in its own process, before the team
+ * stack's plan, with outputs in full (MLOPS_PLAN_REVEAL_OUTPUTS).
+ */
+export function setPlatformPlanner(planner: (platformFile: string) => Promise<PlanRunOutput>) {
+    planPlatform = planner;
+}
+
+/** The platform stack's plan, outputs in full, in a child process (or from OUTPUTS_CACHE). */
+async function platformPlan(platformFile: string): Promise<PlanRunOutput> {
+    const dir = process.env[OUTPUTS_CACHE];
+    const key = createHash("sha256")
+        .update(path.basename(platformFile) + "\0" + fs.readFileSync(platformFile, "utf8"))
+        .digest("hex")
+        .slice(0, 32);
+    const cached = dir ? path.join(dir, `platform-${key}.json`) : undefined;
+    if (cached && fs.existsSync(cached)) return JSON.parse(fs.readFileSync(cached, "utf8"));
+    const run = await planPlatform(platformFile);
     if (cached) {
         fs.writeFileSync(`${cached}.${process.pid}`, JSON.stringify(run));
         fs.renameSync(`${cached}.${process.pid}`, cached);
@@ -134,10 +153,10 @@ function platformPlan(platformFile: string): {
  * The outputs of the platform stack a team stack references, from planning that stack's
  * config (`Pulumi.<stack>.yaml` beside this one or in the project) in a child process.
  */
-export function referencedOutputs(
+export async function referencedOutputs(
     config: ReturnType<typeof loadConfig>,
     file: string,
-): Record<string, Record<string, unknown>> {
+): Promise<Record<string, Record<string, unknown>>> {
     if (config.kind !== "team" || !config.platformStack) return {};
     const name = config.platformStack.split("/").pop()!;
     const candidates = [
@@ -150,7 +169,7 @@ export function referencedOutputs(
             `mlops:platformStack ${config.platformStack}: no Pulumi.${name}.yaml here to plan it from (looked in ${candidates.join(", ")})`,
         );
     }
-    const r = platformPlan(platformFile);
+    const r = await platformPlan(platformFile);
     if (r.status !== 0 && r.status !== 1) {
         throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
     }
@@ -196,7 +215,7 @@ export async function planCommand(argv: readonly string[]): Promise<number> {
         const stack = readStackConfig(args.file);
         const config = loadConfig(stack.config);
         const cost = estimateCost(config);
-        const result = await runPlan(stack, undefined, referencedOutputs(config, args.file));
+        const result = await runPlan(stack, undefined, await referencedOutputs(config, args.file));
         phase("program");
         let rendered = "";
         if (args.render) {

@@ -9,7 +9,8 @@
  * `{status, stdout, stderr}`, what that command prints and exits with for those arguments. Before each
  * plan the program's modules (index.ts, stacks/, components/) are dropped from the module
  * cache, so the program runs afresh, and the recording's mocks reset Pulumi's runtime state;
- * the SDKs, the policies and the schema models stay loaded.
+ * the SDKs, the policies and the schema models stay loaded. A team stack's platform stack,
+ * which the CLI plans in a child process, is planned here first, the same way.
  *
  * A run that must be a process of its own (one that reports which SDKs the process loaded)
  * does not come here.
@@ -19,7 +20,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { mirrorListCommand } from "../../tools/mirror-list";
-import { planCommand } from "../../tools/plan";
+import { planCommand, setPlatformPlanner } from "../../tools/plan";
 
 /** The commands the server runs, by name. */
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
@@ -38,10 +39,29 @@ interface Answer {
     stderr: string;
 }
 
-/** Runs one command with this process's stdout and stderr captured. */
-async function serve(command: string, args: string[]): Promise<Answer> {
+/** Drops the program's modules from the module cache: the next require runs it afresh. */
+function forgetProgram(): void {
     for (const file of Object.keys(require.cache))
         if (PROGRAM_FILES(file)) delete require.cache[file];
+}
+
+// A team stack's platform stack is planned here too, before the team stack's own plan (which
+// then loads the program afresh), as the CLI would plan it in a child: outputs in full.
+setPlatformPlanner(async (platformFile) => {
+    const reveal = process.env.MLOPS_PLAN_REVEAL_OUTPUTS;
+    process.env.MLOPS_PLAN_REVEAL_OUTPUTS = "1";
+    try {
+        return await serve("plan", ["--config", platformFile, "--json"]);
+    } finally {
+        if (reveal === undefined) delete process.env.MLOPS_PLAN_REVEAL_OUTPUTS;
+        else process.env.MLOPS_PLAN_REVEAL_OUTPUTS = reveal;
+        forgetProgram();
+    }
+});
+
+/** Runs one command with this process's stdout and stderr captured. */
+async function serve(command: string, args: readonly string[]): Promise<Answer> {
+    forgetProgram();
     const out: string[] = [];
     const err: string[] = [];
     const capture = (into: string[]) =>
