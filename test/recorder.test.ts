@@ -3,10 +3,13 @@
  * labels the SDK attaches to every internal promise (tools/lib/recorder.ts skipUnreadStacks),
  * but the SDK's exit check for promises left pending must see exactly what it saw before.
  */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { recordedPhases, phase } from "../tools/lib/phases";
 import { settle, startRecording } from "../tools/lib/recorder";
+import { ROOT } from "./support/plan";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
@@ -76,6 +79,35 @@ describe("the SDK's promise bookkeeping under a recording", () => {
         ]);
         await tick();
         expect(debuggable.leakedPromises()[0].size).toBe(0);
+    });
+});
+
+describe("the SDK's exit check under a recording", () => {
+    // In a process of its own: the check runs when the process exits.
+    const exitOf = (leak: boolean) => {
+        const script = `
+            const { startRecording } = require(${JSON.stringify(path.join(ROOT, "tools", "lib", "recorder.ts"))});
+            startRecording({ stack: "exit-check" });
+            const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+            debuggable.debuggablePromise(${leak ? "new Promise(() => undefined)" : "Promise.resolve(1)"}, "p");
+        `;
+        return spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+    };
+
+    it("fails the process that leaves a promise pending, with the SDK's message", () => {
+        const r = exitOf(true);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("The Pulumi runtime detected that 1 promise was still active");
+    });
+
+    it("lets a process whose promises all settled exit 0", () => {
+        const r = exitOf(false);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
     });
 });
 

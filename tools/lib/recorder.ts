@@ -200,6 +200,8 @@ function skipUnreadStacks(): void {
         getStore(): { leakCandidates: Set<Promise<unknown>> };
     };
     /* eslint-enable @typescript-eslint/no-require-imports */
+    // The SDK installs its exit check on its first debug promise: let it, with a settled one.
+    void debuggable.debuggablePromise(Promise.resolve(), "the SDK's exit check");
     debuggable.debuggablePromise = (p) => {
         const candidates = state.getStore().leakCandidates;
         candidates.add(p);
