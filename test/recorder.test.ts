@@ -82,12 +82,13 @@ describe("the SDK's promise bookkeeping under a recording", () => {
     });
 });
 
-describe("the SDK's exit check under a recording", () => {
+describe("the SDK's exit check under a recording (installExitCheck, as the CLIs call it)", () => {
     // In a process of its own: the check runs when the process exits.
     const exitOf = (leak: boolean) => {
         const script = `
-            const { startRecording } = require(${JSON.stringify(path.join(ROOT, "tools", "lib", "recorder.ts"))});
+            const { installExitCheck, startRecording } = require(${JSON.stringify(path.join(ROOT, "tools", "lib", "recorder.ts"))});
             startRecording({ stack: "exit-check" });
+            installExitCheck();
             const debuggable = require("@pulumi/pulumi/runtime/debuggable");
             debuggable.debuggablePromise(${leak ? "new Promise(() => undefined)" : "Promise.resolve(1)"}, "p");
         `;

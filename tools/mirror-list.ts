@@ -26,7 +26,7 @@ import {
 import { ChartPin, chartImages, charts, images } from "../components/versions";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { PlanConfigError, runPlan } from "./lib/plan";
-import { SecretValue } from "./lib/recorder";
+import { SecretValue, installExitCheck } from "./lib/recorder";
 import { StackConfig, StackFileError, readStackConfig, stackFileOf } from "./lib/stack-config";
 import { referencedOutputs } from "./plan";
 
@@ -281,7 +281,10 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
 
 if (require.main === module)
     mirrorListCommand(process.argv.slice(2)).then(
-        (code) => (process.exitCode = code),
+        (code) => {
+            installExitCheck();
+            process.exitCode = code;
+        },
         (e) => {
             process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
             process.exit(1);

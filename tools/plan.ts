@@ -36,6 +36,7 @@ import {
 } from "./lib/plan-output";
 import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./lib/render";
 import { phase } from "./lib/phases";
+import { installExitCheck } from "./lib/recorder";
 
 interface Args {
     file: string;
@@ -305,4 +306,9 @@ export async function planCommand(argv: readonly string[]): Promise<number> {
     }
 }
 
-if (require.main === module) void planCommand(process.argv.slice(2)).then(finish);
+if (require.main === module)
+    void planCommand(process.argv.slice(2)).then((code) => {
+        // A promise the program left pending fails the process, as under the engine.
+        installExitCheck();
+        finish(code);
+    });

@@ -183,9 +183,22 @@ function gcpOutputs(
  * keeps the SDK's own version), and a plan has some twenty such promises in flight per
  * resource, so a recording skips the call stacks and keeps, of each promise, only the leak
  * bookkeeping: the promise joins the candidates and leaves them when it settles, and the
- * SDK's exit check reports one that never did, as before. The promise itself is returned, so
- * a rejection reaches its callers unchanged (without the SDK's `err.promise` debug field).
+ * SDK's exit check (see {@link installExitCheck}) reports one that never did. The promise
+ * itself is returned, so a rejection reaches its callers unchanged (without the SDK's
+ * `err.promise` debug field).
  */
+let sdkDebugPromise: (<T>(p: Promise<T>, ctx: unknown) => Promise<T>) | undefined;
+
+/**
+ * Installs the SDK's exit check, which fails a process that exits with a promise still pending
+ * (the SDK installs it on its first debug promise; a recording replaces those, so a process
+ * that exits after a plan, as the CLIs do, installs it here). Not for a test runner's
+ * long-lived workers: the check's listener on the process would keep each test file's SDK.
+ */
+export function installExitCheck(): void {
+    void sdkDebugPromise?.(Promise.resolve(), "the SDK's exit check");
+}
+
 function skipUnreadStacks(): void {
     const resource = pulumi.Resource as unknown as { callsites: () => unknown[]; __plan?: true };
     if (resource.__plan) return;
@@ -200,8 +213,7 @@ function skipUnreadStacks(): void {
         getStore(): { leakCandidates: Set<Promise<unknown>> };
     };
     /* eslint-enable @typescript-eslint/no-require-imports */
-    // The SDK installs its exit check on its first debug promise: let it, with a settled one.
-    void debuggable.debuggablePromise(Promise.resolve(), "the SDK's exit check");
+    sdkDebugPromise = debuggable.debuggablePromise;
     debuggable.debuggablePromise = (p) => {
         const candidates = state.getStore().leakCandidates;
         candidates.add(p);
