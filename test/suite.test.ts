@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import { ROOT } from "./support/plan";
+import { enabledStorages, releaseStorages } from "./support/release-storages";
 
 const HEAP_CAP_MIB = 384;
 
@@ -26,5 +28,31 @@ describe("the test run's memory (npm test)", () => {
         const limitMiB = v8.getHeapStatistics().heap_size_limit / 2 ** 20;
         expect(limitMiB).toBeGreaterThanOrEqual(HEAP_CAP_MIB);
         expect(limitMiB).toBeLessThanOrEqual(HEAP_CAP_MIB + 48);
+    });
+});
+
+describe("asynchronous storages of earlier test files (test/support/release-storages.ts)", () => {
+    it("are released before each test file starts (jest setupFiles)", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const config = require(path.join(ROOT, "jest.config.js")) as { setupFiles?: string[] };
+        expect(config.setupFiles).toEqual(["<rootDir>/test/support/release-storages.ts"]);
+    });
+
+    it("disables each storage enabled since the last release, and forgets it", () => {
+        // This file's own framework storage stays enabled: set aside while releasing.
+        const tracked = enabledStorages();
+        const framework = [...tracked];
+        tracked.clear();
+        try {
+            const storage = new AsyncLocalStorage<string>();
+            storage.enterWith("in use");
+            expect(storage.getStore()).toBe("in use");
+            expect([...tracked]).toEqual([storage]);
+            releaseStorages();
+            expect(storage.getStore()).toBeUndefined();
+            expect(tracked.size).toBe(0);
+        } finally {
+            for (const s of framework) tracked.add(s);
+        }
     });
 });
