@@ -8,6 +8,20 @@ export default tseslint.config(
     {
         rules: {
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+            // A cloud SDK's namespace index references every resource of the namespace (compute:
+            // 367 modules), and the type check reads them all: import each resource's module.
+            "no-restricted-imports": [
+                "error",
+                {
+                    patterns: [
+                        {
+                            regex: "^@pulumi/(aws|gcp)(/(?!get[A-Z]|provider$)[a-z0-9]+)?$",
+                            message:
+                                'Import the resource\'s own module: import { Network } from "@pulumi/gcp/compute/network".',
+                        },
+                    ],
+                },
+            ],
             // Outputs interpolated with template literals render as "Calling [toString] on an Output".
             "no-restricted-syntax": [
                 "error",

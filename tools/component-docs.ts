@@ -74,7 +74,35 @@ function sourceFiles(dir: string): string[] {
 
 /** A type as one line of TypeScript, comments dropped. */
 function typeText(node: ts.TypeNode, sf: ts.SourceFile): string {
-    return printer.printNode(ts.EmitHint.Unspecified, node, sf).replace(/\s+/g, " ").trim();
+    const text = printer.printNode(ts.EmitHint.Unspecified, node, sf).replace(/\s+/g, " ").trim();
+    const qualified = cloudImports(sf);
+    if (qualified.size === 0) return text;
+    return text.replace(/(?<![\w.$])[A-Za-z_$][\w$]*/g, (id) => qualified.get(id) ?? id);
+}
+
+const cloudImportsOf = new WeakMap<ts.SourceFile, Map<string, string>>();
+
+/**
+ * Names a source file imports from one resource module of a cloud SDK, with the SDK namespace
+ * they are known by: `import { Cluster } from "@pulumi/aws/eks/cluster"` is `eks.Cluster`.
+ * (The components import each resource's own module, which type-checks a fifth faster than
+ * the namespace's index of every resource.)
+ */
+function cloudImports(sf: ts.SourceFile): Map<string, string> {
+    let names = cloudImportsOf.get(sf);
+    if (names) return names;
+    names = new Map();
+    for (const stmt of sf.statements) {
+        if (!ts.isImportDeclaration(stmt) || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
+        const ns = /^@pulumi\/(?:aws|gcp)\/(\w+)\/\w+$/.exec(stmt.moduleSpecifier.text)?.[1];
+        const bindings = stmt.importClause?.namedBindings;
+        if (!ns || !bindings || !ts.isNamedImports(bindings)) continue;
+        for (const el of bindings.elements) {
+            names.set(el.name.text, `${ns}.${(el.propertyName ?? el.name).text}`);
+        }
+    }
+    cloudImportsOf.set(sf, names);
+    return names;
 }
 
 function docOf(symbol: ts.Symbol, checker: ts.TypeChecker): { text: string; default?: string } {

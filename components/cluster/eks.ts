@@ -1,11 +1,22 @@
 import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones";
 import { getPartitionOutput } from "@pulumi/aws/getPartition";
-import * as autoscaling from "@pulumi/aws/autoscaling";
-import * as cloudwatch from "@pulumi/aws/cloudwatch";
-import * as ec2 from "@pulumi/aws/ec2";
-import * as eks from "@pulumi/aws/eks";
-import * as iam from "@pulumi/aws/iam";
-import * as kms from "@pulumi/aws/kms";
+import { Tag } from "@pulumi/aws/autoscaling/tag";
+import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
+import { Eip } from "@pulumi/aws/ec2/eip";
+import { InternetGateway } from "@pulumi/aws/ec2/internetGateway";
+import { NatGateway } from "@pulumi/aws/ec2/natGateway";
+import { Route } from "@pulumi/aws/ec2/route";
+import { RouteTable } from "@pulumi/aws/ec2/routeTable";
+import { RouteTableAssociation } from "@pulumi/aws/ec2/routeTableAssociation";
+import { Subnet } from "@pulumi/aws/ec2/subnet";
+import { Vpc } from "@pulumi/aws/ec2/vpc";
+import { Addon } from "@pulumi/aws/eks/addon";
+import { Cluster } from "@pulumi/aws/eks/cluster";
+import { NodeGroup } from "@pulumi/aws/eks/nodeGroup";
+import { OpenIdConnectProvider } from "@pulumi/aws/iam/openIdConnectProvider";
+import { Role } from "@pulumi/aws/iam/role";
+import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
+import { Key } from "@pulumi/aws/kms/key";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIrsaIdentity } from "../identity/aws-irsa";
@@ -168,13 +179,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
     public readonly clusterName: string;
     public readonly provider: k8s.Provider;
     public readonly storageClasses: KubernetesCluster["storageClasses"];
-    public readonly cluster: eks.Cluster;
-    public readonly vpc: ec2.Vpc;
-    public readonly privateSubnets: ec2.Subnet[];
-    public readonly publicSubnets: ec2.Subnet[];
-    public readonly systemNodeGroup: eks.NodeGroup;
-    public readonly gpuNodeGroups: Record<string, eks.NodeGroup>;
-    public readonly oidcProvider: iam.OpenIdConnectProvider;
+    public readonly cluster: Cluster;
+    public readonly vpc: Vpc;
+    public readonly privateSubnets: Subnet[];
+    public readonly publicSubnets: Subnet[];
+    public readonly systemNodeGroup: NodeGroup;
+    public readonly gpuNodeGroups: Record<string, NodeGroup>;
+    public readonly oidcProvider: OpenIdConnectProvider;
     /** The OIDC issuer URL of the cluster (IRSA trust policies). */
     public readonly oidcIssuer: pulumi.Output<string>;
     /** The security group EKS gives the control plane and managed nodes. */
@@ -218,7 +229,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
 
         // The network. Subnet role tags let Kubernetes place internet-facing load balancers in
         // the public subnets and internal ones in the private subnets.
-        this.vpc = new ec2.Vpc(
+        this.vpc = new Vpc(
             name,
             {
                 cidrBlock: vpcCidr,
@@ -228,17 +239,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const igw = new ec2.InternetGateway(
-            name,
-            { vpcId: this.vpc.id, tags: { Name: name } },
-            child,
-        );
-        const publicRoutes = new ec2.RouteTable(
+        const igw = new InternetGateway(name, { vpcId: this.vpc.id, tags: { Name: name } }, child);
+        const publicRoutes = new RouteTable(
             `${name}-public`,
             { vpcId: this.vpc.id, tags: { Name: `${name}-public` } },
             child,
         );
-        const internet = new ec2.Route(
+        const internet = new Route(
             `${name}-public-internet`,
             {
                 routeTableId: publicRoutes.id,
@@ -251,14 +258,14 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         this.publicSubnets = [];
         this.privateSubnets = [];
         this.privateCidrs = [];
-        const nats: ec2.NatGateway[] = [];
+        const nats: NatGateway[] = [];
         const natPerZone = args.natPerZone ?? true;
         const clusterTag = `kubernetes.io/cluster/${clusterName}`;
         for (let i = 0; i < zones; i++) {
             const az = `az${i + 1}`;
             const cidrs = zoneCidrs(vpcCidr, i);
             this.privateCidrs.push(cidrs.private);
-            const pub = new ec2.Subnet(
+            const pub = new Subnet(
                 `${name}-public-${az}`,
                 {
                     vpcId: this.vpc.id,
@@ -275,20 +282,20 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             );
             this.publicSubnets.push(pub);
             network.push(
-                new ec2.RouteTableAssociation(
+                new RouteTableAssociation(
                     `${name}-public-${az}`,
                     { subnetId: pub.id, routeTableId: publicRoutes.id },
                     child,
                 ),
             );
             if (i === 0 || natPerZone) {
-                const eip = new ec2.Eip(
+                const eip = new Eip(
                     `${name}-nat-${az}`,
                     { domain: "vpc", tags: { Name: `${name}-nat-${az}` } },
                     { ...child, dependsOn: [igw] },
                 );
                 nats.push(
-                    new ec2.NatGateway(
+                    new NatGateway(
                         `${name}-${az}`,
                         {
                             allocationId: eip.id,
@@ -300,7 +307,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                     ),
                 );
             }
-            const priv = new ec2.Subnet(
+            const priv = new Subnet(
                 `${name}-private-${az}`,
                 {
                     vpcId: this.vpc.id,
@@ -315,13 +322,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 child,
             );
             this.privateSubnets.push(priv);
-            const routes = new ec2.RouteTable(
+            const routes = new RouteTable(
                 `${name}-private-${az}`,
                 { vpcId: this.vpc.id, tags: { Name: `${name}-private-${az}` } },
                 child,
             );
             network.push(
-                new ec2.Route(
+                new Route(
                     `${name}-private-${az}-nat`,
                     {
                         routeTableId: routes.id,
@@ -330,7 +337,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                     },
                     child,
                 ),
-                new ec2.RouteTableAssociation(
+                new RouteTableAssociation(
                     `${name}-private-${az}`,
                     { subnetId: priv.id, routeTableId: routes.id },
                     child,
@@ -340,7 +347,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         network.push(...nats);
 
         // The control plane.
-        const secretsKey = new kms.Key(
+        const secretsKey = new Key(
             `${name}-secrets`,
             {
                 description: `${name}: envelope encryption of Kubernetes Secrets`,
@@ -349,14 +356,14 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const logs = new cloudwatch.LogGroup(
+        const logs = new LogGroup(
             `${name}-control-plane`,
             // The group EKS writes to; created here so that it has a retention and is deleted
             // with the stack.
             { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: 90 },
             child,
         );
-        const clusterRole = new iam.Role(
+        const clusterRole = new Role(
             `${name}-cluster`,
             {
                 name: awsName(AWS_NAME_RULES.iamRole, [name, "cluster"]),
@@ -373,7 +380,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const clusterPolicy = new iam.RolePolicyAttachment(
+        const clusterPolicy = new RolePolicyAttachment(
             `${name}-cluster-eks`,
             {
                 role: clusterRole.name,
@@ -381,7 +388,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        this.cluster = new eks.Cluster(
+        this.cluster = new Cluster(
             name,
             {
                 name: clusterName,
@@ -410,14 +417,14 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         );
         this.oidcIssuer = this.cluster.identities.apply((ids) => ids[0].oidcs![0].issuer!);
         this.nodeSecurityGroupId = this.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId!);
-        this.oidcProvider = new iam.OpenIdConnectProvider(
+        this.oidcProvider = new OpenIdConnectProvider(
             name,
             { url: this.oidcIssuer, clientIdLists: ["sts.amazonaws.com"] },
             child,
         );
 
         // Nodes.
-        const nodeRole = new iam.Role(
+        const nodeRole = new Role(
             `${name}-nodes`,
             {
                 name: awsName(AWS_NAME_RULES.iamRole, [name, "nodes"]),
@@ -442,7 +449,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             ] as const
         ).map(
             ([key, policy]) =>
-                new iam.RolePolicyAttachment(
+                new RolePolicyAttachment(
                     `${name}-nodes-${key}`,
                     {
                         role: nodeRole.name,
@@ -454,7 +461,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         // The VPC CNI as a managed add-on with its network policy agent on: the platform's and
         // the teams' NetworkPolicies are enforced (the CNI EKS installs on its own leaves them
         // unenforced). Nodes join with it in place.
-        const vpcCni = new eks.Addon(
+        const vpcCni = new Addon(
             `${name}-vpc-cni`,
             {
                 clusterName: this.cluster.name,
@@ -474,7 +481,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             dependsOn: [...nodePolicies, vpcCni],
             ignoreChanges: ["scalingConfig.desiredSize"],
         };
-        this.systemNodeGroup = new eks.NodeGroup(
+        this.systemNodeGroup = new NodeGroup(
             `${name}-system`,
             {
                 clusterName: this.cluster.name,
@@ -499,7 +506,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         for (const pool of args.gpuPools ?? []) {
             const groupName = `${name}-${pool.name}`;
             const min = pool.minNodes ?? 0;
-            const group = new eks.NodeGroup(
+            const group = new NodeGroup(
                 groupName,
                 {
                     clusterName: this.cluster.name,
@@ -547,7 +554,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 ],
             ];
             for (const [key, tag, value] of templateTags) {
-                new autoscaling.Tag(
+                new Tag(
                     `${groupName}-${key}`,
                     {
                         autoscalingGroupName: asgName,
@@ -571,8 +578,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const addons: eks.Addon[] = [
-            new eks.Addon(
+        const addons: Addon[] = [
+            new Addon(
                 `${name}-ebs-csi`,
                 {
                     clusterName: this.cluster.name,
@@ -597,7 +604,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 child,
             );
             addons.push(
-                new eks.Addon(
+                new Addon(
                     `${name}-efs-csi`,
                     {
                         clusterName: this.cluster.name,

@@ -1,7 +1,11 @@
-import * as compute from "@pulumi/gcp/compute";
-import * as container from "@pulumi/gcp/container";
-import * as projects from "@pulumi/gcp/projects";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import { Network } from "@pulumi/gcp/compute/network";
+import { Router } from "@pulumi/gcp/compute/router";
+import { RouterNat } from "@pulumi/gcp/compute/routerNat";
+import { Subnetwork } from "@pulumi/gcp/compute/subnetwork";
+import { Cluster } from "@pulumi/gcp/container/cluster";
+import { NodePool } from "@pulumi/gcp/container/nodePool";
+import { IAMMember } from "@pulumi/gcp/projects/iammember";
+import { Account } from "@pulumi/gcp/serviceaccount/account";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GCP_ID_RULES, gcpId } from "./gcp-names";
@@ -91,11 +95,7 @@ const NODE_ROLES = [
 const NODE_MANAGEMENT = { autoRepair: true, autoUpgrade: true };
 
 /** What every node pool's nodes share: the node account, Workload Identity, shielded boot. */
-function nodeConfig(
-    nodeAccount: serviceaccount.Account,
-    machineType: string,
-    labels: Record<string, string>,
-) {
+function nodeConfig(nodeAccount: Account, machineType: string, labels: Record<string, string>) {
     return {
         machineType,
         serviceAccount: nodeAccount.email,
@@ -125,8 +125,8 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     public readonly storageClasses: KubernetesCluster["storageClasses"] = {
         readWriteOnce: "standard-rwo",
     };
-    public readonly cluster: container.Cluster;
-    public readonly network: compute.Network;
+    public readonly cluster: Cluster;
+    public readonly network: Network;
     /** The kubeconfig (secret), authenticating through gke-gcloud-auth-plugin. */
     public readonly kubeconfig: pulumi.Output<string>;
     /** The control plane's private range (where the API server is, for network policies). */
@@ -185,12 +185,12 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         // node pools (pulumi-gcp provider/resources.go, lowercaseAutoName and SetAutonaming),
         // and keeps a leading digit: a 63-character or digit-first name would be rejected.
         const computeName = gcpId(GCP_ID_RULES.compute, [name]);
-        const network = new compute.Network(
+        const network = new Network(
             name,
             { ...gcp, name: computeName, autoCreateSubnetworks: false },
             child,
         );
-        const subnet = new compute.Subnetwork(
+        const subnet = new Subnetwork(
             name,
             {
                 ...gcp,
@@ -206,12 +206,12 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const router = new compute.Router(
+        const router = new Router(
             name,
             { ...gcp, name: computeName, region: args.region, network: network.id },
             child,
         );
-        new compute.RouterNat(
+        new RouterNat(
             name,
             {
                 ...gcp,
@@ -231,7 +231,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     private nodeServiceAccount(name: string, args: GkeClusterArgs) {
         const child = { parent: this };
         const gcp = { project: args.project };
-        const nodeAccount = new serviceaccount.Account(
+        const nodeAccount = new Account(
             `${name}-nodes`,
             {
                 ...gcp,
@@ -241,7 +241,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             child,
         );
         for (const role of NODE_ROLES) {
-            new projects.IAMMember(
+            new IAMMember(
                 `${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`,
                 { ...gcp, role, member: pulumi.interpolate`serviceAccount:${nodeAccount.email}` },
                 child,
@@ -255,9 +255,9 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         name: string,
         args: GkeClusterArgs,
         cidrs: NonNullable<GkeClusterArgs["cidrs"]>,
-        subnet: compute.Subnetwork,
+        subnet: Subnetwork,
     ) {
-        return new container.Cluster(
+        return new Cluster(
             name,
             {
                 project: args.project,
@@ -293,10 +293,10 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     }
 
     /** The autoscaled pool the platform's own pods run on. */
-    private systemPool(name: string, args: GkeClusterArgs, nodeAccount: serviceaccount.Account) {
+    private systemPool(name: string, args: GkeClusterArgs, nodeAccount: Account) {
         const sys = args.systemPool ?? {};
         // Node pool names are scoped to their cluster: the pool's own key names it.
-        return new container.NodePool(
+        return new NodePool(
             `${name}-system`,
             {
                 project: args.project,
@@ -318,13 +318,8 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
      * One GPU pool: GKE-installed driver, scale from zero, spot, the `nvidia.com/gpu` taint,
      * optional sharing.
      */
-    private gpuPool(
-        name: string,
-        args: GkeClusterArgs,
-        nodeAccount: serviceaccount.Account,
-        pool: GkeGpuPool,
-    ) {
-        return new container.NodePool(
+    private gpuPool(name: string, args: GkeClusterArgs, nodeAccount: Account, pool: GkeGpuPool) {
+        return new NodePool(
             `${name}-${pool.name}`,
             {
                 project: args.project,

@@ -1,4 +1,6 @@
-import * as iam from "@pulumi/aws/iam";
+import { Role } from "@pulumi/aws/iam/role";
+import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
+import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
 
@@ -149,7 +151,7 @@ export function irsaTrustPolicy(
  * ```
  */
 export class AwsIrsaIdentity extends pulumi.ComponentResource {
-    public readonly role: iam.Role;
+    public readonly role: Role;
     public readonly roleArn: pulumi.Output<string>;
     /** The annotation a Kubernetes service account needs to assume this role. */
     public readonly annotations: pulumi.Output<Record<string, string>>;
@@ -158,7 +160,7 @@ export class AwsIrsaIdentity extends pulumi.ComponentResource {
         super("mlops:identity:AwsIrsaIdentity", name, {}, opts);
         validate(name, args);
         const child = { parent: this };
-        this.role = new iam.Role(
+        this.role = new Role(
             name,
             {
                 name: awsName(AWS_NAME_RULES.iamRole, [name]),
@@ -175,7 +177,7 @@ export class AwsIrsaIdentity extends pulumi.ComponentResource {
         const buckets = args.buckets ?? [];
         const statements = args.statements ?? [];
         if (buckets.length > 0 || statements.length > 0) {
-            new iam.RolePolicy(
+            new RolePolicy(
                 name,
                 {
                     role: this.role.name,
@@ -190,7 +192,7 @@ export class AwsIrsaIdentity extends pulumi.ComponentResource {
             );
         }
         for (const p of args.managedPolicies ?? []) {
-            new iam.RolePolicyAttachment(
+            new RolePolicyAttachment(
                 `${name}-${p.key}`,
                 { role: this.role.name, policyArn: p.policyArn },
                 child,

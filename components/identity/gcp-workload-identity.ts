@@ -1,5 +1,6 @@
-import * as serviceaccount from "@pulumi/gcp/serviceaccount";
-import * as storage from "@pulumi/gcp/storage";
+import { Account } from "@pulumi/gcp/serviceaccount/account";
+import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
+import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
 import * as pulumi from "@pulumi/pulumi";
 import { GCP_ID_RULES, gcpDisplayName, gcpId } from "../cluster/gcp-names";
 
@@ -101,7 +102,7 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
         super("mlops:identity:GcpWorkloadIdentity", name, {}, opts);
         validate(name, args);
         const child = { parent: this };
-        const account = new serviceaccount.Account(
+        const account = new Account(
             name,
             {
                 project: args.project,
@@ -117,7 +118,7 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
         const member = pulumi.interpolate`serviceAccount:${account.email}`;
         for (const b of args.buckets) {
             if (b.prefix === undefined) {
-                new storage.BucketIAMMember(
+                new BucketIAMMember(
                     `${name}-${b.key}`,
                     { bucket: b.bucket, role: b.role, member },
                     child,
@@ -125,7 +126,7 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
                 continue;
             }
             // Conditions need uniform bucket-level access, which GcsObjectStore sets.
-            new storage.BucketIAMMember(
+            new BucketIAMMember(
                 `${name}-${b.key}`,
                 {
                     bucket: b.bucket,
@@ -141,7 +142,7 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
             );
             // objectViewer where the checked resource is the bucket: its list permission, and
             // never an object's contents.
-            new storage.BucketIAMMember(
+            new BucketIAMMember(
                 `${name}-${b.key}-list`,
                 {
                     bucket: b.bucket,
@@ -157,7 +158,7 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
             );
         }
         for (const ksa of args.kubernetesServiceAccounts) {
-            new serviceaccount.IAMMember(
+            new IAMMember(
                 `${name}-${ksa.replace("/", "-")}`,
                 {
                     serviceAccountId: account.name,

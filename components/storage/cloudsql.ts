@@ -1,6 +1,9 @@
-import * as compute from "@pulumi/gcp/compute";
-import * as servicenetworking from "@pulumi/gcp/servicenetworking";
-import * as sql from "@pulumi/gcp/sql";
+import { GlobalAddress } from "@pulumi/gcp/compute/globalAddress";
+import { Network } from "@pulumi/gcp/compute/network";
+import { Connection } from "@pulumi/gcp/servicenetworking/connection";
+import { Database } from "@pulumi/gcp/sql/database";
+import { DatabaseInstance } from "@pulumi/gcp/sql/databaseInstance";
+import { User } from "@pulumi/gcp/sql/user";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GCP_ID_RULES, gcpId, sqlInstanceRule } from "../cluster/gcp-names";
@@ -13,7 +16,7 @@ export interface CloudSqlDatabaseArgs {
     readonly project: string;
     readonly region: string;
     /** The VPC the instance gets its private IP in (the cluster's network). */
-    readonly network: compute.Network;
+    readonly network: Network;
     /** @default "db-custom-1-3840" */
     readonly tier?: string;
     /** Regional high availability, deletion protection and `protect` (production). @default true */
@@ -34,7 +37,7 @@ export interface CloudSqlDatabaseArgs {
  * ```
  */
 export class CloudSqlDatabase extends pulumi.ComponentResource {
-    public readonly instance: sql.DatabaseInstance;
+    public readonly instance: DatabaseInstance;
     /** The private IP. */
     public readonly host: pulumi.Output<string>;
     public readonly port = 5432;
@@ -49,7 +52,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
         this.databaseName = args.databaseName ?? "mlflow";
         this.username = args.username ?? "mlops";
 
-        const range = new compute.GlobalAddress(
+        const range = new GlobalAddress(
             `${name}-peering`,
             {
                 project: args.project,
@@ -61,7 +64,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
             },
             child,
         );
-        const peering = new servicenetworking.Connection(
+        const peering = new Connection(
             `${name}-peering`,
             {
                 network: args.network.id,
@@ -79,7 +82,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
             child,
         );
         const stem = gcpId(sqlInstanceRule(args.project, SUFFIX_LENGTH + 1), [name]);
-        this.instance = new sql.DatabaseInstance(
+        this.instance = new DatabaseInstance(
             name,
             {
                 project: args.project,
@@ -107,7 +110,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
         );
         this.host = this.instance.privateIpAddress;
 
-        new sql.Database(
+        new Database(
             name,
             { project: args.project, instance: this.instance.name, name: this.databaseName },
             { ...child, protect: production },
@@ -118,7 +121,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
             child,
         );
         this.password = pulumi.secret(password.result);
-        new sql.User(
+        new User(
             name,
             {
                 project: args.project,

@@ -1,6 +1,8 @@
-import * as ec2 from "@pulumi/aws/ec2";
-import * as efs from "@pulumi/aws/efs";
-import * as vpc from "@pulumi/aws/vpc";
+import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
+import { BackupPolicy } from "@pulumi/aws/efs/backupPolicy";
+import { FileSystem } from "@pulumi/aws/efs/fileSystem";
+import { MountTarget } from "@pulumi/aws/efs/mountTarget";
+import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
 
@@ -28,14 +30,14 @@ export interface EfsFileSystemArgs {
  * ```
  */
 export class EfsFileSystem extends pulumi.ComponentResource {
-    public readonly fileSystem: efs.FileSystem;
-    public readonly securityGroup: ec2.SecurityGroup;
+    public readonly fileSystem: FileSystem;
+    public readonly securityGroup: SecurityGroup;
 
     constructor(name: string, args: EfsFileSystemArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:EfsFileSystem", name, {}, opts);
         const protect = args.protect ?? true;
         const child = { parent: this };
-        this.securityGroup = new ec2.SecurityGroup(
+        this.securityGroup = new SecurityGroup(
             name,
             {
                 name: awsName(AWS_NAME_RULES.securityGroup, [name]),
@@ -44,7 +46,7 @@ export class EfsFileSystem extends pulumi.ComponentResource {
             },
             child,
         );
-        new vpc.SecurityGroupIngressRule(
+        new SecurityGroupIngressRule(
             `${name}-nfs`,
             {
                 securityGroupId: this.securityGroup.id,
@@ -56,7 +58,7 @@ export class EfsFileSystem extends pulumi.ComponentResource {
             },
             child,
         );
-        this.fileSystem = new efs.FileSystem(
+        this.fileSystem = new FileSystem(
             name,
             {
                 encrypted: true,
@@ -67,7 +69,7 @@ export class EfsFileSystem extends pulumi.ComponentResource {
             },
             { ...child, protect },
         );
-        new efs.BackupPolicy(
+        new BackupPolicy(
             name,
             {
                 fileSystemId: this.fileSystem.id,
@@ -76,7 +78,7 @@ export class EfsFileSystem extends pulumi.ComponentResource {
             child,
         );
         args.subnetIds.forEach((subnetId, i) => {
-            new efs.MountTarget(
+            new MountTarget(
                 `${name}-az${i + 1}`,
                 {
                     fileSystemId: this.fileSystem.id,

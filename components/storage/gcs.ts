@@ -1,4 +1,4 @@
-import * as storage from "@pulumi/gcp/storage";
+import { Bucket, BucketArgs } from "@pulumi/gcp/storage/bucket";
 import * as pulumi from "@pulumi/pulumi";
 import { GCP_ID_RULES, gcpId } from "../cluster/gcp-names";
 import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "./object-store";
@@ -32,7 +32,7 @@ const ARTIFACT_BUCKETS: readonly BucketKey[] = ["tracking", "workflows", "featur
  */
 export class GcsObjectStore extends pulumi.ComponentResource {
     public readonly buckets: Readonly<Record<BucketKey, string>>;
-    public readonly bucketResources: Readonly<Record<BucketKey, storage.Bucket>>;
+    public readonly bucketResources: Readonly<Record<BucketKey, Bucket>>;
     public readonly connection: ObjectStoreConnection;
 
     constructor(name: string, args: GcsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -43,10 +43,10 @@ export class GcsObjectStore extends pulumi.ComponentResource {
         this.buckets = Object.fromEntries(
             BUCKET_KEYS.map((k) => [k, gcpId(GCP_ID_RULES.bucket, [args.project, name, k])]),
         ) as Record<BucketKey, string>;
-        const resources = {} as Record<BucketKey, storage.Bucket>;
+        const resources = {} as Record<BucketKey, Bucket>;
         for (const key of BUCKET_KEYS) {
             const artifacts = ARTIFACT_BUCKETS.includes(key);
-            const lifecycleRules: storage.BucketArgs["lifecycleRules"] = [];
+            const lifecycleRules: BucketArgs["lifecycleRules"] = [];
             if (artifacts) {
                 lifecycleRules.push({
                     action: { type: "Delete" },
@@ -62,7 +62,7 @@ export class GcsObjectStore extends pulumi.ComponentResource {
                     condition: { age: args.workflowArtifactDays ?? 90 },
                 });
             }
-            resources[key] = new storage.Bucket(
+            resources[key] = new Bucket(
                 `${name}-${key}`,
                 {
                     project: args.project,

@@ -1,6 +1,7 @@
-import * as ec2 from "@pulumi/aws/ec2";
-import * as rds from "@pulumi/aws/rds";
-import * as vpc from "@pulumi/aws/vpc";
+import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
+import { Instance } from "@pulumi/aws/rds/instance";
+import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
+import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
@@ -39,7 +40,7 @@ export interface RdsDatabaseArgs {
  * ```
  */
 export class RdsDatabase extends pulumi.ComponentResource {
-    public readonly instance: rds.Instance;
+    public readonly instance: Instance;
     public readonly host: pulumi.Output<string>;
     public readonly port = 5432;
     public readonly databaseName: string;
@@ -54,7 +55,7 @@ export class RdsDatabase extends pulumi.ComponentResource {
         this.username = args.username ?? "mlops";
         const identifier = awsName(AWS_NAME_RULES.rdsIdentifier, [name]);
 
-        const subnets = new rds.SubnetGroup(
+        const subnets = new SubnetGroup(
             name,
             {
                 name: identifier,
@@ -63,7 +64,7 @@ export class RdsDatabase extends pulumi.ComponentResource {
             },
             child,
         );
-        const sg = new ec2.SecurityGroup(
+        const sg = new SecurityGroup(
             name,
             {
                 name: awsName(AWS_NAME_RULES.securityGroup, [name]),
@@ -72,7 +73,7 @@ export class RdsDatabase extends pulumi.ComponentResource {
             },
             child,
         );
-        new vpc.SecurityGroupIngressRule(
+        new SecurityGroupIngressRule(
             `${name}-postgres`,
             {
                 securityGroupId: sg.id,
@@ -92,7 +93,7 @@ export class RdsDatabase extends pulumi.ComponentResource {
         );
         this.password = pulumi.secret(password.result);
         const storage = args.allocatedStorage ?? 20;
-        this.instance = new rds.Instance(
+        this.instance = new Instance(
             name,
             {
                 identifier,

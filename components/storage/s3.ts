@@ -1,4 +1,12 @@
-import * as s3 from "@pulumi/aws/s3";
+import { Bucket } from "@pulumi/aws/s3/bucket";
+import {
+    BucketLifecycleConfiguration,
+    BucketLifecycleConfigurationArgs,
+} from "@pulumi/aws/s3/bucketLifecycleConfiguration";
+import { BucketOwnershipControls } from "@pulumi/aws/s3/bucketOwnershipControls";
+import { BucketPublicAccessBlock } from "@pulumi/aws/s3/bucketPublicAccessBlock";
+import { BucketServerSideEncryptionConfiguration } from "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration";
+import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import * as pulumi from "@pulumi/pulumi";
 import { s3BucketName } from "../cluster/aws-names";
 import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "./object-store";
@@ -35,7 +43,7 @@ const ARTIFACT_BUCKETS: readonly BucketKey[] = ["tracking", "workflows", "featur
  */
 export class S3ObjectStore extends pulumi.ComponentResource {
     public readonly buckets: Readonly<Record<BucketKey, string>>;
-    public readonly bucketResources: Readonly<Record<BucketKey, s3.Bucket>>;
+    public readonly bucketResources: Readonly<Record<BucketKey, Bucket>>;
     public readonly connection: ObjectStoreConnection;
 
     constructor(name: string, args: S3ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -44,11 +52,11 @@ export class S3ObjectStore extends pulumi.ComponentResource {
         this.buckets = Object.fromEntries(
             BUCKET_KEYS.map((k) => [k, s3BucketName(name, k, args.region, args.accountId)]),
         ) as Record<BucketKey, string>;
-        const resources = {} as Record<BucketKey, s3.Bucket>;
+        const resources = {} as Record<BucketKey, Bucket>;
         for (const key of BUCKET_KEYS) {
             const artifacts = ARTIFACT_BUCKETS.includes(key);
             const child = `${name}-${key}`;
-            const bucket = new s3.Bucket(
+            const bucket = new Bucket(
                 child,
                 {
                     bucket: this.buckets[key],
@@ -61,7 +69,7 @@ export class S3ObjectStore extends pulumi.ComponentResource {
                 { parent: this, protect },
             );
             const onBucket = { parent: bucket };
-            new s3.BucketPublicAccessBlock(
+            new BucketPublicAccessBlock(
                 child,
                 {
                     bucket: bucket.id,
@@ -72,12 +80,12 @@ export class S3ObjectStore extends pulumi.ComponentResource {
                 },
                 onBucket,
             );
-            new s3.BucketOwnershipControls(
+            new BucketOwnershipControls(
                 child,
                 { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
                 onBucket,
             );
-            new s3.BucketServerSideEncryptionConfiguration(
+            new BucketServerSideEncryptionConfiguration(
                 child,
                 {
                     bucket: bucket.id,
@@ -91,13 +99,13 @@ export class S3ObjectStore extends pulumi.ComponentResource {
                 onBucket,
             );
             const versioning = artifacts
-                ? new s3.BucketVersioning(
+                ? new BucketVersioning(
                       child,
                       { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
                       onBucket,
                   )
                 : undefined;
-            const rules: s3.BucketLifecycleConfigurationArgs["rules"] = [
+            const rules: BucketLifecycleConfigurationArgs["rules"] = [
                 {
                     id: "abort-incomplete-uploads",
                     status: "Enabled",
@@ -126,7 +134,7 @@ export class S3ObjectStore extends pulumi.ComponentResource {
                 });
             }
             // A lifecycle configuration on a versioned bucket is applied after versioning.
-            new s3.BucketLifecycleConfiguration(
+            new BucketLifecycleConfiguration(
                 child,
                 { bucket: bucket.id, rules },
                 { ...onBucket, dependsOn: versioning ? [versioning] : [] },

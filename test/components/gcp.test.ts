@@ -1,4 +1,4 @@
-import * as compute from "@pulumi/gcp/compute";
+import { Network } from "@pulumi/gcp/compute/network";
 import { GCP_ID_RULES, gcpId } from "../../components/cluster/gcp-names";
 import { GkeCluster, gkeKubeconfig } from "../../components/cluster/gke";
 import {
@@ -262,7 +262,7 @@ describe("GcsObjectStore", () => {
 describe("CloudSqlDatabase", () => {
     async function build(production: boolean) {
         const rec = record();
-        const network = new compute.Network("net", { project: "p", autoCreateSubnetworks: false });
+        const network = new Network("net", { project: "p", autoCreateSubnetworks: false });
         const db = new CloudSqlDatabase("sql", {
             project: "p",
             region: "us-central1",
