@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { RandomPassword } from "@pulumi/random";
 import { recordedPhases, phase } from "../tools/lib/phases";
 import { settle, startRecording } from "../tools/lib/recorder";
 import { ROOT } from "./support/plan";
@@ -79,6 +80,104 @@ describe("the SDK's promise bookkeeping under a recording", () => {
         ]);
         await tick();
         expect(debuggable.leakedPromises()[0].size).toBe(0);
+    });
+});
+
+describe("registrations answered without the protobuf round trip (answerWithoutProtobuf)", () => {
+    /** What a program can see of its resources, and what the recording and the monitor keep. */
+    const observe = async (sdkAnswers: boolean) => {
+        const rec = startRecording({ stack: "answers", sdkAnswers });
+        const outputs: pulumi.Output<unknown>[] = [];
+        await pulumi.runtime.runInPulumiStack(async () => {
+            const ns = new k8s.core.v1.Namespace("ns", {});
+            const named = new k8s.core.v1.Namespace("named", { metadata: { name: "named" } });
+            const password = new RandomPassword("pw", { length: 24, special: false });
+            const secret = new k8s.core.v1.Secret("s", {
+                metadata: { namespace: ns.metadata.name },
+                stringData: { password: password.result, plain: "visible" },
+            });
+            const deployment = new k8s.apps.v1.Deployment("d", {
+                metadata: { namespace: ns.metadata.name, labels: { app: "d" } },
+                spec: {
+                    replicas: 2,
+                    selector: { matchLabels: { app: "d" } },
+                    template: {
+                        metadata: { labels: { app: "d" } },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            containers: [
+                                {
+                                    name: "c",
+                                    image: "busybox:1.37.0",
+                                    args: ["sleep", "3600"],
+                                    env: [{ name: "EMPTY", value: "" }],
+                                    ports: [{ containerPort: 8080 }],
+                                },
+                            ],
+                            volumes: [],
+                        },
+                    },
+                },
+            });
+            outputs.push(
+                ns.metadata,
+                named.metadata,
+                ns.id,
+                ns.urn,
+                password.result,
+                secret.stringData,
+                secret.metadata.namespace,
+                deployment.spec,
+                deployment.metadata,
+            );
+            return {};
+        });
+        await settle(rec);
+        const seen = await Promise.all(
+            outputs.map(async (o) => {
+                const inner = o as unknown as {
+                    promise(): Promise<unknown>;
+                    isKnown: Promise<boolean>;
+                    isSecret: Promise<boolean>;
+                };
+                return {
+                    value: await inner.promise(),
+                    known: await inner.isKnown,
+                    secret: await inner.isSecret,
+                };
+            }),
+        );
+        const monitor = pulumi.runtime.getMonitor() as unknown as {
+            resources: Map<string, unknown>;
+        };
+        return { seen, recorded: rec.resources, table: [...monitor.resources] };
+    };
+
+    it("gives the program, the recording and the monitor what the SDK's answers give", async () => {
+        const sdk = await observe(true);
+        const lean = await observe(false);
+        expect(lean).toEqual(sdk);
+        // Not vacuous: unknowns stay unknown (a preview), values keep their types and secrecy.
+        const [unnamed, named, , , password, stringData, , spec] = lean.seen;
+        expect(unnamed).toEqual({ value: undefined, known: false, secret: false });
+        expect(named.value).toEqual({ name: "named", resourceVersion: "1" });
+        expect(password).toEqual({ value: "mock-password-pw", known: true, secret: false });
+        expect(stringData).toEqual({
+            value: { password: "mock-password-pw", plain: "visible" },
+            known: true,
+            secret: true,
+        });
+        const podSpec = (spec.value as { replicas: number; template: { spec: object } }).template;
+        expect((spec.value as { replicas: number }).replicas).toBe(2);
+        expect(podSpec.spec).toMatchObject({
+            automountServiceAccountToken: false,
+            volumes: [],
+            containers: [{ env: [{ name: "EMPTY", value: "" }], ports: [{ containerPort: 8080 }] }],
+        });
+        // (In the order the SDK finished them, which toEqual above compared.)
+        expect(lean.recorded.map((r) => r.name).sort()).toEqual(
+            ["mlops-platform-answers", "ns", "named", "pw", "s", "d"].sort(),
+        );
     });
 });
 

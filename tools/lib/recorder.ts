@@ -49,6 +49,11 @@ export interface RecordingOptions {
     readonly invokes?: Readonly<Record<string, InvokeHandler>>;
     /** Outputs of the stacks a program references, by stack name. */
     readonly stackReferences?: Readonly<Record<string, Record<string, unknown>>>;
+    /**
+     * Answer registrations with the SDK's own mock monitor, protobuf answer included, instead of
+     * {@link answerWithoutProtobuf} (for comparing the two).
+     */
+    readonly sdkAnswers?: boolean;
 }
 
 /** The resources a run has registered so far. */
@@ -273,7 +278,9 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
             cb: (err: unknown, res?: RegisterResponse) => void,
         ): void;
     };
-    const original = monitor.registerResource.bind(monitor);
+    const original = opts.sdkAnswers
+        ? monitor.registerResource.bind(monitor)
+        : answerWithoutProtobuf(monitor as unknown as MockMonitor);
     monitor.registerResource = (req, cb) => {
         lastInputs = undefined;
         const captured: { inputs?: Record<string, unknown> } = {};
@@ -314,6 +321,53 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     };
 }
 
+/** What {@link answerWithoutProtobuf} uses of the SDK's MockMonitor (runtime/mocks.js). */
+interface MockMonitor {
+    readonly mocks: pulumi.runtime.Mocks;
+    readonly resources: Map<string, { urn: string; id: string | null; state: unknown }>;
+    newUrn(parent: string, type: string, name: string): string;
+}
+
+/**
+ * The SDK's mock registration (MockMonitor.registerResource) with its answer's object handed
+ * over as it is instead of through a protobuf Struct: the SDK reads the answer's object only
+ * through `toJavaScript()`, which gives back the JSON-like value the Struct was built from. The
+ * same steps in the same order and with the same awaits, so registrations finish in the same
+ * order as with the SDK's monitor (`sdkAnswers`, compared in test/recorder.test.ts); the mock
+ * monitor's own table of resources is filled as it fills it.
+ */
+function answerWithoutProtobuf(
+    monitor: MockMonitor,
+): (req: RegisterRequest, cb: (err: unknown, res?: RegisterResponse) => void) => void {
+    return async (req, callback) => {
+        try {
+            const result = await monitor.mocks.newResource({
+                type: req.getType(),
+                name: req.getName(),
+                inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+                provider: req.getProvider(),
+                custom: req.getCustom(),
+                id: req.getImportid(),
+            });
+            const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+            const state = await pulumi.runtime.serializeProperties("", result.state);
+            monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+            const id = result.id || "";
+            const answer = {
+                getUrn: () => urn,
+                getId: () => id,
+                getObject: () => ({ toJavaScript: () => state }),
+                // What an answer without property dependencies and with a SUCCESS result reads as.
+                getPropertydependenciesMap: () => undefined,
+                getResult: () => 0,
+            };
+            callback(null, answer);
+        } catch (err) {
+            callback(err, undefined);
+        }
+    };
+}
+
 interface RegisterRequest {
     getType(): string;
     getName(): string;
@@ -322,6 +376,7 @@ interface RegisterRequest {
     getProtect(): boolean | undefined;
     getProvider(): string;
     getDependenciesList(): string[];
+    getImportid(): string;
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 interface RegisterResponse {
