@@ -219,6 +219,12 @@ export const KSERVE_PREDICTOR_DEFAULT = {
     limits: { cpu: "1", memory: "2Gi" },
 };
 
+/** The other types whose pods the footprint counts (below). */
+const COUNTED_OTHERWISE = new Set([
+    "kubernetes:serving.kserve.io/v1beta1:InferenceService",
+    "kubernetes:helm.sh/v3:Release",
+]);
+
 const LONG_RUNNING: Record<string, string> = {
     "kubernetes:apps/v1:Deployment": "Deployment",
     "kubernetes:apps/v1:StatefulSet": "StatefulSet",
@@ -242,8 +248,9 @@ export function footprintOf(resources: readonly RecordedResource[]): Footprint {
         });
 
     for (const r of resources) {
-        const inputs = reveal(r.inputs) as Untyped;
         const kind = LONG_RUNNING[r.type];
+        if (!kind && !COUNTED_OTHERWISE.has(r.type)) continue;
+        const inputs = reveal(r.inputs) as Untyped;
         if (kind) {
             const pod =
                 r.type === "kubernetes:core/v1:Pod" ? inputs?.spec : inputs?.spec?.template?.spec;

@@ -160,7 +160,16 @@ export function capacityOfPlan(
             ? (config as { oversubscription?: number }).oversubscription
             : undefined;
     return capacityOfStack(
-        resources.map((r) => ({ type: r.type, props: reveal(r.inputs) })),
+        // Each resource's props are revealed when the report first reads them (a few types).
+        resources.map((r) => {
+            let props: unknown;
+            return {
+                type: r.type,
+                get props() {
+                    return (props ??= reveal(r.inputs));
+                },
+            };
+        }),
         override,
     );
 }

@@ -15,7 +15,7 @@ import {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { RecordedResource, UnknownValue, reveal } from "./recorder";
+import { RecordedResource, SecretValue, UnknownValue } from "./recorder";
 
 /**
  * The policy SDK's own view of props during `pulumi preview` (@pulumi/policy 1.21.0
@@ -43,16 +43,20 @@ function cachedPropsOf(inputs: Record<string, unknown>): Record<string, unknown>
     return props;
 }
 
-/** Props as the engine gives them to policies: unknowns as the SDK's sentinel, behind its proxy. */
+/**
+ * Props as the engine gives them to policies: secrets unwrapped, unknowns as the SDK's sentinel,
+ * behind its proxy.
+ */
 function enginePropsOf(inputs: unknown): Record<string, unknown> {
     const view = (v: unknown): unknown => {
+        if (v instanceof SecretValue) return view(v.value);
         if (v instanceof UnknownValue) return sdk.unknownStringValue;
         if (Array.isArray(v)) return v.map(view);
         if (v !== null && typeof v === "object")
             return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, view(x)]));
         return v;
     };
-    const props = view(reveal(inputs));
+    const props = view(inputs);
     return props !== null && typeof props === "object"
         ? sdk.unknownCheckingProxy(props as Record<string, unknown>)
         : {};

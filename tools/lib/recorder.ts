@@ -222,10 +222,19 @@ function skipUnreadStacks(): void {
     debuggable.debuggablePromise = (p) => {
         const candidates = state.getStore().leakCandidates;
         candidates.add(p);
-        const settled = () => void candidates.delete(p);
+        const settled = forgetting(candidates, p);
         p.then(settled, settled);
         return p;
     };
+}
+
+/**
+ * A callback that takes `p` out of `candidates`. Made here rather than as a named arrow in the
+ * hot path: tsx (esbuild's keepNames) names each such arrow with a call wherever it is created,
+ * once per promise of the SDK.
+ */
+function forgetting(candidates: Set<Promise<unknown>>, p: Promise<unknown>): () => void {
+    return () => void candidates.delete(p);
 }
 
 /**
@@ -353,13 +362,24 @@ function answerWithoutProtobuf(
             const state = await pulumi.runtime.serializeProperties("", result.state);
             monitor.resources.set(urn, { urn, id: result.id ?? null, state });
             const id = result.id || "";
+            // Methods, not arrow properties: tsx would name each arrow with a call, per resource.
             const answer = {
-                getUrn: () => urn,
-                getId: () => id,
-                getObject: () => ({ toJavaScript: () => state }),
+                getUrn() {
+                    return urn;
+                },
+                getId() {
+                    return id;
+                },
+                getObject() {
+                    return { toJavaScript: () => state };
+                },
                 // What an answer without property dependencies and with a SUCCESS result reads as.
-                getPropertydependenciesMap: () => undefined,
-                getResult: () => 0,
+                getPropertydependenciesMap() {
+                    return undefined;
+                },
+                getResult() {
+                    return 0;
+                },
             };
             callback(null, answer);
         } catch (err) {
