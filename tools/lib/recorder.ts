@@ -340,7 +340,8 @@ interface MockMonitor {
 /**
  * The SDK's mock registration (MockMonitor.registerResource) with its answer's object handed
  * over as it is instead of through a protobuf Struct: the SDK reads the answer's object only
- * through `toJavaScript()`, which gives back the JSON-like value the Struct was built from. The
+ * through `toJavaScript()`, which gives back the JSON-like value the Struct was built from, each
+ * object's keys sorted (so {@link keysSorted} here). The
  * same steps in the same order and with the same awaits, so registrations finish in the same
  * order as with the SDK's monitor (`sdkAnswers`, compared in test/recorder.test.ts); the mock
  * monitor's own table of resources is filled as it fills it.
@@ -371,7 +372,7 @@ function answerWithoutProtobuf(
                     return id;
                 },
                 getObject() {
-                    return { toJavaScript: () => state };
+                    return { toJavaScript: () => keysSorted(state) };
                 },
                 // What an answer without property dependencies and with a SUCCESS result reads as.
                 getPropertydependenciesMap() {
@@ -386,6 +387,16 @@ function answerWithoutProtobuf(
             callback(err, undefined);
         }
     };
+}
+
+/** A JSON-like value with every object's keys in sorted order, as Struct.toJavaScript gives it. */
+function keysSorted(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(keysSorted);
+    if (value === null || typeof value !== "object") return value;
+    const o = value as Record<string, unknown>;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(o).sort()) sorted[k] = keysSorted(o[k]);
+    return sorted;
 }
 
 interface RegisterRequest {
