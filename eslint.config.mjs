@@ -15,7 +15,10 @@ export default tseslint.config(
                 {
                     patterns: [
                         {
-                            regex: "^@pulumi/(aws|gcp)(/(?!get[A-Z]|provider$)[a-z0-9]+)?$",
+                            // Namespaces are lower-case directories (ec2, compute); single-file modules
+                            // (getPartition, arnParse, provider, tags) are allowed.
+                            regex: "^@pulumi/(aws|gcp)(/(?!(provider|tags|utilities|utils)$)[a-z0-9]+(/index)?)?$",
+                            caseSensitive: true,
                             message:
                                 'Import the resource\'s own module: import { Network } from "@pulumi/gcp/compute/network".',
                         },

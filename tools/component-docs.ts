@@ -74,10 +74,36 @@ function sourceFiles(dir: string): string[] {
 
 /** A type as one line of TypeScript, comments dropped. */
 function typeText(node: ts.TypeNode, sf: ts.SourceFile): string {
-    const text = printer.printNode(ts.EmitHint.Unspecified, node, sf).replace(/\s+/g, " ").trim();
     const qualified = cloudImports(sf);
-    if (qualified.size === 0) return text;
-    return text.replace(/(?<![\w.$])[A-Za-z_$][\w$]*/g, (id) => qualified.get(id) ?? id);
+    const shown = qualified.size === 0 ? node : qualify(node, qualified);
+    return printer.printNode(ts.EmitHint.Unspecified, shown, sf).replace(/\s+/g, " ").trim();
+}
+
+/** `node` with each type reference to a name in `names` replaced by its qualified name. */
+function qualify(node: ts.TypeNode, names: Map<string, string>): ts.TypeNode {
+    const [out] = ts.transform(node, [
+        (ctx) => (root) => {
+            const visit = (n: ts.Node): ts.Node => {
+                if (ts.isTypeReferenceNode(n) && ts.isIdentifier(n.typeName)) {
+                    const q = names.get(n.typeName.text);
+                    if (q) {
+                        const [ns, name] = q.split(".");
+                        return ctx.factory.updateTypeReferenceNode(
+                            n,
+                            ctx.factory.createQualifiedName(ctx.factory.createIdentifier(ns), name),
+                            n.typeArguments &&
+                                ctx.factory.createNodeArray(
+                                    n.typeArguments.map((a) => visit(a) as ts.TypeNode),
+                                ),
+                        );
+                    }
+                }
+                return ts.visitEachChild(n, visit, ctx);
+            };
+            return visit(root) as ts.TypeNode;
+        },
+    ]).transformed;
+    return out;
 }
 
 const cloudImportsOf = new WeakMap<ts.SourceFile, Map<string, string>>();
