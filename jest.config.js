@@ -9,10 +9,10 @@ module.exports = {
         "^typescript$": "<rootDir>/test/support/deferred-typescript.ts",
         "^@npmcli/arborist$": "<rootDir>/test/support/deferred-arborist.ts",
     },
-    // One plan per stack and mode for the whole run, shared by the test files (planCli).
     // Each test file's copy of the test framework enables an AsyncLocalStorage that Node calls
     // on every promise until it is disabled; this disables earlier files' ones.
     setupFiles: ["<rootDir>/test/support/release-storages.ts"],
+    // One plan per stack and mode for the whole run, shared by the test files (planCli).
     globalSetup: "<rootDir>/test/support/global-setup.ts",
     globalTeardown: "<rootDir>/test/support/global-teardown.ts",
     // Plans spawn a child process each; keep the 2-core machines responsive.
