@@ -452,30 +452,40 @@ describe("PlatformNetworkPolicies on its own", () => {
         callers: { own: [pods(app("seaweedfs-buckets"))], teams: true },
     };
 
+    let built: PlatformNetworkPolicies;
     async function build(services: ServiceEndpoint[]) {
         const rec = record();
-        new PlatformNetworkPolicies("net", { namespace: "mlops", router: ROUTER, services });
+        built = new PlatformNetworkPolicies("net", {
+            namespace: "mlops",
+            router: ROUTER,
+            services,
+        });
         await settled(rec);
         return rec;
     }
-    const names = (rec: Recording) =>
-        rec
+    /** The policies recorded, sorted, and the same keys in the order they were created. */
+    const names = (rec: Recording) => {
+        const recorded = rec
             .ofType(NETPOL)
             .map((r) => r.name)
             .sort();
+        return { recorded, created: Object.keys(built.policies) };
+    };
 
     it("with nothing but the router: default deny and the entry points", async () => {
         const rec = await build([]);
-        expect(names(rec)).toEqual(["net-allow-traefik", "net-default-deny"]);
+        expect(names(rec)).toEqual({
+            recorded: ["net-allow-traefik", "net-default-deny"],
+            created: ["default-deny", "allow-traefik"],
+        });
     });
 
     it("opens a public database to anyone on its port only, and nothing else for it", async () => {
         const rec = await build([database(true)]);
-        expect(names(rec)).toEqual([
-            "net-allow-postgresql",
-            "net-allow-traefik",
-            "net-default-deny",
-        ]);
+        expect(names(rec)).toEqual({
+            recorded: ["net-allow-postgresql", "net-allow-traefik", "net-default-deny"],
+            created: ["default-deny", "allow-traefik", "allow-postgresql"],
+        });
         expect(at(rec.get(NETPOL, "net-allow-postgresql"), "spec")).toEqual(
             ingressOnly({ matchLabels: app("postgresql", "p-postgres") }, [{ ports: tcp(5432) }]),
         );
@@ -483,7 +493,10 @@ describe("PlatformNetworkPolicies on its own", () => {
 
     it("gives a private database without tracking no rule at all", async () => {
         const rec = await build([database(false)]);
-        expect(names(rec)).toEqual(["net-allow-traefik", "net-default-deny"]);
+        expect(names(rec)).toEqual({
+            recorded: ["net-allow-traefik", "net-default-deny"],
+            created: ["default-deny", "allow-traefik"],
+        });
     });
 
     it("lets only the bucket Job and the teams reach a store no service uses", async () => {
@@ -510,12 +523,15 @@ describe("PlatformNetworkPolicies on its own", () => {
             },
             STORE,
         ]);
-        expect(names(rec)).toEqual([
-            "net-allow-label-studio",
-            "net-allow-seaweedfs",
-            "net-allow-traefik",
-            "net-default-deny",
-        ]);
+        expect(names(rec)).toEqual({
+            recorded: [
+                "net-allow-label-studio",
+                "net-allow-seaweedfs",
+                "net-allow-traefik",
+                "net-default-deny",
+            ],
+            created: ["default-deny", "allow-traefik", "allow-label-studio", "allow-seaweedfs"],
+        });
         expect(at(rec.get(NETPOL, "net-allow-label-studio"), "spec")).toEqual(
             ingressOnly({ matchLabels: labelStudio }, [
                 { from: [router, teams], ports: tcp(8080, 8081) },
