@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../components/cluster/types";
+import { TEAM_SERVICES } from "../components/platform/mlops-platform";
 import { Team } from "../components/tenancy/team";
 import { PlatformConfig } from "./config";
 
@@ -68,6 +69,7 @@ export function teamStack(config: PlatformConfig) {
             members: team.members,
             quota: team.quota,
             platformNamespace: out("namespace"),
+            platformServices: TEAM_SERVICES,
             runnerAnnotations: identity.apply((id) => id.runnerAnnotations ?? {}),
             objectStoreCredentials:
                 config.cloud === "local"

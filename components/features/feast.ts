@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
 import { secretEnv, serviceHost, spreadReplicas } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
@@ -10,7 +11,11 @@ import {
     withLocalDisk,
     podSecurityContext,
 } from "../security";
-import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
+import {
+    OBJECT_STORE_ENDPOINT,
+    ObjectStoreConnection,
+    credentialEnv,
+} from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
 import { Workload, workload } from "../workload";
@@ -36,6 +41,7 @@ export interface FeastFeatureStoreArgs {
     readonly mirror?: Mirror;
 }
 
+const FEAST_APP = "feast";
 const FEAST_PORT = 6566;
 const VALKEY_PORT = 6379;
 const FEAST_UID = 1001;
@@ -92,11 +98,18 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
     public readonly internalUrl: pulumi.Output<string>;
     /** Name of the ConfigMap holding `feature_store.yaml`, for jobs that use the store. */
     public readonly configMapName: pulumi.Output<string>;
+    /**
+     * The feature server (reached by the router and by teams; it calls the object store and
+     * Valkey), then Valkey (reached by the feature server only).
+     */
+    public readonly serviceEndpoints: readonly ServiceEndpoint[];
+    /** The feature server as team pods reach it: they read and push features. */
+    public static readonly forTeams: TeamEndpoint = { app: FEAST_APP, ports: [FEAST_PORT] };
 
     constructor(name: string, args: FeastFeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:features:FeastFeatureStore", name, {}, opts);
         const w = workload(this, name, {
-            app: "feast",
+            app: FEAST_APP,
             namespace: args.namespace,
             resources: args.resources,
             defaultResources: {
@@ -145,6 +158,25 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
             w.child,
         );
         this.url = this.route.url;
+        const server = podsWith(w.labels);
+        this.serviceEndpoints = [
+            {
+                name: FEAST_APP,
+                pods: { matchLabels: w.labels },
+                ports: [FEAST_PORT],
+                callers: { router: true, teams: true },
+                calls: [
+                    { endpoint: "valkey", from: [server] },
+                    { endpoint: OBJECT_STORE_ENDPOINT, from: [server] },
+                ],
+            },
+            {
+                name: "valkey",
+                pods: { matchLabels: online.labels },
+                ports: [VALKEY_PORT],
+                callers: {},
+            },
+        ];
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
     }
 
@@ -264,7 +296,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
             },
             w.child,
         );
-        return { credentials, service };
+        return { credentials, service, labels: w.labels };
     }
 
     /** `feature_store.yaml` in a ConfigMap. */

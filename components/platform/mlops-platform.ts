@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../cluster/types";
+import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
 import { Mirror } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
@@ -24,6 +25,18 @@ export interface ExternalDatabase {
     /** Secret. */
     readonly password: pulumi.Input<string>;
 }
+
+/**
+ * The platform services a team's pods may call: every one the platform can run that admits
+ * teams, whether or not this platform runs it. A team stack cannot see which services run (no
+ * platform output says so), and inline teams get the same rules; a rule to a service that
+ * does not run opens nothing. A new service that admits teams adds its `forTeams` here.
+ */
+export const TEAM_SERVICES: readonly TeamEndpoint[] = [
+    ObjectStore.forTeams,
+    MlflowServer.forTeams,
+    FeastFeatureStore.forTeams,
+];
 
 /** The platform services that read and write the object store. */
 export type ServiceKey = "tracking" | "workflows" | "features" | "serving";
@@ -190,7 +203,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         this.workflows = this.workflowEngine(name, args);
         this.featureStore = this.featureStoreOf(name, args, prod);
         this.serving = this.modelServing(name, args);
-        this.networkPolicies = this.platformNetworkPolicies(name, args);
+        this.networkPolicies = this.platformNetworkPolicies(name);
         this.inlineTeams(args);
 
         this.registerOutputs({ namespace: this.namespace });
@@ -390,22 +403,22 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         );
     }
 
-    /** Ingress isolation of the platform namespace, for the services that run. */
-    private platformNetworkPolicies(name: string, args: MlopsPlatformArgs) {
+    /**
+     * Ingress isolation of the platform namespace, from the endpoints of the services that
+     * run: the services, then the stores they use.
+     */
+    private platformNetworkPolicies(name: string) {
+        const services: ServiceEndpoint[] = [
+            ...(this.tracking ? [this.tracking.serviceEndpoint] : []),
+            ...(this.featureStore ? this.featureStore.serviceEndpoints : []),
+            ...(this.workflows ? [this.workflows.serviceEndpoint] : []),
+            ...(this.serving ? [this.serving.serviceEndpoint] : []),
+            ...(this.database ? [this.database.serviceEndpoint] : []),
+            ...(this.objectStore ? [this.objectStore.serviceEndpoint] : []),
+        ];
         return new PlatformNetworkPolicies(
             `${name}-network`,
-            {
-                namespace: this.namespace,
-                platform: name,
-                objectStore: this.objectStore !== undefined,
-                database: this.database
-                    ? { publicAccess: args.database.publicAccess ?? false }
-                    : undefined,
-                tracking: this.tracking !== undefined,
-                workflows: this.workflows !== undefined,
-                features: this.featureStore !== undefined,
-                serving: this.serving ? (args.serving?.engine ?? "kserve") : undefined,
-            },
+            { namespace: this.namespace, router: this.router.serviceEndpoint, services },
             { parent: this },
         );
     }
@@ -420,6 +433,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     members: t.members,
                     quota: t.quota,
                     platformNamespace: this.namespace,
+                    platformServices: TEAM_SERVICES,
                     cloudEgress: args.teamCloudEgress,
                     apiServerCidrs: args.apiServerCidrs,
                     runnerAnnotations: args.teamIdentities?.[t.name],

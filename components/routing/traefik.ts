@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { ServiceEndpoint } from "../endpoint";
 import { helmRelease } from "../kube";
 import { Mirror, mirrorImage, mirrorImageParts } from "../mirror";
 import { ContainerResources } from "../security";
@@ -44,6 +45,19 @@ export interface TraefikArgs {
 /** The name of the ACME certificate resolver configured when `tls.mode` is `acme`. */
 export const ACME_RESOLVER = "letsencrypt";
 
+/** The release name the chart is installed under. */
+const RELEASE = "traefik";
+/**
+ * `app.kubernetes.io/name` of the router's pods: the chart's name (traefik.labelselector in
+ * traefik/templates/_helpers.tpl, traefik-helm-chart v41.3.0; no `nameOverride` is set).
+ */
+export const ROUTER_APP = "traefik";
+/**
+ * The `web` and `websecure` entry points' container ports: `ports.web.port` and
+ * `ports.websecure.port` in traefik/values.yaml, traefik-helm-chart v41.3.0.
+ */
+const ENTRY_POINT_PORTS = [8000, 8443];
+
 /**
  * Traefik from its upstream chart as the platform's single entry point: HTTPS on 443 with
  * every HTTP request redirected to it, and a helper that exposes a service at
@@ -58,6 +72,8 @@ export const ACME_RESOLVER = "letsencrypt";
 export class Traefik extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly domain: string;
+    /** The router's pods and entry points, open to anyone. */
+    public readonly serviceEndpoint: ServiceEndpoint;
     private readonly settings: RouterSettings;
 
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -193,7 +209,7 @@ export class Traefik extends pulumi.ComponentResource {
             {
                 pin: charts.traefik,
                 mirror: args.mirror,
-                releaseName: "traefik",
+                releaseName: RELEASE,
                 namespace: args.namespace,
                 values,
             },
@@ -206,6 +222,20 @@ export class Traefik extends pulumi.ComponentResource {
             certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
             authUsername: args.authUsername ?? "admin",
             crds: this.release,
+        };
+        this.serviceEndpoint = {
+            name: "traefik",
+            // traefik.labelselector (see ROUTER_APP): the instance is `<release>-<namespace>`
+            // unless `instanceLabelOverride`, which is not set.
+            pods: {
+                matchLabels: {
+                    "app.kubernetes.io/name": ROUTER_APP,
+                    "app.kubernetes.io/instance": pulumi.interpolate`${RELEASE}-${args.namespace}`,
+                },
+            },
+            ports: ENTRY_POINT_PORTS,
+            // The entry point: from anywhere (a load balancer, node ports, ACME's TLS challenge).
+            callers: { anyone: true },
         };
         this.registerOutputs({});
     }

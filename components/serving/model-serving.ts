@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../cluster/types";
+import { PodSelector, ServiceEndpoint } from "../endpoint";
 import { helmRelease } from "../kube";
 import { Mirror, imageTag, mirrorImage, mirrorImageName, mirrorImageParts } from "../mirror";
 import { ExposedService, TRAEFIK_API } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { containerSecurityContext, podSecurityLabels } from "../security";
-import { ObjectStoreConnection } from "../storage/object-store";
+import { OBJECT_STORE_ENDPOINT, ObjectStoreConnection } from "../storage/object-store";
 import { ChartPin, chartImages, charts } from "../versions";
 
 /** A model to serve. */
@@ -53,6 +54,64 @@ const limits = (cpu: string, memory: string, cpuLimit: string, memoryLimit: stri
     limits: { cpu: cpuLimit, memory: memoryLimit },
 });
 
+/**
+ * Predictor pods of any InferenceService in Standard mode: KServe v0.20.0 labels them
+ * `serving.kserve.io/inferenceservice: <isvc>` and `component: predictor`
+ * (pkg/controller/v1beta1/inferenceservice/components/predictor.go, buildObjectMeta, copied to
+ * the pod template by reconcilers/deployment/deployment_reconciler.go).
+ */
+const KSERVE_PREDICTOR: PodSelector = {
+    matchLabels: { component: "predictor" },
+    matchExpressions: [{ key: "serving.kserve.io/inferenceservice", operator: "Exists" }],
+};
+/**
+ * The predictors' container port: the runtimes of kserve-runtime-configs v0.20.0 declare no
+ * container port and serve HTTP on 8080, and the predictor Service then targets
+ * `InferenceServiceDefaultHttpPort` ("8080", pkg/constants/constants.go, KServe v0.20.0).
+ */
+const PREDICTOR_PORT = 8080;
+/** The namespace Seldon Core v2 runs in. */
+const SELDON_NAMESPACE = "seldon-mesh";
+/**
+ * Seldon's model server pods (agent and rclone included): `app.kubernetes.io/name:
+ * seldon-server` (operator/controllers/reconcilers/server/statefulset_reconciler.go and
+ * operator/pkg/constants/constants.go, seldon-core v2.9.1).
+ */
+const SELDON_SERVER_LABELS = { "app.kubernetes.io/name": "seldon-server" };
+
+/** KServe's predictors in the platform namespace, reached by the router. */
+const KSERVE_ENDPOINT: ServiceEndpoint = {
+    name: "predictors",
+    pods: KSERVE_PREDICTOR,
+    ports: [PREDICTOR_PORT],
+    callers: { router: true },
+    // KServe's storage initializer runs in the predictor pod and pulls the model.
+    calls: [{ endpoint: OBJECT_STORE_ENDPOINT, from: [{ podSelector: KSERVE_PREDICTOR }] }],
+};
+/**
+ * Seldon's servers run in `seldon-mesh`, which no platform policy covers: nothing to admit in
+ * the platform namespace, only what they call (the agent pulls models with rclone).
+ */
+const SELDON_ENDPOINT: ServiceEndpoint = {
+    name: "seldon-servers",
+    pods: { matchLabels: SELDON_SERVER_LABELS },
+    ports: [],
+    callers: {},
+    calls: [
+        {
+            endpoint: OBJECT_STORE_ENDPOINT,
+            from: [
+                {
+                    namespaceSelector: {
+                        matchLabels: { "kubernetes.io/metadata.name": SELDON_NAMESPACE },
+                    },
+                    podSelector: { matchLabels: SELDON_SERVER_LABELS },
+                },
+            ],
+        },
+    ],
+};
+
 /** The predictor Service KServe creates for an InferenceService in Standard mode. */
 export function predictorService(isvc: string): string {
     return `${isvc}-predictor`;
@@ -74,11 +133,14 @@ export class ModelServing extends pulumi.ComponentResource {
     public readonly urls: Record<string, pulumi.Output<string>> = {};
     /** Basic-auth password of each model's route, by model name (secret), when auth is on. */
     public readonly passwords: Record<string, pulumi.Output<string>> = {};
+    /** KServe's predictors (reached by the router), or Seldon's servers (in their namespace). */
+    public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:serving:ModelServing", name, {}, opts);
         const engine = args.engine ?? "kserve";
         const models = args.models ?? [];
+        this.serviceEndpoint = engine === "kserve" ? KSERVE_ENDPOINT : SELDON_ENDPOINT;
         const routes =
             engine === "kserve" ? this.kserve(name, args, models) : this.seldon(name, args, models);
         for (const [model, route] of Object.entries(routes)) {
@@ -386,7 +448,7 @@ export class ModelServing extends pulumi.ComponentResource {
      */
     private seldon(name: string, args: ModelServingArgs, models: readonly ServedModel[]) {
         const child = { parent: this };
-        const mesh = "seldon-mesh";
+        const mesh = SELDON_NAMESPACE;
         const ns = new k8s.core.v1.Namespace(
             `${name}-seldon`,
             { metadata: { name: mesh, labels: podSecurityLabels("baseline") } },

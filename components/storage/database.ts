@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ServiceEndpoint } from "../endpoint";
 import { dataVolume, secretEnv, serviceHost } from "../kube";
 import {
     ContainerResources,
@@ -37,6 +38,8 @@ export interface DatabaseArgs {
 /** The uid of the `postgres` user in the official Debian-based image. */
 const POSTGRES_UID = 999;
 const PORT = 5432;
+/** The name of the database's endpoint, which its clients call. */
+export const DATABASE_ENDPOINT = "postgresql";
 
 /**
  * PostgreSQL inside the cluster from the official image: one instance on a persistent volume,
@@ -59,6 +62,8 @@ export class Database extends pulumi.ComponentResource {
     public readonly uri: pulumi.Output<string>;
     /** Secret with keys username, password, host, port, database, uri. */
     public readonly credentialsSecretName: pulumi.Output<string>;
+    /** The server, reached by the services that call it, and by anyone with `publicAccess`. */
+    public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:Database", name, {}, opts);
@@ -180,6 +185,13 @@ export class Database extends pulumi.ComponentResource {
             child,
         );
 
+        this.serviceEndpoint = {
+            name: DATABASE_ENDPOINT,
+            pods: { matchLabels: labels },
+            ports: [PORT],
+            // Public access is a LoadBalancer Service: its callers are anywhere.
+            callers: { anyone: args.publicAccess ?? false },
+        };
         this.registerOutputs({
             host: this.host,
             credentialsSecretName: this.credentialsSecretName,

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
 import { dataVolume, secretEnv, serviceHost } from "../kube";
 import {
     ContainerResources,
@@ -76,6 +77,11 @@ export interface ObjectStoreArgs {
 const SEAWEED_UID = 1000;
 const S3_PORT = 8333;
 const MASTER_PORT = 9333;
+const APP = "seaweedfs";
+/** The name of the S3 gateway's endpoint, which services that use the store call. */
+export const OBJECT_STORE_ENDPOINT = "seaweedfs";
+/** The bucket Job's pods. */
+const BUCKETS_JOB_LABELS = { "app.kubernetes.io/name": "seaweedfs-buckets" };
 /** S3 clients sign for a region; the in-cluster store accepts any and this is the convention. */
 export const OBJECT_STORE_REGION = "us-east-1";
 
@@ -112,11 +118,18 @@ export class ObjectStore extends pulumi.ComponentResource {
             readonly secretAccessKey: pulumi.Output<string>;
         }
     > = {};
+    /**
+     * The S3 gateway, reached by teams, by the bucket Job and by the services that call it;
+     * the master's ports stay closed.
+     */
+    public readonly serviceEndpoint: ServiceEndpoint;
+    /** The S3 gateway as team pods reach it: datasets and workflow artifacts. */
+    public static readonly forTeams: TeamEndpoint = { app: APP, ports: [S3_PORT] };
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:storage:ObjectStore", name, {}, opts);
         const w = workload(this, name, {
-            app: "seaweedfs",
+            app: APP,
             namespace: args.namespace,
             resources: args.resources,
             defaultResources: {
@@ -159,6 +172,12 @@ export class ObjectStore extends pulumi.ComponentResource {
             credentialsSecretName: this.credentialsSecretName,
             credentials: { accessKeyId: this.accessKeyId, secretAccessKey: this.secretAccessKey },
             buckets: this.buckets,
+        };
+        this.serviceEndpoint = {
+            name: OBJECT_STORE_ENDPOINT,
+            pods: { matchLabels: w.labels },
+            ports: [S3_PORT],
+            callers: { own: [podsWith(BUCKETS_JOB_LABELS)], teams: true },
         };
         this.registerOutputs({
             endpoint: this.endpoint,
@@ -398,7 +417,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 6,
                     template: {
-                        metadata: { labels: { "app.kubernetes.io/name": "seaweedfs-buckets" } },
+                        metadata: { labels: BUCKETS_JOB_LABELS },
                         spec: {
                             restartPolicy: "OnFailure",
                             automountServiceAccountToken: false,

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { TeamEndpoint, tcpPorts } from "../endpoint";
 import { ARGO_EXECUTOR_RULE, boundRole } from "../kube";
+import { ROUTER_APP } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
 import { s3Repository } from "../workflows/argo";
 import { PipelineArgs, referencePipeline } from "./pipeline";
@@ -25,6 +27,8 @@ export interface TeamArgs {
     readonly quota: TeamQuota;
     /** Namespace of the platform services (tracking, features, object store) and the router. */
     readonly platformNamespace: pulumi.Input<string>;
+    /** The platform services the team's pods may call, in the order of their egress rules. */
+    readonly platformServices: readonly TeamEndpoint[];
     /**
      * Egress the team's pods need beyond the cluster (a cloud's storage API over HTTPS and the
      * metadata server for Workload Identity). @default none
@@ -74,24 +78,19 @@ const CONTAINER_DEFAULTS = {
     default: { cpu: "1", memory: "2Gi" },
 };
 
-/** Platform services team pods may call, by app label and port. */
-const PLATFORM_SERVICES: readonly { app: string; port: number }[] = [
-    { app: "seaweedfs", port: 8333 },
-    { app: "mlflow", port: 5000 },
-    { app: "feast", port: 6566 },
-];
-
 /**
  * One ML team's slice of the platform: a namespace at the `restricted` Pod Security level, a
  * quota on CPU, memory, GPUs, pods and storage, default container limits, `edit` rights for
  * its members, network isolation (default deny; in from the router and itself; out to DNS,
- * the platform's object store, tracking and feature store, and the API server: its addresses
- * when the cloud knows them, else any address on its ports 443 and 6443), and a `runner`
- * service account with Argo's executor rights and the team's own store identity.
+ * the platform services it is given (object store, tracking, feature store), and the API
+ * server: its addresses when the cloud knows them, else any address on its ports 443 and
+ * 6443), and a `runner` service account with Argo's executor rights and the team's own store
+ * identity.
  *
  * ```ts
  * new Team("vision", { members: ["group:ml-vision"], quota: { cpu: "16", memory: "64Gi", gpu: 4,
- *     storage: "500Gi", pods: 50 }, platformNamespace: "mlops" }, { providers: { kubernetes } });
+ *     storage: "500Gi", pods: 50 }, platformNamespace: "mlops", platformServices: TEAM_SERVICES },
+ *     { providers: { kubernetes } });
  * ```
  */
 export class Team extends pulumi.ComponentResource {
@@ -290,7 +289,7 @@ export class Team extends pulumi.ComponentResource {
                     from: [
                         {
                             ...platform,
-                            podSelector: { matchLabels: { "app.kubernetes.io/name": "traefik" } },
+                            podSelector: { matchLabels: { "app.kubernetes.io/name": ROUTER_APP } },
                         },
                     ],
                 },
@@ -316,19 +315,21 @@ export class Team extends pulumi.ComponentResource {
                 },
             ],
         });
-        policy("allow-platform-services", {
-            podSelector: {},
-            policyTypes: ["Egress"],
-            egress: PLATFORM_SERVICES.map((s) => ({
-                to: [
-                    {
-                        ...platform,
-                        podSelector: { matchLabels: { "app.kubernetes.io/name": s.app } },
-                    },
-                ],
-                ports: [{ protocol: "TCP", port: s.port }],
-            })),
-        });
+        if (args.platformServices.length > 0) {
+            policy("allow-platform-services", {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: args.platformServices.map((s) => ({
+                    to: [
+                        {
+                            ...platform,
+                            podSelector: { matchLabels: { "app.kubernetes.io/name": s.app } },
+                        },
+                    ],
+                    ports: tcpPorts(s.ports),
+                })),
+            });
+        }
         // Argo's executor reports task results to the API server: its addresses when known,
         // else its ports only.
         policy("allow-api-server", {

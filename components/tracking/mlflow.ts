@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
 import { serviceHost, spreadReplicas } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
@@ -9,7 +10,12 @@ import {
     withLocalDisk,
     podSecurityContext,
 } from "../security";
-import { ObjectStoreConnection, credentialEnv } from "../storage/object-store";
+import { DATABASE_ENDPOINT } from "../storage/database";
+import {
+    OBJECT_STORE_ENDPOINT,
+    ObjectStoreConnection,
+    credentialEnv,
+} from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
 import { workload } from "../workload";
@@ -49,7 +55,10 @@ export interface MlflowServerArgs {
     readonly mirror?: Mirror;
 }
 
+const APP = "mlflow";
 const PORT = 5000;
+/** The schema Job's pods. */
+const DB_UPGRADE_LABELS = { "app.kubernetes.io/name": "mlflow-db-upgrade" };
 
 /**
  * The Host headers MLflow accepts (`--allowed-hosts`). MLflow 3 compares a pattern without
@@ -88,11 +97,15 @@ export class MlflowServer extends pulumi.ComponentResource {
     public readonly internalUrl: pulumi.Output<string>;
     public readonly route: ExposedService;
     public readonly serviceAccountName: pulumi.Output<string>;
+    /** The server, reached by the router and by teams; it calls the object store and database. */
+    public readonly serviceEndpoint: ServiceEndpoint;
+    /** The server as team pods reach it: their pipelines log runs and register models. */
+    public static readonly forTeams: TeamEndpoint = { app: APP, ports: [PORT] };
 
     constructor(name: string, args: MlflowServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:tracking:MlflowServer", name, {}, opts);
         const { labels, meta, resources, child } = workload(this, name, {
-            app: "mlflow",
+            app: APP,
             namespace: args.namespace,
             resources: args.resources,
             defaultResources: {
@@ -172,7 +185,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                 spec: {
                     backoffLimit: 4,
                     template: {
-                        metadata: { labels: { "app.kubernetes.io/name": "mlflow-db-upgrade" } },
+                        metadata: { labels: DB_UPGRADE_LABELS },
                         spec: {
                             ...podSpec,
                             restartPolicy: "OnFailure",
@@ -284,6 +297,20 @@ export class MlflowServer extends pulumi.ComponentResource {
             { ...child, dependsOn: [migrate] },
         );
 
+        this.serviceEndpoint = {
+            name: APP,
+            pods: { matchLabels: labels },
+            ports: [PORT],
+            callers: { router: true, teams: true },
+            calls: [
+                { endpoint: OBJECT_STORE_ENDPOINT, from: [podsWith(labels)] },
+                // The schema Job migrates the database before the server starts.
+                {
+                    endpoint: DATABASE_ENDPOINT,
+                    from: [podsWith(labels), podsWith(DB_UPGRADE_LABELS)],
+                },
+            ],
+        };
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
     }
 }

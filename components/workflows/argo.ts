@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ServiceEndpoint, podsWith } from "../endpoint";
 import { ARGO_EXECUTOR_RULE, boundRole, helmRelease } from "../kube";
 import { Mirror, mirrorImageParts } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
-import { ObjectStoreConnection } from "../storage/object-store";
+import { OBJECT_STORE_ENDPOINT, ObjectStoreConnection } from "../storage/object-store";
 import { containerSecurityContext } from "../security";
 import { chartImages, charts } from "../versions";
 
@@ -56,6 +57,30 @@ export function s3Repository(r: {
 /** The service account workflows run as unless they name another. */
 export const WORKFLOW_SERVICE_ACCOUNT = "argo-workflow";
 
+/** The release name the chart is installed under. */
+const RELEASE = "argo-workflows";
+/**
+ * The server's container port: `containerPort: 2746` in
+ * templates/server/server-deployment.yaml, argo-helm argo-workflows-1.0.18.
+ */
+const SERVER_PORT = 2746;
+/**
+ * The labels of the chart's pods: argo-workflows.selectorLabels in templates/_helpers.tpl,
+ * argo-helm argo-workflows-1.0.18, gives `app.kubernetes.io/name: <chart name>-<component>`
+ * (`server.name`, `controller.name` in values.yaml, not set here) and
+ * `app.kubernetes.io/instance: <release>`.
+ */
+const chartPodLabels = (component: "server" | "workflow-controller") => ({
+    "app.kubernetes.io/name": `argo-workflows-${component}`,
+    "app.kubernetes.io/instance": RELEASE,
+});
+/**
+ * Pods of Argo workflows: `workflows.argoproj.io/workflow: <workflow>`, set on every workflow
+ * pod by the controller (workflow/controller/workflowpod.go, argo-workflows v4.0.6, the
+ * chart's appVersion).
+ */
+export const WORKFLOW_POD_LABEL = "workflows.argoproj.io/workflow";
+
 const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
     requests: { cpu, memory },
     limits: { cpu: cpuLimit, memory: memoryLimit },
@@ -76,6 +101,11 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly route: ExposedService;
     public readonly url: pulumi.Output<string>;
+    /**
+     * The server, reached by the router; the controller, the server and this namespace's
+     * workflows call the object store.
+     */
+    public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: ArgoWorkflowsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:workflows:ArgoWorkflows", name, {}, opts);
@@ -107,7 +137,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             {
                 pin: charts.argoWorkflows,
                 mirror: args.mirror,
-                releaseName: "argo-workflows",
+                releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
                     // From the chart itself: with `full: true` (the chart's default) a pre-install
@@ -160,7 +190,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             {
                 namespace: args.namespace,
                 subdomain: "argo",
-                service: { name: "argo-workflows-server", port: 2746 },
+                service: { name: "argo-workflows-server", port: SERVER_PORT },
                 // Basic auth would take the Authorization header the server's client mode reads.
                 auth: false,
                 authenticatedBy: "argo-workflows client token",
@@ -168,6 +198,27 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             { ...child, dependsOn: [this.release] },
         );
         this.url = this.route.url;
+        this.serviceEndpoint = {
+            name: "argo-server",
+            pods: { matchLabels: chartPodLabels("server") },
+            ports: [SERVER_PORT],
+            callers: { router: true },
+            calls: [
+                {
+                    endpoint: OBJECT_STORE_ENDPOINT,
+                    from: [
+                        podsWith(chartPodLabels("workflow-controller")),
+                        podsWith(chartPodLabels("server")),
+                        // Workflows of this namespace save artifacts and archived logs.
+                        {
+                            podSelector: {
+                                matchExpressions: [{ key: WORKFLOW_POD_LABEL, operator: "Exists" }],
+                            },
+                        },
+                    ],
+                },
+            ],
+        };
         this.registerOutputs({ url: this.url });
     }
 

@@ -1,9 +1,11 @@
 import { ExistingCluster } from "../../components/cluster/existing";
-import { MlopsPlatform, MlopsPlatformArgs } from "../../components/platform/mlops-platform";
+import { ServiceEndpoint } from "../../components/endpoint";
 import {
-    PlatformNetworkPolicies,
-    PlatformNetworkPoliciesArgs,
-} from "../../components/platform/network";
+    MlopsPlatform,
+    MlopsPlatformArgs,
+    TEAM_SERVICES,
+} from "../../components/platform/mlops-platform";
+import { PlatformNetworkPolicies } from "../../components/platform/network";
 import { TEAM_LABEL } from "../../components/tenancy/team";
 import { platformArgs as defaultArgs } from "../support/fixtures";
 import { Recording, at, childList, record, settled } from "../support/harness";
@@ -376,8 +378,8 @@ describe("every selector matches the pods it means", () => {
 
         // KServe v0.20.0: predictors of platform models run in the platform namespace, and the
         // route targets their `<isvc>-predictor` Service on port 80, which KServe points at
-        // 8080 (see PLATFORM_PORTS.predictor); the pods carry `component: predictor` and
-        // `serving.kserve.io/inferenceservice` (see KSERVE_PREDICTOR).
+        // 8080 (PREDICTOR_PORT in components/serving/model-serving.ts); the pods carry
+        // `component: predictor` and `serving.kserve.io/inferenceservice` (KSERVE_PREDICTOR).
         expect(
             at(
                 rec.get("kubernetes:core/v1:ServiceAccount", "p-serving-models"),
@@ -430,44 +432,221 @@ describe("every selector matches the pods it means", () => {
 });
 
 describe("PlatformNetworkPolicies on its own", () => {
-    async function build(args: Partial<PlatformNetworkPoliciesArgs>) {
+    // A router and stores as their components declare them, written out here.
+    const ROUTER: ServiceEndpoint = {
+        name: "traefik",
+        pods: { matchLabels: TRAEFIK },
+        ports: [8000, 8443],
+        callers: { anyone: true },
+    };
+    const database = (publicAccess: boolean): ServiceEndpoint => ({
+        name: "postgresql",
+        pods: { matchLabels: app("postgresql", "p-postgres") },
+        ports: [5432],
+        callers: { anyone: publicAccess },
+    });
+    const STORE: ServiceEndpoint = {
+        name: "seaweedfs",
+        pods: { matchLabels: app("seaweedfs", "p-objectstore") },
+        ports: [8333],
+        callers: { own: [pods(app("seaweedfs-buckets"))], teams: true },
+    };
+
+    let built: PlatformNetworkPolicies;
+    async function build(services: ServiceEndpoint[]) {
         const rec = record();
-        new PlatformNetworkPolicies("net", { namespace: "mlops", platform: "p", ...args });
+        built = new PlatformNetworkPolicies("net", {
+            namespace: "mlops",
+            router: ROUTER,
+            services,
+        });
         await settled(rec);
         return rec;
     }
-    const names = (rec: Recording) =>
-        rec
+    /** The policies recorded, sorted, and the same keys in the order they were created. */
+    const names = (rec: Recording) => {
+        const recorded = rec
             .ofType(NETPOL)
             .map((r) => r.name)
             .sort();
+        return { recorded, created: Object.keys(built.policies) };
+    };
 
     it("with nothing but the router: default deny and the entry points", async () => {
-        const rec = await build({});
-        expect(names(rec)).toEqual(["net-allow-traefik", "net-default-deny"]);
+        const rec = await build([]);
+        expect(names(rec)).toEqual({
+            recorded: ["net-allow-traefik", "net-default-deny"],
+            created: ["default-deny", "allow-traefik"],
+        });
     });
 
     it("opens a public database to anyone on its port only, and nothing else for it", async () => {
-        const rec = await build({ database: { publicAccess: true } });
-        expect(names(rec)).toEqual([
-            "net-allow-postgresql",
-            "net-allow-traefik",
-            "net-default-deny",
-        ]);
+        const rec = await build([database(true)]);
+        expect(names(rec)).toEqual({
+            recorded: ["net-allow-postgresql", "net-allow-traefik", "net-default-deny"],
+            created: ["default-deny", "allow-traefik", "allow-postgresql"],
+        });
         expect(at(rec.get(NETPOL, "net-allow-postgresql"), "spec")).toEqual(
             ingressOnly({ matchLabels: app("postgresql", "p-postgres") }, [{ ports: tcp(5432) }]),
         );
     });
 
     it("gives a private database without tracking no rule at all", async () => {
-        const rec = await build({ database: { publicAccess: false } });
-        expect(names(rec)).toEqual(["net-allow-traefik", "net-default-deny"]);
+        const rec = await build([database(false)]);
+        expect(names(rec)).toEqual({
+            recorded: ["net-allow-traefik", "net-default-deny"],
+            created: ["default-deny", "allow-traefik"],
+        });
     });
 
     it("lets only the bucket Job and the teams reach a store no service uses", async () => {
-        const rec = await build({ objectStore: true });
+        const rec = await build([STORE]);
         expect(at(rec.get(NETPOL, "net-allow-seaweedfs"), "spec", "ingress")).toEqual([
             { from: [pods(app("seaweedfs-buckets")), teams], ports: tcp(8333) },
         ]);
+    });
+
+    it("a new service: its own policy and its calls to the store, from its endpoint alone", async () => {
+        // A made-up service, declared as a component would declare it: nothing else changes.
+        const labelStudio = app("label-studio", "p-labels");
+        const rec = await build([
+            {
+                name: "label-studio",
+                pods: { matchLabels: labelStudio },
+                ports: [8080, 8081],
+                callers: { router: true, teams: true },
+                calls: [
+                    { endpoint: "seaweedfs", from: [pods(labelStudio)] },
+                    // A call to a service that does not run opens nothing.
+                    { endpoint: "postgresql", from: [pods(labelStudio)] },
+                ],
+            },
+            STORE,
+        ]);
+        expect(names(rec)).toEqual({
+            recorded: [
+                "net-allow-label-studio",
+                "net-allow-seaweedfs",
+                "net-allow-traefik",
+                "net-default-deny",
+            ],
+            created: ["default-deny", "allow-traefik", "allow-label-studio", "allow-seaweedfs"],
+        });
+        expect(at(rec.get(NETPOL, "net-allow-label-studio"), "spec")).toEqual(
+            ingressOnly({ matchLabels: labelStudio }, [
+                { from: [router, teams], ports: tcp(8080, 8081) },
+            ]),
+        );
+        expect(at(rec.get(NETPOL, "net-allow-seaweedfs"), "spec", "ingress")).toEqual([
+            { from: [pods(app("seaweedfs-buckets")), pods(labelStudio), teams], ports: tcp(8333) },
+        ]);
+    });
+
+    it("an endpoint that does not admit teams gets no peer for team namespaces", async () => {
+        const rec = await build([
+            {
+                name: "internal",
+                pods: { matchLabels: app("internal", "p-internal") },
+                ports: [9000],
+                callers: { router: true },
+            },
+            STORE,
+        ]);
+        expect(at(rec.get(NETPOL, "net-allow-internal"), "spec", "ingress")).toEqual([
+            { from: [router], ports: tcp(9000) },
+        ]);
+    });
+});
+
+describe("the tenant view", () => {
+    const quota = { cpu: "8", memory: "32Gi", gpu: 0, storage: "100Gi", pods: 20 };
+    const TEAMS = [
+        { name: "vision", members: [], quota },
+        { name: "nlp", members: [], quota },
+    ];
+    /** Every endpoint of a platform that runs every service, as its components declare them. */
+    const endpointsOf = (p: MlopsPlatform) => [
+        p.router.serviceEndpoint,
+        p.tracking!.serviceEndpoint,
+        ...p.featureStore!.serviceEndpoints,
+        p.workflows!.serviceEndpoint,
+        p.serving!.serviceEndpoint,
+        p.database!.serviceEndpoint,
+        p.objectStore!.serviceEndpoint,
+    ];
+
+    it("teams reach exactly the services that admit them, and those admit them back", async () => {
+        const rec = record();
+        const cluster = new ExistingCluster("c", {});
+        const p = new MlopsPlatform("p", platformArgs(cluster, { teams: TEAMS }), {
+            providers: { kubernetes: cluster.provider },
+        });
+        await settled(rec);
+
+        // The catalogue the teams get is the team view of the endpoints that admit teams.
+        const admitting = endpointsOf(p).filter((e) => e.callers.teams);
+        expect(admitting.map((e) => e.name)).toEqual(["mlflow", "feast", "seaweedfs"]);
+        expect([...TEAM_SERVICES].sort((a, b) => a.app.localeCompare(b.app))).toEqual(
+            admitting
+                .map((e) => ({
+                    app: (e.pods.matchLabels as Record<string, string>)["app.kubernetes.io/name"],
+                    ports: e.ports,
+                }))
+                .sort((a, b) => a.app.localeCompare(b.app)),
+        );
+
+        // Platform side: only those policies admit team namespaces.
+        const admitsTeams = platformPolicies(rec)
+            .filter((pol) =>
+                (pol.spec as { ingress: { from?: unknown[] }[] }).ingress.some((rule) =>
+                    (rule.from ?? []).some(
+                        (peer) => JSON.stringify(peer) === JSON.stringify(teams),
+                    ),
+                ),
+            )
+            .map((pol) => pol.name);
+        expect(admitsTeams).toEqual(["allow-feast", "allow-mlflow", "allow-seaweedfs"]);
+
+        // Team side: egress to those services in the platform namespace, DNS and the API
+        // server; ingress from their own namespace and the router. No rule names another
+        // team's namespace, so team pods cannot reach each other's.
+        for (const [team, other] of [
+            ["vision", "team-nlp"],
+            ["nlp", "team-vision"],
+        ]) {
+            const spec = (key: string) =>
+                at(rec.get(NETPOL, `${team}-${key}`), "spec") as Record<string, any>;
+            expect(
+                spec("allow-platform-services").egress.map((e: any) => [
+                    e.to[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+                    e.to[0].podSelector.matchLabels["app.kubernetes.io/name"],
+                    e.ports,
+                ]),
+            ).toEqual([
+                ["mlops", "seaweedfs", tcp(8333)],
+                ["mlops", "mlflow", tcp(5000)],
+                ["mlops", "feast", tcp(6566)],
+            ]);
+            expect(spec("allow-same-namespace")).toEqual({
+                podSelector: {},
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [{ podSelector: {} }] }],
+                egress: [{ to: [{ podSelector: {} }] }],
+            });
+            const policies = rec
+                .ofType(NETPOL)
+                .filter((pol) => at(pol, "metadata", "namespace") === `team-${team}`);
+            expect(policies.map((pol) => pol.name).sort()).toEqual(
+                [
+                    "allow-api-server",
+                    "allow-dns",
+                    "allow-from-router",
+                    "allow-platform-services",
+                    "allow-same-namespace",
+                    "default-deny",
+                ].map((key) => `${team}-${key}`),
+            );
+            expect(JSON.stringify(policies.map((pol) => at(pol, "spec")))).not.toContain(other);
+        }
     });
 });

@@ -1,3 +1,4 @@
+import { TEAM_SERVICES } from "../../components/platform/mlops-platform";
 import { Team, TeamArgs } from "../../components/tenancy/team";
 import { capacityReport, gpuCapacity } from "../../policies/capacity";
 import { SecretValue, at, childList, record, settled } from "../support/harness";
@@ -10,6 +11,7 @@ async function build(over: Partial<TeamArgs> = {}) {
         members: ["alice@example.com", "group:ml-vision"],
         quota,
         platformNamespace: "mlops",
+        platformServices: TEAM_SERVICES,
         ...over,
     });
     await settled(rec);
@@ -152,6 +154,43 @@ describe("Team", () => {
                 ) as any
             ).egress[0].to,
         ).toEqual([{ ipBlock: { cidr: "172.16.0.0/28" } }]);
+    });
+
+    it("reaches a new service from its team endpoint alone, on each of its ports", async () => {
+        const rec = await build({
+            platformServices: [...TEAM_SERVICES, { app: "label-studio", ports: [8080, 8081] }],
+        });
+        const egress = at(
+            rec.get(
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                "vision-allow-platform-services",
+            ),
+            "spec",
+            "egress",
+        ) as unknown[];
+        expect(egress).toHaveLength(4);
+        expect(egress[3]).toEqual({
+            to: [
+                {
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mlops" } },
+                    podSelector: { matchLabels: { "app.kubernetes.io/name": "label-studio" } },
+                },
+            ],
+            ports: [
+                { protocol: "TCP", port: 8080 },
+                { protocol: "TCP", port: 8081 },
+            ],
+        });
+    });
+
+    it("given no platform services, opens no egress to the platform at all", async () => {
+        const rec = await build({ platformServices: [] });
+        expect(
+            rec
+                .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .map((r) => r.name)
+                .filter((n) => n.includes("platform")),
+        ).toEqual([]);
     });
 
     it("gives the runner Argo's executor rights, its store credentials and the team's artifact prefix", async () => {
