@@ -36,6 +36,8 @@ function chartYamls(file: string): { path: string; text: string }[] {
     tar.t({
         file,
         sync: true,
+        // A damaged or foreign archive throws instead of warning.
+        strict: true,
         onReadEntry: (entry) => {
             const file = entry.type === "File" || entry.type === "OldFile";
             if (!file || !/^[^/]+\/Chart\.yaml$/.test(entry.path)) {
@@ -63,7 +65,7 @@ export function readChartPackage(file: string): ChartPackage {
         yamls = chartYamls(file);
     } catch (e) {
         throw new Error(
-            `${file}: not a gzipped tar archive (${e instanceof Error ? e.message : String(e)}); ` +
+            `${file}: not a readable gzipped tar archive (${e instanceof Error ? e.message : String(e)}); ` +
                 "a chart package is the .tgz that `helm pull` or `helm package` writes",
         );
     }
