@@ -202,8 +202,6 @@ class Runner {
     public readonly logs = path.join(this.tmp, "logs");
     public readonly project = path.join(this.tmp, "project");
     public readonly results: StepResult[] = [];
-    /** Lines for the summary that are not steps. */
-    public readonly notes: string[] = [];
     private readonly env: NodeJS.ProcessEnv;
     private seq = 0;
 
@@ -698,7 +696,10 @@ async function main(opts: Options): Promise<number> {
                     ? []
                     : ["the cluster needs nodes and a default StorageClass (see docs/e2e.md)"],
             });
-            if (!ok) return summary(runner, started, []);
+            if (!ok) {
+                runner.removeWorkFiles();
+                return summary(runner, started, []);
+            }
         }
 
         // ------------------------------------------------------------ chart mirror
@@ -1046,7 +1047,6 @@ function summary(
             }`,
         );
     }
-    for (const n of runner.notes) console.log(`note: ${n}`);
     if (leftovers.length) {
         console.log(
             `left in the cluster (${leftovers.length}; all in ${path.join(runner.logs, "leftovers.txt")}):`,
