@@ -139,64 +139,6 @@ export class KubeClient {
         });
     }
 
-    /**
-     * Watches a collection: calls `onEvent` for every event (ADDED, MODIFIED, DELETED) until
-     * the server ends the watch (`timeoutSeconds`); resolves then. Client-certificate and
-     * token users only.
-     */
-    public watch<T = KubeObject>(
-        collection: string,
-        onEvent: (type: string, obj: T) => void,
-        timeoutSeconds = 300,
-    ): Promise<void> {
-        const url = new URL(
-            `${this.server}${collection}?watch=true&timeoutSeconds=${timeoutSeconds}`,
-        );
-        return new Promise((resolve, reject) => {
-            const req = https.request(
-                url,
-                {
-                    method: "GET",
-                    agent: this.agent,
-                    headers: { ...this.headers, accept: "application/json" },
-                },
-                (res) => {
-                    if (res.statusCode !== 200) {
-                        res.resume();
-                        reject(
-                            new ApiError(
-                                res.statusCode ?? 0,
-                                `watch ${collection}: ${res.statusCode}`,
-                            ),
-                        );
-                        return;
-                    }
-                    let buf = "";
-                    res.setEncoding("utf8");
-                    res.on("data", (chunk: string) => {
-                        buf += chunk;
-                        let nl: number;
-                        while ((nl = buf.indexOf("\n")) >= 0) {
-                            const line = buf.slice(0, nl).trim();
-                            buf = buf.slice(nl + 1);
-                            if (!line) continue;
-                            try {
-                                const ev = JSON.parse(line) as { type: string; object: T };
-                                onEvent(ev.type, ev.object);
-                            } catch {
-                                // not an event line
-                            }
-                        }
-                    });
-                    res.on("end", () => resolve());
-                    res.on("error", reject);
-                },
-            );
-            req.on("error", reject);
-            req.end();
-        });
-    }
-
     /** GET that must succeed (2xx). */
     public async get<T = unknown>(apiPath: string): Promise<T> {
         const r = await this.request<T>("GET", apiPath);

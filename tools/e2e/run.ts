@@ -5,32 +5,38 @@
  * kubeconfig context and the `pulumi` found on PATH, a file backend in a temporary folder and
  * a generated passphrase. Steps:
  *   1. preflight: CLI version, API server, nodes, default StorageClass;
- *   2. a temporary copy of the project with an e2e stack: Pulumi.dev.yaml plus the overrides
- *      the cluster needs (the kubeconfig context; `mlops:mirror` when a chart mirror is used);
- *   3. `pulumi preview --policy-pack policies` of the fresh stack (everything unknown);
- *   4. `pulumi up --yes`: every planned resource created (event log vs `pulumi stack export`);
- *   5. `pulumi up --expect-no-changes`;
- *   6. `pulumi preview --policy-pack policies` again (values known): no violation, no policy
+ *   2. with --serve-charts, DIR's chart packages served on 127.0.0.1 as a chart repository;
+ *   3. a temporary copy of the project with an e2e stack: Pulumi.dev.yaml plus the overrides
+ *      the run needs (the kubeconfig context; `mlops:mirror` when --charts, --serve-charts or
+ *      --images is given), and the program's cluster preflight, which must stop a stack whose
+ *      storage class the cluster lacks before anything is created;
+ *   4. `pulumi preview --policy-pack policies` of the fresh stack (everything unknown);
+ *   5. `pulumi up --yes`: every planned resource created (event log vs `pulumi stack export`);
+ *   6. `pulumi up --expect-no-changes`;
+ *   7. `pulumi preview --policy-pack policies` again (values known): no violation, no policy
  *      that cannot run;
- *   7. a team stack (Pulumi.team-vision.yaml, its platformStack pointed at the e2e stack): up,
+ *   8. a team stack (Pulumi.team-vision.yaml, its platformStack pointed at the e2e stack): up,
  *      every resource created, destroy;
- *   8. `pulumi destroy --yes`, then, through the API server, no object left that was not
- *      there before step 4 (events and leases aside), naming the objects in the stacks'
+ *   9. `pulumi destroy --yes`, then, through the API server, no object left that was not
+ *      there before step 5 (events and leases aside), naming the objects in the stacks'
  *      namespaces or carrying their labels.
  * Prints a one-screen summary; exit 1 on any failure, 2 on bad usage. Every step's log (text
- * output plus the engine's JSON event log) is kept in a temporary folder whose path is printed.
+ * output plus the engine's JSON event log) is kept in a temporary folder whose path is printed;
+ * the rest of that folder (project copy, state, Helm caches) is removed at the end, unless
+ * --keep-on-failure kept the stacks.
  *
  * Options:
  *   --context NAME       kubeconfig context (default: the current one)
- *   --build-charts       package every pinned chart from $L3_MIRROR source snapshots
- *                        (tools/e2e/charts.ts) and serve them on 127.0.0.1 as the chart mirror
- *   --serve-charts DIR   serve an already built chart repository directory instead
- *   --charts URL         use this chart mirror (Helm repository URL or oci:// prefix)
+ *   --charts URL         install the charts from this chart repository (a Helm repository URL
+ *                        or an oci:// prefix): `mlops:mirror.charts`
+ *   --serve-charts DIR   serve DIR's chart packages (.tgz, as `helm pull` writes them) on
+ *                        127.0.0.1 as a chart repository, and install the charts from it
  *   --images PREFIX      image mirror prefix (mlops:mirror.images)
  *   --team FILE          team stack config (default Pulumi.team-vision.yaml); --no-team skips it
  *   --plugin-download    let the CLI download missing plugins (default: off, as on air-gapped
  *                        machines: PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true)
  *   --keep-on-failure    do not destroy after a failed step (to inspect the cluster)
+ * Without --charts or --serve-charts the charts come from their upstream repositories.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -38,7 +44,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
-import { buildRepository, ChartServer, serveRepository } from "./charts";
+import { ChartServer, packageFiles, serveCharts } from "./charts";
 import { ApiResource, KubeClient, KubeList, KubeObject, kubeconfigFiles, message } from "./kube";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -56,10 +62,11 @@ const PROJECT_FILES = [
 /** Kinds that come and go on their own: not leftovers. */
 const NOISE = new Set(["events", "events.k8s.io/events", "coordination.k8s.io/leases"]);
 
-interface Options {
+export interface Options {
     context?: string;
-    buildCharts: boolean;
+    /** A directory of chart packages to serve (absolute). */
     serveCharts?: string;
+    /** A chart repository URL or OCI prefix. */
     charts?: string;
     images?: string;
     team?: string;
@@ -67,9 +74,14 @@ interface Options {
     keepOnFailure: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
+const CHARTS_ALLOWED =
+    "a Helm repository URL (http:// or https://, e.g. https://charts.example.com/mlops) or an OCI prefix (e.g. oci://registry.example.com/charts)";
+const SERVE_CHARTS_ALLOWED =
+    "a directory of chart packages (.tgz, as `helm pull --destination DIR` writes them; see docs/e2e.md)";
+
+/** The runner's options; throws a UsageError naming the option, the value and what is allowed. */
+export function parseArgs(argv: readonly string[]): Options {
     const o: Options = {
-        buildCharts: false,
         pluginDownload: false,
         keepOnFailure: false,
         team: "Pulumi.team-vision.yaml",
@@ -82,7 +94,6 @@ function parseArgs(argv: string[]): Options {
             return v;
         };
         if (a === "--context") o.context = value();
-        else if (a === "--build-charts") o.buildCharts = true;
         else if (a === "--serve-charts") o.serveCharts = value();
         else if (a === "--charts") o.charts = value();
         else if (a === "--images") o.images = value();
@@ -92,13 +103,66 @@ function parseArgs(argv: string[]): Options {
         else if (a === "--keep-on-failure") o.keepOnFailure = true;
         else throw new UsageError(`unknown option ${a}`);
     }
-    if ([o.buildCharts, o.serveCharts, o.charts].filter(Boolean).length > 1) {
-        throw new UsageError("--build-charts, --serve-charts and --charts exclude each other");
+    if (o.charts !== undefined && o.serveCharts !== undefined) {
+        throw new UsageError(
+            `--charts ${o.charts} and --serve-charts ${o.serveCharts} exclude each other: ` +
+                "give --charts with a chart repository, or --serve-charts with a directory of chart packages",
+        );
+    }
+    if (o.charts !== undefined && !/^(https?|oci):\/\/[^/]/.test(o.charts)) {
+        throw new UsageError(`--charts ${o.charts}: must be ${CHARTS_ALLOWED}`);
+    }
+    if (o.serveCharts !== undefined) {
+        const dir = path.resolve(o.serveCharts);
+        let isDir = false;
+        try {
+            isDir = fs.statSync(dir).isDirectory();
+        } catch {
+            // absent: said below
+        }
+        if (!isDir) {
+            throw new UsageError(
+                `--serve-charts ${o.serveCharts}: no such directory; must be ${SERVE_CHARTS_ALLOWED}`,
+            );
+        }
+        if (packageFiles(dir).length === 0) {
+            throw new UsageError(
+                `--serve-charts ${o.serveCharts}: no chart packages (*.tgz) in it; must be ${SERVE_CHARTS_ALLOWED}`,
+            );
+        }
+        o.serveCharts = dir;
     }
     return o;
 }
 
-class UsageError extends Error {}
+/** `mlops:mirror` for the stacks: the chart repository and the image prefix, when given. */
+export function mirrorConfig(
+    charts: string | undefined,
+    images: string | undefined,
+): { charts?: string; images?: string } | undefined {
+    if (!charts && !images) return undefined;
+    return { ...(charts ? { charts } : {}), ...(images ? { images } : {}) };
+}
+
+/**
+ * A stack's config for the run: BASE (a stack file's `config`) with the kubeconfig context
+ * set in `mlops:cluster` and, when given, `mlops:mirror` replaced by MIRROR.
+ */
+export function e2eStackConfig(
+    base: Readonly<Record<string, unknown>>,
+    context: string,
+    mirror: { charts?: string; images?: string } | undefined,
+): Record<string, unknown> {
+    const config: Record<string, unknown> = { ...base };
+    config["mlops:cluster"] = {
+        ...(config["mlops:cluster"] as Record<string, unknown> | undefined),
+        context,
+    };
+    if (mirror) config["mlops:mirror"] = mirror;
+    return config;
+}
+
+export class UsageError extends Error {}
 
 interface StepResult {
     name: string;
@@ -138,8 +202,6 @@ class Runner {
     public readonly logs = path.join(this.tmp, "logs");
     public readonly project = path.join(this.tmp, "project");
     public readonly results: StepResult[] = [];
-    /** Lines for the summary that are not steps. */
-    public readonly notes: string[] = [];
     private readonly env: NodeJS.ProcessEnv;
     private seq = 0;
 
@@ -221,6 +283,13 @@ class Runner {
 
     public get failed(): boolean {
         return this.results.some((r) => !r.ok);
+    }
+
+    /** Removes the project copy, the state and Helm's caches: only the logs stay. */
+    public removeWorkFiles(): void {
+        for (const dir of ["project", "state", "helm"]) {
+            fs.rmSync(path.join(this.tmp, dir), { recursive: true, force: true });
+        }
     }
 }
 
@@ -506,23 +575,6 @@ async function snapshot(
     return out;
 }
 
-/** Webhooks the loopback cluster's simulate.ts switched to Ignore (none on a real cluster). */
-async function relaxedWebhooks(kube: KubeClient): Promise<string[]> {
-    const out: string[] = [];
-    for (const kind of ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]) {
-        try {
-            const list = await kube.get<KubeList>(`/apis/admissionregistration.k8s.io/v1/${kind}`);
-            for (const cfg of list.items) {
-                const was = cfg.metadata.annotations?.["e2e.mlops.dev/original-failure-policies"];
-                if (was) out.push(...Object.keys(JSON.parse(was) as Record<string, string>));
-            }
-        } catch {
-            // not readable: nothing to report
-        }
-    }
-    return out.sort();
-}
-
 /** Namespaces and Helm releases of a stack, from its state. */
 function stackFootprint(dep: Deployment): { namespaces: Set<string>; releases: Set<string> } {
     const namespaces = new Set<string>();
@@ -644,41 +696,32 @@ async function main(opts: Options): Promise<number> {
                     ? []
                     : ["the cluster needs nodes and a default StorageClass (see docs/e2e.md)"],
             });
-            if (!ok) return summary(runner, started, []);
+            if (!ok) {
+                runner.removeWorkFiles();
+                return summary(runner, started, []);
+            }
         }
 
         // ------------------------------------------------------------ chart mirror
         let chartsUrl = opts.charts;
-        if (opts.buildCharts || opts.serveCharts) {
+        if (opts.serveCharts) {
             const t0 = Date.now();
-            let dir = opts.serveCharts
-                ? path.resolve(opts.serveCharts)
-                : path.join(runner.tmp, "charts");
-            let detail = "";
-            if (opts.buildCharts) {
-                const mirror = process.env.L3_MIRROR;
-                if (!mirror)
-                    throw new UsageError("--build-charts needs L3_MIRROR (the source snapshots)");
-                const packaged = buildRepository(mirror, dir);
-                fs.writeFileSync(
-                    path.join(runner.logs, "charts.txt"),
-                    packaged
-                        .map((p) => `${p.file} ${p.files} files sha256:${p.digest} ${p.source}`)
-                        .join("\n") + "\n",
-                );
-                detail = `${packaged.length} charts packaged from upstream sources, `;
-            }
-            dir = path.resolve(dir);
             const requestLog = path.join(runner.logs, "chart-server.log");
-            chartServer = await serveRepository(dir, 0, (l) =>
+            chartServer = await serveCharts(opts.serveCharts, 0, (l) =>
                 fs.appendFileSync(requestLog, l + "\n"),
             );
             chartsUrl = chartServer.url;
+            fs.writeFileSync(
+                path.join(runner.logs, "charts.txt"),
+                chartServer.packages
+                    .map((p) => `${p.file} ${p.name} ${p.version} sha256:${p.digest}`)
+                    .join("\n") + "\n",
+            );
             runner.record({
-                name: "chart mirror",
+                name: "chart repository",
                 ok: true,
                 seconds: (Date.now() - t0) / 1000,
-                detail: `${detail}served at ${chartsUrl}`,
+                detail: `${chartServer.packages.length} chart packages of ${opts.serveCharts} served at ${chartsUrl}: ${chartServer.packages.map((p) => `${p.name} ${p.version}`).join(", ")}`,
                 errors: [],
             });
         }
@@ -715,22 +758,11 @@ async function main(opts: Options): Promise<number> {
                 if (r.code !== 0) throw new Error(`npm ci in the policy pack failed (${r.log})`);
                 policyDeps = "installed (npm ci)";
             }
-            const mirror =
-                chartsUrl || opts.images
-                    ? {
-                          ...(chartsUrl ? { charts: chartsUrl } : {}),
-                          ...(opts.images ? { images: opts.images } : {}),
-                      }
-                    : undefined;
+            const mirror = mirrorConfig(chartsUrl, opts.images);
             const dev = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
                 config: Record<string, unknown>;
             };
-            const config = { ...dev.config };
-            config["mlops:cluster"] = {
-                ...(config["mlops:cluster"] as Record<string, unknown>),
-                context: kube.context,
-            };
-            if (mirror) config["mlops:mirror"] = mirror;
+            const config = e2eStackConfig(dev.config, kube.context, mirror);
             const overrides = {
                 "mlops:cluster.context": kube.context,
                 ...(mirror ? { "mlops:mirror": mirror } : {}),
@@ -750,13 +782,8 @@ async function main(opts: Options): Promise<number> {
                 const team = yaml.load(fs.readFileSync(path.resolve(ROOT, opts.team), "utf8")) as {
                     config: Record<string, unknown>;
                 };
-                const tc = { ...team.config };
+                const tc = e2eStackConfig(team.config, kube.context, mirror);
                 tc["mlops:platformStack"] = `organization/${PROJECT}/${stack}`;
-                tc["mlops:cluster"] = {
-                    ...(tc["mlops:cluster"] as Record<string, unknown>),
-                    context: kube.context,
-                };
-                if (mirror) tc["mlops:mirror"] = mirror;
                 fs.writeFileSync(
                     path.join(runner.project, `Pulumi.${teamStack}.yaml`),
                     yaml.dump({ config: tc }),
@@ -796,16 +823,6 @@ async function main(opts: Options): Promise<number> {
             addFootprint(await exportStack(runner, stack));
         } catch {
             // no state: nothing to add
-        }
-        const relaxed = await relaxedWebhooks(kube);
-        if (relaxed.length) {
-            const note = `the cluster switched ${relaxed.length} chart webhooks to failurePolicy Ignore (simulated pods serve none; ${path.join(runner.logs, "webhooks-relaxed.txt")})`;
-            runner.notes.push(note);
-            console.log(`[e2e] note: ${note}`);
-            fs.writeFileSync(
-                path.join(runner.logs, "webhooks-relaxed.txt"),
-                relaxed.join("\n") + "\n",
-            );
         }
         if (platformUp) {
             const r = await runner.pulumi(`up-again-${stack}`, [
@@ -974,6 +991,8 @@ async function main(opts: Options): Promise<number> {
             [...new Set(served.map((r) => r.path))].join("\n") + "\n",
         );
     }
+    // The state is of no use without the passphrase, which goes with this process.
+    if (!keep) runner.removeWorkFiles();
     return summary(runner, started, leftovers, chartServer);
 }
 
@@ -1020,7 +1039,7 @@ function summary(
                 .map((q) => q.path),
         );
         console.log(
-            `charts fetched from the mirror: ${
+            `charts fetched from the served repository: ${
                 [...charts]
                     .map((c) => c.slice(1))
                     .sort()
@@ -1028,7 +1047,6 @@ function summary(
             }`,
         );
     }
-    for (const n of runner.notes) console.log(`note: ${n}`);
     if (leftovers.length) {
         console.log(
             `left in the cluster (${leftovers.length}; all in ${path.join(runner.logs, "leftovers.txt")}):`,

@@ -4,9 +4,9 @@ Run with the KServe venv's python (kserve==0.20.0, kserve-storage, scikit-learn=
 
     python kserve_load.py --sklearnserver-src DIR --model-dir DIR --expect ok|missing
 
-DIR for --sklearnserver-src holds sklearnserver/model.py as extracted from the KServe
-source (pipeline-model.sh writes it from the tag with `git show`), so the class under test is
-upstream's, not a copy. `--expect ok`: load() succeeds and two iris rows get two predictions
+DIR for --sklearnserver-src is the python/sklearnserver directory of a KServe source tree
+at v0.20.0 (pipeline-model.sh passes KSERVE_SKLEARNSERVER): the class under test is imported
+from there, upstream's own, not a copy. `--expect ok`: load() succeeds and two iris rows get two predictions
 (setosa, virginica: [0, 2]). `--expect missing`: load() raises kserve's ModelMissingError.
 Exit status 0 only when the expectation holds.
 """

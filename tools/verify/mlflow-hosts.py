@@ -8,8 +8,9 @@ checks Host headers with the real `mlflow.server.security_utils.is_allowed_host_
 With --server it also starts `mlflow server --allowed-hosts <value>` on 127.0.0.1:$PORT
 (default 5056) and sends the same Host headers to an API endpoint (403 = rejected).
 
-Run with the MLflow venv's python from the repository root or anywhere:
-    /tmp/realsw/bin/python tools/verify/mlflow-hosts.py [--server]
+Run with the MLflow venv's python (mlflow==3.18.0; README.md says how to make it from PyPI),
+from the repository root or anywhere:
+    "$MLFLOW_VENV/bin/python" tools/verify/mlflow-hosts.py [--server]
 Exit status 0 only when every header is accepted or rejected as expected.
 """
 

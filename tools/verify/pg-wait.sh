@@ -23,7 +23,7 @@ if [ -z "${NOUSER_UID:-}" ]; then
     NOUSER_UID=1000
     while getent passwd "$NOUSER_UID" >/dev/null; do NOUSER_UID=$((NOUSER_UID + 1)); done
 fi
-W=$(mktemp -d /tmp/verify-pgwait.XXXXXX)
+W=$(mktemp -d -t verify-pgwait.XXXXXX)
 chmod 0755 "$W"
 LOOP_PID=
 FAIL=0

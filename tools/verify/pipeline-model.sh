@@ -1,32 +1,44 @@
 #!/usr/bin/env bash
 # Layer-3 check of the reference pipeline's model hand-off (components/tenancy/pipeline.ts):
 # the pipeline's own train.py and select_and_register.py (extracted from PIPELINE_SCRIPTS with
-# tsx) against a real `mlflow server` that proxies artifacts, then the directory that
-# /tmp/storage-uri names loaded by KServe v0.20.0's SKLearnModel (the class from the KServe
-# source tag, run in a venv with kserve==0.20.0). Negative control: a model logged with MLflow's
-# default serialization is refused by the same class (ModelMissingError).
+# tsx) against a real `mlflow server` that proxies artifacts, then the directory that the
+# storage-uri file names loaded by KServe v0.20.0's SKLearnModel (KServe's own class, imported
+# from the KServe source directory you name, run in a venv with kserve==0.20.0). Negative
+# control: a model logged with MLflow's default serialization is refused by the same class
+# (ModelMissingError).
 #
-# Environment (defaults in brackets):
-#   MLFLOW_VENV [/tmp/realsw]        venv with mlflow 3.18 and scikit-learn
-#   KSERVE_VENV [/tmp/kserve-venv]   venv with kserve==0.20.0, kserve-storage, scikit-learn==1.5.2
-#   KSERVE_GIT  [/work/.mirror/kserve+kserve/repo]  KServe git dir;  KSERVE_REF [v0.20.0]
+# Usage: MLFLOW_VENV=DIR KSERVE_VENV=DIR KSERVE_SKLEARNSERVER=DIR tools/verify/pipeline-model.sh
+# Required (no defaults; README.md says how to make the venvs from PyPI):
+#   MLFLOW_VENV           a venv with mlflow==3.18.0 and scikit-learn==1.5.2
+#   KSERVE_VENV           a venv with kserve==0.20.0, kserve-storage==0.20.0, scikit-learn==1.5.2
+#   KSERVE_SKLEARNSERVER  the python/sklearnserver directory of a KServe source tree at tag
+#                         v0.20.0 (its sklearnserver package is not published on PyPI). It is
+#                         imported from where it is: nothing is copied, and no bytecode is
+#                         written into it.
+# Optional (defaults in brackets):
 #   PORT [5055]   MLFLOW_PORT for the server
 #   POD_SITE [1]  1: install the training step's scikit-learn pin with the pod's own
 #                 `pip install --no-deps --target` into a scratch dir and put it on PYTHONPATH,
 #                 as the train container does; 0: use the venv's scikit-learn as is
 #   KEEP [0]      1: keep the temporary directory
-# Note: select_and_register.py writes the fixed path /tmp/storage-uri (as in the pod).
+# Note: select_and_register.py writes the fixed path the pod writes (/tmp/storage-uri).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-MLFLOW_VENV=${MLFLOW_VENV:-/tmp/realsw}
-KSERVE_VENV=${KSERVE_VENV:-/tmp/kserve-venv}
-KSERVE_GIT=${KSERVE_GIT:-/work/.mirror/kserve+kserve/repo}
-KSERVE_REF=${KSERVE_REF:-v0.20.0}
+usage() { sed -n '/^# Usage:/,/^# Note:/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+for v in MLFLOW_VENV KSERVE_VENV KSERVE_SKLEARNSERVER; do
+    if [ -z "${!v:-}" ]; then echo "pipeline-model: $v is not set" >&2; usage; fi
+done
+[ -x "$MLFLOW_VENV/bin/mlflow" ] || { echo "pipeline-model: MLFLOW_VENV=$MLFLOW_VENV has no bin/mlflow" >&2; usage; }
+[ -x "$KSERVE_VENV/bin/python" ] || { echo "pipeline-model: KSERVE_VENV=$KSERVE_VENV has no bin/python" >&2; usage; }
+if [ ! -f "$KSERVE_SKLEARNSERVER/sklearnserver/model.py" ]; then
+    echo "pipeline-model: KSERVE_SKLEARNSERVER=$KSERVE_SKLEARNSERVER has no sklearnserver/model.py" >&2
+    usage
+fi
 PORT=${PORT:-5055}
 POD_SITE=${POD_SITE:-1}
-W=$(mktemp -d /tmp/verify-pipeline.XXXXXX)
+W=$(mktemp -d -t verify-pipeline.XXXXXX)
 SERVER_PID=
 FAIL=0
 
@@ -62,13 +74,11 @@ fs.writeFileSync(path.join(out, "SKLEARN_PIN"), pythonPackages.scikitLearn);
 SKLEARN_PIN=$(cat "$W/scripts/SKLEARN_PIN")
 echo "training step's pin: $SKLEARN_PIN"
 
-step "KServe $KSERVE_REF sklearnserver model class from the source tag"
-mkdir -p "$W/kserve-src/sklearnserver"
-git -C "$KSERVE_GIT" show "$KSERVE_REF:python/sklearnserver/sklearnserver/model.py" \
-    >"$W/kserve-src/sklearnserver/model.py"
-: >"$W/kserve-src/sklearnserver/__init__.py"
-echo "uv.lock of sklearnserver at $KSERVE_REF pins: $(git -C "$KSERVE_GIT" show \
-    "$KSERVE_REF:python/sklearnserver/uv.lock" | grep -A1 '^name = "scikit-learn"' | tr -d '\n')"
+step "KServe sklearnserver model class from $KSERVE_SKLEARNSERVER"
+grep -m1 -E '^version *=' "$KSERVE_SKLEARNSERVER/pyproject.toml" 2>/dev/null || true
+if [ -f "$KSERVE_SKLEARNSERVER/uv.lock" ]; then
+    echo "its uv.lock pins: $(grep -A1 '^name = "scikit-learn"' "$KSERVE_SKLEARNSERVER/uv.lock" | tr -d '\n')"
+fi
 echo "kserve venv: $("$KSERVE_VENV/bin/python" -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ["kserve", "kserve-storage", "scikit-learn", "joblib", "numpy"]))')"
 
 step "mlflow server on 127.0.0.1:$PORT (sqlite, --serve-artifacts, destination file://$W/artifacts)"
@@ -149,7 +159,8 @@ MODEL_DIR=$(select_and_map) || FAIL=1
 
 if [ -n "${MODEL_DIR:-}" ]; then
     step "KServe SKLearnModel.load() + predict on the registered model's directory"
-    "$KSERVE_VENV/bin/python" "$HERE/kserve_load.py" --sklearnserver-src "$W/kserve-src" \
+    PYTHONDONTWRITEBYTECODE=1 "$KSERVE_VENV/bin/python" "$HERE/kserve_load.py" \
+        --sklearnserver-src "$KSERVE_SKLEARNSERVER" \
         --model-dir "$MODEL_DIR" --expect ok || FAIL=1
 fi
 
@@ -158,7 +169,8 @@ WORKFLOW="$WORKFLOW-default" MODEL_NAME=iris-default \
     quiet "$MLFLOW_VENV/bin/python" "$HERE/log_default_model.py" || FAIL=1
 NEG_DIR=$(WORKFLOW="$WORKFLOW-default" MODEL_NAME=iris-default select_and_map) || FAIL=1
 if [ -n "${NEG_DIR:-}" ]; then
-    "$KSERVE_VENV/bin/python" "$HERE/kserve_load.py" --sklearnserver-src "$W/kserve-src" \
+    PYTHONDONTWRITEBYTECODE=1 "$KSERVE_VENV/bin/python" "$HERE/kserve_load.py" \
+        --sklearnserver-src "$KSERVE_SKLEARNSERVER" \
         --model-dir "$NEG_DIR" --expect missing || FAIL=1
 fi
 

@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 PORT=${PORT:-6399}
 REDIS_SERVER=${REDIS_SERVER:-redis-server}
-W=$(mktemp -d /tmp/verify-valkey.XXXXXX)
+W=$(mktemp -d -t verify-valkey.XXXXXX)
 SERVER_PID=
 FAIL=0
 cleanup() {
