@@ -19,20 +19,20 @@ import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import { Key } from "@pulumi/aws/kms/key";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsIrsaIdentity } from "../identity/aws-irsa";
-import { helmRelease } from "../kube";
-import { Mirror, imageTag, mirrorImageName } from "../mirror";
-import { EfsFileSystem } from "../storage/efs";
-import { aws as awsVersions, chartImages, charts } from "../versions";
-import { AWS_NAME_RULES, awsName } from "./aws-names";
-import { nvidiaDevicePlugin } from "./device-plugin";
+import { nvidiaDevicePlugin } from "../cluster/device-plugin";
 import {
     GPU_POOL_LABEL,
     GPU_TAINT,
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
-} from "./types";
+} from "../cluster/types";
+import { helmRelease } from "../kube";
+import { Mirror, imageTag, mirrorImageName } from "../mirror";
+import { aws as awsVersions, chartImages, charts } from "../versions";
+import { EfsFileSystem } from "./efs";
+import { AwsIrsaIdentity } from "./irsa";
+import { AWS_NAME_RULES, awsName } from "./names";
 
 /** One autoscaled GPU node group. */
 export interface EksGpuGroup {
