@@ -111,6 +111,41 @@ export class Traefik extends pulumi.ComponentResource {
             },
         };
 
+        this.tlsValues(name, args, tlsArgs, values);
+
+        this.release = helmRelease(
+            name,
+            {
+                pin: charts.traefik,
+                mirror: args.mirror,
+                releaseName: "traefik",
+                namespace: args.namespace,
+                values,
+            },
+            child,
+        );
+
+        this.settings = {
+            domain: args.domain,
+            tls: tlsArgs.mode !== "none",
+            certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
+            authUsername: args.authUsername ?? "admin",
+            crds: this.release,
+        };
+        this.registerOutputs({});
+    }
+
+    /**
+     * The TLS part of the chart's values: a self-signed wildcard certificate as the default
+     * one, or Let's Encrypt through Traefik's ACME resolver with a volume for its certificates.
+     */
+    private tlsValues(
+        name: string,
+        args: TraefikArgs,
+        tlsArgs: TlsArgs,
+        values: Record<string, unknown>,
+    ): void {
+        const child = { parent: this };
         if (tlsArgs.mode === "selfSigned") {
             const key = new tls.PrivateKey(
                 `${name}-tls`,
@@ -187,27 +222,6 @@ export class Traefik extends pulumi.ComponentResource {
                 },
             ];
         }
-
-        this.release = helmRelease(
-            name,
-            {
-                pin: charts.traefik,
-                mirror: args.mirror,
-                releaseName: "traefik",
-                namespace: args.namespace,
-                values,
-            },
-            child,
-        );
-
-        this.settings = {
-            domain: args.domain,
-            tls: tlsArgs.mode !== "none",
-            certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
-            authUsername: args.authUsername ?? "admin",
-            crds: this.release,
-        };
-        this.registerOutputs({});
     }
 
     /**
