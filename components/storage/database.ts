@@ -10,7 +10,7 @@ import {
 } from "../security";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { workload } from "../workload";
+import { Workload, workload } from "../workload";
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
@@ -66,7 +66,7 @@ export class Database extends pulumi.ComponentResource {
         this.username = args.username ?? "mlops";
         const size = args.size ?? "10Gi";
         const protect = args.protect ?? true;
-        const { labels, meta, resources, child } = workload(this, name, {
+        const w = workload(this, name, {
             app: "postgresql",
             namespace: args.namespace,
             resources: args.resources,
@@ -75,6 +75,7 @@ export class Database extends pulumi.ComponentResource {
                 limits: { cpu: "1", memory: "1Gi" },
             },
         });
+        const { labels, meta, child } = w;
 
         const password = new random.RandomPassword(
             `${name}-password`,
@@ -121,6 +122,29 @@ export class Database extends pulumi.ComponentResource {
             ...child,
             protect,
         });
+        this.statefulSet(name, args, w, { service, credentials, data });
+
+        this.registerOutputs({
+            host: this.host,
+            credentialsSecretName: this.credentialsSecretName,
+        });
+    }
+
+    /** The PostgreSQL StatefulSet: one replica on the data volume, probed with pg_isready. */
+    private statefulSet(
+        name: string,
+        args: DatabaseArgs,
+        { labels, meta, resources, child }: Workload,
+        {
+            service,
+            credentials,
+            data,
+        }: {
+            service: k8s.core.v1.Service;
+            credentials: k8s.core.v1.Secret;
+            data: k8s.core.v1.PersistentVolumeClaim;
+        },
+    ) {
         const isReady = {
             exec: { command: ["pg_isready", "-U", this.username, "-d", this.databaseName] },
         };
@@ -179,10 +203,5 @@ export class Database extends pulumi.ComponentResource {
             },
             child,
         );
-
-        this.registerOutputs({
-            host: this.host,
-            credentialsSecretName: this.credentialsSecretName,
-        });
     }
 }
