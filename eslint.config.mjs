@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "policies/node_modules/**", "*.js", "*.mjs"] },
+    {
+        ignores: [
+            "node_modules/**",
+            "bin/**",
+            "policies/node_modules/**",
+            "*.js",
+            "*.cjs",
+            "*.mjs",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

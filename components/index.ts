@@ -1,8 +1,8 @@
 /**
- * The cloud-neutral components. Cloud-specific ones (GkeCluster, GcsObjectStore,
- * CloudSqlDatabase, GcpWorkloadIdentity; EksCluster, S3ObjectStore, RdsDatabase,
- * EfsFileSystem, AwsIrsaIdentity) are imported from their own modules, so that a stack loads
- * only its cloud's SDK.
+ * The cloud-neutral components. Cloud-specific ones live in components/gcp/ (GkeCluster,
+ * GcsObjectStore, CloudSqlDatabase, GcpWorkloadIdentity) and components/aws/ (EksCluster,
+ * S3ObjectStore, RdsDatabase, EfsFileSystem, AwsIrsaIdentity) and are imported from their own
+ * modules, so that a stack loads only its cloud's SDK.
  */
 export * from "./cluster";
 export * from "./features";

@@ -1,14 +1,14 @@
 import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
-import { EksCluster } from "../components/cluster/eks";
-import { AwsBucketGrant, AwsIrsaIdentity } from "../components/identity/aws-irsa";
+import { EksCluster } from "../components/aws/eks";
+import { AwsBucketGrant, AwsIrsaIdentity } from "../components/aws/irsa";
+import { RdsDatabase } from "../components/aws/rds";
+import { S3ObjectStore } from "../components/aws/s3";
 import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
 import { BucketKey } from "../components/storage/object-store";
-import { RdsDatabase } from "../components/storage/rds";
-import { S3ObjectStore } from "../components/storage/s3";
 import { RUNNER } from "../components/tenancy/team";
-import { CloudFoundation } from "./cloud";
 import { PlatformConfig } from "./config";
+import { CloudFoundation } from "./foundation";
 
 /** Which buckets each service may use, and how. */
 const ACCESS: Record<ServiceKey, { key: BucketKey; access: AwsBucketGrant["access"] }[]> = {

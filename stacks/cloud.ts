@@ -1,30 +1,9 @@
 /**
- * What a cloud contributes to the platform: the cluster, and optionally a managed object
- * store, database and workload identities. Each cloud's module is loaded only when selected,
+ * Picks the selected cloud's foundation. Each cloud's module is loaded only when selected,
  * so a stack loads only its own cloud's SDK.
  */
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { KubernetesCluster } from "../components/cluster/types";
-import { ExternalDatabase, ServiceKey } from "../components/platform/mlops-platform";
-import { ObjectStoreConnection } from "../components/storage/object-store";
 import { PlatformConfig } from "./config";
-
-/** The cloud's part of a platform stack. */
-export interface CloudFoundation {
-    readonly cluster: KubernetesCluster;
-    readonly objectStore?: ObjectStoreConnection;
-    readonly database?: ExternalDatabase;
-    readonly identities?: Partial<Record<ServiceKey, pulumi.Input<Record<string, string>>>>;
-    /** Cloud identity annotations of each inline team's runner. */
-    readonly teamIdentities?: Record<string, pulumi.Input<Record<string, string>>>;
-    /** Egress team pods need for the cloud's APIs. */
-    readonly teamCloudEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
-    /** The API server's addresses, when the cloud knows them. */
-    readonly apiServerCidrs?: string[];
-    /** Extra stack outputs. */
-    readonly outputs?: Record<string, unknown>;
-}
+import { CloudFoundation } from "./foundation";
 
 /** Builds the selected cloud's foundation. */
 export function cloudFoundation(config: PlatformConfig): CloudFoundation {

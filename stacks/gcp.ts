@@ -1,13 +1,13 @@
-import { GkeCluster } from "../components/cluster/gke";
-import { GcpWorkloadIdentity } from "../components/identity/gcp-workload-identity";
-import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
-import { CloudSqlDatabase } from "../components/storage/cloudsql";
-import { GcsObjectStore } from "../components/storage/gcs";
-import { BucketKey } from "../components/storage/object-store";
 import * as pulumi from "@pulumi/pulumi";
+import { CloudSqlDatabase } from "../components/gcp/cloudsql";
+import { GcsObjectStore } from "../components/gcp/gcs";
+import { GkeCluster } from "../components/gcp/gke";
+import { GcpWorkloadIdentity } from "../components/gcp/workload-identity";
+import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
+import { BucketKey } from "../components/storage/object-store";
 import { RUNNER } from "../components/tenancy/team";
-import { CloudFoundation } from "./cloud";
 import { PlatformConfig } from "./config";
+import { CloudFoundation } from "./foundation";
 
 /** Which buckets each service may use, and how. */
 const ACCESS: Record<ServiceKey, { key: BucketKey; role: string }[]> = {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ExistingCluster } from "../components/cluster/existing";
-import { CloudFoundation } from "./cloud";
 import { PlatformConfig } from "./config";
+import { CloudFoundation } from "./foundation";
 
 /** An existing cluster from a kubeconfig; storage and database run inside it. */
 export function localFoundation(config: PlatformConfig): CloudFoundation {

@@ -4,7 +4,7 @@
  * may hold `--`).
  *
  * The patterns below are written from AWS's documentation, independently of
- * components/cluster/aws-names.ts:
+ * components/aws/names.ts:
  * - IAM role names: 1-64 characters of `[\w+=,.@-]`, unique case-insensitively
  *   (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html);
  * - S3 bucket names: 3-63 characters of lowercase letters, digits, '.' and '-', beginning and
@@ -20,7 +20,7 @@
  *   (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html).
  */
 import { createHash } from "node:crypto";
-import { AWS_NAME_RULES, awsName, s3BucketName } from "../components/cluster/aws-names";
+import { AWS_NAME_RULES, awsName, s3BucketName } from "../components/aws/names";
 import { CLUSTER_NAME_MAX, TEAM_NAME_MAX, parseConfig } from "../stacks/config";
 import { awsFoundation } from "../stacks/aws";
 import { record, settled } from "./support/harness";

@@ -4,7 +4,7 @@
  * which may start with a digit).
  *
  * The patterns below are written from Google's documentation, independently of
- * components/cluster/gcp-names.ts:
+ * components/gcp/names.ts:
  * - service account IDs: "6-30 characters long, and match the regular expression
  *   [a-z]([-a-z0-9]*[a-z0-9])" (IAM CreateServiceAccountRequest.account_id,
  *   https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/create);
@@ -22,12 +22,7 @@
  *   conservatively as `project:instance` ≤ 98.
  */
 import { createHash } from "node:crypto";
-import {
-    GCP_ID_RULES,
-    gcpDisplayName,
-    gcpId,
-    sqlInstanceRule,
-} from "../components/cluster/gcp-names";
+import { GCP_ID_RULES, gcpDisplayName, gcpId, sqlInstanceRule } from "../components/gcp/names";
 import { CLUSTER_NAME_MAX, TEAM_NAME_MAX, parseConfig } from "../stacks/config";
 import { gcpFoundation } from "../stacks/gcp";
 import { Recording, record, settled } from "./support/harness";
@@ -53,7 +48,7 @@ describe("gcpId", () => {
     });
 
     it("shortens a long name to a readable stem and 8 hex digits of SHA-256 of its parts", () => {
-        // The example in gcp-names.ts.
+        // The example in components/gcp/names.ts.
         expect(
             gcpId(GCP_ID_RULES.serviceAccount, ["mlops", "team", "computer-vision-research"]),
         ).toBe("mlops-team-computer-v-b742ea50");

@@ -2,7 +2,8 @@
  * Cloud names derived from the names a user chooses (the cluster name, pool and team names:
  * DNS labels that may start with a digit). Each kind of name has its own length and alphabet
  * (a {@link DerivedNameRule}); this module turns a list of name parts into a valid name of a
- * kind, deterministically. gcp-names.ts and aws-names.ts hold each cloud's rules.
+ * kind, deterministically. components/gcp/names.ts and components/aws/names.ts hold each
+ * cloud's rules.
  *
  * A name that is already valid, short enough and does not look like a shortened one is used
  * verbatim (`mlops-tracking`). Any other name becomes `<readable stem>-<8 hex of SHA-256 of the

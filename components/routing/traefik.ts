@@ -127,6 +127,55 @@ export class Traefik extends pulumi.ComponentResource {
             },
         };
 
+        this.tlsValues(name, args, tlsArgs, values);
+
+        this.release = helmRelease(
+            name,
+            {
+                pin: charts.traefik,
+                mirror: args.mirror,
+                releaseName: RELEASE,
+                namespace: args.namespace,
+                values,
+            },
+            child,
+        );
+
+        this.settings = {
+            domain: args.domain,
+            tls: tlsArgs.mode !== "none",
+            certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
+            authUsername: args.authUsername ?? "admin",
+            crds: this.release,
+        };
+        this.serviceEndpoint = {
+            name: "traefik",
+            // traefik.labelselector (see ROUTER_APP): the instance is `<release>-<namespace>`
+            // unless `instanceLabelOverride`, which is not set.
+            pods: {
+                matchLabels: {
+                    "app.kubernetes.io/name": ROUTER_APP,
+                    "app.kubernetes.io/instance": pulumi.interpolate`${RELEASE}-${args.namespace}`,
+                },
+            },
+            ports: ENTRY_POINT_PORTS,
+            // The entry point: from anywhere (a load balancer, node ports, ACME's TLS challenge).
+            callers: { anyone: true },
+        };
+        this.registerOutputs({});
+    }
+
+    /**
+     * The TLS part of the chart's values: a self-signed wildcard certificate as the default
+     * one, or Let's Encrypt through Traefik's ACME resolver with a volume for its certificates.
+     */
+    private tlsValues(
+        name: string,
+        args: TraefikArgs,
+        tlsArgs: TlsArgs,
+        values: Record<string, unknown>,
+    ): void {
+        const child = { parent: this };
         if (tlsArgs.mode === "selfSigned") {
             const key = new tls.PrivateKey(
                 `${name}-tls`,
@@ -203,41 +252,6 @@ export class Traefik extends pulumi.ComponentResource {
                 },
             ];
         }
-
-        this.release = helmRelease(
-            name,
-            {
-                pin: charts.traefik,
-                mirror: args.mirror,
-                releaseName: RELEASE,
-                namespace: args.namespace,
-                values,
-            },
-            child,
-        );
-
-        this.settings = {
-            domain: args.domain,
-            tls: tlsArgs.mode !== "none",
-            certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
-            authUsername: args.authUsername ?? "admin",
-            crds: this.release,
-        };
-        this.serviceEndpoint = {
-            name: "traefik",
-            // traefik.labelselector (see ROUTER_APP): the instance is `<release>-<namespace>`
-            // unless `instanceLabelOverride`, which is not set.
-            pods: {
-                matchLabels: {
-                    "app.kubernetes.io/name": ROUTER_APP,
-                    "app.kubernetes.io/instance": pulumi.interpolate`${RELEASE}-${args.namespace}`,
-                },
-            },
-            ports: ENTRY_POINT_PORTS,
-            // The entry point: from anywhere (a load balancer, node ports, ACME's TLS challenge).
-            callers: { anyone: true },
-        };
-        this.registerOutputs({});
     }
 
     /**

@@ -11,7 +11,7 @@ import {
 } from "../security";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { workload } from "../workload";
+import { Workload, workload } from "../workload";
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
@@ -71,7 +71,7 @@ export class Database extends pulumi.ComponentResource {
         this.username = args.username ?? "mlops";
         const size = args.size ?? "10Gi";
         const protect = args.protect ?? true;
-        const { labels, meta, resources, child } = workload(this, name, {
+        const w = workload(this, name, {
             app: "postgresql",
             namespace: args.namespace,
             resources: args.resources,
@@ -80,6 +80,7 @@ export class Database extends pulumi.ComponentResource {
                 limits: { cpu: "1", memory: "1Gi" },
             },
         });
+        const { labels, meta, child } = w;
 
         const password = new random.RandomPassword(
             `${name}-password`,
@@ -126,6 +127,36 @@ export class Database extends pulumi.ComponentResource {
             ...child,
             protect,
         });
+        this.statefulSet(name, args, w, { service, credentials, data });
+
+        this.serviceEndpoint = {
+            name: DATABASE_ENDPOINT,
+            pods: { matchLabels: labels },
+            ports: [PORT],
+            // Public access is a LoadBalancer Service: its callers are anywhere.
+            callers: { anyone: args.publicAccess ?? false },
+        };
+        this.registerOutputs({
+            host: this.host,
+            credentialsSecretName: this.credentialsSecretName,
+        });
+    }
+
+    /** The PostgreSQL StatefulSet: one replica on the data volume, probed with pg_isready. */
+    private statefulSet(
+        name: string,
+        args: DatabaseArgs,
+        { labels, meta, resources, child }: Workload,
+        {
+            service,
+            credentials,
+            data,
+        }: {
+            service: k8s.core.v1.Service;
+            credentials: k8s.core.v1.Secret;
+            data: k8s.core.v1.PersistentVolumeClaim;
+        },
+    ) {
         const isReady = {
             exec: { command: ["pg_isready", "-U", this.username, "-d", this.databaseName] },
         };
@@ -184,17 +215,5 @@ export class Database extends pulumi.ComponentResource {
             },
             child,
         );
-
-        this.serviceEndpoint = {
-            name: DATABASE_ENDPOINT,
-            pods: { matchLabels: labels },
-            ports: [PORT],
-            // Public access is a LoadBalancer Service: its callers are anywhere.
-            callers: { anyone: args.publicAccess ?? false },
-        };
-        this.registerOutputs({
-            host: this.host,
-            credentialsSecretName: this.credentialsSecretName,
-        });
     }
 }

@@ -78,6 +78,13 @@ const CONTAINER_DEFAULTS = {
     default: { cpu: "1", memory: "2Gi" },
 };
 
+/** The metadata of a team's object named `n`: in its namespace, with the team label. */
+type TeamMeta = (n: string) => {
+    name: string;
+    namespace: pulumi.Output<string>;
+    labels: Record<string, string>;
+};
+
 /**
  * One ML team's slice of the platform: a namespace at the `restricted` Pod Security level, a
  * quota on CPU, memory, GPUs, pods and storage, default container limits, `edit` rights for
@@ -114,64 +121,14 @@ export class Team extends pulumi.ComponentResource {
             child,
         );
         this.namespace = ns.metadata.name;
-        const meta = (n: string) => ({
+        const meta: TeamMeta = (n) => ({
             name: n,
             namespace: this.namespace,
             labels: { [TEAM_LABEL]: team },
         });
 
-        const q = args.quota;
-        new k8s.core.v1.ResourceQuota(
-            name,
-            {
-                metadata: meta("team-quota"),
-                spec: {
-                    hard: {
-                        "requests.cpu": q.cpu,
-                        "limits.cpu": q.cpu,
-                        "requests.memory": q.memory,
-                        "limits.memory": q.memory,
-                        "requests.nvidia.com/gpu": String(q.gpu),
-                        "requests.storage": q.storage,
-                        pods: String(q.pods),
-                    },
-                },
-            },
-            child,
-        );
-        new k8s.core.v1.LimitRange(
-            name,
-            {
-                metadata: meta("team-defaults"),
-                spec: { limits: [{ type: "Container", ...CONTAINER_DEFAULTS }] },
-            },
-            child,
-        );
-
-        const members = args.members ?? [];
-        if (members.length > 0) {
-            new k8s.rbac.v1.RoleBinding(
-                `${name}-edit`,
-                {
-                    metadata: meta("team-edit"),
-                    roleRef: {
-                        apiGroup: "rbac.authorization.k8s.io",
-                        kind: "ClusterRole",
-                        name: "edit",
-                    },
-                    subjects: members.map((m) =>
-                        m.startsWith("group:")
-                            ? {
-                                  kind: "Group",
-                                  name: m.slice("group:".length),
-                                  apiGroup: "rbac.authorization.k8s.io",
-                              }
-                            : { kind: "User", name: m, apiGroup: "rbac.authorization.k8s.io" },
-                    ),
-                },
-                child,
-            );
-        }
+        this.quota(name, args.quota, meta);
+        this.members(name, args.members ?? [], meta);
 
         this.networkPolicies(name, args, meta);
 
@@ -254,6 +211,63 @@ export class Team extends pulumi.ComponentResource {
             );
         }
         this.registerOutputs({ namespace: this.namespace });
+    }
+
+    /** The team's ResourceQuota (GPUs included) and its containers' default resources. */
+    private quota(name: string, q: TeamQuota, meta: TeamMeta) {
+        const child = { parent: this };
+        new k8s.core.v1.ResourceQuota(
+            name,
+            {
+                metadata: meta("team-quota"),
+                spec: {
+                    hard: {
+                        "requests.cpu": q.cpu,
+                        "limits.cpu": q.cpu,
+                        "requests.memory": q.memory,
+                        "limits.memory": q.memory,
+                        "requests.nvidia.com/gpu": String(q.gpu),
+                        "requests.storage": q.storage,
+                        pods: String(q.pods),
+                    },
+                },
+            },
+            child,
+        );
+        new k8s.core.v1.LimitRange(
+            name,
+            {
+                metadata: meta("team-defaults"),
+                spec: { limits: [{ type: "Container", ...CONTAINER_DEFAULTS }] },
+            },
+            child,
+        );
+    }
+
+    /** The members' `edit` binding in the namespace, when the team lists members. */
+    private members(name: string, members: readonly string[], meta: TeamMeta) {
+        if (members.length === 0) return;
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-edit`,
+            {
+                metadata: meta("team-edit"),
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: "edit",
+                },
+                subjects: members.map((m) =>
+                    m.startsWith("group:")
+                        ? {
+                              kind: "Group",
+                              name: m.slice("group:".length),
+                              apiGroup: "rbac.authorization.k8s.io",
+                          }
+                        : { kind: "User", name: m, apiGroup: "rbac.authorization.k8s.io" },
+                ),
+            },
+            { parent: this },
+        );
     }
 
     private networkPolicies(

@@ -18,7 +18,7 @@ import {
 } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { workload } from "../workload";
+import { Workload, workload } from "../workload";
 
 /** Where MLflow keeps runs and models: a PostgreSQL database. */
 export interface TrackingDatabase {
@@ -80,6 +80,14 @@ export function mlflowAllowedHosts(publicHost: string, serviceNames: readonly st
 /** Any non-root uid works: the image has no user of its own. */
 const MLFLOW_UID = 1000;
 
+/** What the migration Job's pod and the server's pods share. */
+interface MlflowPod extends Workload {
+    readonly podSpec: Omit<k8s.types.input.core.v1.PodSpec, "containers">;
+    readonly env: k8s.types.input.core.v1.EnvVar[];
+    readonly volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    readonly backendStoreUri: pulumi.Output<string>;
+}
+
 /**
  * The MLflow tracking server from the official image: runs and the model registry in
  * PostgreSQL, artifacts proxied by the server into the object store, the schema migrated by a
@@ -104,7 +112,7 @@ export class MlflowServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MlflowServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:tracking:MlflowServer", name, {}, opts);
-        const { labels, meta, resources, child } = workload(this, name, {
+        const w = workload(this, name, {
             app: APP,
             namespace: args.namespace,
             resources: args.resources,
@@ -113,6 +121,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                 limits: { cpu: "1", memory: "2Gi" },
             },
         });
+        const { labels, meta, child } = w;
         const db = args.database;
         const store = args.objectStore;
 
@@ -172,13 +181,43 @@ export class MlflowServer extends pulumi.ComponentResource {
         );
         this.url = this.route.url;
 
-        // One migration per image version, finished before the new server starts: a Job named
-        // after the version, which the Deployment waits for.
+        const pod: MlflowPod = { ...w, podSpec, env, volumeMounts, backendStoreUri };
+        const migrate = this.migration(name, args, pod, sa);
+        this.server(name, args, pod, { service, migrate, artifactsDestination });
+
+        this.serviceEndpoint = {
+            name: APP,
+            pods: { matchLabels: labels },
+            ports: [PORT],
+            callers: { router: true, teams: true },
+            calls: [
+                { endpoint: OBJECT_STORE_ENDPOINT, from: [podsWith(labels)] },
+                // The schema Job migrates the database before the server starts.
+                {
+                    endpoint: DATABASE_ENDPOINT,
+                    from: [podsWith(labels), podsWith(DB_UPGRADE_LABELS)],
+                },
+            ],
+        };
+        this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
+    }
+
+    /**
+     * The schema migration: one Job per image version, named after it, finished before the new
+     * server starts (the Deployment waits for it).
+     */
+    private migration(
+        name: string,
+        args: MlflowServerArgs,
+        { meta, resources, child, podSpec, env, volumeMounts, backendStoreUri }: MlflowPod,
+        sa: k8s.core.v1.ServiceAccount,
+    ): k8s.batch.v1.Job {
+        const db = args.database;
         const version = images.mlflow
             .split(":")[1]
             .replace(/[^a-z0-9-]/gi, "-")
             .toLowerCase();
-        const migrate = new k8s.batch.v1.Job(
+        return new k8s.batch.v1.Job(
             `${name}-db-upgrade`,
             {
                 metadata: meta(`-db-upgrade-${version}`),
@@ -237,7 +276,23 @@ export class MlflowServer extends pulumi.ComponentResource {
                 deleteBeforeReplace: true,
             },
         );
+    }
 
+    /** The tracking server's Deployment, serving artifacts, after the migration. */
+    private server(
+        name: string,
+        args: MlflowServerArgs,
+        { labels, meta, resources, child, podSpec, env, volumeMounts, backendStoreUri }: MlflowPod,
+        {
+            service,
+            migrate,
+            artifactsDestination,
+        }: {
+            service: k8s.core.v1.Service;
+            migrate: k8s.batch.v1.Job;
+            artifactsDestination: string;
+        },
+    ) {
         const allowedHosts = pulumi
             .all([this.route.host, serviceHost(service), service.metadata])
             .apply(([host, fqdn, m]) =>
@@ -296,21 +351,5 @@ export class MlflowServer extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [migrate] },
         );
-
-        this.serviceEndpoint = {
-            name: APP,
-            pods: { matchLabels: labels },
-            ports: [PORT],
-            callers: { router: true, teams: true },
-            calls: [
-                { endpoint: OBJECT_STORE_ENDPOINT, from: [podsWith(labels)] },
-                // The schema Job migrates the database before the server starts.
-                {
-                    endpoint: DATABASE_ENDPOINT,
-                    from: [podsWith(labels), podsWith(DB_UPGRADE_LABELS)],
-                },
-            ],
-        };
-        this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
     }
 }

@@ -1,8 +1,8 @@
-import { EksCluster, eksKubeconfig, zoneCidrs } from "../../components/cluster/eks";
-import { AwsIrsaIdentity, irsaTrustPolicy } from "../../components/identity/aws-irsa";
-import { EfsFileSystem } from "../../components/storage/efs";
-import { RdsDatabase } from "../../components/storage/rds";
-import { S3ObjectStore } from "../../components/storage/s3";
+import { EksCluster, eksKubeconfig, zoneCidrs } from "../../components/aws/eks";
+import { AwsIrsaIdentity, irsaTrustPolicy } from "../../components/aws/irsa";
+import { EfsFileSystem } from "../../components/aws/efs";
+import { RdsDatabase } from "../../components/aws/rds";
+import { S3ObjectStore } from "../../components/aws/s3";
 import { chartImages, charts } from "../../components/versions";
 import { parseConfig } from "../../stacks/config";
 import { awsFoundation } from "../../stacks/aws";

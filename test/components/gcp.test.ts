@@ -1,14 +1,14 @@
 import { Network } from "@pulumi/gcp/compute/network";
-import { GCP_ID_RULES, gcpId } from "../../components/cluster/gcp-names";
-import { GkeCluster, gkeKubeconfig } from "../../components/cluster/gke";
+import { GCP_ID_RULES, gcpId } from "../../components/gcp/names";
+import { GkeCluster, gkeKubeconfig } from "../../components/gcp/gke";
 import {
     GcpWorkloadIdentity,
     teamAccountDescription,
-} from "../../components/identity/gcp-workload-identity";
-import { CloudSqlDatabase } from "../../components/storage/cloudsql";
+} from "../../components/gcp/workload-identity";
+import { CloudSqlDatabase } from "../../components/gcp/cloudsql";
 import { parseConfig } from "../../stacks/config";
 import { gcpFoundation } from "../../stacks/gcp";
-import { GcsObjectStore } from "../../components/storage/gcs";
+import { GcsObjectStore } from "../../components/gcp/gcs";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
 
 describe("GkeCluster", () => {

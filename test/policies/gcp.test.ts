@@ -9,7 +9,7 @@ import {
     GcpBucketGrant,
     GcpWorkloadIdentity,
     teamAccountDescription,
-} from "../../components/identity/gcp-workload-identity";
+} from "../../components/gcp/workload-identity";
 import {
     GCS_READ_ROLES,
     GCS_WRITE_ROLES,

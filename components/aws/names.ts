@@ -2,11 +2,11 @@
  * AWS names derived from the names a user chooses (the cluster name, pool and team names: DNS
  * labels that may start with a digit and may contain `--`). Each kind of name has its own
  * length and alphabet; this module turns a list of name parts into a valid name of a kind,
- * deterministically, with the algorithm of derived-names.ts (which gcp-names.ts uses too): a
- * valid name is used verbatim (`mlops-tracking`), any other becomes `<readable stem>-<8 hex of
- * SHA-256 of the parts>`.
+ * deterministically, with the algorithm of cluster/derived-names.ts (which gcp/names.ts uses
+ * too): a valid name is used verbatim (`mlops-tracking`), any other becomes `<readable
+ * stem>-<8 hex of SHA-256 of the parts>`.
  */
-import { HASH_LENGTH, NameRuleBase, derivedName } from "./derived-names";
+import { HASH_LENGTH, NameRuleBase, derivedName } from "../cluster/derived-names";
 
 /** What one kind of AWS name allows, and where that is documented. */
 export interface AwsNameRule extends NameRuleBase {

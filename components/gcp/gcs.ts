@@ -1,7 +1,7 @@
 import { Bucket, BucketArgs } from "@pulumi/gcp/storage/bucket";
 import * as pulumi from "@pulumi/pulumi";
-import { GCP_ID_RULES, gcpId } from "../cluster/gcp-names";
-import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "./object-store";
+import { GCP_ID_RULES, gcpId } from "./names";
+import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "../storage/object-store";
 
 /** Arguments of {@link GcsObjectStore}. */
 export interface GcsObjectStoreArgs {
@@ -39,7 +39,7 @@ export class GcsObjectStore extends pulumi.ComponentResource {
         super("mlops:storage:GcsObjectStore", name, {}, opts);
         const protect = args.protect ?? true;
         // Bucket names are global: prefix with the project. Shortened with a hash when the
-        // project and a long cluster name exceed 63 characters (gcp-names).
+        // project and a long cluster name exceed 63 characters (names.ts).
         this.buckets = Object.fromEntries(
             BUCKET_KEYS.map((k) => [k, gcpId(GCP_ID_RULES.bucket, [args.project, name, k])]),
         ) as Record<BucketKey, string>;

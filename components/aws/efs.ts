@@ -4,7 +4,7 @@ import { FileSystem } from "@pulumi/aws/efs/fileSystem";
 import { MountTarget } from "@pulumi/aws/efs/mountTarget";
 import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
+import { AWS_NAME_RULES, awsName } from "./names";
 
 /** NFS, the only port EFS mount targets serve. */
 export const NFS_PORT = 2049;

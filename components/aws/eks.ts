@@ -19,20 +19,20 @@ import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import { Key } from "@pulumi/aws/kms/key";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsIrsaIdentity } from "../identity/aws-irsa";
-import { helmRelease } from "../kube";
-import { Mirror, imageTag, mirrorImageName } from "../mirror";
-import { EfsFileSystem } from "../storage/efs";
-import { aws as awsVersions, chartImages, charts } from "../versions";
-import { AWS_NAME_RULES, awsName } from "./aws-names";
-import { nvidiaDevicePlugin } from "./device-plugin";
+import { nvidiaDevicePlugin } from "../cluster/device-plugin";
 import {
     GPU_POOL_LABEL,
     GPU_TAINT,
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
-} from "./types";
+} from "../cluster/types";
+import { helmRelease } from "../kube";
+import { Mirror, imageTag, mirrorImageName } from "../mirror";
+import { aws as awsVersions, chartImages, charts } from "../versions";
+import { EfsFileSystem } from "./efs";
+import { AwsIrsaIdentity } from "./irsa";
+import { AWS_NAME_RULES, awsName } from "./names";
 
 /** One autoscaled GPU node group. */
 export interface EksGpuGroup {
@@ -198,7 +198,6 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mlops:cluster:EksCluster", name, {}, opts);
-        const child = { parent: this };
         const zones = args.availabilityZoneCount ?? 3;
         if (!Number.isInteger(zones) || zones < 2 || zones > 4) {
             throw new Error(
@@ -211,11 +210,58 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 `EksCluster ${name}: publicAccessCidrs: got ${JSON.stringify(publicCidrs)}; the whole internet (/0) may not reach the API: list your networks`,
             );
         }
-        const vpcCidr = args.vpcCidr ?? "10.0.0.0/16";
         const protect = args.deletionProtection ?? true;
         const clusterName = awsName(AWS_NAME_RULES.eksCluster, [name]);
         this.clusterName = name;
-        const partition = getPartitionOutput({}, child).partition;
+        const partition = getPartitionOutput({}, { parent: this }).partition;
+
+        const network = this.network(name, args, zones, clusterName);
+        this.vpc = network.vpc;
+        this.publicSubnets = network.publicSubnets;
+        this.privateSubnets = network.privateSubnets;
+        this.privateCidrs = network.privateCidrs;
+        const controlPlane = this.controlPlane(name, args, {
+            clusterName,
+            partition,
+            publicCidrs,
+            protect,
+            network: network.resources,
+        });
+        this.cluster = controlPlane.cluster;
+        this.oidcIssuer = controlPlane.oidcIssuer;
+        this.nodeSecurityGroupId = this.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId!);
+        this.oidcProvider = controlPlane.oidcProvider;
+        const nodes = this.nodeGroups(name, args, partition);
+        this.systemNodeGroup = nodes.system;
+        this.gpuNodeGroups = nodes.gpu;
+        const csi = this.csiAddons(name, args, partition, protect);
+        this.efs = csi.efs;
+
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority])
+                .apply(([cn, endpoint, ca]) => eksKubeconfig(cn, args.region, endpoint, ca.data!)),
+        );
+        // Nothing in the cluster is created before the system node group and the CSI add-ons
+        // are up: chart hook Jobs and the first pods have a node, volumes a driver. On destroy
+        // the same edges delete every Kubernetes object first.
+        this.provider = new k8s.Provider(
+            name,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this, dependsOn: [this.cluster, this.systemNodeGroup, ...csi.addons] },
+        );
+        this.clusterAddons(name, args, clusterName);
+        this.storageClasses = this.storage(name, protect);
+        this.registerOutputs({ kubeconfig: this.kubeconfig });
+    }
+
+    /**
+     * The network: a VPC, an internet gateway and public route table, and each zone's subnets
+     * (see {@link zone}). Returns with the subnets the resources the control plane waits for.
+     */
+    private network(name: string, args: EksClusterArgs, zones: number, clusterName: string) {
+        const child = { parent: this };
+        const vpcCidr = args.vpcCidr ?? "10.0.0.0/16";
         const azs = getAvailabilityZonesOutput({ state: "available", region: args.region }, child);
         const zoneName = (i: number) =>
             azs.names.apply((names) => {
@@ -227,9 +273,9 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 return names[i];
             });
 
-        // The network. Subnet role tags let Kubernetes place internet-facing load balancers in
-        // the public subnets and internal ones in the private subnets.
-        this.vpc = new Vpc(
+        // Subnet role tags let Kubernetes place internet-facing load balancers in the public
+        // subnets and internal ones in the private subnets.
+        const vpc = new Vpc(
             name,
             {
                 cidrBlock: vpcCidr,
@@ -239,10 +285,10 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const igw = new InternetGateway(name, { vpcId: this.vpc.id, tags: { Name: name } }, child);
+        const igw = new InternetGateway(name, { vpcId: vpc.id, tags: { Name: name } }, child);
         const publicRoutes = new RouteTable(
             `${name}-public`,
-            { vpcId: this.vpc.id, tags: { Name: `${name}-public` } },
+            { vpcId: vpc.id, tags: { Name: `${name}-public` } },
             child,
         );
         const internet = new Route(
@@ -254,99 +300,149 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const network: pulumi.Resource[] = [igw, internet];
-        this.publicSubnets = [];
-        this.privateSubnets = [];
-        this.privateCidrs = [];
+        const resources: pulumi.Resource[] = [igw, internet];
+        const publicSubnets: Subnet[] = [];
+        const privateSubnets: Subnet[] = [];
+        const privateCidrs: string[] = [];
         const nats: NatGateway[] = [];
         const natPerZone = args.natPerZone ?? true;
-        const clusterTag = `kubernetes.io/cluster/${clusterName}`;
         for (let i = 0; i < zones; i++) {
-            const az = `az${i + 1}`;
             const cidrs = zoneCidrs(vpcCidr, i);
-            this.privateCidrs.push(cidrs.private);
-            const pub = new Subnet(
+            privateCidrs.push(cidrs.private);
+            const z = this.zone(name, i, {
+                vpc,
+                igw,
+                publicRoutes,
+                cidrs,
+                availabilityZone: zoneName(i),
+                clusterTag: `kubernetes.io/cluster/${clusterName}`,
+                // One NAT gateway per zone, or zone 1's for all.
+                nat: i === 0 || natPerZone ? undefined : nats[0],
+            });
+            publicSubnets.push(z.publicSubnet);
+            privateSubnets.push(z.privateSubnet);
+            if (z.nat) nats.push(z.nat);
+            resources.push(...z.resources);
+        }
+        resources.push(...nats);
+        return { vpc, publicSubnets, privateSubnets, privateCidrs, resources };
+    }
+
+    /**
+     * One zone's public subnet (load balancers), its NAT gateway unless `nat` is given, and its
+     * private subnet (nodes) routed to the internet through the NAT gateway.
+     */
+    private zone(
+        name: string,
+        i: number,
+        z: {
+            vpc: Vpc;
+            igw: InternetGateway;
+            publicRoutes: RouteTable;
+            cidrs: { private: string; public: string };
+            availabilityZone: pulumi.Input<string>;
+            clusterTag: string;
+            nat?: NatGateway;
+        },
+    ) {
+        const child = { parent: this };
+        const az = `az${i + 1}`;
+        const resources: pulumi.Resource[] = [];
+        const publicSubnet = new Subnet(
+            `${name}-public-${az}`,
+            {
+                vpcId: z.vpc.id,
+                cidrBlock: z.cidrs.public,
+                availabilityZone: z.availabilityZone,
+                mapPublicIpOnLaunch: false,
+                tags: {
+                    Name: `${name}-public-${az}`,
+                    "kubernetes.io/role/elb": "1",
+                    [z.clusterTag]: "shared",
+                },
+            },
+            child,
+        );
+        resources.push(
+            new RouteTableAssociation(
                 `${name}-public-${az}`,
+                { subnetId: publicSubnet.id, routeTableId: z.publicRoutes.id },
+                child,
+            ),
+        );
+        let nat: NatGateway | undefined;
+        if (!z.nat) {
+            const eip = new Eip(
+                `${name}-nat-${az}`,
+                { domain: "vpc", tags: { Name: `${name}-nat-${az}` } },
+                { ...child, dependsOn: [z.igw] },
+            );
+            nat = new NatGateway(
+                `${name}-${az}`,
                 {
-                    vpcId: this.vpc.id,
-                    cidrBlock: cidrs.public,
-                    availabilityZone: zoneName(i),
-                    mapPublicIpOnLaunch: false,
-                    tags: {
-                        Name: `${name}-public-${az}`,
-                        "kubernetes.io/role/elb": "1",
-                        [clusterTag]: "shared",
-                    },
+                    allocationId: eip.id,
+                    subnetId: publicSubnet.id,
+                    connectivityType: "public",
+                    tags: { Name: `${name}-${az}` },
                 },
-                child,
-            );
-            this.publicSubnets.push(pub);
-            network.push(
-                new RouteTableAssociation(
-                    `${name}-public-${az}`,
-                    { subnetId: pub.id, routeTableId: publicRoutes.id },
-                    child,
-                ),
-            );
-            if (i === 0 || natPerZone) {
-                const eip = new Eip(
-                    `${name}-nat-${az}`,
-                    { domain: "vpc", tags: { Name: `${name}-nat-${az}` } },
-                    { ...child, dependsOn: [igw] },
-                );
-                nats.push(
-                    new NatGateway(
-                        `${name}-${az}`,
-                        {
-                            allocationId: eip.id,
-                            subnetId: pub.id,
-                            connectivityType: "public",
-                            tags: { Name: `${name}-${az}` },
-                        },
-                        { ...child, dependsOn: [igw] },
-                    ),
-                );
-            }
-            const priv = new Subnet(
-                `${name}-private-${az}`,
-                {
-                    vpcId: this.vpc.id,
-                    cidrBlock: cidrs.private,
-                    availabilityZone: zoneName(i),
-                    tags: {
-                        Name: `${name}-private-${az}`,
-                        "kubernetes.io/role/internal-elb": "1",
-                        [clusterTag]: "shared",
-                    },
-                },
-                child,
-            );
-            this.privateSubnets.push(priv);
-            const routes = new RouteTable(
-                `${name}-private-${az}`,
-                { vpcId: this.vpc.id, tags: { Name: `${name}-private-${az}` } },
-                child,
-            );
-            network.push(
-                new Route(
-                    `${name}-private-${az}-nat`,
-                    {
-                        routeTableId: routes.id,
-                        destinationCidrBlock: "0.0.0.0/0",
-                        natGatewayId: nats[natPerZone ? i : 0].id,
-                    },
-                    child,
-                ),
-                new RouteTableAssociation(
-                    `${name}-private-${az}`,
-                    { subnetId: priv.id, routeTableId: routes.id },
-                    child,
-                ),
+                { ...child, dependsOn: [z.igw] },
             );
         }
-        network.push(...nats);
+        const privateSubnet = new Subnet(
+            `${name}-private-${az}`,
+            {
+                vpcId: z.vpc.id,
+                cidrBlock: z.cidrs.private,
+                availabilityZone: z.availabilityZone,
+                tags: {
+                    Name: `${name}-private-${az}`,
+                    "kubernetes.io/role/internal-elb": "1",
+                    [z.clusterTag]: "shared",
+                },
+            },
+            child,
+        );
+        const routes = new RouteTable(
+            `${name}-private-${az}`,
+            { vpcId: z.vpc.id, tags: { Name: `${name}-private-${az}` } },
+            child,
+        );
+        resources.push(
+            new Route(
+                `${name}-private-${az}-nat`,
+                {
+                    routeTableId: routes.id,
+                    destinationCidrBlock: "0.0.0.0/0",
+                    natGatewayId: (z.nat ?? nat)!.id,
+                },
+                child,
+            ),
+            new RouteTableAssociation(
+                `${name}-private-${az}`,
+                { subnetId: privateSubnet.id, routeTableId: routes.id },
+                child,
+            ),
+        );
+        return { publicSubnet, privateSubnet, nat, resources };
+    }
 
-        // The control plane.
+    /**
+     * The control plane: Secrets encrypted with a KMS key, every log type in a CloudWatch group
+     * with a retention, a private endpoint (public only for listed networks), and the OIDC
+     * provider IRSA trusts.
+     */
+    private controlPlane(
+        name: string,
+        args: EksClusterArgs,
+        c: {
+            clusterName: string;
+            partition: pulumi.Output<string>;
+            publicCidrs: string[];
+            protect: boolean;
+            network: pulumi.Resource[];
+        },
+    ) {
+        const child = { parent: this };
         const secretsKey = new Key(
             `${name}-secrets`,
             {
@@ -360,7 +456,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             `${name}-control-plane`,
             // The group EKS writes to; created here so that it has a retention and is deleted
             // with the stack.
-            { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: 90 },
+            { name: `/aws/eks/${c.clusterName}/cluster`, retentionInDays: 90 },
             child,
         );
         const clusterRole = new Role(
@@ -384,21 +480,21 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             `${name}-cluster-eks`,
             {
                 role: clusterRole.name,
-                policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
+                policyArn: pulumi.interpolate`arn:${c.partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
             },
             child,
         );
-        this.cluster = new Cluster(
+        const cluster = new Cluster(
             name,
             {
-                name: clusterName,
+                name: c.clusterName,
                 version: args.kubernetesVersion ?? awsVersions.kubernetes,
                 roleArn: clusterRole.arn,
                 vpcConfig: {
                     subnetIds: this.privateSubnets.map((s) => s.id),
                     endpointPrivateAccess: true,
-                    endpointPublicAccess: publicCidrs.length > 0,
-                    ...(publicCidrs.length > 0 ? { publicAccessCidrs: publicCidrs } : {}),
+                    endpointPublicAccess: c.publicCidrs.length > 0,
+                    ...(c.publicCidrs.length > 0 ? { publicAccessCidrs: c.publicCidrs } : {}),
                 },
                 encryptionConfig: {
                     provider: { keyArn: secretsKey.arn },
@@ -409,21 +505,27 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                     authenticationMode: "API",
                     bootstrapClusterCreatorAdminPermissions: true,
                 },
-                deletionProtection: protect,
+                deletionProtection: c.protect,
             },
             // The network goes after the cluster on destroy, and with it after every object
             // in the cluster: the load balancers Kubernetes made are gone by then.
-            { ...child, dependsOn: [clusterPolicy, logs, ...network] },
+            { ...child, dependsOn: [clusterPolicy, logs, ...c.network] },
         );
-        this.oidcIssuer = this.cluster.identities.apply((ids) => ids[0].oidcs![0].issuer!);
-        this.nodeSecurityGroupId = this.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId!);
-        this.oidcProvider = new OpenIdConnectProvider(
+        const oidcIssuer = cluster.identities.apply((ids) => ids[0].oidcs![0].issuer!);
+        const oidcProvider = new OpenIdConnectProvider(
             name,
-            { url: this.oidcIssuer, clientIdLists: ["sts.amazonaws.com"] },
+            { url: oidcIssuer, clientIdLists: ["sts.amazonaws.com"] },
             child,
         );
+        return { cluster, oidcIssuer, oidcProvider };
+    }
 
-        // Nodes.
+    /**
+     * The nodes' role, the VPC CNI add-on they join with, the system node group and one node
+     * group per GPU pool (see {@link gpuNodeGroup}).
+     */
+    private nodeGroups(name: string, args: EksClusterArgs, partition: pulumi.Output<string>) {
+        const child = { parent: this };
         const nodeRole = new Role(
             `${name}-nodes`,
             {
@@ -472,7 +574,6 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             child,
         );
-        const subnetIds = this.privateSubnets.map((s) => s.id);
         const sys = args.systemPool ?? {};
         const sysMin = sys.minNodes ?? 1;
         // The autoscaler owns the desired size once the group exists.
@@ -481,13 +582,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             dependsOn: [...nodePolicies, vpcCni],
             ignoreChanges: ["scalingConfig.desiredSize"],
         };
-        this.systemNodeGroup = new NodeGroup(
+        const system = new NodeGroup(
             `${name}-system`,
             {
                 clusterName: this.cluster.name,
                 nodeGroupName: awsName(AWS_NAME_RULES.eksNodeGroup, ["system"]),
                 nodeRoleArn: nodeRole.arn,
-                subnetIds,
+                subnetIds: this.privateSubnets.map((s) => s.id),
                 amiType: SYSTEM_AMI_TYPE,
                 capacityType: "ON_DEMAND",
                 instanceTypes: [sys.machineType ?? "m6i.xlarge"],
@@ -501,71 +602,95 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             scaled,
         );
-
-        this.gpuNodeGroups = {};
+        const gpu: Record<string, NodeGroup> = {};
         for (const pool of args.gpuPools ?? []) {
-            const groupName = `${name}-${pool.name}`;
-            const min = pool.minNodes ?? 0;
-            const group = new NodeGroup(
-                groupName,
-                {
-                    clusterName: this.cluster.name,
-                    nodeGroupName: awsName(AWS_NAME_RULES.eksNodeGroup, [pool.name]),
-                    nodeRoleArn: nodeRole.arn,
-                    subnetIds,
-                    amiType: GPU_AMI_TYPE,
-                    capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
-                    instanceTypes: [pool.machineType],
-                    // Model weights and CUDA images do not fit the default 20 GiB.
-                    diskSize: 200,
-                    scalingConfig: { minSize: min, maxSize: pool.maxNodes, desiredSize: min },
-                    labels: {
-                        [GPU_POOL_LABEL]: pool.name,
-                        [GPUS_PER_NODE_LABEL]: String(pool.gpusPerNode ?? 1),
-                    },
-                    taints: [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: "NO_SCHEDULE" }],
-                    updateConfig: { maxUnavailable: 1 },
-                },
-                scaled,
-            );
-            this.gpuNodeGroups[pool.name] = group;
-            // Scaling a group up from zero nodes, the cluster-autoscaler learns the labels,
-            // taints and GPUs a node would have from tags on the group's Auto Scaling group
-            // (cluster-autoscaler cloudprovider/aws/README.md, "Auto-Discovery Setup"). Tags
-            // on a managed node group do not reach its Auto Scaling group, so each is set on
-            // the group's ASG itself.
-            const asgName = group.resources.apply((r) => r[0].autoscalingGroups![0].name!);
-            const templateTags: [string, string, string][] = [
-                ["label", `${NODE_TEMPLATE_TAG}/label/${GPU_POOL_LABEL}`, pool.name],
-                [
-                    "label-gpus",
-                    `${NODE_TEMPLATE_TAG}/label/${GPUS_PER_NODE_LABEL}`,
-                    String(pool.gpusPerNode ?? 1),
-                ],
-                [
-                    "taint",
-                    `${NODE_TEMPLATE_TAG}/taint/${GPU_TAINT.key}`,
-                    `${GPU_TAINT.value}:${GPU_TAINT.effect}`,
-                ],
-                [
-                    "gpus",
-                    `${NODE_TEMPLATE_TAG}/resources/nvidia.com/gpu`,
-                    String(pool.gpusPerNode ?? 1),
-                ],
-            ];
-            for (const [key, tag, value] of templateTags) {
-                new Tag(
-                    `${groupName}-${key}`,
-                    {
-                        autoscalingGroupName: asgName,
-                        tag: { key: tag, value, propagateAtLaunch: false },
-                    },
-                    child,
-                );
-            }
+            gpu[pool.name] = this.gpuNodeGroup(name, pool, nodeRole, scaled);
         }
+        return { system, gpu };
+    }
 
-        // Add-on identities (IRSA) and the CSI drivers, once there is a node to run them on.
+    /**
+     * One GPU pool's node group (NVIDIA AMI, scale from zero, spot, the GPU taint) and the
+     * autoscaler's node-template tags on its Auto Scaling group.
+     */
+    private gpuNodeGroup(
+        name: string,
+        pool: EksGpuGroup,
+        nodeRole: Role,
+        scaled: pulumi.CustomResourceOptions,
+    ): NodeGroup {
+        const groupName = `${name}-${pool.name}`;
+        const min = pool.minNodes ?? 0;
+        const group = new NodeGroup(
+            groupName,
+            {
+                clusterName: this.cluster.name,
+                nodeGroupName: awsName(AWS_NAME_RULES.eksNodeGroup, [pool.name]),
+                nodeRoleArn: nodeRole.arn,
+                subnetIds: this.privateSubnets.map((s) => s.id),
+                amiType: GPU_AMI_TYPE,
+                capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
+                instanceTypes: [pool.machineType],
+                // Model weights and CUDA images do not fit the default 20 GiB.
+                diskSize: 200,
+                scalingConfig: { minSize: min, maxSize: pool.maxNodes, desiredSize: min },
+                labels: {
+                    [GPU_POOL_LABEL]: pool.name,
+                    [GPUS_PER_NODE_LABEL]: String(pool.gpusPerNode ?? 1),
+                },
+                taints: [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: "NO_SCHEDULE" }],
+                updateConfig: { maxUnavailable: 1 },
+            },
+            scaled,
+        );
+        // Scaling a group up from zero nodes, the cluster-autoscaler learns the labels, taints
+        // and GPUs a node would have from tags on the group's Auto Scaling group
+        // (cluster-autoscaler cloudprovider/aws/README.md, "Auto-Discovery Setup"). Tags on a
+        // managed node group do not reach its Auto Scaling group, so each is set on the
+        // group's ASG itself.
+        const asgName = group.resources.apply((r) => r[0].autoscalingGroups![0].name!);
+        const templateTags: [string, string, string][] = [
+            ["label", `${NODE_TEMPLATE_TAG}/label/${GPU_POOL_LABEL}`, pool.name],
+            [
+                "label-gpus",
+                `${NODE_TEMPLATE_TAG}/label/${GPUS_PER_NODE_LABEL}`,
+                String(pool.gpusPerNode ?? 1),
+            ],
+            [
+                "taint",
+                `${NODE_TEMPLATE_TAG}/taint/${GPU_TAINT.key}`,
+                `${GPU_TAINT.value}:${GPU_TAINT.effect}`,
+            ],
+            [
+                "gpus",
+                `${NODE_TEMPLATE_TAG}/resources/nvidia.com/gpu`,
+                String(pool.gpusPerNode ?? 1),
+            ],
+        ];
+        for (const [key, tag, value] of templateTags) {
+            new Tag(
+                `${groupName}-${key}`,
+                {
+                    autoscalingGroupName: asgName,
+                    tag: { key: tag, value, propagateAtLaunch: false },
+                },
+                { parent: this },
+            );
+        }
+        return group;
+    }
+
+    /**
+     * The EBS CSI add-on and, with a shared filesystem, the EFS CSI add-on and the file system,
+     * each driver with its IRSA role, once there is a node to run them on.
+     */
+    private csiAddons(
+        name: string,
+        args: EksClusterArgs,
+        partition: pulumi.Output<string>,
+        protect: boolean,
+    ) {
+        const child = { parent: this };
         const irsa = { oidcProviderArn: this.oidcProvider.arn, oidcIssuer: this.oidcIssuer };
         const managed = (policy: string) =>
             pulumi.interpolate`arn:${partition}:iam::aws:policy/service-role/${policy}`;
@@ -591,62 +716,53 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 { ...child, dependsOn: [this.systemNodeGroup] },
             ),
         ];
-        if (args.sharedFilesystem) {
-            const efsRole = new AwsIrsaIdentity(
+        if (!args.sharedFilesystem) return { addons, efs: undefined };
+        const efsRole = new AwsIrsaIdentity(
+            `${name}-efs-csi`,
+            {
+                ...irsa,
+                kubernetesServiceAccounts: [`${KUBE_SYSTEM}/efs-csi-controller-sa`],
+                managedPolicies: [{ key: "efs", policyArn: managed("AmazonEFSCSIDriverPolicy") }],
+            },
+            child,
+        );
+        addons.push(
+            new Addon(
                 `${name}-efs-csi`,
                 {
-                    ...irsa,
-                    kubernetesServiceAccounts: [`${KUBE_SYSTEM}/efs-csi-controller-sa`],
-                    managedPolicies: [
-                        { key: "efs", policyArn: managed("AmazonEFSCSIDriverPolicy") },
-                    ],
+                    clusterName: this.cluster.name,
+                    addonName: "aws-efs-csi-driver",
+                    serviceAccountRoleArn: efsRole.roleArn,
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "OVERWRITE",
                 },
-                child,
-            );
-            addons.push(
-                new Addon(
-                    `${name}-efs-csi`,
-                    {
-                        clusterName: this.cluster.name,
-                        addonName: "aws-efs-csi-driver",
-                        serviceAccountRoleArn: efsRole.roleArn,
-                        resolveConflictsOnCreate: "OVERWRITE",
-                        resolveConflictsOnUpdate: "OVERWRITE",
-                    },
-                    { ...child, dependsOn: [this.systemNodeGroup] },
-                ),
-            );
-            this.efs = new EfsFileSystem(
-                `${name}-efs`,
-                {
-                    vpcId: this.vpc.id,
-                    subnetIds,
-                    nodeSecurityGroupId: this.nodeSecurityGroupId,
-                    protect,
-                },
-                child,
-            );
-        }
-
-        this.kubeconfig = pulumi.secret(
-            pulumi
-                .all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority])
-                .apply(([cn, endpoint, ca]) => eksKubeconfig(cn, args.region, endpoint, ca.data!)),
+                { ...child, dependsOn: [this.systemNodeGroup] },
+            ),
         );
-        // Nothing in the cluster is created before the system node group and the CSI add-ons
-        // are up: chart hook Jobs and the first pods have a node, volumes a driver. On destroy
-        // the same edges delete every Kubernetes object first.
-        this.provider = new k8s.Provider(
-            name,
-            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-            { ...child, dependsOn: [this.cluster, this.systemNodeGroup, ...addons] },
+        const efs = new EfsFileSystem(
+            `${name}-efs`,
+            {
+                vpcId: this.vpc.id,
+                subnetIds: this.privateSubnets.map((s) => s.id),
+                nodeSecurityGroupId: this.nodeSecurityGroupId,
+                protect,
+            },
+            child,
         );
-        const inCluster = { ...child, provider: this.provider };
+        return { addons, efs };
+    }
 
+    /**
+     * The add-ons that run in the cluster: the cluster-autoscaler with its IRSA role, and with
+     * GPU pools the NVIDIA device plugin.
+     */
+    private clusterAddons(name: string, args: EksClusterArgs, clusterName: string) {
+        const inCluster = { parent: this, provider: this.provider };
         const autoscalerRole = new AwsIrsaIdentity(
             `${name}-autoscaler`,
             {
-                ...irsa,
+                oidcProviderArn: this.oidcProvider.arn,
+                oidcIssuer: this.oidcIssuer,
                 kubernetesServiceAccounts: [`${KUBE_SYSTEM}/${AUTOSCALER_SA}`],
                 statements: [
                     ...AUTOSCALER_STATEMENTS,
@@ -668,7 +784,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                     },
                 ],
             },
-            child,
+            { parent: this },
         );
         const image = (ref: string) => ({
             repository: mirrorImageName(ref, args.mirror),
@@ -732,7 +848,11 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 inCluster,
             );
         }
+    }
 
+    /** The StorageClasses: gp3 on EBS (the default) and, with the file system, EFS. */
+    private storage(name: string, protect: boolean): KubernetesCluster["storageClasses"] {
+        const inCluster = { parent: this, provider: this.provider };
         const reclaimPolicy = protect ? "Retain" : "Delete";
         const gp3 = new k8s.storage.v1.StorageClass(
             `${name}-gp3`,
@@ -749,27 +869,23 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             },
             inCluster,
         );
-        let readWriteMany: pulumi.Output<string> | undefined;
-        if (this.efs) {
-            const rwx = new k8s.storage.v1.StorageClass(
-                `${name}-efs`,
-                {
-                    metadata: { name: `${name}-efs` },
-                    provisioner: "efs.csi.aws.com",
-                    // One access point per volume, its own directory on the file system.
-                    parameters: {
-                        provisioningMode: "efs-ap",
-                        fileSystemId: this.efs.fileSystem.id,
-                        directoryPerms: "700",
-                    },
-                    reclaimPolicy,
+        if (!this.efs) return { readWriteOnce: gp3.metadata.name, readWriteMany: undefined };
+        const rwx = new k8s.storage.v1.StorageClass(
+            `${name}-efs`,
+            {
+                metadata: { name: `${name}-efs` },
+                provisioner: "efs.csi.aws.com",
+                // One access point per volume, its own directory on the file system.
+                parameters: {
+                    provisioningMode: "efs-ap",
+                    fileSystemId: this.efs.fileSystem.id,
+                    directoryPerms: "700",
                 },
-                inCluster,
-            );
-            readWriteMany = rwx.metadata.name;
-        }
-        this.storageClasses = { readWriteOnce: gp3.metadata.name, readWriteMany };
-        this.registerOutputs({ kubeconfig: this.kubeconfig });
+                reclaimPolicy,
+            },
+            inCluster,
+        );
+        return { readWriteOnce: gp3.metadata.name, readWriteMany: rwx.metadata.name };
     }
 
     public gpuScheduling(pool?: string): GpuScheduling {

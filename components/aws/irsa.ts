@@ -2,7 +2,7 @@ import { Role } from "@pulumi/aws/iam/role";
 import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
 import { RolePolicyAttachment } from "@pulumi/aws/iam/rolePolicyAttachment";
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
+import { AWS_NAME_RULES, awsName } from "./names";
 
 /** One grant on one bucket. */
 export interface AwsBucketGrant {

@@ -4,10 +4,10 @@
  * identifier has its own length and alphabet; this module turns a list of name parts into a
  * valid identifier of a kind, deterministically.
  *
- * The algorithm is derived-names.ts's: a valid name is used verbatim (`mlops-tracking`), any
+ * The algorithm is cluster/derived-names.ts's: a valid name is used verbatim (`mlops-tracking`), any
  * other becomes `<readable stem>-<8 hex of SHA-256 of the parts>`.
  */
-import { NameRuleBase, derivedName } from "./derived-names";
+import { NameRuleBase, derivedName } from "../cluster/derived-names";
 
 /** What one kind of Google Cloud identifier allows, and where that is documented. */
 export interface GcpIdRule extends NameRuleBase {
@@ -107,7 +107,7 @@ export function sqlInstanceRule(project: string, reserve = 0): GcpIdRule {
 }
 
 /** Length of the hash suffix of a shortened identifier. */
-export { HASH_LENGTH } from "./derived-names";
+export { HASH_LENGTH } from "../cluster/derived-names";
 
 /**
  * A valid, deterministic identifier of `rule` for the name made of `parts` (joined with '-').

@@ -2,7 +2,7 @@ import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
 import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
 import * as pulumi from "@pulumi/pulumi";
-import { GCP_ID_RULES, gcpDisplayName, gcpId } from "../cluster/gcp-names";
+import { GCP_ID_RULES, gcpDisplayName, gcpId } from "./names";
 
 /** One grant on one bucket. */
 export interface GcpBucketGrant {

@@ -8,14 +8,14 @@ import { IAMMember } from "@pulumi/gcp/projects/iammember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GCP_ID_RULES, gcpId } from "./gcp-names";
+import { GCP_ID_RULES, gcpId } from "./names";
 import {
     GPU_POOL_LABEL,
     GPU_TAINT,
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
-} from "./types";
+} from "../cluster/types";
 
 /** One autoscaled GPU node pool. */
 export interface GkeGpuPool {
@@ -179,7 +179,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     private vpc(name: string, args: GkeClusterArgs, cidrs: NonNullable<GkeClusterArgs["cidrs"]>) {
         const child = { parent: this };
         const gcp = { project: args.project };
-        // Cloud identifiers are explicit and valid for any accepted name (gcp-names.ts). The
+        // Cloud identifiers are explicit and valid for any accepted name (names.ts). The
         // provider's autonaming appends '-' and 7 random characters to the resource name, within
         // 63 characters for networks, subnetworks, routers and NATs and 255 for clusters and
         // node pools (pulumi-gcp provider/resources.go, lowercaseAutoName and SetAutonaming),

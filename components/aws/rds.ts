@@ -4,7 +4,7 @@ import { SubnetGroup } from "@pulumi/aws/rds/subnetGroup";
 import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AWS_NAME_RULES, awsName } from "../cluster/aws-names";
+import { AWS_NAME_RULES, awsName } from "./names";
 import { aws as awsVersions } from "../versions";
 
 /** Arguments of {@link RdsDatabase}. */

@@ -6,7 +6,7 @@ import { DatabaseInstance } from "@pulumi/gcp/sql/databaseInstance";
 import { User } from "@pulumi/gcp/sql/user";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GCP_ID_RULES, gcpId, sqlInstanceRule } from "../cluster/gcp-names";
+import { GCP_ID_RULES, gcpId, sqlInstanceRule } from "./names";
 
 /** Length of the random suffix of the instance ID. */
 const SUFFIX_LENGTH = 8;
@@ -75,7 +75,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
         );
 
         // A deleted instance's ID stays taken for up to a week: a random suffix lets a dev stack
-        // be destroyed and brought up again at once. The stem is valid for any name (gcp-names).
+        // be destroyed and brought up again at once. The stem is valid for any name (names.ts).
         const suffix = new random.RandomString(
             `${name}-suffix`,
             { length: SUFFIX_LENGTH, lower: true, numeric: true, upper: false, special: false },

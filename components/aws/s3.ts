@@ -8,8 +8,8 @@ import { BucketPublicAccessBlock } from "@pulumi/aws/s3/bucketPublicAccessBlock"
 import { BucketServerSideEncryptionConfiguration } from "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration";
 import { BucketVersioning } from "@pulumi/aws/s3/bucketVersioning";
 import * as pulumi from "@pulumi/pulumi";
-import { s3BucketName } from "../cluster/aws-names";
-import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "./object-store";
+import { s3BucketName } from "./names";
+import { BUCKET_KEYS, BucketKey, ObjectStoreConnection } from "../storage/object-store";
 
 /** Arguments of {@link S3ObjectStore}. */
 export interface S3ObjectStoreArgs {
