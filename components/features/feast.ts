@@ -86,6 +86,8 @@ export function featureStoreYaml(a: {
  * ```
  */
 export class FeastFeatureStore extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:features:FeastFeatureStore";
     public readonly url: pulumi.Output<string>;
     public readonly route: ExposedService;
     /** The in-cluster feature server URL. */
@@ -94,7 +96,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
     public readonly configMapName: pulumi.Output<string>;
 
     constructor(name: string, args: FeastFeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:features:FeastFeatureStore", name, {}, opts);
+        super(FeastFeatureStore.__pulumiType, name, {}, opts);
         const w = workload(this, name, {
             app: "feast",
             namespace: args.namespace,

@@ -4,7 +4,8 @@ import { TEAM_LABEL } from "../tenancy/team";
 
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 type Rule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
-type Selector = k8s.types.input.meta.v1.LabelSelector;
+/** A Kubernetes label selector. */
+export type Selector = k8s.types.input.meta.v1.LabelSelector;
 
 /**
  * The ports the platform's pods listen on. NetworkPolicy ports are the pod's (container)
@@ -134,6 +135,8 @@ export interface PlatformNetworkPoliciesArgs {
  * ```
  */
 export class PlatformNetworkPolicies extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:platform:PlatformNetworkPolicies";
     /** The policies by stable key (`default-deny`, `allow-traefik`, `allow-mlflow`, ...). */
     public readonly policies: Record<string, k8s.networking.v1.NetworkPolicy> = {};
 
@@ -142,7 +145,7 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
         args: PlatformNetworkPoliciesArgs,
         opts?: pulumi.ComponentResourceOptions,
     ) {
-        super("mlops:platform:PlatformNetworkPolicies", name, {}, opts);
+        super(PlatformNetworkPolicies.__pulumiType, name, {}, opts);
         const labels = platformPodLabels(args.platform, args.namespace);
         const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
         const pods = (matchLabels: Record<string, pulumi.Input<string>>): Peer => ({

@@ -56,12 +56,14 @@ export const ACME_RESOLVER = "letsencrypt";
  * ```
  */
 export class Traefik extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:routing:Traefik";
     public readonly release: k8s.helm.v3.Release;
     public readonly domain: string;
     private readonly settings: RouterSettings;
 
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:routing:Traefik", name, {}, opts);
+        super(Traefik.__pulumiType, name, {}, opts);
         const tlsArgs: TlsArgs = args.tls ?? { mode: "selfSigned" };
         this.domain = args.domain;
         const child = { parent: this };

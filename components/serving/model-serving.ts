@@ -70,13 +70,15 @@ export function predictorService(isvc: string): string {
  * ```
  */
 export class ModelServing extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:serving:ModelServing";
     /** URL of each model's endpoint, by model name. */
     public readonly urls: Record<string, pulumi.Output<string>> = {};
     /** Basic-auth password of each model's route, by model name (secret), when auth is on. */
     public readonly passwords: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:serving:ModelServing", name, {}, opts);
+        super(ModelServing.__pulumiType, name, {}, opts);
         const engine = args.engine ?? "kserve";
         const models = args.models ?? [];
         const routes =

@@ -48,6 +48,8 @@ const PORT = 5432;
  * ```
  */
 export class Database extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:Database";
     /** Host name inside the cluster. */
     public readonly host: pulumi.Output<string>;
     public readonly port = PORT;
@@ -61,7 +63,7 @@ export class Database extends pulumi.ComponentResource {
     public readonly credentialsSecretName: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:Database", name, {}, opts);
+        super(Database.__pulumiType, name, {}, opts);
         this.databaseName = args.databaseName ?? "mlflow";
         this.username = args.username ?? "mlops";
         const size = args.size ?? "10Gi";

@@ -82,6 +82,8 @@ const MLFLOW_UID = 1000;
  * ```
  */
 export class MlflowServer extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:tracking:MlflowServer";
     /** The public URL. */
     public readonly url: pulumi.Output<string>;
     /** The in-cluster URL, for training jobs (`MLFLOW_TRACKING_URI`). */
@@ -90,7 +92,7 @@ export class MlflowServer extends pulumi.ComponentResource {
     public readonly serviceAccountName: pulumi.Output<string>;
 
     constructor(name: string, args: MlflowServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:tracking:MlflowServer", name, {}, opts);
+        super(MlflowServer.__pulumiType, name, {}, opts);
         const { labels, meta, resources, child } = workload(this, name, {
             app: "mlflow",
             namespace: args.namespace,
