@@ -14,7 +14,6 @@ import { MlopsPlatform } from "../components/platform/mlops-platform";
 import { parseConfig } from "../stacks/config";
 import { platformArgs } from "./support/fixtures";
 import { at, record, settled } from "./support/harness";
-import { anchorOf } from "../tools/component-docs";
 
 const ROOT = path.resolve(__dirname, "..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
@@ -208,6 +207,15 @@ describe("stack outputs", () => {
         expect(documented.filter((o) => !exported.includes(o))).toEqual([]);
     });
 });
+
+/** The anchor GitHub gives a heading. */
+function anchorOf(heading: string): string {
+    return heading
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+        .replace(/\s/g, "-");
+}
 
 /** GitHub's anchors of a Markdown file's headings. */
 function anchors(md: string): Set<string> {

@@ -30,11 +30,13 @@ export interface EfsFileSystemArgs {
  * ```
  */
 export class EfsFileSystem extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:EfsFileSystem";
     public readonly fileSystem: FileSystem;
     public readonly securityGroup: SecurityGroup;
 
     constructor(name: string, args: EfsFileSystemArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:EfsFileSystem", name, {}, opts);
+        super(EfsFileSystem.__pulumiType, name, {}, opts);
         const protect = args.protect ?? true;
         const child = { parent: this };
         this.securityGroup = new SecurityGroup(

@@ -175,6 +175,8 @@ export const AUTOSCALER_STATEMENTS: readonly Record<string, unknown>[] = [
  * ```
  */
 export class EksCluster extends pulumi.ComponentResource implements KubernetesCluster {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:cluster:EksCluster";
     public readonly cloud = "aws" as const;
     public readonly clusterName: string;
     public readonly provider: k8s.Provider;
@@ -197,7 +199,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
     public readonly efs?: EfsFileSystem;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:cluster:EksCluster", name, {}, opts);
+        super(EksCluster.__pulumiType, name, {}, opts);
         const zones = args.availabilityZoneCount ?? 3;
         if (!Number.isInteger(zones) || zones < 2 || zones > 4) {
             throw new Error(

@@ -151,13 +151,15 @@ export function irsaTrustPolicy(
  * ```
  */
 export class AwsIrsaIdentity extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:identity:AwsIrsaIdentity";
     public readonly role: Role;
     public readonly roleArn: pulumi.Output<string>;
     /** The annotation a Kubernetes service account needs to assume this role. */
     public readonly annotations: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: AwsIrsaIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:identity:AwsIrsaIdentity", name, {}, opts);
+        super(AwsIrsaIdentity.__pulumiType, name, {}, opts);
         validate(name, args);
         const child = { parent: this };
         this.role = new Role(

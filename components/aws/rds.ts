@@ -40,6 +40,8 @@ export interface RdsDatabaseArgs {
  * ```
  */
 export class RdsDatabase extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:RdsDatabase";
     public readonly instance: Instance;
     public readonly host: pulumi.Output<string>;
     public readonly port = 5432;
@@ -48,7 +50,7 @@ export class RdsDatabase extends pulumi.ComponentResource {
     public readonly password: pulumi.Output<string>;
 
     constructor(name: string, args: RdsDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:RdsDatabase", name, {}, opts);
+        super(RdsDatabase.__pulumiType, name, {}, opts);
         const production = args.production ?? true;
         const child = { parent: this };
         this.databaseName = args.databaseName ?? "mlflow";

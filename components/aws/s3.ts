@@ -42,12 +42,14 @@ const ARTIFACT_BUCKETS: readonly BucketKey[] = ["tracking", "workflows", "featur
  * ```
  */
 export class S3ObjectStore extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:S3ObjectStore";
     public readonly buckets: Readonly<Record<BucketKey, string>>;
     public readonly bucketResources: Readonly<Record<BucketKey, Bucket>>;
     public readonly connection: ObjectStoreConnection;
 
     constructor(name: string, args: S3ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:S3ObjectStore", name, {}, opts);
+        super(S3ObjectStore.__pulumiType, name, {}, opts);
         const protect = args.protect ?? true;
         this.buckets = Object.fromEntries(
             BUCKET_KEYS.map((k) => [k, s3BucketName(name, k, args.region, args.accountId)]),

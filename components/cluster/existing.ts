@@ -50,6 +50,8 @@ const GPU_PRESENT_LABEL = "nvidia.com/gpu.present";
  * ```
  */
 export class ExistingCluster extends pulumi.ComponentResource implements KubernetesCluster {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:cluster:ExistingCluster";
     public readonly cloud = "local" as const;
     public readonly clusterName: string;
     public readonly provider: k8s.Provider;
@@ -63,7 +65,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
         args: ExistingClusterArgs = {},
         opts?: pulumi.ComponentResourceOptions,
     ) {
-        super("mlops:cluster:ExistingCluster", name, {}, opts);
+        super(ExistingCluster.__pulumiType, name, {}, opts);
         this.clusterName = name;
         this.gpuNodeLabels = args.gpuNodeLabels ?? { [GPU_PRESENT_LABEL]: "true" };
         this.storageClasses = {

@@ -92,6 +92,8 @@ export function featureStoreYaml(a: {
  * ```
  */
 export class FeastFeatureStore extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:features:FeastFeatureStore";
     public readonly url: pulumi.Output<string>;
     public readonly route: ExposedService;
     /** The in-cluster feature server URL. */
@@ -107,7 +109,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
     public static readonly forTeams: TeamEndpoint = { app: FEAST_APP, ports: [FEAST_PORT] };
 
     constructor(name: string, args: FeastFeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:features:FeastFeatureStore", name, {}, opts);
+        super(FeastFeatureStore.__pulumiType, name, {}, opts);
         const w = workload(this, name, {
             app: FEAST_APP,
             namespace: args.namespace,

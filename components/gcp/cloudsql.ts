@@ -37,6 +37,8 @@ export interface CloudSqlDatabaseArgs {
  * ```
  */
 export class CloudSqlDatabase extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:CloudSqlDatabase";
     public readonly instance: DatabaseInstance;
     /** The private IP. */
     public readonly host: pulumi.Output<string>;
@@ -46,7 +48,7 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
     public readonly password: pulumi.Output<string>;
 
     constructor(name: string, args: CloudSqlDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:CloudSqlDatabase", name, {}, opts);
+        super(CloudSqlDatabase.__pulumiType, name, {}, opts);
         const production = args.production ?? true;
         const child = { parent: this };
         this.databaseName = args.databaseName ?? "mlflow";

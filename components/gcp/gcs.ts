@@ -31,12 +31,14 @@ const ARTIFACT_BUCKETS: readonly BucketKey[] = ["tracking", "workflows", "featur
  * ```
  */
 export class GcsObjectStore extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:GcsObjectStore";
     public readonly buckets: Readonly<Record<BucketKey, string>>;
     public readonly bucketResources: Readonly<Record<BucketKey, Bucket>>;
     public readonly connection: ObjectStoreConnection;
 
     constructor(name: string, args: GcsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:GcsObjectStore", name, {}, opts);
+        super(GcsObjectStore.__pulumiType, name, {}, opts);
         const protect = args.protect ?? true;
         // Bucket names are global: prefix with the project. Shortened with a hash when the
         // project and a long cluster name exceed 63 characters (names.ts).

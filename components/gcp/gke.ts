@@ -119,6 +119,8 @@ function nodeConfig(nodeAccount: Account, machineType: string, labels: Record<st
  * ```
  */
 export class GkeCluster extends pulumi.ComponentResource implements KubernetesCluster {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:cluster:GkeCluster";
     public readonly cloud = "gcp" as const;
     public readonly clusterName: string;
     public readonly provider: k8s.Provider;
@@ -135,7 +137,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     public readonly workloadPool: string;
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:cluster:GkeCluster", name, {}, opts);
+        super(GkeCluster.__pulumiType, name, {}, opts);
         const cidrs = args.cidrs ?? {
             nodes: "10.10.0.0/20",
             pods: "10.20.0.0/14",

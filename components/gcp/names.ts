@@ -21,7 +21,7 @@ const rfc1035 = (max: number) => new RegExp(`^[a-z](?:[-a-z0-9]{0,${max - 2}}[a-
 /**
  * The identifiers the platform derives, by kind, with the documentation each limit comes from
  * (`source`): service account IDs, IAM `CreateServiceAccountRequest.account_id`: "6-30
- * characters long, and match the regular expression [a-z]([-a-z0-9]*[a-z0-9])"; bucket names,
+ * characters long, and match the regular expression `[a-z]([-a-z0-9]*[a-z0-9])`"; bucket names,
  * "Bucket naming guidelines": 3-63 characters, letters, digits, '-', '_' (and '.', which needs
  * domain verification), no "goog" prefix, no "google" or close misspellings; GKE cluster
  * names, GKE API `Cluster.name`: "up to 40 characters ... Lowercase letters, numbers, and

@@ -90,6 +90,8 @@ export const BUCKET_ONLY_CONDITION = `resource.type == "storage.googleapis.com/B
  * ```
  */
 export class GcpWorkloadIdentity extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:identity:GcpWorkloadIdentity";
     public readonly email: pulumi.Output<string>;
     /** The annotation a Kubernetes service account needs to act as this identity. */
     public readonly annotations: pulumi.Output<Record<string, string>>;
@@ -99,7 +101,7 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
         args: GcpWorkloadIdentityArgs,
         opts?: pulumi.ComponentResourceOptions,
     ) {
-        super("mlops:identity:GcpWorkloadIdentity", name, {}, opts);
+        super(GcpWorkloadIdentity.__pulumiType, name, {}, opts);
         validate(name, args);
         const child = { parent: this };
         const account = new Account(

@@ -150,6 +150,8 @@ export interface MlopsPlatformArgs {
  * ```
  */
 export class MlopsPlatform extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:platform:MlopsPlatform";
     public readonly namespace: pulumi.Output<string>;
     /** The in-cluster object store, when no external one is given. */
     public readonly objectStore?: ObjectStore;
@@ -175,7 +177,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly networkPolicies: PlatformNetworkPolicies;
 
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:platform:MlopsPlatform", name, {}, opts);
+        super(MlopsPlatform.__pulumiType, name, {}, opts);
         const prod = args.environment === "prod";
 
         this.namespace = this.platformNamespace(name, args).metadata.name;

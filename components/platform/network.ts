@@ -42,6 +42,8 @@ export interface PlatformNetworkPoliciesArgs {
  * ```
  */
 export class PlatformNetworkPolicies extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:platform:PlatformNetworkPolicies";
     /** The policies by stable key (`default-deny`, `allow-traefik`, `allow-mlflow`, ...). */
     public readonly policies: Record<string, k8s.networking.v1.NetworkPolicy> = {};
 
@@ -50,7 +52,7 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
         args: PlatformNetworkPoliciesArgs,
         opts?: pulumi.ComponentResourceOptions,
     ) {
-        super("mlops:platform:PlatformNetworkPolicies", name, {}, opts);
+        super(PlatformNetworkPolicies.__pulumiType, name, {}, opts);
         const endpoints = [args.router, ...(args.services ?? [])];
         const router: Peer = { podSelector: args.router.pods };
         const teams: Peer = {

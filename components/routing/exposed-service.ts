@@ -57,6 +57,8 @@ export const TRAEFIK_API = "traefik.io/v1alpha1";
  * bcrypt hash of a generated password. Created by `Traefik.expose`.
  */
 export class ExposedService extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:routing:ExposedService";
     /** `https://<host>`. */
     public readonly url: pulumi.Output<string>;
     public readonly host: string;
@@ -66,7 +68,7 @@ export class ExposedService extends pulumi.ComponentResource {
     public readonly password?: pulumi.Output<string>;
 
     constructor(name: string, args: ExposedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:routing:ExposedService", name, {}, opts);
+        super(ExposedService.__pulumiType, name, {}, opts);
         const router = args.router;
         this.host = `${args.subdomain ?? name}.${router.domain}`;
         const scheme = router.tls ? "https" : "http";

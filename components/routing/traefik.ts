@@ -70,6 +70,8 @@ const ENTRY_POINT_PORTS = [8000, 8443];
  * ```
  */
 export class Traefik extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:routing:Traefik";
     public readonly release: k8s.helm.v3.Release;
     public readonly domain: string;
     /** The router's pods and entry points, open to anyone. */
@@ -77,7 +79,7 @@ export class Traefik extends pulumi.ComponentResource {
     private readonly settings: RouterSettings;
 
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:routing:Traefik", name, {}, opts);
+        super(Traefik.__pulumiType, name, {}, opts);
         const tlsArgs: TlsArgs = args.tls ?? { mode: "selfSigned" };
         this.domain = args.domain;
         const child = { parent: this };

@@ -129,6 +129,8 @@ export function predictorService(isvc: string): string {
  * ```
  */
 export class ModelServing extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:serving:ModelServing";
     /** URL of each model's endpoint, by model name. */
     public readonly urls: Record<string, pulumi.Output<string>> = {};
     /** Basic-auth password of each model's route, by model name (secret), when auth is on. */
@@ -137,7 +139,7 @@ export class ModelServing extends pulumi.ComponentResource {
     public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:serving:ModelServing", name, {}, opts);
+        super(ModelServing.__pulumiType, name, {}, opts);
         const engine = args.engine ?? "kserve";
         const models = args.models ?? [];
         this.serviceEndpoint = engine === "kserve" ? KSERVE_ENDPOINT : SELDON_ENDPOINT;

@@ -51,6 +51,8 @@ export const DATABASE_ENDPOINT = "postgresql";
  * ```
  */
 export class Database extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:Database";
     /** Host name inside the cluster. */
     public readonly host: pulumi.Output<string>;
     public readonly port = PORT;
@@ -66,7 +68,7 @@ export class Database extends pulumi.ComponentResource {
     public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:Database", name, {}, opts);
+        super(Database.__pulumiType, name, {}, opts);
         this.databaseName = args.databaseName ?? "mlflow";
         this.username = args.username ?? "mlops";
         const size = args.size ?? "10Gi";

@@ -96,6 +96,8 @@ export const OBJECT_STORE_REGION = "us-east-1";
  * ```
  */
 export class ObjectStore extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:ObjectStore";
     /** The S3 endpoint inside the cluster, e.g. `http://mlops-objectstore.mlops.svc.cluster.local:8333`. */
     public readonly endpoint: pulumi.Output<string>;
     /** Bucket names by key. */
@@ -127,7 +129,7 @@ export class ObjectStore extends pulumi.ComponentResource {
     public static readonly forTeams: TeamEndpoint = { app: APP, ports: [S3_PORT] };
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:storage:ObjectStore", name, {}, opts);
+        super(ObjectStore.__pulumiType, name, {}, opts);
         const w = workload(this, name, {
             app: APP,
             namespace: args.namespace,

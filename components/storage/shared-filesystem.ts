@@ -34,6 +34,8 @@ export interface SharedFilesystemArgs {
  * ```
  */
 export class SharedFilesystem extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:storage:SharedFilesystem";
     /** The ReadWriteMany StorageClass. */
     public readonly storageClassName: pulumi.Output<string>;
 
@@ -42,7 +44,7 @@ export class SharedFilesystem extends pulumi.ComponentResource {
         args: SharedFilesystemArgs = {},
         opts?: pulumi.ComponentResourceOptions,
     ) {
-        super("mlops:storage:SharedFilesystem", name, {}, opts);
+        super(SharedFilesystem.__pulumiType, name, {}, opts);
         const storageClassName = args.storageClassName ?? name;
         const retain = args.retain ?? true;
 

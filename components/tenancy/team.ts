@@ -101,12 +101,14 @@ type TeamMeta = (n: string) => {
  * ```
  */
 export class Team extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:tenancy:Team";
     /** The team's namespace, `team-<name>`. */
     public readonly namespace: pulumi.Output<string>;
     public readonly runnerServiceAccount: pulumi.Output<string>;
 
     constructor(name: string, args: TeamArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:tenancy:Team", name, {}, opts);
+        super(Team.__pulumiType, name, {}, opts);
         const child = { parent: this };
         const team = name;
 

@@ -99,6 +99,8 @@ interface MlflowPod extends Workload {
  * ```
  */
 export class MlflowServer extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:tracking:MlflowServer";
     /** The public URL. */
     public readonly url: pulumi.Output<string>;
     /** The in-cluster URL, for training jobs (`MLFLOW_TRACKING_URI`). */
@@ -111,7 +113,7 @@ export class MlflowServer extends pulumi.ComponentResource {
     public static readonly forTeams: TeamEndpoint = { app: APP, ports: [PORT] };
 
     constructor(name: string, args: MlflowServerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:tracking:MlflowServer", name, {}, opts);
+        super(MlflowServer.__pulumiType, name, {}, opts);
         const w = workload(this, name, {
             app: APP,
             namespace: args.namespace,

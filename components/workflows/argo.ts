@@ -98,6 +98,8 @@ const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: s
  * ```
  */
 export class ArgoWorkflows extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:workflows:ArgoWorkflows";
     public readonly release: k8s.helm.v3.Release;
     public readonly route: ExposedService;
     public readonly url: pulumi.Output<string>;
@@ -108,7 +110,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
     public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: ArgoWorkflowsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("mlops:workflows:ArgoWorkflows", name, {}, opts);
+        super(ArgoWorkflows.__pulumiType, name, {}, opts);
         const child = { parent: this };
         const store = args.objectStore;
         const keyFormat = "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}";
