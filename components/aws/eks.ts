@@ -81,10 +81,10 @@ export interface EksClusterArgs {
     /** An EFS file system and its ReadWriteMany StorageClass. @default false */
     readonly sharedFilesystem?: boolean;
     /**
-     * Production: EKS deletion protection, the file system `protect`ed and volumes retained.
-     * @default true
+     * Protect production data: EKS deletion protection on the cluster, the EFS file system
+     * `protect`ed, and volumes kept (`Retain`) when their claim is deleted. @default true
      */
-    readonly deletionProtection?: boolean;
+    readonly protect?: boolean;
     /** Charts and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
 }
@@ -212,7 +212,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 `EksCluster ${name}: publicAccessCidrs: got ${JSON.stringify(publicCidrs)}; the whole internet (/0) may not reach the API: list your networks`,
             );
         }
-        const protect = args.deletionProtection ?? true;
+        const protect = args.protect ?? true;
         const clusterName = awsName(AWS_NAME_RULES.eksCluster, [name]);
         this.clusterName = name;
         const partition = getPartitionOutput({}, { parent: this }).partition;

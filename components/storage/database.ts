@@ -27,7 +27,7 @@ export interface DatabaseArgs {
     readonly storageClass?: pulumi.Input<string>;
     /** Expose the database through a LoadBalancer Service (experiments only). @default false */
     readonly publicAccess?: boolean;
-    /** Protect the data volume from deletion (production stacks). @default true */
+    /** Protect production data: the data volume `protect`ed. @default true */
     readonly protect?: boolean;
     /** @default requests 100m/256Mi, limits 1/1Gi */
     readonly resources?: ContainerResources;

@@ -65,7 +65,7 @@ export interface ObjectStoreArgs {
      * workflows buckets. @default []
      */
     readonly users?: readonly { readonly name: string; readonly prefix: string }[];
-    /** Protect the data volume from deletion (production stacks). @default true */
+    /** Protect production data: the data volume `protect`ed. @default true */
     readonly protect?: boolean;
     /** @default requests 100m/256Mi, limits 1/1Gi */
     readonly resources?: ContainerResources;
