@@ -40,7 +40,7 @@ export interface Workload {
 export function workload(
     parent: pulumi.Resource,
     name: string,
-    a: {
+    args: {
         /** The application (`app.kubernetes.io/name`). */
         readonly app: string;
         readonly namespace: pulumi.Input<string>;
@@ -50,11 +50,11 @@ export function workload(
         readonly defaultResources: ContainerResources;
     },
 ): Workload {
-    const labels = { "app.kubernetes.io/name": a.app, "app.kubernetes.io/instance": name };
+    const labels = { "app.kubernetes.io/name": args.app, "app.kubernetes.io/instance": name };
     return {
         labels,
-        meta: (suffix = "") => ({ name: `${name}${suffix}`, namespace: a.namespace, labels }),
-        resources: a.resources ?? a.defaultResources,
+        meta: (suffix = "") => ({ name: `${name}${suffix}`, namespace: args.namespace, labels }),
+        resources: args.resources ?? args.defaultResources,
         child: { parent },
     };
 }

@@ -114,20 +114,20 @@ const KUBE_SYSTEM = "kube-system";
 const AUTOSCALER_SA = "cluster-autoscaler";
 
 /**
- * The private subnet (a /19) and public subnet (a /22) of zone `i` in a /16: privates at
- * 0, 32, 64, 96 in the third octet; publics from 128 in steps of 4.
+ * The private subnet (a /19) and public subnet (a /22) of zone `zoneIndex` (from 0) in a /16:
+ * privates at 0, 32, 64, 96 in the third octet; publics from 128 in steps of 4.
  */
-export function zoneCidrs(vpcCidr: string, i: number): { private: string; public: string } {
+export function zoneCidrs(vpcCidr: string, zoneIndex: number): { private: string; public: string } {
     const m = /^(\d+)\.(\d+)\.0\.0\/16$/.exec(vpcCidr);
     if (!m)
         throw new Error(
             `EksCluster: vpcCidr: got ${JSON.stringify(vpcCidr)}; must be a /16 such as 10.0.0.0/16`,
         );
-    if (i < 0 || i > 3)
-        throw new Error(`EksCluster: zone ${i + 1}: at most 4 zones fit the /16 layout`);
+    if (zoneIndex < 0 || zoneIndex > 3)
+        throw new Error(`EksCluster: zone ${zoneIndex + 1}: at most 4 zones fit the /16 layout`);
     return {
-        private: `${m[1]}.${m[2]}.${i * 32}.0/19`,
-        public: `${m[1]}.${m[2]}.${128 + i * 4}.0/22`,
+        private: `${m[1]}.${m[2]}.${zoneIndex * 32}.0/19`,
+        public: `${m[1]}.${m[2]}.${128 + zoneIndex * 4}.0/22`,
     };
 }
 

@@ -58,22 +58,22 @@ const VALKEY_AUTH_DIR = "/etc/valkey";
  * s3fs to access S3"), so features reach Valkey through the server's `/push` and
  * `/write-to-online-store`.
  */
-export function featureStoreYaml(a: {
+export function featureStoreYaml(settings: {
     project: string;
     registryPath: string;
     redisHost: string;
 }): string {
     return [
-        `project: ${a.project}`,
+        `project: ${settings.project}`,
         "provider: local",
         "registry:",
         "  registry_type: file",
-        `  path: ${a.registryPath}`,
+        `  path: ${settings.registryPath}`,
         "  cache_ttl_seconds: 60",
         "online_store:",
         "  type: redis",
         // Feast expands ${VAR} from the environment: the password stays in its Secret.
-        `  connection_string: "${a.redisHost}:${VALKEY_PORT},password=\${REDIS_PASSWORD}"`,
+        `  connection_string: "${settings.redisHost}:${VALKEY_PORT},password=\${REDIS_PASSWORD}"`,
         "offline_store:",
         "  type: file",
         "entity_key_serialization_version: 3",
