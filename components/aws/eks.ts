@@ -26,8 +26,8 @@ import {
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
-} from "../cluster/types";
-import { helmRelease } from "../kube";
+} from "../cluster/kubernetes-cluster";
+import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { aws as awsVersions, chartImages, charts } from "../versions";
 import { EfsFileSystem } from "./efs";

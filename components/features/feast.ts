@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
-import { secretEnv, serviceHost, spreadReplicas } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import {
@@ -18,7 +17,7 @@ import {
 } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { Workload, workload } from "../workload";
+import { Workload, secretEnv, serviceHost, spreadReplicas, workload } from "../service-workload";
 
 /** Arguments of {@link FeastFeatureStore}. */
 export interface FeastFeatureStoreArgs {

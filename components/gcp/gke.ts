@@ -15,7 +15,7 @@ import {
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
-} from "../cluster/types";
+} from "../cluster/kubernetes-cluster";
 
 /** One autoscaled GPU node pool. */
 export interface GkeGpuPool {

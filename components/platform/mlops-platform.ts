@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesCluster } from "../cluster/types";
+import { KubernetesCluster } from "../cluster/kubernetes-cluster";
 import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
 import { Mirror } from "../mirror";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { helmRelease } from "../kube";
+import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { ContainerResources, podSecurityLabels } from "../security";
 import { chartImages, charts } from "../versions";

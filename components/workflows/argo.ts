@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceEndpoint, podsWith } from "../endpoint";
-import { ARGO_EXECUTOR_RULE, boundRole, helmRelease } from "../kube";
+import { helmRelease } from "../helm-release";
+import { ARGO_EXECUTOR_RULE, boundRole } from "../rbac";
 import { Mirror, mirrorImageParts } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
