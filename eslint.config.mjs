@@ -1,6 +1,39 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// Outputs interpolated with template literals render as "Calling [toString] on an Output".
+const OUTPUT_IN_TEMPLATE = {
+    selector:
+        ":not(TaggedTemplateExpression) > TemplateLiteral > MemberExpression[property.name=/^(url|endpoint|password|result|id)$/]",
+    message: "Use pulumi.interpolate for Outputs, not a template literal.",
+};
+
+// A parameter of the exported API is named for what it holds: `vpcCidr, zoneIndex`, not `c, i`.
+// Matched: plain and defaulted parameters of exported functions, of exported arrow and function
+// expression consts, and of the constructors, methods and function-valued properties of exported
+// classes that are not private. (Destructured parameters have no name of their own.)
+const ONE_LETTER = "[name=/^.$/]";
+const EXPORTED_FUNCTIONS = [
+    "ExportNamedDeclaration > FunctionDeclaration",
+    "ExportDefaultDeclaration > FunctionDeclaration",
+    "ExportNamedDeclaration > VariableDeclaration > VariableDeclarator > ArrowFunctionExpression",
+    "ExportNamedDeclaration > VariableDeclaration > VariableDeclarator > FunctionExpression",
+    ":matches(ExportNamedDeclaration, ExportDefaultDeclaration) > ClassDeclaration > ClassBody > " +
+        'MethodDefinition:not([accessibility="private"]):not([key.type="PrivateIdentifier"]) > FunctionExpression',
+    ":matches(ExportNamedDeclaration, ExportDefaultDeclaration) > ClassDeclaration > ClassBody > " +
+        'PropertyDefinition:not([accessibility="private"]):not([key.type="PrivateIdentifier"]) > ' +
+        ":matches(ArrowFunctionExpression, FunctionExpression)",
+];
+const ONE_LETTER_PARAMETER = {
+    selector: EXPORTED_FUNCTIONS.flatMap((fn) => [
+        `${fn} > Identifier.params${ONE_LETTER}`,
+        `${fn} > AssignmentPattern.params > Identifier.left${ONE_LETTER}`,
+        `${fn} > TSParameterProperty.params > Identifier.parameter${ONE_LETTER}`,
+    ]).join(", "),
+    message:
+        "Name a parameter of an exported function or class for what it holds, not with one letter.",
+};
+
 export default tseslint.config(
     {
         ignores: [
@@ -34,16 +67,14 @@ export default tseslint.config(
                     ],
                 },
             ],
-            // Outputs interpolated with template literals render as "Calling [toString] on an Output".
-            "no-restricted-syntax": [
-                "error",
-                {
-                    selector:
-                        ":not(TaggedTemplateExpression) > TemplateLiteral > MemberExpression[property.name=/^(url|endpoint|password|result|id)$/]",
-                    message: "Use pulumi.interpolate for Outputs, not a template literal.",
-                },
-            ],
+            "no-restricted-syntax": ["error", OUTPUT_IN_TEMPLATE],
         },
+    },
+    {
+        // The program's exported API. (A later block's no-restricted-syntax replaces this one's
+        // for the files both match: each lists every selector it wants.)
+        files: ["index.ts", "components/**/*.ts", "stacks/**/*.ts", "policies/**/*.ts"],
+        rules: { "no-restricted-syntax": ["error", OUTPUT_IN_TEMPLATE, ONE_LETTER_PARAMETER] },
     },
     {
         // Tests and policies read untyped resource properties.

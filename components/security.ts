@@ -43,13 +43,13 @@ export interface ContainerResources {
  * writes plus room for logs.
  */
 export function withLocalDisk(
-    r: ContainerResources,
+    resources: ContainerResources,
     limit: string,
     request = "32Mi",
 ): k8s.types.input.core.v1.ResourceRequirements {
     return {
-        requests: { ...r.requests, "ephemeral-storage": request },
-        limits: { ...r.limits, "ephemeral-storage": limit },
+        requests: { ...resources.requests, "ephemeral-storage": request },
+        limits: { ...resources.limits, "ephemeral-storage": limit },
     };
 }
 

@@ -1,5 +1,6 @@
 /** Guardrails for AWS identities. */
-import { ofType, stackPolicy, stringInput } from "./lib";
+import { ofType, stackPolicy } from "./policy-builders";
+import { stringInput } from "./unknown-inputs";
 
 /**
  * The tag that marks a team's IAM role (set by AwsIrsaIdentity's `team`): its value is the

@@ -1,5 +1,5 @@
 /** Guardrails for GKE and EKS clusters and their GPU pools. */
-import { resourcePolicy } from "./lib";
+import { resourcePolicy } from "./policy-builders";
 
 const GKE = "gcp:container/cluster:Cluster";
 const GKE_POOL = "gcp:container/nodePool:NodePool";

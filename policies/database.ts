@@ -1,5 +1,5 @@
 /** Guardrails for the tracking database. */
-import { resourcePolicy } from "./lib";
+import { resourcePolicy } from "./policy-builders";
 
 export const databaseNotPublic = resourcePolicy({
     name: "database-not-public",

@@ -1,6 +1,7 @@
 /** Guardrails for Google Cloud identities. */
 import { PolicyResource } from "@pulumi/policy";
-import { UNKNOWN, ofType, stackPolicy, stringInput } from "./lib";
+import { ofType, stackPolicy } from "./policy-builders";
+import { UNKNOWN, stringInput } from "./unknown-inputs";
 
 /**
  * The description that marks a team's Google service account (set by GcpWorkloadIdentity's

@@ -11,7 +11,7 @@ const mandatory = { enforcementLevel: "mandatory" } as const;
 export const profiles: Readonly<Record<"dev" | "prod", PolicyPackConfig>> = {
     dev: {
         // A dev stack's managed database is created without the cloud's deletion protection
-        // on purpose (CloudSqlDatabase: production only), so that `pulumi destroy` removes it,
+        // on purpose (`protect: false`), so that `pulumi destroy` removes it,
         // as dev data stores are unprotected (data-stores-protected asks for protect in prod).
         "database-deletion-protection": "disabled",
     },

@@ -1,5 +1,5 @@
 /** Guardrails for what the router exposes. */
-import { resourcePolicy, stackPolicy, ofType } from "./lib";
+import { resourcePolicy, stackPolicy, ofType } from "./policy-builders";
 
 const INGRESS_ROUTE = "kubernetes:traefik.io/v1alpha1:IngressRoute";
 const MIDDLEWARE = "kubernetes:traefik.io/v1alpha1:Middleware";

@@ -1,6 +1,7 @@
 /** Guardrails for buckets, filesystems and the protection of data. */
 import { PolicyResource } from "@pulumi/policy";
-import { UNKNOWN, input, ofType, resourcePolicy, stackPolicy, stringInput } from "./lib";
+import { ofType, resourcePolicy, stackPolicy } from "./policy-builders";
+import { UNKNOWN, input, stringInput } from "./unknown-inputs";
 
 /**
  * The annotation on the object store's identities Secret that names what anonymous callers

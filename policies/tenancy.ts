@@ -1,6 +1,6 @@
 /** Guardrails for team namespaces and the charts the platform installs. */
 import { capacityOfStack, TEAM_LABEL } from "./capacity";
-import { ofType, resourcePolicy, stackPolicy } from "./lib";
+import { ofType, resourcePolicy, stackPolicy } from "./policy-builders";
 
 export { TEAM_LABEL };
 

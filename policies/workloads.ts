@@ -1,5 +1,5 @@
 /** Guardrails for every container the stack runs. */
-import { containerPolicy, podSpecOf, resourcePolicy, WORKLOAD_TYPES } from "./lib";
+import { containerPolicy, podSpecOf, resourcePolicy, WORKLOAD_TYPES } from "./policy-builders";
 
 const imageTag = (image: string): string | undefined => {
     if (image.includes("@sha256:")) return "digest";

@@ -558,12 +558,12 @@ function describe(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Edits (insert, delete, substitute, or swap two neighbours) that turn `a` into `b`, ignoring
- * case: the optimal-string-alignment distance.
+ * Edits (insert, delete, substitute, or swap two neighbours) that turn `source` into `target`,
+ * ignoring case: the optimal-string-alignment distance.
  */
-export function editDistance(a: string, b: string): number {
-    const x = a.toLowerCase();
-    const y = b.toLowerCase();
+export function editDistance(source: string, target: string): number {
+    const x = source.toLowerCase();
+    const y = target.toLowerCase();
     const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
         Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
     );

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesCluster } from "../components/cluster/types";
+import { KubernetesCluster } from "../components/cluster/kubernetes-cluster";
 import { ExternalDatabase, ServiceKey } from "../components/platform/mlops-platform";
 import { ObjectStoreConnection } from "../components/storage/object-store";
 

@@ -44,7 +44,7 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
             config.storage.sharedFilesystem.enabled && !config.storage.sharedFilesystem.inCluster
                 ? config.storage.sharedFilesystem.tier
                 : undefined,
-        deletionProtection: prod,
+        protect: prod,
     });
     const store = new GcsObjectStore(name, {
         project: gcp.project,
@@ -56,7 +56,8 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
         region: gcp.region,
         network: cluster.network,
         tier: config.database.tier,
-        production: prod,
+        protect: prod,
+        highAvailability: prod,
     });
 
     const accounts = serviceAccountsOf(name);

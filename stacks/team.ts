@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GpuScheduling } from "../components/cluster/types";
+import { GpuScheduling } from "../components/cluster/kubernetes-cluster";
 import { TEAM_SERVICES } from "../components/platform/mlops-platform";
 import { Team } from "../components/tenancy/team";
 import { PlatformConfig } from "./config";

@@ -16,7 +16,7 @@ export interface EfsFileSystemArgs {
     readonly subnetIds: readonly pulumi.Input<string>[];
     /** The security group of the nodes: the only source allowed to mount. */
     readonly nodeSecurityGroupId: pulumi.Input<string>;
-    /** Production: `protect`ed, with AWS Backup on. @default true */
+    /** Protect production data: the file system `protect`ed, with AWS Backup on. @default true */
     readonly protect?: boolean;
 }
 

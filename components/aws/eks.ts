@@ -26,8 +26,8 @@ import {
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
-} from "../cluster/types";
-import { helmRelease } from "../kube";
+} from "../cluster/kubernetes-cluster";
+import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { aws as awsVersions, chartImages, charts } from "../versions";
 import { EfsFileSystem } from "./efs";
@@ -81,10 +81,10 @@ export interface EksClusterArgs {
     /** An EFS file system and its ReadWriteMany StorageClass. @default false */
     readonly sharedFilesystem?: boolean;
     /**
-     * Production: EKS deletion protection, the file system `protect`ed and volumes retained.
-     * @default true
+     * Protect production data: EKS deletion protection on the cluster, the EFS file system
+     * `protect`ed, and volumes kept (`Retain`) when their claim is deleted. @default true
      */
-    readonly deletionProtection?: boolean;
+    readonly protect?: boolean;
     /** Charts and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
 }
@@ -114,20 +114,20 @@ const KUBE_SYSTEM = "kube-system";
 const AUTOSCALER_SA = "cluster-autoscaler";
 
 /**
- * The private subnet (a /19) and public subnet (a /22) of zone `i` in a /16: privates at
- * 0, 32, 64, 96 in the third octet; publics from 128 in steps of 4.
+ * The private subnet (a /19) and public subnet (a /22) of zone `zoneIndex` (from 0) in a /16:
+ * privates at 0, 32, 64, 96 in the third octet; publics from 128 in steps of 4.
  */
-export function zoneCidrs(vpcCidr: string, i: number): { private: string; public: string } {
+export function zoneCidrs(vpcCidr: string, zoneIndex: number): { private: string; public: string } {
     const m = /^(\d+)\.(\d+)\.0\.0\/16$/.exec(vpcCidr);
     if (!m)
         throw new Error(
             `EksCluster: vpcCidr: got ${JSON.stringify(vpcCidr)}; must be a /16 such as 10.0.0.0/16`,
         );
-    if (i < 0 || i > 3)
-        throw new Error(`EksCluster: zone ${i + 1}: at most 4 zones fit the /16 layout`);
+    if (zoneIndex < 0 || zoneIndex > 3)
+        throw new Error(`EksCluster: zone ${zoneIndex + 1}: at most 4 zones fit the /16 layout`);
     return {
-        private: `${m[1]}.${m[2]}.${i * 32}.0/19`,
-        public: `${m[1]}.${m[2]}.${128 + i * 4}.0/22`,
+        private: `${m[1]}.${m[2]}.${zoneIndex * 32}.0/19`,
+        public: `${m[1]}.${m[2]}.${128 + zoneIndex * 4}.0/22`,
     };
 }
 
@@ -212,7 +212,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 `EksCluster ${name}: publicAccessCidrs: got ${JSON.stringify(publicCidrs)}; the whole internet (/0) may not reach the API: list your networks`,
             );
         }
-        const protect = args.deletionProtection ?? true;
+        const protect = args.protect ?? true;
         const clusterName = awsName(AWS_NAME_RULES.eksCluster, [name]);
         this.clusterName = name;
         const partition = getPartitionOutput({}, { parent: this }).partition;

@@ -17,10 +17,17 @@ export interface RdsDatabaseArgs {
     /** @default "db.t4g.small" (2 vCPU burstable, 2 GiB) */
     readonly instanceClass?: string;
     /**
-     * Production: Multi-AZ, deletion protection, 7 days of backups, a final snapshot and
-     * `protect`. @default true
+     * Protect production data: the instance `protect`ed, the cloud's deletion protection on,
+     * 7 days of automated backups (else 1) and a final snapshot on deletion. @default true
      */
-    readonly production?: boolean;
+    readonly protect?: boolean;
+    /** Multi-AZ: a standby in a second availability zone. @default true */
+    readonly highAvailability?: boolean;
+    /**
+     * Apply changes at once, restarting the instance if a change needs it, rather than in the
+     * next maintenance window. @default false
+     */
+    readonly applyImmediately?: boolean;
     /** @default "mlflow" */
     readonly databaseName?: string;
     /** @default "mlops" */
@@ -31,7 +38,7 @@ export interface RdsDatabaseArgs {
 
 /**
  * RDS for PostgreSQL in the private subnets only: not publicly accessible, storage encrypted,
- * automated backups, deletion protection and Multi-AZ in production, a security group open to
+ * automated backups, deletion protection and Multi-AZ unless turned off, a security group open to
  * the cluster's nodes on 5432 only, and a generated password that stays secret. PostgreSQL
  * 15 and later on RDS require TLS by default (`rds.force_ssl` 1).
  *
@@ -51,7 +58,7 @@ export class RdsDatabase extends pulumi.ComponentResource {
 
     constructor(name: string, args: RdsDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super(RdsDatabase.__pulumiType, name, {}, opts);
-        const production = args.production ?? true;
+        const protect = args.protect ?? true;
         const child = { parent: this };
         this.databaseName = args.databaseName ?? "mlflow";
         this.username = args.username ?? "mlops";
@@ -113,12 +120,12 @@ export class RdsDatabase extends pulumi.ComponentResource {
                 dbSubnetGroupName: subnets.name,
                 vpcSecurityGroupIds: [sg.id],
                 publiclyAccessible: false,
-                multiAz: production,
-                backupRetentionPeriod: production ? 7 : 1,
+                multiAz: args.highAvailability ?? true,
+                backupRetentionPeriod: protect ? 7 : 1,
                 copyTagsToSnapshot: true,
-                deletionProtection: production,
-                skipFinalSnapshot: !production,
-                ...(production
+                deletionProtection: protect,
+                skipFinalSnapshot: !protect,
+                ...(protect
                     ? {
                           finalSnapshotIdentifier: awsName(AWS_NAME_RULES.rdsIdentifier, [
                               name,
@@ -126,9 +133,9 @@ export class RdsDatabase extends pulumi.ComponentResource {
                           ]),
                       }
                     : {}),
-                applyImmediately: !production,
+                applyImmediately: args.applyImmediately ?? false,
             },
-            { ...child, protect: production },
+            { ...child, protect },
         );
         this.host = this.instance.address;
         this.registerOutputs({ host: this.host });

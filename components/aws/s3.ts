@@ -17,7 +17,10 @@ export interface S3ObjectStoreArgs {
     readonly region: string;
     /** The AWS account the buckets live in: bucket names are global, so they end in it. */
     readonly accountId: string;
-    /** Production: buckets are `protect`ed and never force-destroyed. @default true */
+    /**
+     * Protect production data: every bucket `protect`ed and never force-destroyed (`pulumi
+     * destroy` keeps it and its objects). @default true
+     */
     readonly protect?: boolean;
     /** Days before non-current object versions are deleted. @default 30 */
     readonly noncurrentVersionDays?: number;

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { helmRelease } from "../kube";
+import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { podSecurityLabels } from "../security";
 import { chartImages, charts } from "../versions";
-import { GPU_TOLERATIONS } from "./types";
+import { GPU_TOLERATIONS } from "./kubernetes-cluster";
 
 /** Arguments of {@link nvidiaDevicePlugin}. */
 export interface NvidiaDevicePluginArgs {

@@ -3,7 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { Mirror } from "../mirror";
 import { nvidiaDevicePlugin } from "./device-plugin";
 import { checkClusterStorage } from "./preflight";
-import { GPU_POOL_LABEL, GPU_TOLERATIONS, GpuScheduling, KubernetesCluster } from "./types";
+import {
+    GPU_POOL_LABEL,
+    GPU_TOLERATIONS,
+    GpuScheduling,
+    KubernetesCluster,
+} from "./kubernetes-cluster";
 
 /** Arguments of {@link ExistingCluster}. */
 export interface ExistingClusterArgs {

@@ -1,3 +1,3 @@
 export * from "./existing";
 export * from "./gpus";
-export * from "./types";
+export * from "./kubernetes-cluster";

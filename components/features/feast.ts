@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
-import { secretEnv, serviceHost, spreadReplicas } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import {
@@ -18,7 +17,7 @@ import {
 } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { Workload, workload } from "../workload";
+import { Workload, secretEnv, serviceHost, spreadReplicas, workload } from "../service-workload";
 
 /** Arguments of {@link FeastFeatureStore}. */
 export interface FeastFeatureStoreArgs {
@@ -58,22 +57,22 @@ const VALKEY_AUTH_DIR = "/etc/valkey";
  * s3fs to access S3"), so features reach Valkey through the server's `/push` and
  * `/write-to-online-store`.
  */
-export function featureStoreYaml(a: {
+export function featureStoreYaml(settings: {
     project: string;
     registryPath: string;
     redisHost: string;
 }): string {
     return [
-        `project: ${a.project}`,
+        `project: ${settings.project}`,
         "provider: local",
         "registry:",
         "  registry_type: file",
-        `  path: ${a.registryPath}`,
+        `  path: ${settings.registryPath}`,
         "  cache_ttl_seconds: 60",
         "online_store:",
         "  type: redis",
         // Feast expands ${VAR} from the environment: the password stays in its Secret.
-        `  connection_string: "${a.redisHost}:${VALKEY_PORT},password=\${REDIS_PASSWORD}"`,
+        `  connection_string: "${settings.redisHost}:${VALKEY_PORT},password=\${REDIS_PASSWORD}"`,
         "offline_store:",
         "  type: file",
         "entity_key_serialization_version: 3",

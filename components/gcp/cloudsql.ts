@@ -19,8 +19,13 @@ export interface CloudSqlDatabaseArgs {
     readonly network: Network;
     /** @default "db-custom-1-3840" */
     readonly tier?: string;
-    /** Regional high availability, deletion protection and `protect` (production). @default true */
-    readonly production?: boolean;
+    /**
+     * Protect production data: the instance and its database `protect`ed, and the cloud's
+     * deletion protection on (both the Pulumi provider's and the API's). @default true
+     */
+    readonly protect?: boolean;
+    /** Regional high availability (a standby in a second zone), else zonal. @default true */
+    readonly highAvailability?: boolean;
     /** @default "mlflow" */
     readonly databaseName?: string;
     /** @default "mlops" */
@@ -29,8 +34,8 @@ export interface CloudSqlDatabaseArgs {
 
 /**
  * Cloud SQL for PostgreSQL on a private IP only: a peering range and the service networking
- * connection in the cluster's VPC, backups with point-in-time recovery, deletion protection in
- * production, and a generated password that stays secret.
+ * connection in the cluster's VPC, backups with point-in-time recovery, deletion protection and
+ * regional high availability unless turned off, and a generated password that stays secret.
  *
  * ```ts
  * const db = new CloudSqlDatabase("mlops-sql", { project, region, network: gke.network });
@@ -49,7 +54,8 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
 
     constructor(name: string, args: CloudSqlDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super(CloudSqlDatabase.__pulumiType, name, {}, opts);
-        const production = args.production ?? true;
+        const protect = args.protect ?? true;
+        const highAvailability = args.highAvailability ?? true;
         const child = { parent: this };
         this.databaseName = args.databaseName ?? "mlflow";
         this.username = args.username ?? "mlops";
@@ -91,13 +97,13 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
                 name: pulumi.interpolate`${stem}-${suffix.result}`,
                 region: args.region,
                 databaseVersion: "POSTGRES_17",
-                deletionProtection: production,
+                deletionProtection: protect,
                 settings: {
                     tier: args.tier ?? "db-custom-1-3840",
                     // Left unset, the API makes a POSTGRES_16+ instance Enterprise Plus, which
                     // refuses custom and shared-core tiers (pulumi-gcp's own docs of `edition`).
                     edition: "ENTERPRISE",
-                    availabilityType: production ? "REGIONAL" : "ZONAL",
+                    availabilityType: highAvailability ? "REGIONAL" : "ZONAL",
                     diskAutoresize: true,
                     ipConfiguration: {
                         ipv4Enabled: false,
@@ -105,17 +111,17 @@ export class CloudSqlDatabase extends pulumi.ComponentResource {
                         sslMode: "ENCRYPTED_ONLY",
                     },
                     backupConfiguration: { enabled: true, pointInTimeRecoveryEnabled: true },
-                    deletionProtectionEnabled: production,
+                    deletionProtectionEnabled: protect,
                 },
             },
-            { ...child, dependsOn: [peering], protect: production },
+            { ...child, dependsOn: [peering], protect },
         );
         this.host = this.instance.privateIpAddress;
 
         new Database(
             name,
             { project: args.project, instance: this.instance.name, name: this.databaseName },
-            { ...child, protect: production },
+            { ...child, protect },
         );
         const password = new random.RandomPassword(
             `${name}-password`,

@@ -8,7 +8,10 @@ export interface GcsObjectStoreArgs {
     readonly project: string;
     /** Bucket location. */
     readonly region: string;
-    /** Production: buckets are `protect`ed and never force-destroyed. @default true */
+    /**
+     * Protect production data: every bucket `protect`ed and never force-destroyed (`pulumi
+     * destroy` keeps it and its objects). @default true
+     */
     readonly protect?: boolean;
     /** Days before non-current object versions are deleted. @default 30 */
     readonly noncurrentVersionDays?: number;

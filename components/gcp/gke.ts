@@ -15,7 +15,7 @@ import {
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
-} from "../cluster/types";
+} from "../cluster/kubernetes-cluster";
 
 /** One autoscaled GPU node pool. */
 export interface GkeGpuPool {
@@ -79,8 +79,11 @@ export interface GkeClusterArgs {
      * driver). @default none: no ReadWriteMany class
      */
     readonly filestoreTier?: "BASIC_HDD" | "BASIC_SSD" | "ZONAL" | "ENTERPRISE";
-    /** GCP's deletion protection on the cluster (production). @default true */
-    readonly deletionProtection?: boolean;
+    /**
+     * Protect production data: GCP's deletion protection on the cluster, and Filestore volumes
+     * kept (`Retain`) when their claim is deleted. @default true
+     */
+    readonly protect?: boolean;
 }
 
 /** Roles the node service account needs, and nothing more. */
@@ -288,7 +291,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 enableShieldedNodes: true,
                 datapathProvider: "ADVANCED_DATAPATH",
                 addonsConfig: { gcpFilestoreCsiDriverConfig: { enabled: true } },
-                deletionProtection: args.deletionProtection ?? true,
+                deletionProtection: args.protect ?? true,
             },
             { parent: this },
         );
@@ -369,7 +372,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 parameters: { tier: args.filestoreTier, network: this.network.name },
                 volumeBindingMode: "WaitForFirstConsumer",
                 allowVolumeExpansion: true,
-                reclaimPolicy: args.deletionProtection === false ? "Delete" : "Retain",
+                reclaimPolicy: args.protect === false ? "Delete" : "Retain",
             },
             { parent: this, provider: this.provider },
         );

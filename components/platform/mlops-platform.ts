@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesCluster } from "../cluster/types";
+import { KubernetesCluster } from "../cluster/kubernetes-cluster";
 import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
 import { Mirror } from "../mirror";
@@ -61,7 +61,10 @@ export function serviceAccountsOf(name: string, namespace = "mlops"): Record<Ser
 export interface MlopsPlatformArgs {
     /** The cluster to install into. */
     readonly cluster: KubernetesCluster;
-    /** `prod` protects data stores and keeps provisioned volumes. */
+    /**
+     * `prod`: `protect` on every data store (object store, database, the ReadWriteMany volumes)
+     * and two replicas of the router and of each stateless server.
+     */
     readonly environment: "dev" | "prod";
     /** Base domain of every route. */
     readonly domain: string;
@@ -268,7 +271,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             {
                 size: args.storage.sharedFilesystem.size,
                 storageClass: args.cluster.storageClasses.readWriteOnce,
-                retain: prod,
+                protect: prod,
                 mirror: args.mirror,
             },
             { parent: this },

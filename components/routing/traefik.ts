@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ServiceEndpoint } from "../endpoint";
-import { helmRelease } from "../kube";
+import { helmRelease } from "../helm-release";
 import { Mirror, mirrorImage, mirrorImageParts } from "../mirror";
 import { ContainerResources } from "../security";
 import { containerSecurityContext } from "../security";

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GpuScheduling } from "../cluster/types";
+import { GpuScheduling } from "../cluster/kubernetes-cluster";
 import { PodSelector, ServiceEndpoint } from "../endpoint";
-import { helmRelease } from "../kube";
+import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImage, mirrorImageName, mirrorImageParts } from "../mirror";
 import { ExposedService, TRAEFIK_API } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";

@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ServiceEndpoint } from "../endpoint";
-import { dataVolume, secretEnv, serviceHost } from "../kube";
 import {
     ContainerResources,
     containerSecurityContext,
@@ -11,7 +10,7 @@ import {
 } from "../security";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { Workload, workload } from "../workload";
+import { Workload, dataVolume, secretEnv, serviceHost, workload } from "../service-workload";
 
 /** Arguments of {@link Database}. */
 export interface DatabaseArgs {
@@ -27,7 +26,7 @@ export interface DatabaseArgs {
     readonly storageClass?: pulumi.Input<string>;
     /** Expose the database through a LoadBalancer Service (experiments only). @default false */
     readonly publicAccess?: boolean;
-    /** Protect the data volume from deletion (production stacks). @default true */
+    /** Protect production data: the data volume `protect`ed. @default true */
     readonly protect?: boolean;
     /** @default requests 100m/256Mi, limits 1/1Gi */
     readonly resources?: ContainerResources;

@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
-import { dataVolume, secretEnv, serviceHost } from "../kube";
 import {
     ContainerResources,
     containerSecurityContext,
@@ -11,7 +10,7 @@ import {
 } from "../security";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { Workload, workload } from "../workload";
+import { Workload, dataVolume, secretEnv, serviceHost, workload } from "../service-workload";
 
 /** The buckets every platform has, by key. */
 export const BUCKET_KEYS = ["tracking", "workflows", "features", "datasets"] as const;
@@ -65,7 +64,7 @@ export interface ObjectStoreArgs {
      * workflows buckets. @default []
      */
     readonly users?: readonly { readonly name: string; readonly prefix: string }[];
-    /** Protect the data volume from deletion (production stacks). @default true */
+    /** Protect production data: the data volume `protect`ed. @default true */
     readonly protect?: boolean;
     /** @default requests 100m/256Mi, limits 1/1Gi */
     readonly resources?: ContainerResources;

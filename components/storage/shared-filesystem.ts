@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { helmRelease } from "../kube";
+import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
 import { ContainerResources, podSecurityLabels } from "../security";
 import { chartImages, charts } from "../versions";
@@ -15,8 +15,11 @@ export interface SharedFilesystemArgs {
     readonly storageClass?: pulumi.Input<string>;
     /** Name of the ReadWriteMany StorageClass to create. @default the component name */
     readonly storageClassName?: string;
-    /** Keep provisioned volumes when their claim is deleted (production stacks). @default true */
-    readonly retain?: boolean;
+    /**
+     * Protect production data: volumes provisioned from the class are kept (`Retain`) when
+     * their claim is deleted. @default true
+     */
+    readonly protect?: boolean;
     /** @default requests 100m/128Mi, limits 1/512Mi */
     readonly resources?: ContainerResources;
     /** Chart and image from a mirror. @default upstream */
@@ -46,7 +49,7 @@ export class SharedFilesystem extends pulumi.ComponentResource {
     ) {
         super(SharedFilesystem.__pulumiType, name, {}, opts);
         const storageClassName = args.storageClassName ?? name;
-        const retain = args.retain ?? true;
+        const protect = args.protect ?? true;
 
         // The exception to the platform's Pod Security baseline, kept to this one namespace: an
         // NFS server runs as root and needs the DAC_READ_SEARCH and SYS_RESOURCE capabilities to
@@ -82,7 +85,7 @@ export class SharedFilesystem extends pulumi.ComponentResource {
                         name: storageClassName,
                         defaultClass: false,
                         allowVolumeExpansion: true,
-                        reclaimPolicy: retain ? "Retain" : "Delete",
+                        reclaimPolicy: protect ? "Retain" : "Delete",
                     },
                     resources: args.resources ?? {
                         requests: { cpu: "100m", memory: "128Mi" },

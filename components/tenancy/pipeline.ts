@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GpuScheduling } from "../cluster/types";
+import { GpuScheduling } from "../cluster/kubernetes-cluster";
 import { Mirror, mirrorImage } from "../mirror";
 import { containerSecurityContext, podSecurityContext } from "../security";
 import { images, pythonPackages } from "../versions";

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { TeamEndpoint, tcpPorts } from "../endpoint";
-import { ARGO_EXECUTOR_RULE, boundRole } from "../kube";
+import { ARGO_EXECUTOR_RULE, boundRole } from "../rbac";
 import { ROUTER_APP } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
 import { s3Repository } from "../workflows/argo";

@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
-import { serviceHost, spreadReplicas } from "../kube";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import {
@@ -18,7 +17,7 @@ import {
 } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { Workload, workload } from "../workload";
+import { Workload, serviceHost, spreadReplicas, workload } from "../service-workload";
 
 /** Where MLflow keeps runs and models: a PostgreSQL database. */
 export interface TrackingDatabase {

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceEndpoint, podsWith } from "../endpoint";
-import { ARGO_EXECUTOR_RULE, boundRole, helmRelease } from "../kube";
+import { helmRelease } from "../helm-release";
+import { ARGO_EXECUTOR_RULE, boundRole } from "../rbac";
 import { Mirror, mirrorImageParts } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
@@ -29,7 +30,7 @@ export interface ArgoWorkflowsArgs {
 }
 
 /** An Argo S3 artifact repository; without a keys Secret, the SDK's own credentials. */
-export function s3Repository(r: {
+export function s3Repository(repository: {
     readonly bucket: string;
     /** Endpoint URL of an S3-compatible store (scheme is dropped). @default AWS S3 */
     readonly endpoint?: string;
@@ -40,15 +41,17 @@ export function s3Repository(r: {
     readonly keysSecret?: pulumi.Input<string>;
 }): Record<string, unknown> {
     return {
-        bucket: r.bucket,
-        ...(r.endpoint ? { endpoint: r.endpoint.replace(/^https?:\/\//, "") } : {}),
-        insecure: r.insecure,
-        region: r.region,
-        keyFormat: r.keyFormat,
-        ...(r.keysSecret
+        bucket: repository.bucket,
+        ...(repository.endpoint
+            ? { endpoint: repository.endpoint.replace(/^https?:\/\//, "") }
+            : {}),
+        insecure: repository.insecure,
+        region: repository.region,
+        keyFormat: repository.keyFormat,
+        ...(repository.keysSecret
             ? {
-                  accessKeySecret: { name: r.keysSecret, key: "AWS_ACCESS_KEY_ID" },
-                  secretKeySecret: { name: r.keysSecret, key: "AWS_SECRET_ACCESS_KEY" },
+                  accessKeySecret: { name: repository.keysSecret, key: "AWS_ACCESS_KEY_ID" },
+                  secretKeySecret: { name: repository.keysSecret, key: "AWS_SECRET_ACCESS_KEY" },
               }
             : { useSDKCreds: true }),
     };

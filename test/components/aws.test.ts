@@ -562,7 +562,7 @@ describe("EksCluster", () => {
         expect(await valueOf(eks.storageClasses.readWriteMany as any)).toBe("ml-efs");
         const { rec: dev, eks: devEks } = await build({
             sharedFilesystem: false,
-            deletionProtection: false,
+            protect: false,
         });
         expect(
             at(dev.get("kubernetes:storage.k8s.io/v1:StorageClass", "ml-gp3"), "reclaimPolicy"),
@@ -728,20 +728,20 @@ describe("S3ObjectStore", () => {
 });
 
 describe("RdsDatabase", () => {
-    async function build(production: boolean) {
+    async function build(over: Partial<ConstructorParameters<typeof RdsDatabase>[1]> = {}) {
         const rec = record();
         const db = new RdsDatabase("db", {
             vpcId: "vpc-1",
             subnetIds: ["subnet-a", "subnet-b"],
             clientSecurityGroupId: "sg-nodes",
-            production,
+            ...over,
         });
         await settled(rec);
         return { rec, db };
     }
 
-    it("is private, encrypted, backed up, Multi-AZ and deletion-protected in production, open to the nodes only", async () => {
-        const { rec, db } = await build(true);
+    it("is private, encrypted, backed up, Multi-AZ and deletion-protected by default, open to the nodes only", async () => {
+        const { rec, db } = await build();
         expect(childList(rec, rec.get("mlops:storage:RdsDatabase", "db"))).toEqual([
             "aws:ec2/securityGroup:SecurityGroup db",
             "aws:rds/instance:Instance db",
@@ -801,7 +801,11 @@ describe("RdsDatabase", () => {
     });
 
     it("is single-AZ and deletable in dev, still private, encrypted and backed up", async () => {
-        const { rec } = await build(false);
+        const { rec } = await build({
+            protect: false,
+            highAvailability: false,
+            applyImmediately: true,
+        });
         const instance = rec.get("aws:rds/instance:Instance", "db");
         expect(instance.protect).toBe(false);
         expect(instance.inputs).toMatchObject({
@@ -811,8 +815,27 @@ describe("RdsDatabase", () => {
             backupRetentionPeriod: 1,
             deletionProtection: false,
             skipFinalSnapshot: true,
+            applyImmediately: true,
         });
         expect("finalSnapshotIdentifier" in instance.inputs).toBe(false);
+    });
+
+    it("switches data protection and Multi-AZ independently", async () => {
+        const { rec } = await build({ highAvailability: false });
+        const instance = rec.get("aws:rds/instance:Instance", "db");
+        expect(instance.protect).toBe(true);
+        expect(instance.inputs).toMatchObject({
+            multiAz: false,
+            backupRetentionPeriod: 7,
+            deletionProtection: true,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: "db-final",
+            applyImmediately: false,
+        });
+        const { rec: unprotected } = await build({ protect: false });
+        const dev = unprotected.get("aws:rds/instance:Instance", "db");
+        expect(dev.protect).toBe(false);
+        expect(dev.inputs).toMatchObject({ multiAz: true, deletionProtection: false });
     });
 });
 

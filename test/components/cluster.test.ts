@@ -1,5 +1,5 @@
 import { ExistingCluster } from "../../components/cluster/existing";
-import { GPU_POOL_LABEL } from "../../components/cluster/types";
+import { GPU_POOL_LABEL } from "../../components/cluster/kubernetes-cluster";
 import { charts } from "../../components/versions";
 import { SecretValue, at, childList, record, settled } from "../support/harness";
 

@@ -12,7 +12,7 @@ import { GcsObjectStore } from "../../components/gcp/gcs";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
 
 describe("GkeCluster", () => {
-    async function build() {
+    async function build(over: Partial<ConstructorParameters<typeof GkeCluster>[1]> = {}) {
         const rec = record();
         const gke = new GkeCluster("ml", {
             project: "p",
@@ -36,6 +36,7 @@ describe("GkeCluster", () => {
                 },
             ],
             filestoreTier: "BASIC_HDD",
+            ...over,
         });
         await settled(rec);
         return { rec, gke };
@@ -144,6 +145,22 @@ describe("GkeCluster", () => {
         expect(gke.gpuScheduling("l4").nodeSelector).toEqual({ "mlops.dev/gpu-pool": "l4" });
         expect(gke.gpuScheduling().nodeSelector).toEqual({});
         expect(JSON.parse(gkeKubeconfig("c", "e", "ca"))["current-context"]).toBe("c");
+    });
+
+    it("protects production data by default: deletion protection, Filestore volumes retained", async () => {
+        const reclaim = (rec: Awaited<ReturnType<typeof build>>["rec"]) =>
+            at(
+                rec.get("kubernetes:storage.k8s.io/v1:StorageClass", "ml-filestore"),
+                "reclaimPolicy",
+            );
+        const { rec } = await build();
+        expect(at(rec.get("gcp:container/cluster:Cluster", "ml"), "deletionProtection")).toBe(true);
+        expect(reclaim(rec)).toBe("Retain");
+        const { rec: dev } = await build({ protect: false });
+        expect(at(dev.get("gcp:container/cluster:Cluster", "ml"), "deletionProtection")).toBe(
+            false,
+        );
+        expect(reclaim(dev)).toBe("Delete");
     });
 
     it("makes everything in the cluster wait for the system pool: the provider depends on it", async () => {
@@ -260,21 +277,21 @@ describe("GcsObjectStore", () => {
 });
 
 describe("CloudSqlDatabase", () => {
-    async function build(production: boolean) {
+    async function build(over: Partial<ConstructorParameters<typeof CloudSqlDatabase>[1]> = {}) {
         const rec = record();
         const network = new Network("net", { project: "p", autoCreateSubnetworks: false });
         const db = new CloudSqlDatabase("sql", {
             project: "p",
             region: "us-central1",
             network,
-            production,
+            ...over,
         });
         await settled(rec);
         return { rec, db };
     }
 
-    it("has a private IP only, backups, deletion protection and HA in production", async () => {
-        const { rec, db } = await build(true);
+    it("has a private IP only, backups, deletion protection and HA by default", async () => {
+        const { rec, db } = await build();
         expect(childList(rec, rec.get("mlops:storage:CloudSqlDatabase", "sql"))).toEqual([
             "gcp:compute/globalAddress:GlobalAddress sql-peering",
             "gcp:servicenetworking/connection:Connection sql-peering",
@@ -321,7 +338,7 @@ describe("CloudSqlDatabase", () => {
     });
 
     it("is zonal and deletable in dev, still private with backups", async () => {
-        const { rec } = await build(false);
+        const { rec } = await build({ protect: false, highAvailability: false });
         const instance = rec.get("gcp:sql/databaseInstance:DatabaseInstance", "sql");
         expect([instance.protect, instance.inputs.deletionProtection]).toEqual([false, false]);
         expect(instance.inputs).toMatchObject({
@@ -330,6 +347,29 @@ describe("CloudSqlDatabase", () => {
                 ipConfiguration: { ipv4Enabled: false },
                 backupConfiguration: { enabled: true },
             },
+        });
+    });
+
+    it("switches data protection and regional HA independently", async () => {
+        const { rec } = await build({ highAvailability: false });
+        const instance = rec.get("gcp:sql/databaseInstance:DatabaseInstance", "sql");
+        expect([instance.protect, rec.get("gcp:sql/database:Database", "sql").protect]).toEqual([
+            true,
+            true,
+        ]);
+        expect(instance.inputs).toMatchObject({
+            deletionProtection: true,
+            settings: { availabilityType: "ZONAL", deletionProtectionEnabled: true },
+        });
+        const { rec: unprotected } = await build({ protect: false });
+        const dev = unprotected.get("gcp:sql/databaseInstance:DatabaseInstance", "sql");
+        expect([dev.protect, unprotected.get("gcp:sql/database:Database", "sql").protect]).toEqual([
+            false,
+            false,
+        ]);
+        expect(dev.inputs).toMatchObject({
+            deletionProtection: false,
+            settings: { availabilityType: "REGIONAL", deletionProtectionEnabled: false },
         });
     });
 });

@@ -260,7 +260,7 @@ describe("SharedFilesystem", () => {
         const fs = new SharedFilesystem("nfs", {
             size: "100Gi",
             storageClass: "standard",
-            retain: false,
+            protect: false,
         });
         await settled(rec);
         const self = rec.get("mlops:storage:SharedFilesystem", "nfs");

@@ -4,7 +4,7 @@
  */
 import { profiles } from "../../policies/profiles";
 import { rationale } from "../../policies/rationale";
-import { stackPolicy } from "../../policies/lib";
+import { stackPolicy } from "../../policies/policy-builders";
 import { PACK_NAME, policies } from "../../policies/rules";
 import { DOC, policyDoc } from "../../tools/policy-docs";
 import { checkPolicies } from "../../tools/lib/policy-check";
@@ -757,7 +757,7 @@ describe("policy documentation", () => {
     });
 });
 
-describe("a stack policy sees each resource as the engine gives it (policies/lib.ts stackPolicy)", () => {
+describe("a stack policy sees each resource as the engine gives it (policies/policy-builders.ts stackPolicy)", () => {
     // The shape @pulumi/policy 1.21.0's server builds for validateStack (server.js): own,
     // enumerable fields, parent and dependencies as the other resources' objects.
     const props = { spec: { replicas: 1 } };

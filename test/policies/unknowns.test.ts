@@ -8,7 +8,7 @@
  * puts props behind the SDK's own proxy), and must never be unable to run.
  */
 import { Policies, ResourceValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN_SENTINEL } from "../../policies/lib";
+import { UNKNOWN_SENTINEL } from "../../policies/unknown-inputs";
 import { policies } from "../../policies/rules";
 import { parseConfig } from "../../stacks/config";
 import { platformStack } from "../../stacks/platform";

@@ -45,7 +45,14 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import * as yaml from "js-yaml";
 import { ChartServer, packageFiles, serveCharts } from "./charts";
-import { ApiResource, KubeClient, KubeList, KubeObject, kubeconfigFiles, message } from "./kube";
+import {
+    ApiResource,
+    KubeClient,
+    KubeList,
+    KubeObject,
+    kubeconfigFiles,
+    message,
+} from "./kube-client";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PROJECT = "mlops-platform";

@@ -1,110 +1,8 @@
 /**
- * Helpers shared by the policy modules: a terse constructor, and readers for the shapes that
- * several policies inspect (pod specs inside workloads, Helm values).
+ * Inputs unknown during `pulumi preview`: how a policy reads an input that may not be known
+ * yet, and how a policy that trips over one skips that resource rather than failing.
  */
-import {
-    EnforcementLevel,
-    PolicyResource,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-} from "@pulumi/policy";
-
-/** A resource policy that applies to the listed resource types. */
-export function resourcePolicy(def: {
-    name: string;
-    description: string;
-    enforcementLevel: EnforcementLevel;
-    types: readonly string[];
-    configSchema?: ResourceValidationPolicy["configSchema"];
-    validate: (props: any, report: ReportViolation, args: ResourceValidationArgs) => void;
-}): ResourceValidationPolicy {
-    return {
-        name: def.name,
-        description: def.description,
-        enforcementLevel: def.enforcementLevel,
-        configSchema: def.configSchema,
-        validateResource: (args, report) => {
-            if (!def.types.includes(args.type)) return;
-            try {
-                def.validate(args.props, report, args);
-            } catch (e) {
-                // An input unknown during preview: this resource cannot be judged yet.
-                if (!causedByUnknown(e, args.props)) throw e;
-            }
-        },
-    };
-}
-
-/** A stack policy over every resource. */
-export function stackPolicy(def: {
-    name: string;
-    description: string;
-    enforcementLevel: EnforcementLevel;
-    configSchema?: StackValidationPolicy["configSchema"];
-    validate: (args: StackValidationArgs, report: ReportViolation) => void;
-}): StackValidationPolicy {
-    return {
-        name: def.name,
-        description: def.description,
-        enforcementLevel: def.enforcementLevel,
-        configSchema: def.configSchema,
-        validateStack: (args, report) => validateSkippingUnknowns(args, report, def.validate),
-    };
-}
-
-/** Kubernetes workload types whose pods these policies inspect. */
-export const WORKLOAD_TYPES = [
-    "kubernetes:apps/v1:Deployment",
-    "kubernetes:apps/v1:StatefulSet",
-    "kubernetes:apps/v1:DaemonSet",
-    "kubernetes:apps/v1:ReplicaSet",
-    "kubernetes:batch/v1:Job",
-    "kubernetes:batch/v1:CronJob",
-    "kubernetes:core/v1:Pod",
-] as const;
-
-/** The pod spec of a workload's props, whatever the workload kind. */
-export function podSpecOf(type: string, props: any): any | undefined {
-    if (type === "kubernetes:core/v1:Pod") return props?.spec;
-    if (type === "kubernetes:batch/v1:CronJob")
-        return props?.spec?.jobTemplate?.spec?.template?.spec;
-    return props?.spec?.template?.spec;
-}
-
-/** Every container of a pod spec, init containers included. */
-export function containersOf(pod: any): any[] {
-    return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
-}
-
-/** A policy over each container of each workload. */
-export function containerPolicy(def: {
-    name: string;
-    description: string;
-    enforcementLevel: EnforcementLevel;
-    check: (container: any, pod: any) => string | undefined;
-}): ResourceValidationPolicy {
-    return resourcePolicy({
-        name: def.name,
-        description: def.description,
-        enforcementLevel: def.enforcementLevel,
-        types: WORKLOAD_TYPES,
-        validate: (props, report, args) => {
-            const pod = podSpecOf(args.type, props);
-            for (const c of containersOf(pod)) {
-                const problem = def.check(c, pod);
-                if (problem) report(`container '${c.name}': ${problem}`);
-            }
-        },
-    });
-}
-
-/** Whether any of a Pulumi stack's resources has this type. */
-export function ofType(args: StackValidationArgs, type: string) {
-    return args.resources.filter((r) => r.type === type);
-}
+import { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 
 export const UNKNOWN = Symbol("unknown");
 
@@ -154,8 +52,8 @@ function holdsUnknown(v: unknown, depth = 0): boolean {
  * while the props being read hold an unknown (a policy that took the sentinel string for a
  * list, say).
  */
-function causedByUnknown(e: unknown, props: unknown): boolean {
-    if (e instanceof Error && "unknownTypeSentinel" in e) return true;
+export function causedByUnknown(error: unknown, props: unknown): boolean {
+    if (error instanceof Error && "unknownTypeSentinel" in error) return true;
     return holdsUnknown(props);
 }
 
@@ -215,7 +113,7 @@ class Watched implements PolicyResource {
  * read last is left out and the policy runs again. Every resource it can judge is judged;
  * reports of the aborted attempts are dropped.
  */
-function validateSkippingUnknowns(
+export function validateSkippingUnknowns(
     args: StackValidationArgs,
     report: ReportViolation,
     validate: (args: StackValidationArgs, report: ReportViolation) => void,
