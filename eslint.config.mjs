@@ -22,6 +22,13 @@ export default tseslint.config(
                             message:
                                 'Import the resource\'s own module: import { Network } from "@pulumi/gcp/compute/network".',
                         },
+                        {
+                            // Pulumi's SDK exports its API from its main module (pulumi.runtime,
+                            // pulumi.automation, ...); the files beneath are its internals.
+                            group: ["@pulumi/pulumi/*"],
+                            message:
+                                'Use the SDK\'s public API: import * as pulumi from "@pulumi/pulumi".',
+                        },
                     ],
                 },
             ],
@@ -32,6 +39,12 @@ export default tseslint.config(
                     selector:
                         ":not(TaggedTemplateExpression) > TemplateLiteral > MemberExpression[property.name=/^(url|endpoint|password|result|id)$/]",
                     message: "Use pulumi.interpolate for Outputs, not a template literal.",
+                },
+                {
+                    // The same for require(), import() and import = require(), which it does not see.
+                    selector:
+                        ":matches(CallExpression[callee.name='require'], ImportExpression, TSExternalModuleReference) > Literal[value=/^@pulumi\\u002Fpulumi\\u002F/]",
+                    message: 'Use the SDK\'s public API: require("@pulumi/pulumi").',
                 },
             ],
         },

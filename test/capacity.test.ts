@@ -15,7 +15,7 @@ import { RecordedResource, settle, startRecording } from "../tools/lib/recorder"
 async function build(raw: Record<string, unknown>): Promise<RecordedResource[]> {
     const rec = startRecording({ stack: "capacity" });
     platformStack(parseConfig(raw));
-    await settle(rec);
+    await settle();
     return rec.resources;
 }
 

@@ -383,7 +383,7 @@ describe("names the pages use", () => {
             }),
             { providers: { kubernetes: cluster.provider } },
         );
-        await settled(rec);
+        await settled();
         const named = (type: string, name: string) =>
             rec.ofType(type).filter((r) => at(r, "metadata", "name") === name);
         for (const [doc, text, type, name] of uses) {

@@ -56,7 +56,7 @@ describe("Kubernetes names at the limits of the schema", () => {
             },
         });
         platformStack(config);
-        await settle(rec);
+        await settle();
         objects = rec.resources
             .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.includes("helm"))
             .map((r) => {

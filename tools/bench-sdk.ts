@@ -8,7 +8,6 @@
  *
  * Usage: tsx tools/bench-sdk.ts N
  */
-import "./lib/fast-start";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { settle, startRecording } from "./lib/recorder";
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
         }
         return {};
     });
-    await settle(recording);
+    await settle();
     const u = process.cpuUsage(cpu0);
     process.stdout.write(
         JSON.stringify({

@@ -12,8 +12,6 @@
  * Exit 0: listed. 1: listed, but something the stack sets is not pinned in versions.ts or
  * lies outside the mirror (on stderr); or bad arguments. 2: invalid config or stack file.
  */
-// First: defers what the SDK loads and a plan never uses (see lib/fast-start.ts).
-import "./lib/fast-start";
 import * as fs from "node:fs";
 import {
     Mirror,
@@ -26,7 +24,7 @@ import {
 import { ChartPin, chartImages, charts, images } from "../components/versions";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { PlanConfigError, runPlan } from "./lib/plan";
-import { SecretValue, installExitCheck } from "./lib/recorder";
+import { SecretValue } from "./lib/recorder";
 import { StackConfig, StackFileError, readStackConfig, stackFileOf } from "./lib/stack-config";
 import { referencedOutputs } from "./plan";
 
@@ -256,7 +254,7 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
     try {
         stack = readStackConfig(args.file);
         config = loadConfig(stack.config);
-        resources = (await runPlan(stack, undefined, await referencedOutputs(config, args.file)))
+        resources = (await runPlan(stack, undefined, referencedOutputs(config, args.file)))
             .resources;
     } catch (e) {
         if (!(
@@ -282,7 +280,6 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
 if (require.main === module)
     mirrorListCommand(process.argv.slice(2)).then(
         (code) => {
-            installExitCheck();
             process.exitCode = code;
         },
         (e) => {

@@ -33,7 +33,7 @@ describe("EksCluster", () => {
             ],
             ...over,
         });
-        await settled(rec);
+        await settled();
         return { rec, eks };
     }
 
@@ -616,7 +616,7 @@ describe("S3ObjectStore", () => {
     it("blocks public access, encrypts, versions artifact buckets, expires what it should, and protects in production", async () => {
         const rec = record();
         const store = new S3ObjectStore("ml", { region: "us-east-1", accountId: ACCOUNT });
-        await settled(rec);
+        await settled();
         const buckets = rec.ofType("aws:s3/bucket:Bucket");
         expect(
             buckets.map((b) => [b.name, b.inputs.bucket, b.protect, b.inputs.forceDestroy]).sort(),
@@ -720,7 +720,7 @@ describe("S3ObjectStore", () => {
     it("lets dev buckets be destroyed with their objects", async () => {
         const rec = record();
         new S3ObjectStore("dev", { region: "eu-west-1", accountId: ACCOUNT, protect: false });
-        await settled(rec);
+        await settled();
         for (const b of rec.ofType("aws:s3/bucket:Bucket")) {
             expect([b.name, b.protect, b.inputs.forceDestroy]).toEqual([b.name, false, true]);
         }
@@ -736,7 +736,7 @@ describe("RdsDatabase", () => {
             clientSecurityGroupId: "sg-nodes",
             production,
         });
-        await settled(rec);
+        await settled();
         return { rec, db };
     }
 
@@ -824,7 +824,7 @@ describe("EfsFileSystem", () => {
             subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
             nodeSecurityGroupId: "sg-nodes",
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:storage:EfsFileSystem", "fs"))).toEqual([
             "aws:ec2/securityGroup:SecurityGroup fs",
             "aws:efs/backupPolicy:BackupPolicy fs",
@@ -883,7 +883,7 @@ describe("AwsIrsaIdentity", () => {
                 { key: "datasets", bucketArn: "arn:aws:s3:::d", access: "read" },
             ],
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:identity:AwsIrsaIdentity", "ml-workflows"))).toEqual([
             "aws:iam/role:Role ml-workflows",
             "aws:iam/rolePolicy:RolePolicy ml-workflows",
@@ -974,7 +974,7 @@ describe("AwsIrsaIdentity", () => {
                 },
             ],
         });
-        await settled(rec);
+        await settled();
         expect(rec.get("aws:iam/role:Role", "ml-team-vision").inputs.tags).toEqual({
             "mlops.dev/team": "vision",
         });
@@ -1077,7 +1077,7 @@ describe("awsFoundation", () => {
                 ...raw,
             }),
         );
-        await settled(rec);
+        await settled();
         return { rec, f };
     }
 

@@ -26,7 +26,7 @@ async function platform(over: Partial<MlopsPlatformArgs> = {}) {
     new MlopsPlatform("p", platformArgs(cluster, over), {
         providers: { kubernetes: cluster.provider },
     });
-    await settled(rec);
+    await settled();
     return rec;
 }
 
@@ -433,7 +433,7 @@ describe("PlatformNetworkPolicies on its own", () => {
     async function build(args: Partial<PlatformNetworkPoliciesArgs>) {
         const rec = record();
         new PlatformNetworkPolicies("net", { namespace: "mlops", platform: "p", ...args });
-        await settled(rec);
+        await settled();
         return rec;
     }
     const names = (rec: Recording) =>

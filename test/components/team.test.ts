@@ -12,7 +12,7 @@ async function build(over: Partial<TeamArgs> = {}) {
         platformNamespace: "mlops",
         ...over,
     });
-    await settled(rec);
+    await settled();
     return rec;
 }
 

@@ -56,7 +56,7 @@ async function identity(
         team: team ?? undefined,
         buckets,
     });
-    await settled(rec);
+    await settled();
     return rec.resources;
 }
 

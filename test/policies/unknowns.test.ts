@@ -45,7 +45,7 @@ function withUnknownAt(inputs: unknown, path: (string | number)[]): Record<strin
 async function build(raw: Record<string, unknown>): Promise<RecordedResource[]> {
     const rec = startRecording({ stack: "unknowns" });
     platformStack(parseConfig(raw));
-    await settle(rec);
+    await settle();
     return rec.resources.filter((r) => r.custom);
 }
 

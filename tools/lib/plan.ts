@@ -54,7 +54,7 @@ export async function runPlan(
         } catch (e) {
             throw unwrapConfigError(e);
         }
-        await settle(recording);
+        await settle();
         if (failures.length > 0) throw unwrapConfigError(failures[0]);
         const outputs: Record<string, unknown> = {};
         const secretOutputs: string[] = [];

@@ -61,7 +61,7 @@ async function main() {
         objectStore,
         router,
     });
-    await settle(rec);
+    await settle();
 
     const inputs = <T>(type: string, name: string) => reveal(rec.get(type, name).inputs) as T;
     const valkeyDeployment = inputs<Workload>("kubernetes:apps/v1:Deployment", "feast-online");
