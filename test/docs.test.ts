@@ -20,6 +20,7 @@ const ROOT = path.resolve(__dirname, "..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 const DOCS = [
     "README.md",
+    "tools/plan/README.md",
     ...fs
         .readdirSync(path.join(ROOT, "docs"))
         .filter((f) => f.endsWith(".md"))

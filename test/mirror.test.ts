@@ -23,8 +23,8 @@ import {
     reveal,
     settle,
     startRecording,
-} from "../tools/lib/recorder";
-import { readStackConfig } from "../tools/lib/stack-config";
+} from "../tools/plan/recorder";
+import { readStackConfig } from "../tools/plan/stack-config";
 import { mirrorListing } from "../tools/mirror-list";
 import { configProblems as problems } from "./support/fixtures";
 import { ROOT, mirrorListCli, writeStackConfig } from "./support/plan";

@@ -1,5 +1,5 @@
 /**
- * The recording both the offline plan and the tests build on (tools/lib/recorder.ts): what it
+ * The recording both the offline plan and the tests build on (tools/plan/recorder.ts): what it
  * keeps of each registration, that settle() waits for all of them, and that a plan which
  * leaves a promise pending fails as it would under the engine (the SDK's own exit check).
  */
@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { RandomPassword } from "@pulumi/random";
-import { SecretValue, settle, startRecording } from "../tools/lib/recorder";
+import { SecretValue, settle, startRecording } from "../tools/plan/recorder";
 import { ROOT } from "./support/plan";
 
 describe("a recording", () => {
@@ -57,7 +57,7 @@ describe("a plan whose program leaves a promise pending", () => {
     // In a process of its own: the SDK's check runs when the process exits.
     const planOf = (leak: boolean) => {
         const script = `
-            const { runPlan } = require(${JSON.stringify(path.join(ROOT, "tools", "lib", "plan.ts"))});
+            const { runPlan } = require(${JSON.stringify(path.join(ROOT, "tools", "plan", "run.ts"))});
             runPlan(
                 { stack: "exit-check", file: "", config: {}, secretKeys: [] },
                 ${JSON.stringify(path.join(__dirname, "fixtures", "pending-program.ts"))},

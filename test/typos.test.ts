@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { ConfigError, closestKey, editDistance, loadConfig } from "../stacks/config";
-import { readStackConfig } from "../tools/lib/stack-config";
+import { readStackConfig } from "../tools/plan/stack-config";
 import { planCli, writeStackConfig } from "./support/plan";
 
 function problems(all: Record<string, string>): string[] {

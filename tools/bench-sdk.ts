@@ -1,7 +1,7 @@
 /**
  * The SDK's own cost per resource under the offline plan's harness, for npm run bench:
  * registers N small ConfigMaps in one namespace through @pulumi/pulumi's mocks with the
- * plan's recording (lib/recorder.ts), none of the program's components, policies or schemas,
+ * plan's recording (plan/recorder.ts), none of the program's components, policies or schemas,
  * and prints one JSON line: {resources, cpuMs, wallMs, heapMiB} of the registration alone
  * (module loading excluded). The slope over N is what each resource costs before any of the
  * project's own code runs.
@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { settle, startRecording } from "./lib/recorder";
+import { settle, startRecording } from "./plan/recorder";
 
 async function main(): Promise<void> {
     const n = Number(process.argv[2]);

@@ -47,7 +47,7 @@ function planOnce(args: readonly string[]): Sample {
             "tsx",
             "--import",
             path.join(ROOT, "tools", "bench-usage.ts"),
-            path.join(ROOT, "tools", "plan.ts"),
+            path.join(ROOT, "tools", "plan", "cli.ts"),
             ...args,
             "--json",
         ],

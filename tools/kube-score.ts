@@ -83,7 +83,7 @@ function render(stack: string, dir: string): void {
         [
             "--import",
             "tsx",
-            path.join(ROOT, "tools", "plan.ts"),
+            path.join(ROOT, "tools", "plan", "cli.ts"),
             "--stack",
             stack,
             "--json",

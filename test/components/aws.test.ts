@@ -9,7 +9,7 @@ import { awsFoundation } from "../../stacks/aws";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
 
 const ACCOUNT = "123456789012";
-/** The mocks' OIDC issuer of every EKS cluster (tools/lib/aws-mocks.ts). */
+/** The mocks' OIDC issuer of every EKS cluster (tools/plan/aws-mocks.ts). */
 const ISSUER_HOST = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const OIDC_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER_HOST}`;
 

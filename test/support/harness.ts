@@ -10,7 +10,7 @@ import {
     reveal,
     settle,
     startRecording,
-} from "../../tools/lib/recorder";
+} from "../../tools/plan/recorder";
 
 export { Recording, RecordedResource, SecretValue, reveal };
 

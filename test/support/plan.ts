@@ -10,7 +10,7 @@ import * as path from "node:path";
 export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** The plan command's entry point (`npm run plan`). */
-const PLAN = path.join(ROOT, "tools", "plan.ts");
+const PLAN = path.join(ROOT, "tools", "plan", "cli.ts");
 
 export interface PlanRun {
     readonly status: number | null;

@@ -17,7 +17,7 @@ import {
     fixedPrices,
     machinePrices,
     rdsPrices,
-} from "../data/prices";
+} from "./prices";
 
 /** Monthly USD in the four scenarios. */
 export interface Scenarios {

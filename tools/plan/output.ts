@@ -186,3 +186,27 @@ export function renderCapacity(r: CapacityReport | undefined): string {
           : `within ×${r.factor}`;
     return `GPU capacity: ${r.capacity} GPUs at maximum scale, team quotas ${r.demand}: ${verdict}`;
 }
+
+/** The resource tree as indented lines, parents before children. */
+export function renderTree(resources: readonly RecordedResource[]): string {
+    const byParent = new Map<string | undefined, RecordedResource[]>();
+    const urns = new Set(resources.map((r) => r.urn));
+    for (const r of resources) {
+        const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+        byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | undefined, prefix: string) => {
+        const kids = byParent.get(parent) ?? [];
+        kids.forEach((r, i) => {
+            const last = i === kids.length - 1;
+            const flags = r.protect ? " [protected]" : "";
+            lines.push(
+                `${prefix}${parent === undefined ? "" : last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags}`,
+            );
+            walk(r.urn, parent === undefined ? "" : prefix + (last ? "   " : "│  "));
+        });
+    };
+    walk(undefined, "");
+    return lines.join("\n");
+}

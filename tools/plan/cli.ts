@@ -5,23 +5,23 @@
  * would: the operation summary, the stack outputs, the resources (a tree, or a summary per type
  * when the stack is large; `--tree` always prints the tree), policies, schema, cost, GPU capacity
  * and footprint. `--render` also writes every Kubernetes object as a YAML manifest into <dir>
- * (see lib/render.ts). `--json` prints one JSON document; through npm use `npm run -s plan`, as
+ * (see render.ts). `--json` prints one JSON document; through npm use `npm run -s plan`, as
  * npm prints its own banner on stdout otherwise.
  * Exit 0: ok. 2: invalid config or stack file (message on stderr). 1: any other failure.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { profiles } from "../policies/profiles";
-import { policies } from "../policies/rules";
-import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
-import { checkPolicies } from "./lib/policy-check";
-import { checkSchemas, SchemaReport } from "./lib/schema-check";
-import { estimateCost, renderCost } from "./lib/cost";
-import { ConfigError, loadConfig } from "../stacks/config";
-import { missingIdentityMessage } from "../stacks/team";
-import { readStackConfig, stackFileOf, StackFileError } from "./lib/stack-config";
-import { footprintOf, renderFootprint } from "./lib/footprint";
+import { profiles } from "../../policies/profiles";
+import { policies } from "../../policies/rules";
+import { PlanConfigError, runPlan } from "./run";
+import { checkPolicies } from "./policy-check";
+import { checkSchemas, SchemaReport } from "./schema-check";
+import { estimateCost, renderCost } from "./cost";
+import { ConfigError, loadConfig } from "../../stacks/config";
+import { missingIdentityMessage } from "../../stacks/team";
+import { readStackConfig, stackFileOf, StackFileError } from "./stack-config";
+import { footprintOf, renderFootprint } from "./footprint";
 import {
     TREE_MAX,
     capacityOfPlan,
@@ -29,9 +29,10 @@ import {
     renderCapacity,
     renderOutputs,
     renderPolicyFindings,
+    renderTree,
     typeSummary,
-} from "./lib/plan-output";
-import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./lib/render";
+} from "./output";
+import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./render";
 
 interface Args {
     file: string;

@@ -137,7 +137,7 @@ function renderObject(r: RecordedResource): RenderedObject {
     }
     const metadata = { ...((inputs.metadata as Record<string, unknown> | undefined) ?? {}) };
     // The provider names an object without a name after its resource; the plan's mocks call it
-    // `<name>-mock` (tools/lib/recorder.ts), which is what references to it resolved to.
+    // `<name>-mock` (tools/plan/recorder.ts), which is what references to it resolved to.
     if (metadata.name === undefined) metadata.name = `${r.name}-mock`;
     const rest = Object.fromEntries(
         Object.entries(inputs).filter(([k]) => !["apiVersion", "kind", "metadata"].includes(k)),
