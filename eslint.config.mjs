@@ -8,6 +8,14 @@ const OUTPUT_IN_TEMPLATE = {
     message: "Use pulumi.interpolate for Outputs, not a template literal.",
 };
 
+// The same as no-restricted-imports' @pulumi/pulumi/* for require(), import() and
+// import = require(), which that rule does not see.
+const SDK_INTERNALS = {
+    selector:
+        ":matches(CallExpression[callee.name='require'], ImportExpression, TSExternalModuleReference) > Literal[value=/^@pulumi\\u002Fpulumi\\u002F/]",
+    message: 'Use the SDK\'s public API: require("@pulumi/pulumi").',
+};
+
 // A parameter of the exported API is named for what it holds: `vpcCidr, zoneIndex`, not `c, i`.
 // Matched: plain and defaulted parameters of exported functions, of exported arrow and function
 // expression consts, and of the constructors, methods and function-valued properties of exported
@@ -64,17 +72,37 @@ export default tseslint.config(
                             message:
                                 'Import the resource\'s own module: import { Network } from "@pulumi/gcp/compute/network".',
                         },
+                        {
+                            // Pulumi's SDK exports its API from its main module (pulumi.runtime,
+                            // pulumi.automation, ...); the files beneath are its internals.
+                            group: ["@pulumi/pulumi/*"],
+                            message:
+                                'Use the SDK\'s public API: import * as pulumi from "@pulumi/pulumi".',
+                        },
                     ],
                 },
             ],
-            "no-restricted-syntax": ["error", OUTPUT_IN_TEMPLATE],
+            "no-restricted-syntax": ["error", OUTPUT_IN_TEMPLATE, SDK_INTERNALS],
         },
     },
     {
         // The program's exported API. (A later block's no-restricted-syntax replaces this one's
         // for the files both match: each lists every selector it wants.)
-        files: ["index.ts", "components/**/*.ts", "stacks/**/*.ts", "policies/**/*.ts"],
-        rules: { "no-restricted-syntax": ["error", OUTPUT_IN_TEMPLATE, ONE_LETTER_PARAMETER] },
+        files: [
+            "index.ts",
+            "components/**/*.ts",
+            "stacks/**/*.ts",
+            "policies/**/*.ts",
+            "tools/**/*.ts",
+        ],
+        rules: {
+            "no-restricted-syntax": [
+                "error",
+                OUTPUT_IN_TEMPLATE,
+                SDK_INTERNALS,
+                ONE_LETTER_PARAMETER,
+            ],
+        },
     },
     {
         // Tests and policies read untyped resource properties.

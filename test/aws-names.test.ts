@@ -189,7 +189,7 @@ describe("the AWS foundation at the limits of the config schema", () => {
         });
         const rec = record();
         awsFoundation(config);
-        await settled(rec);
+        await settled();
         const inputs = (type: string, key: string) =>
             rec.ofType(type).map((r) => r.inputs[key] as string);
 
@@ -234,7 +234,7 @@ describe("the AWS foundation at the limits of the config schema", () => {
                 teams: [{ name: "vision" }],
             }),
         );
-        await settled(rec);
+        await settled();
         expect(
             rec
                 .ofType("aws:iam/role:Role")

@@ -8,14 +8,14 @@ import { profiles } from "../policies/profiles";
 import { teamGpuWithinCapacity } from "../policies/tenancy";
 import { parseConfig } from "../stacks/config";
 import { platformStack } from "../stacks/platform";
-import { capacityOfPlan } from "../tools/lib/plan-output";
-import { checkPolicies } from "../tools/lib/policy-check";
-import { RecordedResource, settle, startRecording } from "../tools/lib/recorder";
+import { capacityOfPlan } from "../tools/plan/output";
+import { checkPolicies } from "../tools/plan/policy-check";
+import { RecordedResource, settle, startRecording } from "../tools/plan/recorder";
 
 async function build(raw: Record<string, unknown>): Promise<RecordedResource[]> {
     const rec = startRecording({ stack: "capacity" });
     platformStack(parseConfig(raw));
-    await settle(rec);
+    await settle();
     return rec.resources;
 }
 

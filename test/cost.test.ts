@@ -1,6 +1,6 @@
 import { parseConfig } from "../stacks/config";
-import { estimateCost, renderCost } from "../tools/lib/cost";
-import { machinePrices, rdsPrices } from "../tools/data/prices";
+import { estimateCost, renderCost } from "../tools/plan/cost";
+import { machinePrices, rdsPrices } from "../tools/plan/prices";
 
 const gke = (pools: object[], extra: object = {}) =>
     parseConfig({

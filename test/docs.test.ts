@@ -19,6 +19,7 @@ const ROOT = path.resolve(__dirname, "..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 const DOCS = [
     "README.md",
+    "tools/plan/README.md",
     ...fs
         .readdirSync(path.join(ROOT, "docs"))
         .filter((f) => f.endsWith(".md"))
@@ -391,7 +392,7 @@ describe("names the pages use", () => {
             }),
             { providers: { kubernetes: cluster.provider } },
         );
-        await settled(rec);
+        await settled();
         const named = (type: string, name: string) =>
             rec.ofType(type).filter((r) => at(r, "metadata", "name") === name);
         for (const [doc, text, type, name] of uses) {

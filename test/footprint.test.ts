@@ -14,10 +14,10 @@ import {
     memoryBytes,
     podRequests,
     renderFootprint,
-} from "../tools/lib/footprint";
-import { PlanResult, runPlan } from "../tools/lib/plan";
-import { RecordedResource } from "../tools/lib/recorder";
-import { readStackConfig } from "../tools/lib/stack-config";
+} from "../tools/plan/footprint";
+import { PlanResult, runPlan } from "../tools/plan/run";
+import { RecordedResource } from "../tools/plan/recorder";
+import { readStackConfig } from "../tools/plan/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
 const Mi = 2 ** 20;

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { loadConfig } from "../stacks/config";
-import { estimateCost } from "../tools/lib/cost";
-import { readStackConfig } from "../tools/lib/stack-config";
+import { estimateCost } from "../tools/plan/cost";
+import { readStackConfig } from "../tools/plan/stack-config";
 import { configProblems } from "./support/fixtures";
 import { shippedStackPlan } from "./support/plan";
 

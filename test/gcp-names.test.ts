@@ -217,7 +217,7 @@ describe("the GCP foundation at the limits of the config schema", () => {
         });
         const rec = record();
         gcpFoundation(config);
-        await settled(rec);
+        await settled();
         const ids = identifiers(rec);
 
         // Service accounts: 4 services, 4 teams, the nodes; unique within the project.
@@ -265,7 +265,7 @@ describe("the GCP foundation at the limits of the config schema", () => {
                 teams: [{ name: "vision" }],
             }),
         );
-        await settled(rec);
+        await settled();
         const ids = identifiers(rec);
         expect(ids.serviceAccounts.sort()).toEqual([
             "mlops-features",

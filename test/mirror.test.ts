@@ -23,8 +23,8 @@ import {
     reveal,
     settle,
     startRecording,
-} from "../tools/lib/recorder";
-import { readStackConfig } from "../tools/lib/stack-config";
+} from "../tools/plan/recorder";
+import { readStackConfig } from "../tools/plan/stack-config";
 import { mirrorListing } from "../tools/mirror-list";
 import { configProblems as problems } from "./support/fixtures";
 import { ROOT, mirrorListCli, writeStackConfig } from "./support/plan";
@@ -265,7 +265,7 @@ function imageValues(value: unknown, where: string, out: [string, string][] = []
 async function plan(raw: Record<string, unknown>, stack = "mirror"): Promise<RecordedResource[]> {
     const rec = startRecording({ stack });
     platformStack(parseConfig(raw));
-    await settle(rec);
+    await settle();
     return rec.resources;
 }
 
@@ -306,7 +306,7 @@ describe("a platform with a mirror: no chart from upstream, no image outside the
                         "mlops:mirror": JSON.stringify({ charts: OCI, images: PREFIX }),
                     }),
                 );
-                await settle(rec);
+                await settle();
                 return rec.resources;
             },
         ],
@@ -379,7 +379,7 @@ describe("a platform with a mirror: no chart from upstream, no image outside the
                 "mlops:mirror": JSON.stringify({ images: PREFIX }),
             }),
         );
-        await settle(rec);
+        await settle();
         const found = rec.resources.flatMap((r) => imageValues(r.inputs, r.name));
         expect([...new Set(found.map(([, ref]) => ref))]).toEqual([
             `${PREFIX}/ghcr.io/mlflow/mlflow:v3.18.0-full`,
@@ -534,7 +534,6 @@ describe("each chart's own images, set from its values at the pinned version", (
 });
 
 describe("npm run mirror:list", () => {
-    // The command's own code, run by the test run's plan server (test/support/plan.ts).
     const run = mirrorListCli;
     const DEV_CHARTS = [
         "traefik",

@@ -3,7 +3,7 @@
  * names at the schema's limits: the longest cluster name, teams and models sharing a long
  * prefix, a canary. (GCP identifiers: test/gcp-names.test.ts.)
  */
-import { reveal, settle, startRecording } from "../tools/lib/recorder";
+import { reveal, settle, startRecording } from "../tools/plan/recorder";
 import { CLUSTER_NAME_MAX, MODEL_NAME_MAX, TEAM_NAME_MAX, parseConfig } from "../stacks/config";
 import { platformStack } from "../stacks/platform";
 
@@ -56,7 +56,7 @@ describe("Kubernetes names at the limits of the schema", () => {
             },
         });
         platformStack(config);
-        await settle(rec);
+        await settle();
         objects = rec.resources
             .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.includes("helm"))
             .map((r) => {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { policies } from "../policies/rules";
 import { keySchemas } from "../stacks/config";
-import { PlanResult, runPlan } from "../tools/lib/plan";
+import { PlanResult, runPlan } from "../tools/plan/run";
 import {
     LEVEL_NAMES,
     POLICY_CONFIG_KEYS,
@@ -17,10 +17,10 @@ import {
     renderOutputs,
     renderPolicyFindings,
     typeSummary,
-} from "../tools/lib/plan-output";
-import { PolicyViolation } from "../tools/lib/policy-check";
-import { RecordedResource } from "../tools/lib/recorder";
-import { readStackConfig } from "../tools/lib/stack-config";
+} from "../tools/plan/output";
+import { PolicyViolation } from "../tools/plan/policy-check";
+import { RecordedResource } from "../tools/plan/recorder";
+import { readStackConfig } from "../tools/plan/stack-config";
 
 const ROOT = path.resolve(__dirname, "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

@@ -18,7 +18,7 @@ interface PlanDoc {
 }
 
 function planJson(...args: string[]): PlanDoc {
-    // A shipped stack's JSON plan is the run's one plan of it (rendered too: see shippedStackPlan).
+    // A shipped stack's JSON plan is the run's one plan of it (see shippedStackPlan).
     const run =
         args.length === 2 && args[0] === "--stack"
             ? shippedStackPlan(args[1])
@@ -350,21 +350,6 @@ describe("the onprem plan", () => {
     });
 });
 
-describe("the test run's plan server (test/support/plan-server.ts)", () => {
-    it("prints what the plan process prints, byte for byte", () => {
-        // dev through the server, after whatever the server planned before it in this run,
-        // against the run's own process of the same plan (its --render adds only stderr).
-        const served = planCli("--stack", "dev", "--json");
-        const own = shippedStackPlan("dev");
-        expect(served.loadedSdks).toBeNull();
-        expect(own.loadedSdks).toEqual([]);
-        expect(served.status).toBe(own.status);
-        expect(served.stderr).toBe("");
-        expect(served.stdout).toBe(own.stdout);
-        expect(JSON.parse(served.stdout).resources.length).toBeGreaterThan(80);
-    });
-});
-
 describe("plan exit codes", () => {
     it("prints the resource tree without --json", () => {
         const run = planCli("--stack", "dev");
@@ -619,8 +604,8 @@ describe("the gcp plan", () => {
 });
 
 describe("cloud SDK isolation", () => {
-    // The run's one plan of the stack, in its own process (test/support/plan.ts records the
-    // cloud SDKs in its module cache when it exits).
+    // The run's one plan of the stack (test/support/plan.ts records the cloud SDKs in its
+    // module cache when it exits).
     const loaded = (stack: string) => shippedStackPlan(stack).loadedSdks;
 
     it("a local stack loads no cloud SDK", () => {

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { renderDir, shippedStackPlan } from "./support/plan";
-import { RecordedResource, SecretValue, UnknownValue } from "../tools/lib/recorder";
+import { RecordedResource, SecretValue, UnknownValue } from "../tools/plan/recorder";
 import {
     apiVersionKindOf,
     HELM_RELEASES_FILE,
@@ -13,7 +13,7 @@ import {
     renderObjects,
     UNKNOWN,
     writeRendering,
-} from "../tools/lib/render";
+} from "../tools/plan/render";
 import {
     AllowEntry,
     AllowlistError,

@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import { runPlan } from "../tools/lib/plan";
-import { checkSchemas, dottedPath, modelFor } from "../tools/lib/schema-check";
+import { runPlan } from "../tools/plan/run";
+import { checkSchemas, dottedPath, modelFor } from "../tools/plan/schema-check";
 
 describe("schema check", () => {
     it("fails an object with a wrong field type, naming the path", async () => {

@@ -5,8 +5,8 @@
  */
 import * as path from "node:path";
 import { ConfigError, closestKey, editDistance, loadConfig } from "../stacks/config";
-import { readStackConfig } from "../tools/lib/stack-config";
-import { runPlanCli, writeStackConfig } from "./support/plan";
+import { readStackConfig } from "../tools/plan/stack-config";
+import { planCli, writeStackConfig } from "./support/plan";
 
 function problems(all: Record<string, string>): string[] {
     try {
@@ -145,7 +145,7 @@ describe("a stack file that is not valid YAML", () => {
 
     it("is exit code 2 of the plan, that one line on stderr and nothing on stdout", () => {
         const file = writeStackConfig("broken", text);
-        const run = runPlanCli("--config", file, "--json");
+        const run = planCli("--config", file, "--json");
         expect(run.status).toBe(2);
         expect(run.stdout).toBe("");
         expect(run.stderr).toBe(

@@ -1,17 +1,16 @@
 /**
  * The SDK's own cost per resource under the offline plan's harness, for npm run bench:
  * registers N small ConfigMaps in one namespace through @pulumi/pulumi's mocks with the
- * plan's recording (lib/recorder.ts), none of the program's components, policies or schemas,
+ * plan's recording (plan/recorder.ts), none of the program's components, policies or schemas,
  * and prints one JSON line: {resources, cpuMs, wallMs, heapMiB} of the registration alone
  * (module loading excluded). The slope over N is what each resource costs before any of the
  * project's own code runs.
  *
  * Usage: tsx tools/bench-sdk.ts N
  */
-import "./lib/fast-start";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { settle, startRecording } from "./lib/recorder";
+import { settle, startRecording } from "./plan/recorder";
 
 async function main(): Promise<void> {
     const n = Number(process.argv[2]);
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
         }
         return {};
     });
-    await settle(recording);
+    await settle();
     const u = process.cpuUsage(cpu0);
     process.stdout.write(
         JSON.stringify({

@@ -1,16 +1,14 @@
 /**
- * npm run bench: measures what the project promises to keep fast and cheap.
- *   - offline plan time of every shipped stack (median of 3 runs, whole process)
- *   - resources planned and the estimated monthly cost (idle and max, on demand)
+ * npm run bench: reports, as information (no targets, no pass or fail):
+ *   - the offline plan of every shipped stack: wall time, CPU time (user + system) and peak
+ *     RSS of the whole plan process, resources planned and the estimated monthly cost
+ *   - what each extra team costs: the GCP platform (Pulumi.gcp.yaml) planned with several
+ *     counts of inline teams, and the slope of a least-squares fit of CPU time and peak RSS
+ *   - the SDK's own cost per resource (tools/bench-sdk.ts), the part of each team's time the
+ *     project's code does not spend
  *   - install footprint (node_modules) and the program's own source size
- *   - the plan's targets, as CPU time (user + system) and wall time of the whole plan
- *     process: the GCP platform (Pulumi.gcp.yaml) with 10 inline teams under 2 CPU-s; each
- *     extra team under 20 ms (the slope of a least-squares fit over several team counts);
- *     200 teams under 6 CPU-s and 400 MiB peak RSS
- *   - where a plan's CPU goes: the phases of tools/plan.ts (lib/phases.ts) at 10 and 200 teams
- *     and per extra team, and the SDK's own cost per resource (tools/bench-sdk.ts)
  * Prints tables, then one JSON line for trend tracking. BENCH_RUNS (default 3): runs per
- * point, the median is reported. BENCH_TEAMS=0 skips the team targets.
+ * point, the median is reported. BENCH_TEAMS=0 skips the teams and the SDK's cost.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -31,19 +29,11 @@ function dirBytes(dir: string, skip: (p: string) => boolean = () => false): numb
     return total;
 }
 
-/** A phase of a plan process (lib/phases.ts). */
-interface Phase {
-    name: string;
-    cpuMs: number;
-    wallMs: number;
-}
-
 /** One plan process: wall ms, CPU ms (user + system) and peak RSS, from the process itself. */
 interface Sample {
     wallMs: number;
     cpuMs: number;
     rssMiB: number;
-    phases: Phase[];
     stdout: string;
 }
 
@@ -57,7 +47,7 @@ function planOnce(args: readonly string[]): Sample {
             "tsx",
             "--import",
             path.join(ROOT, "tools", "bench-usage.ts"),
-            path.join(ROOT, "tools", "plan.ts"),
+            path.join(ROOT, "tools", "plan", "cli.ts"),
             ...args,
             "--json",
         ],
@@ -73,32 +63,25 @@ function planOnce(args: readonly string[]): Sample {
     const u = JSON.parse(fs.readFileSync(usage, "utf8")) as {
         cpuUs: number;
         maxRssKiB: number;
-        phases: Phase[];
     };
     fs.rmSync(path.dirname(usage), { recursive: true, force: true });
     return {
         wallMs,
         cpuMs: u.cpuUs / 1000,
         rssMiB: u.maxRssKiB / 1024,
-        phases: u.phases,
         stdout: r.stdout,
     };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** The median of RUNS plans, each figure apart (each phase's too). */
+/** The median of RUNS plans, each figure apart. */
 function planMedian(args: readonly string[]): Sample {
     const samples = Array.from({ length: RUNS }, () => planOnce(args));
     return {
         wallMs: median(samples.map((s) => s.wallMs)),
         cpuMs: median(samples.map((s) => s.cpuMs)),
         rssMiB: median(samples.map((s) => s.rssMiB)),
-        phases: samples[0].phases.map((p, i) => ({
-            name: p.name,
-            cpuMs: median(samples.map((s) => s.phases[i].cpuMs)),
-            wallMs: median(samples.map((s) => s.phases[i].wallMs)),
-        })),
         stdout: samples[samples.length - 1].stdout,
     };
 }
@@ -177,64 +160,48 @@ const rows = stacks.map((stack) => {
     };
 });
 
-/** The plan targets: GCP with 10 teams, the marginal cost of a team, 200 teams. */
-function teamTargets() {
+/** What each extra team costs: GCP with several team counts, and the SDK's own share. */
+function teamSlope() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-bench-teams-"));
     try {
         const counts = [10, 40, 70, 100];
-        const points = counts.map((n) => ({
-            n,
-            ...planMedian(["--config", gcpWithTeams(dir, n)]),
-        }));
+        const points = counts.map((n) => {
+            const m = planMedian(["--config", gcpWithTeams(dir, n)]);
+            const resources = (JSON.parse(m.stdout) as { resources: unknown[] }).resources.length;
+            return { n, resources, ...m };
+        });
         const cpu = fit(points.map((p) => ({ x: p.n, y: p.cpuMs })));
         const rss = fit(points.map((p) => ({ x: p.n, y: p.rssMiB })));
-        const large = planMedian(["--config", gcpWithTeams(dir, 200)]);
-        const ten = points[0];
-        const resourcesOf = (s: Sample) =>
-            (JSON.parse(s.stdout) as { resources: unknown[] }).resources.length;
-        const resourcesPerTeam = (resourcesOf(large) - resourcesOf(ten)) / 190;
+        const first = points[0];
+        const last = points[points.length - 1];
+        const resourcesPerTeam = (last.resources - first.resources) / (last.n - first.n);
         const sdk = sdkFloor();
+        const round2 = (x: number) => Math.round(x * 100) / 100;
         return {
             points: points.map((p) => ({
                 teams: p.n,
+                resources: p.resources,
                 cpuMs: Math.round(p.cpuMs),
                 wallMs: Math.round(p.wallMs),
                 rssMiB: Math.round(p.rssMiB),
             })),
-            // Where the CPU goes, 10 teams against 200: the phases of plan.ts, and what each
-            // extra team adds to each.
-            phases: ten.phases.map((p, i) => ({
-                name: p.name,
-                teams10CpuMs: p.cpuMs,
-                teams200CpuMs: large.phases[i].cpuMs,
-                perTeamCpuMs: Math.round(((large.phases[i].cpuMs - p.cpuMs) / 190) * 100) / 100,
-            })),
-            resourcesPerTeam,
-            // The SDK's own registration cost, what the program phase cannot go below.
+            perTeam: {
+                cpuMs: round2(cpu.slope),
+                rssMiB: round2(rss.slope),
+                resources: resourcesPerTeam,
+            },
+            // The SDK's own registration cost, what the program cannot go below.
             sdk: {
                 points: sdk.points,
                 cpuMsPerResource: Math.round(sdk.cpuMsPerResource * 1000) / 1000,
-                cpuMsPerTeam: Math.round(sdk.cpuMsPerResource * resourcesPerTeam * 100) / 100,
+                cpuMsPerTeam: round2(sdk.cpuMsPerResource * resourcesPerTeam),
             },
-            targets: [
-                { what: "GCP + 10 teams, CPU s", target: 2, measured: ten.cpuMs / 1000 },
-                { what: "GCP + 10 teams, wall s", target: 2, measured: ten.wallMs / 1000 },
-                { what: "each extra team, CPU ms", target: 20, measured: cpu.slope },
-                { what: "each extra team, MiB", target: undefined, measured: rss.slope },
-                { what: "GCP + 200 teams, CPU s", target: 6, measured: large.cpuMs / 1000 },
-                { what: "GCP + 200 teams, wall s", target: 6, measured: large.wallMs / 1000 },
-                { what: "GCP + 200 teams, peak RSS MiB", target: 400, measured: large.rssMiB },
-            ].map((t) => ({
-                ...t,
-                measured: Math.round(t.measured * 100) / 100,
-                met: t.target === undefined ? null : t.measured < t.target,
-            })),
         };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
-const teams = process.env.BENCH_TEAMS === "0" ? undefined : teamTargets();
+const teams = process.env.BENCH_TEAMS === "0" ? undefined : teamSlope();
 
 const footprint = {
     nodeModulesMiB: Math.round(dirBytes(path.join(ROOT, "node_modules")) / 2 ** 20),
@@ -254,31 +221,21 @@ for (const r of rows) {
     );
 }
 if (teams) {
-    process.stdout.write(`\nGCP + N inline teams    CPU ms  wall ms  RSS MiB\n`);
+    process.stdout.write(`\nGCP + N inline teams  resources   CPU ms  wall ms  RSS MiB\n`);
     for (const p of teams.points) {
         process.stdout.write(
-            `${String(p.teams).padEnd(20)} ${pad(p.cpuMs, 9)} ${pad(p.wallMs, 8)} ${pad(p.rssMiB, 8)}\n`,
+            `${String(p.teams).padEnd(20)} ${pad(p.resources, 10)} ${pad(p.cpuMs, 8)} ${pad(p.wallMs, 8)} ${pad(p.rssMiB, 8)}\n`,
         );
     }
-    process.stdout.write(`\ntarget                           target  measured\n`);
-    for (const t of teams.targets) {
-        const verdict = t.met === null ? "" : t.met ? "  met" : "  NOT MET";
-        process.stdout.write(
-            `${t.what.padEnd(30)} ${pad(t.target === undefined ? "-" : `< ${t.target}`, 8)} ${pad(t.measured, 9)}${verdict}\n`,
-        );
-    }
-    process.stdout.write(`\nplan phase (CPU ms)    10 teams  200 teams  per extra team\n`);
-    for (const p of teams.phases) {
-        process.stdout.write(
-            `${p.name.padEnd(20)} ${pad(p.teams10CpuMs, 10)} ${pad(p.teams200CpuMs, 10)} ${pad(p.perTeamCpuMs.toFixed(2), 15)}\n`,
-        );
-    }
+    process.stdout.write(
+        `each extra team: ${teams.perTeam.resources} resources, ${teams.perTeam.cpuMs} CPU ms, ` +
+            `${teams.perTeam.rssMiB} MiB (least-squares slope)\n`,
+    );
     const floor = teams.sdk.points.map((p) => `${p.n} resources: ${p.cpuMs} ms`).join(", ");
     process.stdout.write(
-        `\nSDK floor: a plain ConfigMap through the SDK's mocks and the recording costs ` +
-            `${teams.sdk.cpuMsPerResource} CPU ms (${floor}); a team is ` +
-            `${teams.resourcesPerTeam} resources, so ${teams.sdk.cpuMsPerTeam} ms of each ` +
-            `team's program phase is the SDK's own.\n`,
+        `\nSDK's own cost: a plain ConfigMap through the SDK's mocks and the recording costs ` +
+            `${teams.sdk.cpuMsPerResource} CPU ms (${floor}), so ${teams.sdk.cpuMsPerTeam} ms ` +
+            `of each team's time is the SDK's own.\n`,
     );
 }
 process.stdout.write(

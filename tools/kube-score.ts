@@ -76,22 +76,14 @@ function shippedStacks(): string[] {
         .sort();
 }
 
-/** The platform plan the team stacks' plans run, once for all of them (tools/plan.ts). */
-let platformPlans: string | undefined;
-
 /** Renders one stack into `dir`; throws with the plan's stderr if the plan fails. */
 function render(stack: string, dir: string): void {
-    if (!platformPlans) {
-        const made = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-kube-score-plans-"));
-        process.on("exit", () => fs.rmSync(made, { recursive: true, force: true }));
-        platformPlans = made;
-    }
     const r = spawnSync(
         process.execPath,
         [
             "--import",
             "tsx",
-            path.join(ROOT, "tools", "plan.ts"),
+            path.join(ROOT, "tools", "plan", "cli.ts"),
             "--stack",
             stack,
             "--json",
@@ -102,7 +94,6 @@ function render(stack: string, dir: string): void {
             cwd: ROOT,
             encoding: "utf8",
             maxBuffer: 256 * 1024 * 1024,
-            env: { ...process.env, MLOPS_PLAN_OUTPUTS_CACHE: platformPlans },
         },
     );
     if (r.status !== 0) {

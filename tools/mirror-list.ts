@@ -4,7 +4,7 @@
  * What a stack needs from a chart and image mirror (`mlops:mirror`, docs/mirror.md): every
  * chart it installs (name, version, upstream source, and where the mirror must hold it) and
  * every image it runs (upstream reference → mirror reference). Derived from the offline plan
- * of the stack (the real program under mocks, `tools/plan.ts --json`): the Helm releases and
+ * of the stack (the real program under mocks, `tools/plan/cli.ts --json`): the Helm releases and
  * every container it declares, plus the images each installed chart runs as versions.ts pins
  * them (`chartImages`, which the components set in the charts' values). Sorted, de-duplicated.
  * The plan runs in this process (a team stack's platform stack in a child, as the plan does).
@@ -12,8 +12,6 @@
  * Exit 0: listed. 1: listed, but something the stack sets is not pinned in versions.ts or
  * lies outside the mirror (on stderr); or bad arguments. 2: invalid config or stack file.
  */
-// First: defers what the SDK loads and a plan never uses (see lib/fast-start.ts).
-import "./lib/fast-start";
 import * as fs from "node:fs";
 import {
     Mirror,
@@ -25,10 +23,10 @@ import {
 } from "../components/mirror";
 import { ChartPin, chartImages, charts, images } from "../components/versions";
 import { ConfigError, loadConfig } from "../stacks/config";
-import { PlanConfigError, runPlan } from "./lib/plan";
-import { SecretValue, installExitCheck } from "./lib/recorder";
-import { StackConfig, StackFileError, readStackConfig, stackFileOf } from "./lib/stack-config";
-import { referencedOutputs } from "./plan";
+import { PlanConfigError, runPlan } from "./plan/run";
+import { SecretValue } from "./plan/recorder";
+import { StackConfig, StackFileError, readStackConfig, stackFileOf } from "./plan/stack-config";
+import { referencedOutputs } from "./plan/cli";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -256,7 +254,7 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
     try {
         stack = readStackConfig(args.file);
         config = loadConfig(stack.config);
-        resources = (await runPlan(stack, undefined, await referencedOutputs(config, args.file)))
+        resources = (await runPlan(stack, undefined, referencedOutputs(config, args.file)))
             .resources;
     } catch (e) {
         if (!(
@@ -282,7 +280,6 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
 if (require.main === module)
     mirrorListCommand(process.argv.slice(2)).then(
         (code) => {
-            installExitCheck();
             process.exitCode = code;
         },
         (e) => {

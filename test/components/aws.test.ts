@@ -9,7 +9,7 @@ import { awsFoundation } from "../../stacks/aws";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
 
 const ACCOUNT = "123456789012";
-/** The mocks' OIDC issuer of every EKS cluster (tools/lib/aws-mocks.ts). */
+/** The mocks' OIDC issuer of every EKS cluster (tools/plan/aws-mocks.ts). */
 const ISSUER_HOST = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const OIDC_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/${ISSUER_HOST}`;
 
@@ -33,7 +33,7 @@ describe("EksCluster", () => {
             ],
             ...over,
         });
-        await settled(rec);
+        await settled();
         return { rec, eks };
     }
 
@@ -616,7 +616,7 @@ describe("S3ObjectStore", () => {
     it("blocks public access, encrypts, versions artifact buckets, expires what it should, and protects in production", async () => {
         const rec = record();
         const store = new S3ObjectStore("ml", { region: "us-east-1", accountId: ACCOUNT });
-        await settled(rec);
+        await settled();
         const buckets = rec.ofType("aws:s3/bucket:Bucket");
         expect(
             buckets.map((b) => [b.name, b.inputs.bucket, b.protect, b.inputs.forceDestroy]).sort(),
@@ -720,7 +720,7 @@ describe("S3ObjectStore", () => {
     it("lets dev buckets be destroyed with their objects", async () => {
         const rec = record();
         new S3ObjectStore("dev", { region: "eu-west-1", accountId: ACCOUNT, protect: false });
-        await settled(rec);
+        await settled();
         for (const b of rec.ofType("aws:s3/bucket:Bucket")) {
             expect([b.name, b.protect, b.inputs.forceDestroy]).toEqual([b.name, false, true]);
         }
@@ -736,7 +736,7 @@ describe("RdsDatabase", () => {
             clientSecurityGroupId: "sg-nodes",
             ...over,
         });
-        await settled(rec);
+        await settled();
         return { rec, db };
     }
 
@@ -847,7 +847,7 @@ describe("EfsFileSystem", () => {
             subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
             nodeSecurityGroupId: "sg-nodes",
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:storage:EfsFileSystem", "fs"))).toEqual([
             "aws:ec2/securityGroup:SecurityGroup fs",
             "aws:efs/backupPolicy:BackupPolicy fs",
@@ -906,7 +906,7 @@ describe("AwsIrsaIdentity", () => {
                 { key: "datasets", bucketArn: "arn:aws:s3:::d", access: "read" },
             ],
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:identity:AwsIrsaIdentity", "ml-workflows"))).toEqual([
             "aws:iam/role:Role ml-workflows",
             "aws:iam/rolePolicy:RolePolicy ml-workflows",
@@ -997,7 +997,7 @@ describe("AwsIrsaIdentity", () => {
                 },
             ],
         });
-        await settled(rec);
+        await settled();
         expect(rec.get("aws:iam/role:Role", "ml-team-vision").inputs.tags).toEqual({
             "mlops.dev/team": "vision",
         });
@@ -1100,7 +1100,7 @@ describe("awsFoundation", () => {
                 ...raw,
             }),
         );
-        await settled(rec);
+        await settled();
         return { rec, f };
     }
 

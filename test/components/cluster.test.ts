@@ -11,7 +11,7 @@ describe("ExistingCluster", () => {
             context: "kind-lab",
             storageClass: "standard",
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:cluster:ExistingCluster", "lab"))).toEqual([
             "pulumi:providers:kubernetes lab",
         ]);
@@ -48,7 +48,7 @@ describe("ExistingCluster", () => {
     it("installs the NVIDIA device plugin chart on GPU nodes when asked", async () => {
         const rec = record();
         new ExistingCluster("gpu", { nvidiaDevicePlugin: true });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:cluster:ExistingCluster", "gpu"))).toEqual([
             "kubernetes:core/v1:Namespace gpu-nvidia-device-plugin",
             "kubernetes:helm.sh/v3:Release gpu-nvidia-device-plugin",

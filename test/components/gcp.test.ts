@@ -38,7 +38,7 @@ describe("GkeCluster", () => {
             filestoreTier: "BASIC_HDD",
             ...over,
         });
-        await settled(rec);
+        await settled();
         return { rec, gke };
     }
 
@@ -204,7 +204,7 @@ describe("GkeCluster", () => {
         const rec = record();
         const long = `9${"a".repeat(61)}z`;
         new GkeCluster(long, { project: "p", region: "us-central1" });
-        await settled(rec);
+        await settled();
         const cluster = rec.get("gcp:container/cluster:Cluster", long).inputs.name as string;
         const network = rec.get("gcp:compute/network:Network", long).inputs.name as string;
         const account = rec.get("gcp:serviceaccount/account:Account", `${long}-nodes`).inputs
@@ -220,7 +220,7 @@ describe("GcsObjectStore", () => {
     it("makes every bucket private, versions artifact buckets, and protects them in production", async () => {
         const rec = record();
         const store = new GcsObjectStore("ml", { project: "p", region: "us-central1" });
-        await settled(rec);
+        await settled();
         const buckets = rec.ofType("gcp:storage/bucket:Bucket");
         expect(buckets.map((b) => b.name).sort()).toEqual([
             "ml-datasets",
@@ -269,7 +269,7 @@ describe("GcsObjectStore", () => {
     it("lets dev buckets be destroyed with their objects", async () => {
         const rec = record();
         new GcsObjectStore("dev", { project: "p", region: "us-central1", protect: false });
-        await settled(rec);
+        await settled();
         for (const b of rec.ofType("gcp:storage/bucket:Bucket")) {
             expect([b.protect, b.inputs.forceDestroy]).toEqual([false, true]);
         }
@@ -286,7 +286,7 @@ describe("CloudSqlDatabase", () => {
             network,
             ...over,
         });
-        await settled(rec);
+        await settled();
         return { rec, db };
     }
 
@@ -385,7 +385,7 @@ describe("GcpWorkloadIdentity", () => {
                 { key: "tracking", bucket: "p-ml-tracking", role: "roles/storage.objectAdmin" },
             ],
         });
-        await settled(rec);
+        await settled();
         expect(
             childList(rec, rec.get("mlops:identity:GcpWorkloadIdentity", "ml-tracking")),
         ).toEqual([
@@ -436,7 +436,7 @@ describe("GcpWorkloadIdentity", () => {
                 { key: "tracking", bucket: "p-ml-tracking", role: "roles/storage.objectViewer" },
             ],
         });
-        await settled(rec);
+        await settled();
         expect(
             childList(rec, rec.get("mlops:identity:GcpWorkloadIdentity", "ml-team-vision")),
         ).toEqual([
@@ -579,7 +579,7 @@ describe("gcpFoundation", () => {
                 teams: [{ name: "vision" }, { name: "nlp" }],
             }),
         );
-        await settled(rec);
+        await settled();
         const identity = rec.get("mlops:identity:GcpWorkloadIdentity", "ml-team-vision");
         expect(childList(rec, identity)).toEqual([
             "gcp:serviceaccount/account:Account ml-team-vision",

@@ -28,7 +28,7 @@ async function platform(over: Partial<MlopsPlatformArgs> = {}) {
     new MlopsPlatform("p", platformArgs(cluster, over), {
         providers: { kubernetes: cluster.provider },
     });
-    await settled(rec);
+    await settled();
     return rec;
 }
 
@@ -460,7 +460,7 @@ describe("PlatformNetworkPolicies on its own", () => {
             router: ROUTER,
             services,
         });
-        await settled(rec);
+        await settled();
         return rec;
     }
     /** The policies recorded, sorted, and the same keys in the order they were created. */
@@ -581,7 +581,7 @@ describe("the tenant view", () => {
         const p = new MlopsPlatform("p", platformArgs(cluster, { teams: TEAMS }), {
             providers: { kubernetes: cluster.provider },
         });
-        await settled(rec);
+        await settled();
 
         // The catalogue the teams get is the team view of the endpoints that admit teams.
         const admitting = endpointsOf(p).filter((e) => e.callers.teams);

@@ -33,7 +33,7 @@ describe("the reference pipeline's model", () => {
             },
             {},
         );
-        await settled(rec);
+        await settled();
         const templates = at(
             rec.get(
                 "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",

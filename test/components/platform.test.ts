@@ -10,7 +10,7 @@ describe("MlopsPlatform", () => {
         const platform = new MlopsPlatform("p", args(cluster), {
             providers: { kubernetes: cluster.provider },
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:platform:MlopsPlatform", "p"))).toEqual([
             "kubernetes:core/v1:Namespace p",
             "mlops:features:FeastFeatureStore p-feast",
@@ -52,7 +52,7 @@ describe("MlopsPlatform", () => {
         new MlopsPlatform("p", args(cluster, { environment: "prod" }), {
             providers: { kubernetes: cluster.provider },
         });
-        await settled(rec);
+        await settled();
         expect(
             rec
                 .ofType("kubernetes:core/v1:PersistentVolumeClaim")
@@ -137,7 +137,7 @@ describe("MlopsPlatform", () => {
         const rec = record();
         const cluster = new ExistingCluster("c", {});
         new MlopsPlatform("p", args(cluster), { providers: { kubernetes: cluster.provider } });
-        await settled(rec);
+        await settled();
         // Depending on the Database component is depending on its children: the StatefulSet,
         // whose readiness Pulumi awaits before it creates the Job.
         expect(rec.get("kubernetes:batch/v1:Job", "p-mlflow-db-upgrade").dependsOn).toContain(
@@ -151,7 +151,7 @@ describe("MlopsPlatform", () => {
         const platform = new MlopsPlatform("p", args(cluster), {
             providers: { kubernetes: cluster.provider },
         });
-        await settled(rec);
+        await settled();
         expect(rec.ofType("mlops:storage:SharedFilesystem")).toHaveLength(0);
         expect(await valueOf(platform.readWriteManyStorageClass!)).toBe("cephfs");
     });
@@ -169,7 +169,7 @@ describe("MlopsPlatform", () => {
             }),
             { providers: { kubernetes: cluster.provider } },
         );
-        await settled(rec);
+        await settled();
         for (const t of [
             "mlops:tracking:MlflowServer",
             "mlops:workflows:ArgoWorkflows",
@@ -196,7 +196,7 @@ describe("MlopsPlatform", () => {
             }),
             { providers: { kubernetes: cluster.provider } },
         );
-        await settled(rec);
+        await settled();
         expect(Object.keys(platform.networkPolicies.policies)).toEqual([
             "default-deny",
             "allow-traefik",
@@ -235,7 +235,7 @@ describe("MlopsPlatform", () => {
             }),
             { providers: { kubernetes: cluster.provider } },
         );
-        await settled(rec);
+        await settled();
         expect(rec.ofType("mlops:storage:SharedFilesystem")).toHaveLength(0);
         expect(platform.readWriteManyStorageClass).toBeUndefined();
     });

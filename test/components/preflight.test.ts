@@ -349,7 +349,7 @@ describe("ExistingCluster with the preflight", () => {
             context: "test",
             preflight: true,
         });
-        await settled(rec);
+        await settled();
         expect(rec.get("pulumi:providers:kubernetes", "ok").inputs.context).toBe("test");
         expect(seen.map((s) => s.url)).toEqual(["/apis/storage.k8s.io/v1/storageclasses"]);
     });
@@ -357,7 +357,7 @@ describe("ExistingCluster with the preflight", () => {
     it("asks nothing of the cluster without it", async () => {
         const rec = record();
         new ExistingCluster("off", { kubeconfig: kubeconfig(certUser), context: "test" });
-        await settled(rec);
+        await settled();
         expect(rec.get("pulumi:providers:kubernetes", "off").inputs.context).toBe("test");
         expect(seen).toEqual([]);
     });

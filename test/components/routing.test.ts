@@ -6,7 +6,7 @@ describe("Traefik", () => {
     it("installs the pinned chart with HTTPS, an HTTP→HTTPS redirect and a self-signed wildcard certificate", async () => {
         const rec = record();
         new Traefik("router", { namespace: "mlops", domain: "ml.example.com" });
-        await settled(rec);
+        await settled();
         const self = rec.get("mlops:routing:Traefik", "router");
         expect(childList(rec, self)).toEqual([
             "kubernetes:core/v1:Secret router-default-cert",
@@ -66,7 +66,7 @@ describe("Traefik", () => {
             serviceType: "NodePort",
             replicas: 2,
         });
-        await settled(rec);
+        await settled();
         expect(rec.ofType("tls:index/selfSignedCert:SelfSignedCert")).toHaveLength(0);
         const values = at(rec.get("kubernetes:helm.sh/v3:Release", "router"), "values") as Record<
             string,
@@ -113,7 +113,7 @@ describe("Traefik.expose", () => {
             namespace: "mlops",
             service: { name: "mlflow", port: 5000 },
         });
-        await settled(rec);
+        await settled();
         const self = rec.get("mlops:routing:ExposedService", "mlflow");
         expect(childList(rec, self)).toEqual([
             "kubernetes:core/v1:Secret mlflow-auth",
@@ -164,7 +164,7 @@ describe("Traefik.expose", () => {
             service: { name: "predictor", port: 80 },
             auth: false,
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:routing:ExposedService", "api"))).toEqual([
             "kubernetes:traefik.io/v1alpha1:IngressRoute api",
         ]);

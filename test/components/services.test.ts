@@ -42,7 +42,7 @@ describe("MlflowServer", () => {
             objectStore: store,
             router: router(),
         });
-        await settled(rec);
+        await settled();
         return { rec, mlflow };
     }
 
@@ -183,7 +183,7 @@ describe("ArgoWorkflows", () => {
             router: router(),
             workflowNamespaces: ["vision"],
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:workflows:ArgoWorkflows", "argo"))).toEqual([
             "kubernetes:core/v1:ServiceAccount argo-workflow",
             "kubernetes:helm.sh/v3:Release argo",
@@ -274,7 +274,7 @@ describe("FeastFeatureStore", () => {
             objectStore: store,
             router: router(),
         });
-        await settled(rec);
+        await settled();
         expect(childList(rec, rec.get("mlops:features:FeastFeatureStore", "feast"))).toEqual([
             "kubernetes:apps/v1:Deployment feast",
             "kubernetes:apps/v1:Deployment feast-online",
@@ -381,7 +381,7 @@ describe("ModelServing", () => {
             gpuScheduling,
             ...over,
         });
-        await settled(rec);
+        await settled();
         return rec;
     }
 

@@ -23,7 +23,7 @@ describe("ObjectStore", () => {
             { namespace: "mlops", ...args },
             { providers: { kubernetes: provider } },
         );
-        await settled(rec);
+        await settled();
         return { rec, store, self: rec.get("mlops:storage:ObjectStore", "store") };
     }
 
@@ -178,7 +178,7 @@ describe("Database", () => {
     async function build(args: Partial<ConstructorParameters<typeof Database>[1]> = {}) {
         const rec = record();
         const db = new Database("db", { namespace: "mlops", ...args });
-        await settled(rec);
+        await settled();
         return { rec, db, self: rec.get("mlops:storage:Database", "db") };
     }
 
@@ -262,7 +262,7 @@ describe("SharedFilesystem", () => {
             storageClass: "standard",
             protect: false,
         });
-        await settled(rec);
+        await settled();
         const self = rec.get("mlops:storage:SharedFilesystem", "nfs");
         expect(childList(rec, self)).toEqual([
             "kubernetes:core/v1:Namespace nfs",
@@ -310,7 +310,7 @@ describe("SharedFilesystem", () => {
     it("retains provisioned volumes by default", async () => {
         const rec = record();
         new SharedFilesystem("nfs2");
-        await settled(rec);
+        await settled();
         expect(
             at(
                 rec.get("kubernetes:helm.sh/v3:Release", "nfs2"),

@@ -14,7 +14,7 @@ async function build(over: Partial<TeamArgs> = {}) {
         platformServices: TEAM_SERVICES,
         ...over,
     });
-    await settled(rec);
+    await settled();
     return rec;
 }
 

@@ -117,7 +117,7 @@ describe("the ObjectStore declares what anonymous callers may do", () => {
     ])("publicRead %s: annotation '%s', matching its identities", async (publicRead, actions) => {
         const rec = record();
         new ObjectStore("store", { namespace: "mlops", size: "1Gi", publicRead });
-        await settled(rec);
+        await settled();
         const s3 = rec.get("kubernetes:core/v1:Secret", "store-s3-config");
         expect(at(s3, "metadata", "annotations")).toEqual({
             [ANONYMOUS_ACTIONS_ANNOTATION]: actions,

@@ -17,8 +17,8 @@ import {
     gcpTeamBucketAccessConfined,
 } from "../../policies/gcp";
 import { policies } from "../../policies/rules";
-import { checkPolicies } from "../../tools/lib/policy-check";
-import { RecordedResource, UnknownValue } from "../../tools/lib/recorder";
+import { checkPolicies } from "../../tools/plan/policy-check";
+import { RecordedResource, UnknownValue } from "../../tools/plan/recorder";
 import { record, settled } from "../support/harness";
 
 const POLICY = "gcp-team-bucket-access-confined";
@@ -56,7 +56,7 @@ async function identity(
         team: team ?? undefined,
         buckets,
     });
-    await settled(rec);
+    await settled();
     return rec.resources;
 }
 

@@ -7,8 +7,8 @@ import { rationale } from "../../policies/rationale";
 import { stackPolicy } from "../../policies/policy-builders";
 import { PACK_NAME, policies } from "../../policies/rules";
 import { DOC, policyDoc } from "../../tools/policy-docs";
-import { checkPolicies } from "../../tools/lib/policy-check";
-import { RecordedResource } from "../../tools/lib/recorder";
+import { checkPolicies } from "../../tools/plan/policy-check";
+import { RecordedResource } from "../../tools/plan/recorder";
 import * as fs from "node:fs";
 import * as path from "node:path";
 

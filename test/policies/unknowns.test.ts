@@ -4,7 +4,7 @@
  * policy SDK throws when a policy reads one: the engine then prints "can't run policy ...
  * during preview" and the guardrail passes without looking (npm run test:e2e found one).
  * Here every policy of the pack runs over whole platforms, with each input path of each
- * resource made unknown in turn, the way the engine feeds them (tools/lib/policy-check.ts
+ * resource made unknown in turn, the way the engine feeds them (tools/plan/policy-check.ts
  * puts props behind the SDK's own proxy), and must never be unable to run.
  */
 import { Policies, ResourceValidationPolicy } from "@pulumi/policy";
@@ -12,14 +12,14 @@ import { UNKNOWN_SENTINEL } from "../../policies/unknown-inputs";
 import { policies } from "../../policies/rules";
 import { parseConfig } from "../../stacks/config";
 import { platformStack } from "../../stacks/platform";
-import { checkPolicies } from "../../tools/lib/policy-check";
+import { checkPolicies } from "../../tools/plan/policy-check";
 import {
     RecordedResource,
     UnknownValue,
     reveal,
     settle,
     startRecording,
-} from "../../tools/lib/recorder";
+} from "../../tools/plan/recorder";
 
 const MAX_DEPTH = 4;
 
@@ -45,7 +45,7 @@ function withUnknownAt(inputs: unknown, path: (string | number)[]): Record<strin
 async function build(raw: Record<string, unknown>): Promise<RecordedResource[]> {
     const rec = startRecording({ stack: "unknowns" });
     platformStack(parseConfig(raw));
-    await settle(rec);
+    await settle();
     return rec.resources.filter((r) => r.custom);
 }
 

@@ -1,30 +1,32 @@
 /**
- * jest globalSetup: a directory for this run's shared plans (see planCli in ./plan.ts), so
- * each stack is planned once per run however many test files read it, and the platform stack
- * a team stack references once for all of them; and the run's plan server (./plan-server.ts),
- * which makes the plans that need no process of their own.
+ * jest globalSetup: plans every shipped stack once for the whole run, each in a plan process of
+ * its own (as many at a time as the machine has cores, at most two), and keeps what each printed
+ * in a file the test files read (shippedStackPlan in ./plan.ts).
  */
-import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PLAN_CACHE_ENV, PLAN_SERVER_ENV } from "./plan";
-import { setPlanServer } from "./plan-server-process";
+import {
+    PLANS_ENV,
+    RENDER_DIR_ENV,
+    planCliAsync,
+    shippedStackArgs,
+    shippedStackFile,
+    shippedStacks,
+} from "./plan";
 
 export default async function globalSetup(): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-test-plans-"));
-    process.env[PLAN_CACHE_ENV] = dir;
-    // The platform plan a team stack's plan runs, shared by the team stacks (tools/plan.ts).
-    process.env.MLOPS_PLAN_OUTPUTS_CACHE = dir;
-    const socket = path.join(dir, "plan-server.sock");
-    const server = fork(path.join(__dirname, "plan-server.ts"), [socket], {
-        execArgv: ["--import", "tsx"],
-        stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
-    await new Promise<void>((resolve, reject) => {
-        server.once("message", () => resolve());
-        server.once("exit", (code) => reject(new Error(`the plan server exited ${code}`)));
-    });
-    setPlanServer(server);
-    process.env[PLAN_SERVER_ENV] = socket;
+    // Read by the test files: jest starts its workers after this, with this environment.
+    process.env[PLANS_ENV] = dir;
+    process.env[RENDER_DIR_ENV] ||= path.join(dir, "render");
+    const queue = shippedStacks();
+    const planNext = async (): Promise<void> => {
+        for (let stack = queue.shift(); stack; stack = queue.shift()) {
+            const run = await planCliAsync(shippedStackArgs(stack));
+            fs.writeFileSync(shippedStackFile(stack), JSON.stringify(run));
+        }
+    };
+    const parallel = Math.min(2, os.availableParallelism());
+    await Promise.all(Array.from({ length: parallel }, planNext));
 }

@@ -10,7 +10,7 @@ import {
     reveal,
     settle,
     startRecording,
-} from "../../tools/lib/recorder";
+} from "../../tools/plan/recorder";
 
 export { Recording, RecordedResource, SecretValue, reveal };
 
@@ -20,8 +20,8 @@ export function record(stack = "test"): Recording {
 }
 
 /** Waits for every registration to finish. */
-export function settled(recording: Recording): Promise<void> {
-    return settle(recording);
+export function settled(): Promise<void> {
+    return settle();
 }
 
 /** The resolved value of an Output (secret or not). */

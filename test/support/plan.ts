@@ -1,11 +1,16 @@
-/** Runs the offline plan as a user would, in a child process, and captures what it prints. */
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+/**
+ * The offline plan as a user runs it, in a child process, with what it printed; and the test
+ * run's one plan of each shipped stack, which ./global-setup.ts makes before any test file runs.
+ */
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The plan command's entry point (`npm run plan`). */
+const PLAN = path.join(ROOT, "tools", "plan", "cli.ts");
 
 export interface PlanRun {
     readonly status: number | null;
@@ -19,7 +24,7 @@ export interface PlanRun {
 }
 
 /**
- * Loaded before tools/plan.ts: when the process exits, writes the cloud SDKs in Node's module
+ * Loaded before the plan: when the process exits, writes the cloud SDKs in Node's module
  * cache to the file named by MLOPS_TEST_SDKS_FILE. It prints nothing.
  */
 const SDK_RECORDER =
@@ -38,186 +43,103 @@ process.on("exit", () => {
 });
 `);
 
-/** `npm run plan -- <args>` without npm's own start-up. */
-export function runPlanCli(...args: string[]): PlanRun {
-    const sdksFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-sdks-")), "sdks.json");
-    const r = spawnSync(
-        process.execPath,
-        ["--import", SDK_RECORDER, "--import", "tsx", path.join(ROOT, "tools", "plan.ts"), ...args],
-        {
-            cwd: ROOT,
-            encoding: "utf8",
-            timeout: 60_000,
-            env: { ...process.env, MLOPS_TEST_SDKS_FILE: sdksFile },
+/** Node's arguments and environment for `npm run plan -- <args>`, and how to read the SDKs. */
+function planProcess(args: readonly string[]) {
+    const sdksDir = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-sdks-"));
+    const sdksFile = path.join(sdksDir, "sdks.json");
+    return {
+        argv: ["--import", SDK_RECORDER, "--import", "tsx", PLAN, ...args],
+        env: { ...process.env, MLOPS_TEST_SDKS_FILE: sdksFile },
+        loadedSdks(): string[] | null {
+            const sdks = fs.existsSync(sdksFile)
+                ? (JSON.parse(fs.readFileSync(sdksFile, "utf8")) as string[])
+                : null;
+            fs.rmSync(sdksDir, { recursive: true, force: true });
+            return sdks;
         },
-    );
-    const loadedSdks = fs.existsSync(sdksFile)
-        ? (JSON.parse(fs.readFileSync(sdksFile, "utf8")) as string[])
-        : null;
-    fs.rmSync(path.dirname(sdksFile), { recursive: true, force: true });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, loadedSdks };
+    };
 }
 
-/** Where {@link planCli} keeps the runs of this jest run (set by test/support/global-setup.ts). */
-export const PLAN_CACHE_ENV = "MLOPS_TEST_PLAN_CACHE";
-
-/** The socket of this jest run's plan server (./plan-server.ts), set by ./global-setup.ts. */
-export const PLAN_SERVER_ENV = "MLOPS_TEST_PLAN_SERVER";
-
-/** Sends one request to the plan server and prints its answer (plain Node, no tsx). */
-const SERVER_CLIENT = String.raw`
-const conn = require("node:net").connect(process.argv[1]);
-let answer = "";
-conn.setEncoding("utf8");
-conn.on("data", (c) => (answer += c));
-conn.on("end", () => process.stdout.write(answer));
-conn.on("error", (e) => { process.stderr.write(String(e)); process.exit(3); });
-process.stdin.pipe(conn, { end: false });
-`;
-
-/**
- * `npm run plan -- <args>` as the plan server runs it: the plan command's exit code and
- * output, exactly as printed, without a process of its own (loadedSdks is null). Falls back
- * to {@link runPlanCli} when the run has no server.
- */
-function servedPlan(args: readonly string[]): PlanRun {
-    return served("plan", args) ?? runPlanCli(...args);
+/** `npm run plan -- <args>` without npm's own start-up. */
+export function planCli(...args: string[]): PlanRun {
+    const p = planProcess(args);
+    const r = spawnSync(process.execPath, p.argv, {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+        maxBuffer: 256 * 1024 * 1024,
+        env: p.env,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, loadedSdks: p.loadedSdks() };
 }
 
-/**
- * `npm run -s mirror:list -- <args>`: its exit code and output, exactly as printed, from the
- * plan server (or a process of its own when the run has none).
- */
+/** {@link planCli} without blocking, for ./global-setup.ts, which runs several at once. */
+export function planCliAsync(args: readonly string[]): Promise<PlanRun> {
+    const p = planProcess(args);
+    const child = spawn(process.execPath, p.argv, { cwd: ROOT, env: p.env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    return new Promise((resolve, reject) => {
+        child.on("error", reject);
+        child.on("close", (status) =>
+            resolve({
+                status,
+                stdout: Buffer.concat(out).toString("utf8"),
+                stderr: Buffer.concat(err).toString("utf8"),
+                loadedSdks: p.loadedSdks(),
+            }),
+        );
+    });
+}
+
+/** `npm run -s mirror:list -- <args>`: its exit code and output, from a process of its own. */
 export function mirrorListCli(...args: string[]): Omit<PlanRun, "loadedSdks"> {
-    const answer = served("mirror-list", args);
-    if (answer) return answer;
     const r = spawnSync(
         process.execPath,
         ["--import", "tsx", path.join(ROOT, "tools", "mirror-list.ts"), ...args],
-        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
     );
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** One command run by this jest run's plan server; undefined when the run has none. */
-function served(command: "plan" | "mirror-list", args: readonly string[]): PlanRun | undefined {
-    const socket = process.env[PLAN_SERVER_ENV];
-    if (!socket) return undefined;
-    const r = spawnSync(process.execPath, ["-e", SERVER_CLIENT, socket], {
-        input: JSON.stringify({ command, args }) + "\n",
-        encoding: "utf8",
-        timeout: 120_000,
-        maxBuffer: 256 * 1024 * 1024,
-    });
-    if (r.status !== 0) throw new Error(`plan server (${socket}): ${r.stderr || r.error}`);
-    const answer = JSON.parse(r.stdout) as { status: number; stdout: string; stderr: string };
-    return { ...answer, loadedSdks: null };
-}
-
-/** The config files a plan with these arguments reads: its own and the platform stacks beside it. */
-function configTexts(args: readonly string[]): string[] {
-    const texts: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-        const file =
-            args[i] === "--stack"
-                ? path.join(ROOT, `Pulumi.${args[i + 1]}.yaml`)
-                : args[i] === "--config"
-                  ? path.resolve(args[i + 1])
-                  : undefined;
-        if (!file) continue;
-        for (const dir of new Set([path.dirname(file), ROOT])) {
-            for (const f of fs
-                .readdirSync(dir)
-                .filter((n) => /^Pulumi\..+\.yaml$/.test(n))
-                .sort())
-                texts.push(f, fs.readFileSync(path.join(dir, f), "utf8"));
-        }
-        texts.push(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "(absent)");
-    }
-    return texts;
-}
-
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** The directory of this run's shipped-stack plans, set by ./global-setup.ts. */
+export const PLANS_ENV = "MLOPS_TEST_PLANS";
 
 /**
- * `npm run plan -- <args>`, once per jest run for the same arguments and config files: every
- * test file that plans the same stack the same way reads the one run (its exit code and its
- * output, exactly as printed), which the run's plan server makes ({@link servedPlan}).
- * Without the jest run's cache directory, runs every time.
- */
-export function planCli(...args: string[]): PlanRun {
-    return sharedPlan("served", args, servedPlan);
-}
-
-/** {@link sharedPlan} of {@link runPlanCli}: a process of its own, once per jest run. */
-function processPlan(...args: string[]): PlanRun {
-    return sharedPlan("process", args, (a) => runPlanCli(...a));
-}
-
-function sharedPlan(
-    mode: "served" | "process",
-    args: readonly string[],
-    run: (args: readonly string[]) => PlanRun,
-): PlanRun {
-    const dir = process.env[PLAN_CACHE_ENV];
-    if (!dir) return run(args);
-    const key = createHash("sha256")
-        .update(JSON.stringify([mode, args, configTexts(args)]))
-        .digest("hex")
-        .slice(0, 32);
-    const result = path.join(dir, `${key}.json`);
-    const lock = path.join(dir, `${key}.lock`);
-    const read = () => JSON.parse(fs.readFileSync(result, "utf8")) as PlanRun;
-    try {
-        fs.mkdirSync(lock);
-    } catch {
-        // Another worker is planning it: wait for its result.
-        for (let waited = 0; !fs.existsSync(result); waited += 100) {
-            if (waited > 120_000)
-                throw new Error(`no plan result for ${args.join(" ")} after 120s`);
-            sleep(100);
-        }
-        return read();
-    }
-    const planned = run(args);
-    fs.writeFileSync(`${result}.tmp`, JSON.stringify(planned));
-    fs.renameSync(`${result}.tmp`, result);
-    return planned;
-}
-
-/**
- * Where a jest run leaves each shipped stack's rendered manifests: `$MLOPS_TEST_RENDER_DIR/<stack>`
- * when set (.ci/run sets it, and its kube-score scan reads them there instead of planning every
- * stack again), else beside this run's shared plans.
+ * Where the run's plans render each shipped stack's manifests: `$MLOPS_TEST_RENDER_DIR/<stack>`.
+ * .ci/run sets it, and its kube-score scan reads the manifests there; otherwise
+ * ./global-setup.ts sets it to a directory beside the run's plans.
  */
 export const RENDER_DIR_ENV = "MLOPS_TEST_RENDER_DIR";
 
-let ownRenderDir: string | undefined;
-
-/** The directory {@link shippedStackPlan} renders `stack` into. */
+/** The directory the run's plan of `stack` rendered its manifests into. */
 export function renderDir(stack: string): string {
-    const base =
-        process.env[RENDER_DIR_ENV] ||
-        (process.env[PLAN_CACHE_ENV] && path.join(process.env[PLAN_CACHE_ENV], "render")) ||
-        (ownRenderDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "mlops-render-")));
+    const base = process.env[RENDER_DIR_ENV];
+    if (!base) throw new Error(`${RENDER_DIR_ENV} is not set: run the tests with jest`);
     return path.join(path.resolve(base), stack);
 }
 
-/**
- * The shipped stacks whose run's plan is a process of its own: the cloud SDK isolation checks
- * read which SDKs it loaded (a local stack, a gcp one, an aws one). The plan server makes the
- * others.
- */
-export const OWN_PROCESS_STACKS: readonly string[] = ["aws", "dev", "gcp"];
+/** The arguments of the run's one plan of a shipped stack. */
+export function shippedStackArgs(stack: string): string[] {
+    return ["--stack", stack, "--json", "--render", renderDir(stack)];
+}
+
+/** The file the run's plan of `stack` is kept in. */
+export function shippedStackFile(stack: string): string {
+    const dir = process.env[PLANS_ENV];
+    if (!dir) throw new Error(`${PLANS_ENV} is not set: run the tests with jest`);
+    return path.join(dir, `${stack}.json`);
+}
 
 /**
- * `npm run plan -- --stack <stack> --json --render <renderDir(stack)>`, the one plan of a
- * shipped stack in a jest run (its JSON is what `--json` alone prints; the rendering adds a
- * line to stderr and the manifests in {@link renderDir}).
+ * The run's one plan of a shipped stack: `npm run plan -- --stack <stack> --json --render
+ * <renderDir(stack)>` in a process of its own (its stdout is what `--json` alone prints; the
+ * rendering adds a line to stderr and the manifests in {@link renderDir}).
  */
 export function shippedStackPlan(stack: string): PlanRun {
-    const args = ["--stack", stack, "--json", "--render", renderDir(stack)];
-    return OWN_PROCESS_STACKS.includes(stack) ? processPlan(...args) : planCli(...args);
+    return JSON.parse(fs.readFileSync(shippedStackFile(stack), "utf8")) as PlanRun;
 }
 
 /** Writes a stack config to a temporary `Pulumi.<name>.yaml` and returns its path. */

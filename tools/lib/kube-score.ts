@@ -86,28 +86,28 @@ export function parseAllowlist(text: string): AllowEntry[] {
 }
 
 /** Whether `glob` (`*` any run of characters, `?` one) matches all of `s`. */
-export function globMatch(glob: string, s: string): boolean {
+export function globMatch(glob: string, text: string): boolean {
     const re = glob
         .split("")
         .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
         .join("");
-    return new RegExp(`^${re}$`).test(s);
+    return new RegExp(`^${re}$`).test(text);
 }
 
 /** `Kind/namespace/name` of a finding. */
-export function objectId(f: Pick<Finding, "kind" | "namespace" | "name">): string {
-    return `${f.kind}/${f.namespace}/${f.name}`;
+export function objectId(finding: Pick<Finding, "kind" | "namespace" | "name">): string {
+    return `${finding.kind}/${finding.namespace}/${finding.name}`;
 }
 
 /** Whether an entry explains a finding. */
-export function entryMatches(e: AllowEntry, f: Finding): boolean {
-    const [kind, namespace, name] = e.object.split("/");
+export function entryMatches(entry: AllowEntry, finding: Finding): boolean {
+    const [kind, namespace, name] = entry.object.split("/");
     return (
-        globMatch(e.check, f.check) &&
-        globMatch(kind, f.kind) &&
-        globMatch(namespace, f.namespace) &&
-        globMatch(name, f.name) &&
-        (e.stack === undefined || globMatch(e.stack, f.stack))
+        globMatch(entry.check, finding.check) &&
+        globMatch(kind, finding.kind) &&
+        globMatch(namespace, finding.namespace) &&
+        globMatch(name, finding.name) &&
+        (entry.stack === undefined || globMatch(entry.stack, finding.stack))
     );
 }
 
@@ -180,7 +180,7 @@ export function judge(
 }
 
 /** One line per finding: `stack  check (severity)  Kind/ns/name: comments`. */
-export function describeFinding(f: Finding): string {
-    const what = f.comments.length ? `: ${f.comments.join("; ")}` : "";
-    return `${f.stack}  ${f.check} (${f.severity})  ${objectId(f)}${what}`;
+export function describeFinding(finding: Finding): string {
+    const what = finding.comments.length ? `: ${finding.comments.join("; ")}` : "";
+    return `${finding.stack}  ${finding.check} (${finding.severity})  ${objectId(finding)}${what}`;
 }

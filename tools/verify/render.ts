@@ -2,7 +2,7 @@
  * Prints, as JSON, the pieces of generated Kubernetes objects the layer-3 scripts run against
  * real software: the Valkey container of FeastFeatureStore with its auth file from the Secret,
  * and the database-wait init container of MlflowServer's migration Job. The components are
- * built under the same recording mocks as the offline plan (tools/lib/recorder.ts), so the
+ * built under the same recording mocks as the offline plan (tools/plan/recorder.ts), so the
  * scripts test what the program renders, not a copy of it.
  *
  *     npx tsx tools/verify/render.ts
@@ -12,7 +12,7 @@ import { FeastFeatureStore } from "../../components/features/feast";
 import { Traefik } from "../../components/routing/traefik";
 import { ObjectStoreConnection } from "../../components/storage/object-store";
 import { MlflowServer } from "../../components/tracking/mlflow";
-import { reveal, settle, startRecording } from "../lib/recorder";
+import { reveal, settle, startRecording } from "../plan/recorder";
 
 /** The parts of the recorded inputs read here. */
 interface Container {
@@ -61,7 +61,7 @@ async function main() {
         objectStore,
         router,
     });
-    await settle(rec);
+    await settle();
 
     const inputs = <T>(type: string, name: string) => reveal(rec.get(type, name).inputs) as T;
     const valkeyDeployment = inputs<Workload>("kubernetes:apps/v1:Deployment", "feast-online");

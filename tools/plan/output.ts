@@ -175,14 +175,38 @@ export function capacityOfPlan(
 }
 
 /** The GPU capacity line; `undefined` when the stack has no cluster to compare with. */
-export function renderCapacity(r: CapacityReport | undefined): string {
-    if (!r) {
+export function renderCapacity(report: CapacityReport | undefined): string {
+    if (!report) {
         return "GPU capacity: checked in the platform stack's plan (its GPU pools and every team's quota)";
     }
-    const verdict = r.oversubscribed
-        ? `OVERSUBSCRIBED beyond ×${r.factor}`
-        : r.demand === 0
+    const verdict = report.oversubscribed
+        ? `OVERSUBSCRIBED beyond ×${report.factor}`
+        : report.demand === 0
           ? "no team GPU quotas"
-          : `within ×${r.factor}`;
-    return `GPU capacity: ${r.capacity} GPUs at maximum scale, team quotas ${r.demand}: ${verdict}`;
+          : `within ×${report.factor}`;
+    return `GPU capacity: ${report.capacity} GPUs at maximum scale, team quotas ${report.demand}: ${verdict}`;
+}
+
+/** The resource tree as indented lines, parents before children. */
+export function renderTree(resources: readonly RecordedResource[]): string {
+    const byParent = new Map<string | undefined, RecordedResource[]>();
+    const urns = new Set(resources.map((r) => r.urn));
+    for (const r of resources) {
+        const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+        byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | undefined, prefix: string) => {
+        const kids = byParent.get(parent) ?? [];
+        kids.forEach((r, i) => {
+            const last = i === kids.length - 1;
+            const flags = r.protect ? " [protected]" : "";
+            lines.push(
+                `${prefix}${parent === undefined ? "" : last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags}`,
+            );
+            walk(r.urn, parent === undefined ? "" : prefix + (last ? "   " : "│  "));
+        });
+    };
+    walk(undefined, "");
+    return lines.join("\n");
 }

@@ -17,7 +17,7 @@ import {
     fixedPrices,
     machinePrices,
     rdsPrices,
-} from "../data/prices";
+} from "./prices";
 
 /** Monthly USD in the four scenarios. */
 export interface Scenarios {
@@ -250,10 +250,10 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
 const money = (x: number) => `$${x.toFixed(2)}`;
 
 /** The estimate as a fixed-width table. */
-export function renderCost(c: CostEstimate): string {
+export function renderCost(estimate: CostEstimate): string {
     const header = ["item", "idle on-demand", "idle spot", "max on-demand", "max spot"];
     const rows = [
-        ...c.lines.map((l) => [
+        ...estimate.lines.map((l) => [
             l.item,
             money(l.idleOnDemand),
             money(l.idleSpot),
@@ -262,10 +262,10 @@ export function renderCost(c: CostEstimate): string {
         ]),
         [
             "total",
-            money(c.total.idleOnDemand),
-            money(c.total.idleSpot),
-            money(c.total.maxOnDemand),
-            money(c.total.maxSpot),
+            money(estimate.total.idleOnDemand),
+            money(estimate.total.idleSpot),
+            money(estimate.total.maxOnDemand),
+            money(estimate.total.maxSpot),
         ],
     ];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -273,13 +273,13 @@ export function renderCost(c: CostEstimate): string {
         r
             .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
             .join("  ");
-    const notes = c.lines.filter((l) => l.note).map((l) => `  ${l.item}: ${l.note}`);
+    const notes = estimate.lines.filter((l) => l.note).map((l) => `  ${l.item}: ${l.note}`);
     return [
-        `Estimated monthly cost (${c.currency}, ${c.hoursPerMonth} h; ${c.source})`,
+        `Estimated monthly cost (${estimate.currency}, ${estimate.hoursPerMonth} h; ${estimate.source})`,
         fmt(header),
         ...rows.slice(0, -1).map(fmt),
         fmt(rows[rows.length - 1]),
         ...notes,
-        ...c.unpriced.map((u) => `  not priced: ${u}`),
+        ...estimate.unpriced.map((u) => `  not priced: ${u}`),
     ].join("\n");
 }

@@ -49,11 +49,6 @@ export interface RecordingOptions {
     readonly invokes?: Readonly<Record<string, InvokeHandler>>;
     /** Outputs of the stacks a program references, by stack name. */
     readonly stackReferences?: Readonly<Record<string, Record<string, unknown>>>;
-    /**
-     * Answer registrations with the SDK's own mock monitor, protobuf answer included, instead of
-     * {@link answerWithoutProtobuf} (for comparing the two).
-     */
-    readonly sdkAnswers?: boolean;
 }
 
 /** The resources a run has registered so far. */
@@ -180,64 +175,6 @@ function gcpOutputs(
 }
 
 /**
- * What the SDK captures per resource and per promise for the engine and for leak reports:
- * the full call stack of every resource (its source position; the mock monitor drops it) and,
- * on every internal promise, a stack trace and a label, then a `.then().catch()` chain that
- * removes the promise from the leak candidates when it settles. Under the mocks neither the
- * stacks nor the labels are read (they are printed only with PULUMI_DEBUG_PROMISE_LEAKS, which
- * keeps the SDK's own version), and a plan has some twenty such promises in flight per
- * resource, so a recording skips the call stacks and keeps, of each promise, only the leak
- * bookkeeping: the promise joins the candidates and leaves them when it settles, and the
- * SDK's exit check (see {@link installExitCheck}) reports one that never did. The promise
- * itself is returned, so a rejection reaches its callers unchanged (without the SDK's
- * `err.promise` debug field).
- */
-let sdkDebugPromise: (<T>(p: Promise<T>, ctx: unknown) => Promise<T>) | undefined;
-
-/**
- * Installs the SDK's exit check, which fails a process that exits with a promise still pending
- * (the SDK installs it on its first debug promise; a recording replaces those, so a process
- * that exits after a plan, as the CLIs do, installs it here). Not for a test runner's
- * long-lived workers: the check's listener on the process would keep each test file's SDK.
- */
-export function installExitCheck(): void {
-    void sdkDebugPromise?.(Promise.resolve(), "the SDK's exit check");
-}
-
-function skipUnreadStacks(): void {
-    const resource = pulumi.Resource as unknown as { callsites: () => unknown[]; __plan?: true };
-    if (resource.__plan) return;
-    resource.__plan = true;
-    resource.callsites = () => [];
-    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return;
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
-        debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
-    };
-    const state = require("@pulumi/pulumi/runtime/state") as {
-        getStore(): { leakCandidates: Set<Promise<unknown>> };
-    };
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    sdkDebugPromise = debuggable.debuggablePromise;
-    debuggable.debuggablePromise = (p) => {
-        const candidates = state.getStore().leakCandidates;
-        candidates.add(p);
-        const settled = forgetting(candidates, p);
-        p.then(settled, settled);
-        return p;
-    };
-}
-
-/**
- * A callback that takes `p` out of `candidates`. Made here rather than as a named arrow in the
- * hot path: tsx (esbuild's keepNames) names each such arrow with a call wherever it is created,
- * once per promise of the SDK.
- */
-function forgetting(candidates: Set<Promise<unknown>>, p: Promise<unknown>): () => void {
-    return () => void candidates.delete(p);
-}
-
-/**
  * Installs recording mocks. Call before the program's modules are loaded; the returned
  * recording fills as resources register. Unknown invokes throw, naming the token.
  */
@@ -245,15 +182,10 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     const resources: RecordedResource[] = [];
     const invokes: string[] = [];
     const handlers = { ...awsInvokes, ...opts.invokes };
-    skipUnreadStacks();
-    // The inputs the mock monitor deserialized for newResource, which it calls before its
-    // first await: the recording takes them instead of deserializing the request again.
-    let lastInputs: Record<string, unknown> | undefined;
 
     pulumi.runtime.setMocks(
         {
             newResource(args) {
-                lastInputs = args.inputs;
                 if (args.type === "pulumi:pulumi:StackReference") {
                     const outputs = opts.stackReferences?.[args.inputs.name];
                     if (!outputs)
@@ -280,20 +212,17 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
         true,
     );
 
-    // The mock monitor keeps no parents or options; wrap its registration to record them.
+    // The mocks see no parents or options: wrap the mock monitor's registration (the monitor
+    // getMonitor returns once setMocks has run) to record them from each request.
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(
             req: RegisterRequest,
             cb: (err: unknown, res?: RegisterResponse) => void,
         ): void;
     };
-    const original = opts.sdkAnswers
-        ? monitor.registerResource.bind(monitor)
-        : answerWithoutProtobuf(monitor as unknown as MockMonitor);
-    monitor.registerResource = (req, cb) => {
-        lastInputs = undefined;
-        const captured: { inputs?: Record<string, unknown> } = {};
-        original(req, (err, res) => {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, res) => {
             if (!err && res) {
                 resources.push({
                     urn: res.getUrn(),
@@ -305,14 +234,12 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
                     provider: req.getProvider() || undefined,
                     dependsOn: req.getDependenciesList(),
                     inputs: markSecrets(
-                        captured.inputs ?? pulumi.runtime.deserializeProperties(req.getObject()),
+                        pulumi.runtime.deserializeProperties(req.getObject()),
                     ) as Record<string, unknown>,
                 });
             }
             cb(err, res);
         });
-        captured.inputs = lastInputs;
-    };
 
     return {
         resources,
@@ -330,75 +257,7 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
     };
 }
 
-/** What {@link answerWithoutProtobuf} uses of the SDK's MockMonitor (runtime/mocks.js). */
-interface MockMonitor {
-    readonly mocks: pulumi.runtime.Mocks;
-    readonly resources: Map<string, { urn: string; id: string | null; state: unknown }>;
-    newUrn(parent: string, type: string, name: string): string;
-}
-
-/**
- * The SDK's mock registration (MockMonitor.registerResource) with its answer's object handed
- * over as it is instead of through a protobuf Struct: the SDK reads the answer's object only
- * through `toJavaScript()`, which gives back the JSON-like value the Struct was built from, each
- * object's keys sorted (so {@link keysSorted} here). The
- * same steps in the same order and with the same awaits, so registrations finish in the same
- * order as with the SDK's monitor (`sdkAnswers`, compared in test/recorder.test.ts); the mock
- * monitor's own table of resources is filled as it fills it.
- */
-function answerWithoutProtobuf(
-    monitor: MockMonitor,
-): (req: RegisterRequest, cb: (err: unknown, res?: RegisterResponse) => void) => void {
-    return async (req, callback) => {
-        try {
-            const result = await monitor.mocks.newResource({
-                type: req.getType(),
-                name: req.getName(),
-                inputs: pulumi.runtime.deserializeProperties(req.getObject()),
-                provider: req.getProvider(),
-                custom: req.getCustom(),
-                id: req.getImportid(),
-            });
-            const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
-            const state = await pulumi.runtime.serializeProperties("", result.state);
-            monitor.resources.set(urn, { urn, id: result.id ?? null, state });
-            const id = result.id || "";
-            // Methods, not arrow properties: tsx would name each arrow with a call, per resource.
-            const answer = {
-                getUrn() {
-                    return urn;
-                },
-                getId() {
-                    return id;
-                },
-                getObject() {
-                    return { toJavaScript: () => keysSorted(state) };
-                },
-                // What an answer without property dependencies and with a SUCCESS result reads as.
-                getPropertydependenciesMap() {
-                    return undefined;
-                },
-                getResult() {
-                    return 0;
-                },
-            };
-            callback(null, answer);
-        } catch (err) {
-            callback(err, undefined);
-        }
-    };
-}
-
-/** A JSON-like value with every object's keys in sorted order, as Struct.toJavaScript gives it. */
-function keysSorted(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(keysSorted);
-    if (value === null || typeof value !== "object") return value;
-    const o = value as Record<string, unknown>;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(o).sort()) sorted[k] = keysSorted(o[k]);
-    return sorted;
-}
-
+/** What the recording reads of a registration request and its answer. */
 interface RegisterRequest {
     getType(): string;
     getName(): string;
@@ -407,27 +266,18 @@ interface RegisterRequest {
     getProtect(): boolean | undefined;
     getProvider(): string;
     getDependenciesList(): string[];
-    getImportid(): string;
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
 }
 interface RegisterResponse {
     getUrn(): string;
 }
 
-const waitForRPCs: () => Promise<void> = (
-    pulumi.runtime as unknown as { waitForRPCs: () => Promise<void> }
-).waitForRPCs;
-
 /**
- * Waits until every registration the program started has finished: the SDK's own RPC queue
- * (which re-waits while work is added), then a turn of the event loop for registrations that
- * were waiting on other resources' outputs, until nothing new arrives.
+ * Waits until every registration the program started has finished: `pulumi.runtime.disconnect`
+ * waits for the SDK's queue of pending operations to drain, as the language host does when a
+ * program ends. (Under the mocks it closes no connection; the next {@link startRecording}
+ * installs a fresh mock monitor.)
  */
-export async function settle(recording: Recording): Promise<void> {
-    let seen = -1;
-    while (seen !== recording.resources.length) {
-        seen = recording.resources.length;
-        await waitForRPCs();
-        await new Promise((r) => setImmediate(r));
-    }
+export async function settle(): Promise<void> {
+    await pulumi.runtime.disconnect();
 }

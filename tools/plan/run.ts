@@ -54,7 +54,7 @@ export async function runPlan(
         } catch (e) {
             throw unwrapConfigError(e);
         }
-        await settle(recording);
+        await settle();
         if (failures.length > 0) throw unwrapConfigError(failures[0]);
         const outputs: Record<string, unknown> = {};
         const secretOutputs: string[] = [];
@@ -75,28 +75,4 @@ function unwrapConfigError(e: unknown): unknown {
     if (e instanceof Error && e.name === "ConfigError")
         return new PlanConfigError(e as ConfigError);
     return e;
-}
-
-/** The resource tree as indented lines, parents before children. */
-export function renderTree(resources: readonly RecordedResource[]): string {
-    const byParent = new Map<string | undefined, RecordedResource[]>();
-    const urns = new Set(resources.map((r) => r.urn));
-    for (const r of resources) {
-        const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
-        byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
-    }
-    const lines: string[] = [];
-    const walk = (parent: string | undefined, prefix: string) => {
-        const kids = byParent.get(parent) ?? [];
-        kids.forEach((r, i) => {
-            const last = i === kids.length - 1;
-            const flags = r.protect ? " [protected]" : "";
-            lines.push(
-                `${prefix}${parent === undefined ? "" : last ? "└─ " : "├─ "}${r.type}  ${r.name}${flags}`,
-            );
-            walk(r.urn, parent === undefined ? "" : prefix + (last ? "   " : "│  "));
-        });
-    };
-    walk(undefined, "");
-    return lines.join("\n");
 }

@@ -5,26 +5,23 @@
  * would: the operation summary, the stack outputs, the resources (a tree, or a summary per type
  * when the stack is large; `--tree` always prints the tree), policies, schema, cost, GPU capacity
  * and footprint. `--render` also writes every Kubernetes object as a YAML manifest into <dir>
- * (see lib/render.ts). `--json` prints one JSON document; through npm use `npm run -s plan`, as
+ * (see render.ts). `--json` prints one JSON document; through npm use `npm run -s plan`, as
  * npm prints its own banner on stdout otherwise.
  * Exit 0: ok. 2: invalid config or stack file (message on stderr). 1: any other failure.
  */
-// First: defers what the SDK loads and a plan never uses (see lib/fast-start.ts).
-import "./lib/fast-start";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { profiles } from "../policies/profiles";
-import { policies } from "../policies/rules";
-import { PlanConfigError, renderTree, runPlan } from "./lib/plan";
-import { checkPolicies } from "./lib/policy-check";
-import { checkSchemas, SchemaReport } from "./lib/schema-check";
-import { estimateCost, renderCost } from "./lib/cost";
-import { ConfigError, loadConfig } from "../stacks/config";
-import { missingIdentityMessage } from "../stacks/team";
-import { readStackConfig, stackFileOf, StackFileError } from "./lib/stack-config";
-import { footprintOf, renderFootprint } from "./lib/footprint";
+import { profiles } from "../../policies/profiles";
+import { policies } from "../../policies/rules";
+import { PlanConfigError, runPlan } from "./run";
+import { checkPolicies } from "./policy-check";
+import { checkSchemas, SchemaReport } from "./schema-check";
+import { estimateCost, renderCost } from "./cost";
+import { ConfigError, loadConfig } from "../../stacks/config";
+import { missingIdentityMessage } from "../../stacks/team";
+import { readStackConfig, stackFileOf, StackFileError } from "./stack-config";
+import { footprintOf, renderFootprint } from "./footprint";
 import {
     TREE_MAX,
     capacityOfPlan,
@@ -32,11 +29,10 @@ import {
     renderCapacity,
     renderOutputs,
     renderPolicyFindings,
+    renderTree,
     typeSummary,
-} from "./lib/plan-output";
-import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./lib/render";
-import { phase } from "./lib/phases";
-import { installExitCheck } from "./lib/recorder";
+} from "./output";
+import { HELM_RELEASES_FILE, renderObjects, writeRendering } from "./render";
 
 interface Args {
     file: string;
@@ -94,22 +90,15 @@ function finish(code: number): void {
 /** Set by a team stack's plan when it plans its platform stack: outputs in full (mock values). */
 const REVEAL = "MLOPS_PLAN_REVEAL_OUTPUTS";
 
-/**
- * Set by the test runner (test/support/global-setup.ts) and tools/kube-score.ts: a directory
- * where the platform plan a team stack's plan runs is kept, by stack file name and content,
- * for the other team stacks of the same run.
- */
-const OUTPUTS_CACHE = "MLOPS_PLAN_OUTPUTS_CACHE";
-
 /** What a plan printed and exited with. */
-export interface PlanRunOutput {
+interface PlanRunOutput {
     status: number | null;
     stdout: string;
     stderr: string;
 }
 
 /** `plan --config <platformFile> --json` with outputs in full, in a child process. */
-function childPlatformPlan(platformFile: string): Promise<PlanRunOutput> {
+function platformPlan(platformFile: string): PlanRunOutput {
     const r = spawnSync(
         process.execPath,
         ["--import", "tsx", __filename, "--config", platformFile, "--json"],
@@ -119,45 +108,17 @@ function childPlatformPlan(platformFile: string): Promise<PlanRunOutput> {
             maxBuffer: 64 * 1024 * 1024,
         },
     );
-    return Promise.resolve({ status: r.status, stdout: r.stdout, stderr: r.stderr });
-}
-
-let planPlatform: (platformFile: string) => Promise<PlanRunOutput> = childPlatformPlan;
-
-/**
- * Plans a team stack's platform stack some other way than in a child process: the test run's
- * plan server (test/support/plan-server.ts) plans it in its own process, before the team
- * stack's plan, with outputs in full (MLOPS_PLAN_REVEAL_OUTPUTS).
- */
-export function setPlatformPlanner(planner: (platformFile: string) => Promise<PlanRunOutput>) {
-    planPlatform = planner;
-}
-
-/** The platform stack's plan, outputs in full, in a child process (or from OUTPUTS_CACHE). */
-async function platformPlan(platformFile: string): Promise<PlanRunOutput> {
-    const dir = process.env[OUTPUTS_CACHE];
-    const key = createHash("sha256")
-        .update(path.basename(platformFile) + "\0" + fs.readFileSync(platformFile, "utf8"))
-        .digest("hex")
-        .slice(0, 32);
-    const cached = dir ? path.join(dir, `platform-${key}.json`) : undefined;
-    if (cached && fs.existsSync(cached)) return JSON.parse(fs.readFileSync(cached, "utf8"));
-    const run = await planPlatform(platformFile);
-    if (cached) {
-        fs.writeFileSync(`${cached}.${process.pid}`, JSON.stringify(run));
-        fs.renameSync(`${cached}.${process.pid}`, cached);
-    }
-    return run;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
  * The outputs of the platform stack a team stack references, from planning that stack's
  * config (`Pulumi.<stack>.yaml` beside this one or in the project) in a child process.
  */
-export async function referencedOutputs(
+export function referencedOutputs(
     config: ReturnType<typeof loadConfig>,
     file: string,
-): Promise<Record<string, Record<string, unknown>>> {
+): Record<string, Record<string, unknown>> {
     if (config.kind !== "team" || !config.platformStack) return {};
     const name = config.platformStack.split("/").pop()!;
     const candidates = [
@@ -170,7 +131,7 @@ export async function referencedOutputs(
             `mlops:platformStack ${config.platformStack}: no Pulumi.${name}.yaml here to plan it from (looked in ${candidates.join(", ")})`,
         );
     }
-    const r = await platformPlan(platformFile);
+    const r = platformPlan(platformFile);
     if (r.status !== 0 && r.status !== 1) {
         throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
     }
@@ -199,11 +160,10 @@ function renderSchema(report: SchemaReport): string {
 
 /**
  * The plan command: what `npm run plan -- <argv>` prints (on this process's stdout and
- * stderr) and the exit code it ends with. One plan at a time per process: Pulumi's runtime
- * state is global (test/support/plan-server.ts runs several in turn, one after another).
+ * stderr) and the exit code it ends with. One plan per process: Pulumi's runtime state is
+ * global.
  */
 export async function planCommand(argv: readonly string[]): Promise<number> {
-    phase("start-up");
     let args: Args;
     try {
         args = parseArgs(argv);
@@ -216,8 +176,8 @@ export async function planCommand(argv: readonly string[]): Promise<number> {
         const stack = readStackConfig(args.file);
         const config = loadConfig(stack.config);
         const cost = estimateCost(config);
-        const result = await runPlan(stack, undefined, await referencedOutputs(config, args.file));
-        phase("program");
+        const result = await runPlan(stack, undefined, referencedOutputs(config, args.file));
+
         let rendered = "";
         if (args.render) {
             const rendering = renderObjects(result.resources);
@@ -228,11 +188,11 @@ export async function planCommand(argv: readonly string[]): Promise<number> {
         }
         const environment = stack.config["mlops:environment"] === "prod" ? "prod" : "dev";
         const profile = profiles[environment];
-        phase("render");
+
         const violations = await checkPolicies(result.resources, policies, profile);
-        phase("policies");
+
         const schema = await checkSchemas(result.resources);
-        phase("schemas");
+
         const capacity = capacityOfPlan(result.resources, profile);
         const footprint = footprintOf(result.resources);
         const failed =
@@ -288,7 +248,7 @@ export async function planCommand(argv: readonly string[]): Promise<number> {
             process.stdout.write(renderFootprint(footprint) + "\n");
             if (rendered) process.stdout.write("\n" + rendered + "\n");
         }
-        phase("report");
+
         return failed ? 1 : 0;
     } catch (e) {
         if (
@@ -307,8 +267,5 @@ export async function planCommand(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module)
-    void planCommand(process.argv.slice(2)).then((code) => {
-        // A promise the program left pending fails the process, as under the engine.
-        installExitCheck();
-        finish(code);
-    });
+    // (A promise the program leaves pending fails the process: the SDK's own exit check.)
+    void planCommand(process.argv.slice(2)).then(finish);

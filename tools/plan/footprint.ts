@@ -40,15 +40,15 @@ const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 
 const DECIMAL: Record<string, number> = { k: 1, M: 2, G: 3, T: 4, P: 5, E: 6 };
 
 /** A Kubernetes CPU quantity in cores: `"250m"` → 0.25, `2` → 2. Unparsable: 0. */
-export function cpuCores(q: unknown): number {
-    const m = CPU.exec(String(q ?? ""));
+export function cpuCores(quantity: unknown): number {
+    const m = CPU.exec(String(quantity ?? ""));
     if (!m) return 0;
     return Number(m[1]) / (m[2] ? 1000 : 1);
 }
 
 /** A Kubernetes memory quantity in bytes: `"512Mi"`, `"1G"`, `1073741824`. Unparsable: 0. */
-export function memoryBytes(q: unknown): number {
-    const m = BYTES.exec(String(q ?? ""));
+export function memoryBytes(quantity: unknown): number {
+    const m = BYTES.exec(String(quantity ?? ""));
     if (!m) return 0;
     const unit = m[2];
     const scale = !unit ? 1 : unit in BINARY ? 1024 ** BINARY[unit] : 1000 ** DECIMAL[unit];
@@ -306,10 +306,10 @@ export function footprintOf(resources: readonly RecordedResource[]): Footprint {
 const GiB = 1024 ** 3;
 
 /** `Footprint: 1.15 CPU, 2.50 GiB requested by 14 kinds of pod (17 pods)`. */
-export function renderFootprint(f: Footprint): string {
-    const pods = f.lines.reduce((a, l) => a + l.replicas, 0);
+export function renderFootprint(footprint: Footprint): string {
+    const pods = footprint.lines.reduce((a, l) => a + l.replicas, 0);
     return [
-        `Footprint: ${f.cpuCores.toFixed(2)} CPU, ${(f.memoryBytes / GiB).toFixed(2)} GiB requested by ${pods} long-running pod${pods === 1 ? "" : "s"} (chart pods included; Jobs not counted)`,
-        ...f.uncounted.map((u) => `  not counted: ${u}`),
+        `Footprint: ${footprint.cpuCores.toFixed(2)} CPU, ${(footprint.memoryBytes / GiB).toFixed(2)} GiB requested by ${pods} long-running pod${pods === 1 ? "" : "s"} (chart pods included; Jobs not counted)`,
+        ...footprint.uncounted.map((u) => `  not counted: ${u}`),
     ].join("\n");
 }

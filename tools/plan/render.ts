@@ -65,8 +65,8 @@ export function isHelm(type: string): boolean {
 }
 
 /** Every resource that is one Kubernetes object: custom, `kubernetes:` and not Helm's. */
-export function isKubernetesObject(r: RecordedResource): boolean {
-    return r.custom && r.type.startsWith("kubernetes:") && !isHelm(r.type);
+export function isKubernetesObject(resource: RecordedResource): boolean {
+    return resource.custom && resource.type.startsWith("kubernetes:") && !isHelm(resource.type);
 }
 
 /**
@@ -137,7 +137,7 @@ function renderObject(r: RecordedResource): RenderedObject {
     }
     const metadata = { ...((inputs.metadata as Record<string, unknown> | undefined) ?? {}) };
     // The provider names an object without a name after its resource; the plan's mocks call it
-    // `<name>-mock` (tools/lib/recorder.ts), which is what references to it resolved to.
+    // `<name>-mock` (tools/plan/recorder.ts), which is what references to it resolved to.
     if (metadata.name === undefined) metadata.name = `${r.name}-mock`;
     const rest = Object.fromEntries(
         Object.entries(inputs).filter(([k]) => !["apiVersion", "kind", "metadata"].includes(k)),
@@ -191,8 +191,8 @@ export function renderObjects(resources: readonly RecordedResource[]): Rendering
 }
 
 /** The YAML file of one object, headed by the resource it comes from. */
-export function manifestYaml(o: RenderedObject): string {
-    return `# ${o.urn}\n` + yaml.dump(o.manifest, { noRefs: true, lineWidth: -1 });
+export function manifestYaml(object: RenderedObject): string {
+    return `# ${object.urn}\n` + yaml.dump(object.manifest, { noRefs: true, lineWidth: -1 });
 }
 
 /** `helm-releases.txt`: what was not rendered, and so not scanned. */

@@ -1,4 +1,0 @@
-/** `typescript`, loaded on first use (see ./deferred-module.ts). */
-import { deferredPackage } from "./deferred-module";
-
-export = deferredPackage("typescript");
