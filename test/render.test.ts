@@ -22,7 +22,7 @@ import {
     globMatch,
     judge,
     parseAllowlist,
-} from "../tools/lib/kube-score";
+} from "../tools/kube-score-findings";
 
 interface PlanDoc {
     resources: { urn: string; type: string; name: string; inputs: any }[];

@@ -22,7 +22,7 @@ import {
     findingsOf,
     judge,
     parseAllowlist,
-} from "./lib/kube-score";
+} from "./kube-score-findings";
 
 const ROOT = path.resolve(__dirname, "..");
 
