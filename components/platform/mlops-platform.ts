@@ -178,6 +178,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly teams: Record<string, Team> = {};
     /** Ingress isolation of the platform namespace. */
     public readonly networkPolicies: PlatformNetworkPolicies;
+    /** The endpoints of every in-cluster service that runs, the router first. */
+    public readonly serviceEndpoints: readonly ServiceEndpoint[];
 
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super(MlopsPlatform.__pulumiType, name, {}, opts);
@@ -208,7 +210,13 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         this.workflows = this.workflowEngine(name, args);
         this.featureStore = this.featureStoreOf(name, args, prod);
         this.serving = this.modelServing(name, args);
-        this.networkPolicies = this.platformNetworkPolicies(name);
+        const services = this.runningServiceEndpoints();
+        this.serviceEndpoints = [this.router.serviceEndpoint, ...services];
+        this.networkPolicies = new PlatformNetworkPolicies(
+            `${name}-network`,
+            { namespace: this.namespace, router: this.router.serviceEndpoint, services },
+            { parent: this },
+        );
         this.inlineTeams(args);
 
         this.registerOutputs({ namespace: this.namespace });
@@ -409,11 +417,11 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     }
 
     /**
-     * Ingress isolation of the platform namespace, from the endpoints of the services that
-     * run: the services, then the stores they use.
+     * The endpoints of the services that run behind the router: the services, then the stores
+     * they use (the order of the platform namespace's policies).
      */
-    private platformNetworkPolicies(name: string) {
-        const services: ServiceEndpoint[] = [
+    private runningServiceEndpoints(): ServiceEndpoint[] {
+        return [
             ...(this.tracking ? [this.tracking.serviceEndpoint] : []),
             ...(this.featureStore ? this.featureStore.serviceEndpoints : []),
             ...(this.workflows ? [this.workflows.serviceEndpoint] : []),
@@ -421,11 +429,6 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             ...(this.database ? [this.database.serviceEndpoint] : []),
             ...(this.objectStore ? [this.objectStore.serviceEndpoint] : []),
         ];
-        return new PlatformNetworkPolicies(
-            `${name}-network`,
-            { namespace: this.namespace, router: this.router.serviceEndpoint, services },
-            { parent: this },
-        );
     }
 
     /** A {@link Team} for each inline team that has no team stack of its own. */

@@ -82,7 +82,7 @@ const chartPodLabels = (component: "server" | "workflow-controller") => ({
  * pod by the controller (workflow/controller/workflowpod.go, argo-workflows v4.0.6, the
  * chart's appVersion).
  */
-export const WORKFLOW_POD_LABEL = "workflows.argoproj.io/workflow";
+const WORKFLOW_POD_LABEL = "workflows.argoproj.io/workflow";
 
 const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
     requests: { cpu, memory },

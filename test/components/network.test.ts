@@ -564,17 +564,6 @@ describe("the tenant view", () => {
         { name: "vision", members: [], quota },
         { name: "nlp", members: [], quota },
     ];
-    /** Every endpoint of a platform that runs every service, as its components declare them. */
-    const endpointsOf = (p: MlopsPlatform) => [
-        p.router.serviceEndpoint,
-        p.tracking!.serviceEndpoint,
-        ...p.featureStore!.serviceEndpoints,
-        p.workflows!.serviceEndpoint,
-        p.serving!.serviceEndpoint,
-        p.database!.serviceEndpoint,
-        p.objectStore!.serviceEndpoint,
-    ];
-
     it("teams reach exactly the services that admit them, and those admit them back", async () => {
         const rec = record();
         const cluster = new ExistingCluster("c", {});
@@ -584,7 +573,7 @@ describe("the tenant view", () => {
         await settled();
 
         // The catalogue the teams get is the team view of the endpoints that admit teams.
-        const admitting = endpointsOf(p).filter((e) => e.callers.teams);
+        const admitting = p.serviceEndpoints.filter((e) => e.callers.teams);
         expect(admitting.map((e) => e.name)).toEqual(["mlflow", "feast", "seaweedfs"]);
         expect([...TEAM_SERVICES].sort((a, b) => a.app.localeCompare(b.app))).toEqual(
             admitting
@@ -648,5 +637,30 @@ describe("the tenant view", () => {
             );
             expect(JSON.stringify(policies.map((pol) => at(pol, "spec")))).not.toContain(other);
         }
+    });
+
+    it("runs every service, and each call names an endpoint of one", async () => {
+        record();
+        const cluster = new ExistingCluster("c", {});
+        const p = new MlopsPlatform("p", platformArgs(cluster, { teams: TEAMS }), {
+            providers: { kubernetes: cluster.provider },
+        });
+        await settled();
+
+        const names = p.serviceEndpoints.map((e) => e.name);
+        expect(names).toEqual([
+            "traefik",
+            "mlflow",
+            "feast",
+            "valkey",
+            "argo-server",
+            "predictors",
+            "postgresql",
+            "seaweedfs",
+        ]);
+        // A call to a name no endpoint has would open nothing, silently: a typo fails here.
+        const called = p.serviceEndpoints.flatMap((e) => (e.calls ?? []).map((c) => c.endpoint));
+        expect(called.length).toBeGreaterThan(0);
+        expect(called.filter((c) => !names.includes(c))).toEqual([]);
     });
 });
