@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KUBE_SCORE_VERSION=v1.20.0
-# The module's hash as go.sum records it. The Go checksum database is not reachable from
-# these machines (GOSUMDB=off by default here), so this pin is what proves the source is the
-# released one; kube-score's own go.sum then pins its dependencies.
+# The module's hash as go.sum records it. A build where the Go checksum database cannot be
+# reached (GOSUMDB=off) still gets the released source: this pin proves it, and kube-score's
+# own go.sum then pins its dependencies.
 KUBE_SCORE_SUM=h1:J1VqK86SunV4Gg8emPTmwUVxe0rmXnAs5K9ZUbGMKR8=
 
 CACHE=${MLOPS_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlops-ci}
