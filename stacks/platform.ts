@@ -115,7 +115,7 @@ export function platformStack(config: PlatformConfig) {
               }
             : { mode: config.routing.auth.enabled ? config.routing.auth.mode : "none" },
         /** The bundled Dex's static users and their generated passwords. */
-        logins: platform.signOn?.dex?.logins,
+        ...(platform.signOn?.dex ? { logins: platform.signOn.dex.logins } : {}),
         trackingInternalUrl: platform.tracking?.internalUrl,
         teams: Object.fromEntries(
             Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),
