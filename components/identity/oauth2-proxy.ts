@@ -255,11 +255,11 @@ export function oauth2ProxyFlags(
                   "oidc-jwks-url": ends.jwksUrl,
               }
             : {}),
+        // Bearer JWTs are sessions too: the issuer's own ID tokens (audience: the client), so
+        // that `user:` members reach their routes from scripts, and those of `jwtIssuers`.
+        "skip-jwt-bearer-tokens": "true",
         ...(jwt.length > 0
-            ? {
-                  "skip-jwt-bearer-tokens": "true",
-                  "extra-jwt-issuers": jwt.map((j) => `${j.issuer}=${j.audience}`).join(","),
-              }
+            ? { "extra-jwt-issuers": jwt.map((j) => `${j.issuer}=${j.audience}`).join(",") }
             : {}),
     };
 }
