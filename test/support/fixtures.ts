@@ -36,3 +36,11 @@ export function platformArgs(
         ...over,
     };
 }
+
+/**
+ * `mlops:routing` with single sign-on through an issuer of the organisation's: what a gcp or
+ * aws config needs (the bundled Dex runs on local only).
+ */
+export const SSO = {
+    auth: { oidc: { issuer: "https://login.example.com", clientSecret: "s" } },
+} as const;
