@@ -31,7 +31,8 @@ export function platformArgs(
         routing: {
             tls: { mode: "selfSigned" },
             serviceType: "LoadBalancer",
-            auth: { enabled: true, username: "admin" },
+            // Single sign-on; no issuer, so the bundled Dex is the issuer.
+            auth: { mode: "oidc" },
         },
         ...over,
     };
