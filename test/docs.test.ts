@@ -52,10 +52,12 @@ export function configKeys(config: Record<string, unknown>): string[] {
             if (v.some((x) => x !== null && typeof x === "object" && !Array.isArray(x))) {
                 for (const x of v) walk(x, `${p}[]`);
             } else keys.add(p);
-        } else if (v !== null && typeof v === "object") {
+        } else if (v !== null && typeof v === "object" && !isSecure(v)) {
             for (const [k, x] of Object.entries(v)) walk(x, `${p}.${k}`);
         } else keys.add(p);
     };
+    // `{secure: <ciphertext>}` is how a stack file holds a secret value: the key's value.
+    const isSecure = (v: object) => Object.keys(v).length === 1 && "secure" in v;
     for (const [k, v] of Object.entries(config)) walk(v, k);
     return [...keys].sort();
 }
@@ -152,7 +154,16 @@ function returnedKeys(file: string, fn: string): string[] {
     const keysOf = (o: ts.ObjectLiteralExpression, s: ts.SourceFile): string[] =>
         o.properties.flatMap((p) => {
             if (ts.isSpreadAssignment(p)) {
-                if (!p.expression.getText(s).endsWith(".outputs"))
+                let e: ts.Expression = p.expression;
+                while (ts.isParenthesizedExpression(e)) e = e.expression;
+                // `...(cond ? { key: value } : {})`: an output that only some stacks have.
+                if (
+                    ts.isConditionalExpression(e) &&
+                    ts.isObjectLiteralExpression(e.whenTrue) &&
+                    ts.isObjectLiteralExpression(e.whenFalse)
+                )
+                    return [...keysOf(e.whenTrue, s), ...keysOf(e.whenFalse, s)];
+                if (!e.getText(s).endsWith(".outputs"))
                     throw new Error(`unexpected spread ${p.expression.getText(s)}`);
                 return spreadOutputs();
             }
