@@ -47,7 +47,11 @@ export const ssoOnEveryRoute = stackPolicy({
         const proxies = ofType(args, RELEASE).filter((r) =>
             /(^|\/)oauth2-proxy$/.test(String(r.props?.chart ?? "")),
         );
-        if (proxies.length === 0) {
+        const guarded = ofType(args, INGRESS_ROUTE).filter(
+            (r) => !r.props?.metadata?.annotations?.[PUBLIC_ROUTE],
+        );
+        // A stack with no route to guard (a team stack) needs no proxy of its own.
+        if (proxies.length === 0 && guarded.length > 0) {
             report(
                 "no oauth2-proxy release: routes are not behind single sign-on (routing.auth.mode oidc)",
             );
@@ -71,8 +75,7 @@ export const ssoOnEveryRoute = stackPolicy({
                 .filter((m) => m.props?.spec?.forwardAuth)
                 .map((m) => `${m.props?.metadata?.namespace}/${m.props?.metadata?.name}`),
         );
-        for (const r of ofType(args, INGRESS_ROUTE)) {
-            if (r.props?.metadata?.annotations?.[PUBLIC_ROUTE]) continue;
+        for (const r of guarded) {
             const ns = r.props?.metadata?.namespace;
             for (const route of r.props?.spec?.routes ?? []) {
                 const asks = (route.middlewares ?? []).some((m: any) =>

@@ -1030,7 +1030,8 @@ function authCheck(c: PlatformConfig, problems: string[]) {
             `${at("oidc", "clientSecret")}: got a value; the bundled Dex's client secret is generated: remove it, or set oidc.issuer to use your own identity provider`,
         );
     }
-    if (oidc.issuer && auth.dex) {
+    // Elsewhere the cloud scope has refused the key already.
+    if (oidc.issuer && auth.dex && c.cloud === "local") {
         problems.push(
             `${at("dex")}: got a value; the bundled Dex runs only when oidc.issuer is not set: remove it, or remove oidc.issuer`,
         );

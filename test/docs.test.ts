@@ -67,10 +67,7 @@ export function configKeys(config: Record<string, unknown>): string[] {
                 for (const x of v) walk(x, `${p}[]`);
             } else keys.add(p);
         } else if (v !== null && typeof v === "object") {
-            // A `secure:` value is one encrypted value of the key, not a key of its own.
-            const entries = Object.entries(v);
-            if (entries.length === 1 && entries[0][0] === "secure") keys.add(p);
-            else for (const [k, x] of entries) walk(x, `${p}.${k}`);
+            for (const [k, x] of Object.entries(v)) walk(x, `${p}.${k}`);
         } else keys.add(p);
     };
     for (const [k, v] of Object.entries(config)) walk(v, k);

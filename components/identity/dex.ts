@@ -90,9 +90,9 @@ export class Dex extends pulumi.ComponentResource {
         this.internalUrl = pulumi.interpolate`http://${RELEASE}.${args.namespace}.svc.cluster.local:${DEX_PORT}`;
 
         const clientSecrets: Record<string, pulumi.Output<string>> = {};
-        for (const c of args.clients) {
-            clientSecrets[c.id] = new random.RandomPassword(
-                `${name}-client-${c.id}`,
+        for (const { id } of args.clients) {
+            clientSecrets[id] = new random.RandomPassword(
+                `${name}-client-${id}`,
                 { length: 32, special: false },
                 child,
             ).result;
