@@ -481,6 +481,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         [["cluster", "context"], "kind-mlops"],
         [["cluster", "storageClass"], "standard"],
         [["cluster", "nvidiaDevicePlugin"], true],
+        [["cluster", "oidcPrefix"], "oidc:"],
         [["cluster", "systemPool"], { machineType: "e2-standard-4" }],
         [["storage", "objectStore", "size"], "20Gi"],
         [["storage", "objectStore", "publicRead"], false],
