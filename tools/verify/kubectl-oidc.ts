@@ -64,9 +64,9 @@ async function stopAll(): Promise<void> {
 }
 
 /** The platform's self-signed certificate, in shape: ECDSA P-256, not a CA, server auth. */
-function selfSignedCert(): { cert: string; key: string } {
-    const key = path.join(dir, "issuer.key");
-    const cert = path.join(dir, "issuer.crt");
+function selfSignedCert(stem: string): { cert: string; key: string } {
+    const key = path.join(dir, `${stem}.key`);
+    const cert = path.join(dir, `${stem}.crt`);
     execFileSync(
         "openssl",
         [
@@ -189,9 +189,11 @@ async function waitFor(what: string, ok: () => Promise<boolean>, seconds: number
 
 async function main(): Promise<void> {
     if (!ETCD || !KUBE_APISERVER) throw new Error("set ETCD and KUBE_APISERVER");
-    const tlsPair = selfSignedCert();
-    const issuer = testIssuer(tlsPair);
-    await new Promise<void>((r) => issuer.server.listen(ISSUER_PORT, "127.0.0.1", r));
+    // The documented order on kind and k3d: the cluster starts with the flags and a placeholder
+    // certificate in the CA file, before the platform (and its issuer) exists.
+    const tlsPair = selfSignedCert("issuer");
+    const caFile = path.join(dir, "oidc-ca.crt");
+    fs.writeFileSync(caFile, selfSignedCert("placeholder").cert);
 
     start(
         ETCD,
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
     execFileSync("openssl", ["genrsa", "-out", path.join(dir, "sa.key"), "2048"], {
         stdio: "ignore",
     });
-    // The flags of docs/identity/kubectl.md, with this issuer's URL and certificate.
+    // The flags of docs/identity/kubectl.md, with this issuer's URL.
     const oidcFlags = [
         `--oidc-issuer-url=${ISSUER}`,
         `--oidc-client-id=${CLIENT_ID}`,
@@ -219,34 +221,59 @@ async function main(): Promise<void> {
         `--oidc-username-prefix=${PREFIX}`,
         "--oidc-groups-claim=groups",
         `--oidc-groups-prefix=${PREFIX}`,
-        `--oidc-ca-file=${path.join(dir, "issuer.crt")}`,
+        `--oidc-ca-file=${caFile}`,
     ];
-    start(
-        KUBE_APISERVER,
-        [
-            `--etcd-servers=http://127.0.0.1:${ETCD_CLIENT}`,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${API_PORT}`,
-            `--cert-dir=${path.join(dir, "pki")}`,
-            `--token-auth-file=${path.join(dir, "tokens.csv")}`,
-            "--authorization-mode=RBAC",
-            "--service-cluster-ip-range=10.96.0.0/16",
-            `--service-account-issuer=https://kubernetes.default.svc`,
-            `--service-account-key-file=${path.join(dir, "sa.key")}`,
-            `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
-            ...oidcFlags,
-        ],
-        "kube-apiserver.log",
-    );
-    await waitFor(
-        "kube-apiserver",
-        async () => (await kubectl(["get", "--raw=/readyz"], admin)).out === "ok",
-        120,
-    );
+    const apiServer = async (log: string) => {
+        const proc = start(
+            KUBE_APISERVER,
+            [
+                `--etcd-servers=http://127.0.0.1:${ETCD_CLIENT}`,
+                "--bind-address=127.0.0.1",
+                `--secure-port=${API_PORT}`,
+                `--cert-dir=${path.join(dir, "pki")}`,
+                `--token-auth-file=${path.join(dir, "tokens.csv")}`,
+                "--authorization-mode=RBAC",
+                "--service-cluster-ip-range=10.96.0.0/16",
+                `--service-account-issuer=https://kubernetes.default.svc`,
+                `--service-account-key-file=${path.join(dir, "sa.key")}`,
+                `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
+                ...oidcFlags,
+            ],
+            log,
+        );
+        await waitFor(
+            "kube-apiserver",
+            async () => (await kubectl(["get", "--raw=/readyz"], admin)).out === "ok",
+            120,
+        );
+        return proc;
+    };
+    const first = await apiServer("kube-apiserver-1.log");
     const version = JSON.parse((await kubectl(["get", "--raw=/version"], admin)).out).gitVersion;
-    console.log(
-        `kube-apiserver ${version}, flags: ${oidcFlags.slice(0, 6).join(" ")} --oidc-ca-file=<the self-signed certificate>`,
+    console.log(`kube-apiserver ${version}, flags: ${oidcFlags.join(" ")}`);
+    check("the API server starts with the flags before the issuer exists", true);
+
+    // The platform comes up: its issuer serves, behind a certificate the CA file lacks.
+    const issuer = testIssuer(tlsPair);
+    await new Promise<void>((r) => issuer.server.listen(ISSUER_PORT, "127.0.0.1", r));
+    const person = (email: string, groups: string[], more: Record<string, unknown> = {}) =>
+        issuer.token({ sub: email.split("@")[0], email, email_verified: true, groups, ...more });
+    const bob = person("bob@example.com", ["ml-vision"]);
+    await new Promise((r) => setTimeout(r, 15_000));
+    const early = await kubectl(["auth", "whoami"], bob);
+    check(
+        "with the placeholder CA file, a valid token is refused (401)",
+        early.status !== 0 && /Unauthorized/.test(early.out),
+        early.out,
     );
+
+    // The documented fix: the platform's certificate into the CA file, then restart the API
+    // server (it reads the file at start only).
+    fs.copyFileSync(path.join(dir, "issuer.crt"), caFile);
+    const exited = new Promise((r) => first.once("exit", r));
+    first.kill("SIGTERM");
+    await exited;
+    await apiServer("kube-apiserver-2.log");
 
     // Two teams as the program binds them (default prefix oidc:).
     const objects = [
@@ -289,9 +316,6 @@ async function main(): Promise<void> {
         subjects.out,
     );
 
-    const person = (email: string, groups: string[], more: Record<string, unknown> = {}) =>
-        issuer.token({ sub: email.split("@")[0], email, email_verified: true, groups, ...more });
-    const bob = person("bob@example.com", ["ml-vision"]);
     // The API server fetches the issuer's keys in the background once it starts.
     await waitFor(
         "the OIDC authenticator",
