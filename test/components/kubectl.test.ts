@@ -7,7 +7,9 @@
 import { EKS_ACCESS_POLICIES, EksCluster, accessEntryKey } from "../../components/aws/eks";
 import { ExistingCluster } from "../../components/cluster/existing";
 import { GkeCluster } from "../../components/gcp/gke";
+import * as yaml from "js-yaml";
 import { TEAM_SERVICES } from "../../components/platform/mlops-platform";
+import { KUBELOGIN_REDIRECT_URIS } from "../../components/platform/sign-on";
 import { Team, memberSubjects } from "../../components/tenancy/team";
 import { startRecording } from "../../tools/plan/recorder";
 import { awsFoundation } from "../../stacks/aws";
@@ -512,6 +514,28 @@ describe("stacks: each cloud's cluster and every team name members alike", () =>
         expect(subjects(rec, "nlp")).toEqual([
             { kind: "User", name: "oidc:alice@example.com", apiGroup: RBAC },
             { kind: "Group", name: "oidc:ml-nlp", apiGroup: RBAC },
+        ]);
+        // kubelogin signs members in at the bundled Dex with the platform's client.
+        const dexConfig = yaml.load(
+            at(
+                rec.get("kubernetes:core/v1:Secret", "mlops-dex-config"),
+                "stringData",
+                "config.yaml",
+            ) as string,
+        ) as { staticClients: { id: string; redirectURIs: string[] }[] };
+        expect(dexConfig.staticClients.map((c) => [c.id, c.redirectURIs])).toEqual([
+            [
+                "mlops-platform",
+                [
+                    "https://auth.mlops.localtest.me/oauth2/callback",
+                    "http://localhost:8000",
+                    "http://localhost:18000",
+                ],
+            ],
+        ]);
+        expect(KUBELOGIN_REDIRECT_URIS).toEqual([
+            "http://localhost:8000",
+            "http://localhost:18000",
         ]);
     });
 
