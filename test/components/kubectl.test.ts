@@ -7,6 +7,8 @@
 import { EKS_ACCESS_POLICIES, EksCluster, accessEntryKey } from "../../components/aws/eks";
 import { ExistingCluster } from "../../components/cluster/existing";
 import { GkeCluster } from "../../components/gcp/gke";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { TEAM_SERVICES } from "../../components/platform/mlops-platform";
 import { KUBELOGIN_REDIRECT_URIS } from "../../components/platform/sign-on";
@@ -601,5 +603,56 @@ describe("stacks: each cloud's cluster and every team name members alike", () =>
                 { kind: "User", name: `${prefix}carol@example.com`, apiGroup: RBAC },
             ]);
         });
+    });
+});
+
+describe("docs/identity/kubectl.md: the local flags are the ones the bindings need", () => {
+    const doc = fs.readFileSync(
+        path.join(__dirname, "..", "..", "docs", "identity", "kubectl.md"),
+        "utf8",
+    );
+    const config = parseConfig({});
+    const expected = {
+        "oidc-issuer-url": `https://dex.${config.domain}`,
+        "oidc-client-id": config.routing.auth.oidc.clientId,
+        "oidc-username-claim": config.routing.auth.oidc.emailClaim,
+        "oidc-username-prefix": kubernetesMemberPrefix(config),
+        "oidc-groups-claim": config.routing.auth.oidc.groupsClaim,
+        "oidc-groups-prefix": kubernetesMemberPrefix(config),
+    };
+
+    it("kind: the kubeadm patch's extraArgs, and the CA file mounted into the API server", () => {
+        const kindConfig = /cat > kind-oidc\.yaml <<EOF\n([\s\S]*?)\nEOF/.exec(doc)![1];
+        const cluster = yaml.load(kindConfig.replace(/\$PWD/g, "/home/me")) as any;
+        expect(cluster.nodes[0].extraMounts).toEqual([
+            { hostPath: "/home/me/oidc", containerPath: "/etc/kubernetes/oidc", readOnly: true },
+        ]);
+        const patch = yaml.load(cluster.kubeadmConfigPatches[0]) as any;
+        // No apiVersion: kind applies it to whichever kubeadm version it generates.
+        expect(patch.apiVersion).toBeUndefined();
+        expect(patch.kind).toBe("ClusterConfiguration");
+        expect(patch.apiServer.extraArgs).toEqual({
+            ...expected,
+            "oidc-ca-file": "/etc/kubernetes/oidc/ca.crt",
+        });
+        expect(patch.apiServer.extraVolumes).toEqual([
+            {
+                name: "oidc",
+                hostPath: "/etc/kubernetes/oidc",
+                mountPath: "/etc/kubernetes/oidc",
+                readOnly: true,
+                pathType: "Directory",
+            },
+        ]);
+    });
+
+    it("k3d: the same flags as --kube-apiserver-arg on the servers", () => {
+        const args = Object.fromEntries(
+            [...doc.matchAll(/--k3s-arg "--kube-apiserver-arg=([a-z-]+)=(.*?)@server:\*"/g)].map(
+                (m) => [m[1], m[2]],
+            ),
+        );
+        expect(args).toEqual({ ...expected, "oidc-ca-file": "/etc/mlops-oidc/ca.crt" });
+        expect(doc).toContain('--volume "$PWD/oidc:/etc/mlops-oidc@server:*"');
     });
 });
