@@ -150,7 +150,7 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "misspelt key",
             { cluster: { gpuPool: [] } },
-            "mlops:cluster.gpuPool: unknown key (did you mean mlops:cluster.gpuPools?); allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
+            "mlops:cluster.gpuPool: unknown key (did you mean mlops:cluster.gpuPools?); allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, oidcPrefix, gcp, aws, systemPool, gpuPools",
         ],
         [
             "unknown top-level key",
