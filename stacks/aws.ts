@@ -7,7 +7,7 @@ import { S3ObjectStore } from "../components/aws/s3";
 import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
 import { BucketKey } from "../components/storage/object-store";
 import { RUNNER } from "../components/tenancy/team";
-import { PlatformConfig } from "./config";
+import { PlatformConfig, kubernetesMemberPrefix } from "./config";
 import { CloudFoundation } from "./foundation";
 
 /** Which buckets each service may use, and how. */
@@ -42,6 +42,10 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
         defaultTags: { tags: { "mlops.dev/cluster": name, "mlops.dev/stack": pulumi.getStack() } },
     });
     const opts = { providers: { aws: provider } };
+    const auth = config.routing.auth;
+    // With single sign-on, kubectl trusts the same issuer and client; parseConfig requires the
+    // issuer on aws.
+    const sso = auth.enabled && auth.mode === "oidc" ? auth.oidc : undefined;
 
     const cluster = new EksCluster(
         name,
@@ -55,6 +59,14 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
             sharedFilesystem: config.storage.sharedFilesystem.enabled,
             protect: prod,
             mirror: config.mirror,
+            oidc: sso && {
+                issuer: sso.issuer!,
+                clientId: sso.clientId,
+                groupsClaim: sso.groupsClaim,
+                usernameClaim: sso.emailClaim,
+            },
+            oidcPrefix: kubernetesMemberPrefix(config),
+            accessEntries: a.accessEntries,
         },
         opts,
     );

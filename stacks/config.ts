@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
+import { DEFAULT_OIDC_PREFIX, oidcPrefixProblem } from "../components/cluster/kubernetes-cluster";
 
 /** How the router's Service may be exposed. */
 export const SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
@@ -142,6 +143,98 @@ const systemPoolSchema = obj({
     maxNodes: count.default(3),
 }).superRefine((p, ctx) => ordered(p, "minNodes", "maxNodes", ctx));
 
+// ---------------------------------------------------------------------------------------------
+// kubectl for team members (docs/identity/kubectl.md): how the cluster's API server names the
+// people and groups that team RoleBindings bind, on each cloud.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `cluster.oidcPrefix` (local): the prefix the API server gives OIDC user and group names. No
+ * default in the schema: {@link kubernetesMemberPrefix} resolves it per cloud.
+ */
+const oidcPrefixSchema = z.string({ error: "must be a string" }).superRefine((v, ctx) => {
+    const problem = oidcPrefixProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: v });
+});
+
+/** `cluster.gcp.securityGroup`: GKE's fixed group name, in the organisation's domain. */
+const gkeSecurityGroupSchema = z
+    .string({ error: "must be an email address" })
+    .regex(
+        /^gke-security-groups@[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/,
+        {
+            error: "must be gke-security-groups@<your domain>: GKE reads Google Groups for RBAC under a group of that name only",
+        },
+    );
+
+/**
+ * The EKS access policies (EKS user guide, "Review access policy permissions"); test/ checks
+ * the list against components/aws/eks.ts EKS_ACCESS_POLICIES.
+ */
+export const EKS_ACCESS_POLICY_NAMES = [
+    "AmazonEKSClusterAdminPolicy",
+    "AmazonEKSAdminPolicy",
+    "AmazonEKSEditPolicy",
+    "AmazonEKSViewPolicy",
+] as const;
+
+/** `cluster.aws.accessEntries`: IAM principals that may use kubectl, each with a policy. */
+const eksAccessEntriesSchema = z
+    .array(
+        obj({
+            /** An IAM role or user (not an assumed-role session). */
+            principalArn: z
+                .string({ error: "must be an IAM role or user ARN" })
+                .regex(
+                    /^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)\/([\x21-\x7e]*\/)?[\w+=,.@-]{1,128}$/,
+                    {
+                        error: "must be the ARN of an IAM role or user, e.g. arn:aws:iam::123456789012:role/platform-admins (not an assumed-role session)",
+                    },
+                ),
+            /** The access policy. */
+            policy: z.enum(EKS_ACCESS_POLICY_NAMES),
+            /** Namespaces the policy applies in (`*` wildcards allowed). @default the whole cluster */
+            namespaces: z
+                .array(
+                    z.string().regex(/^[a-z0-9*]([-a-z0-9*]{0,61}[a-z0-9*])?$/, {
+                        error: "must be a namespace name, '*' allowed as a wildcard",
+                    }),
+                    { error: "must be a list of namespaces" },
+                )
+                .min(1, {
+                    error: "must list at least one namespace; leave it out for the whole cluster",
+                })
+                .optional(),
+        }),
+        { error: "must be a list of {principalArn, policy, namespaces}" },
+    )
+    .superRefine((entries, ctx) => {
+        entries.forEach((e, i) => {
+            const first = entries.findIndex((x) => x.principalArn === e.principalArn);
+            if (first < i) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [i, "principalArn"],
+                    message: `already listed at accessEntries[${first}]; an IAM principal has one access entry`,
+                    input: e.principalArn,
+                });
+            }
+        });
+    });
+
+/**
+ * What the cluster's API server prepends to team members' user and group names, so that team
+ * RoleBindings name them as it authenticates them: none on gcp (GKE names Google accounts and
+ * Google Groups by email), else `cluster.oidcPrefix` (local) or `"oidc:"` (the prefix the
+ * platform gives EKS). Platform and team stacks resolve it alike.
+ */
+export function kubernetesMemberPrefix(config: Pick<PlatformConfig, "cloud" | "cluster">): string {
+    if (config.cloud === "gcp") return "";
+    return config.cluster.oidcPrefix ?? DEFAULT_OIDC_PREFIX;
+}
+
+// ---------------------------------------------------------------------------------------------
+
 const clusterSchema = obj({
     /** Name of the cluster and prefix of platform resources. @default "mlops" */
     name: dnsLabel(
@@ -165,6 +258,12 @@ const clusterSchema = obj({
         .default(1),
     /** local: install the NVIDIA device plugin chart on GPU nodes. @default false */
     nvidiaDevicePlugin: enabled.default(false),
+    /**
+     * local: the prefix the API server gives the user and group names of the organisation's
+     * OpenID Connect issuer (`--oidc-username-prefix` and `--oidc-groups-prefix`; `""` for
+     * none). @default "oidc:"
+     */
+    oidcPrefix: oidcPrefixSchema.optional(),
     gcp: obj({
         project: z.string({ error: "must be a GCP project id" }).min(1),
         region: z.string({ error: "must be a GCP region such as us-central1" }).min(1),
@@ -192,6 +291,12 @@ const clusterSchema = obj({
             .default([]),
         /** @default "REGULAR" */
         releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE", "EXTENDED"]).default("REGULAR"),
+        /**
+         * Google Groups for RBAC: `gke-security-groups@<your domain>`, under which the groups
+         * that `group:<email>` members name are nested. @default none: group members get no
+         * Kubernetes access on GKE
+         */
+        securityGroup: gkeSecurityGroupSchema.optional(),
     }).optional(),
     aws: obj({
         region: z
@@ -225,6 +330,12 @@ const clusterSchema = obj({
             .min(2, { error: "must be 2, 3 or 4 (EKS needs two zones at least)" })
             .max(4, { error: "must be 2, 3 or 4 (EKS needs two zones at least)" })
             .default(3),
+        /**
+         * IAM principals that may use kubectl (EKS access entries), each with an access policy.
+         * The principal that runs `pulumi up` is the cluster's admin already: do not list it.
+         * @default []
+         */
+        accessEntries: eksAccessEntriesSchema.default([]),
     }).optional(),
     systemPool: systemPoolSchema.prefault({}),
     gpuPools: z.array(gpuPoolSchema, { error: "must be a list of GPU pools" }).default([]),
@@ -798,6 +909,11 @@ export const CLOUD_SCOPED_KEYS: readonly {
         clouds: ["local"] as Cloud[],
         why: "the platform creates the cluster, its provider and its storage classes",
     })),
+    {
+        path: ["cluster", "oidcPrefix"],
+        clouds: ["local"],
+        why: 'GKE names Google accounts and groups with no prefix; on aws the platform gives EKS the prefix "oidc:"',
+    },
     { path: ["cluster", "gcp"], clouds: ["gcp"], why: "it configures a GKE cluster" },
     { path: ["cluster", "aws"], clouds: ["aws"], why: "it configures an EKS cluster" },
     {

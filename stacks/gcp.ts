@@ -37,6 +37,7 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
         zone: gcp.zone,
         authorizedNetworks: gcp.authorizedNetworks,
         releaseChannel: gcp.releaseChannel,
+        securityGroup: gcp.securityGroup,
         systemPool: c.systemPool,
         gpuPools: c.gpuPools.map((p) => ({ ...p, machineType: p.machineType! })),
         // Without Filestore the platform runs its NFS server in the cluster (inCluster: true).

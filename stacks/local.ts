@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ExistingCluster } from "../components/cluster/existing";
-import { PlatformConfig } from "./config";
+import { PlatformConfig, kubernetesMemberPrefix } from "./config";
 import { CloudFoundation } from "./foundation";
 
 /** An existing cluster from a kubeconfig; storage and database run inside it. */
@@ -13,6 +13,7 @@ export function localFoundation(config: PlatformConfig): CloudFoundation {
             storageClass: c.storageClass,
             nvidiaDevicePlugin: c.nvidiaDevicePlugin,
             mirror: config.mirror,
+            oidcPrefix: kubernetesMemberPrefix(config),
             // Only a run under an engine has a cluster to ask (the engine's address is set);
             // the offline plan and the tests run under mocks, without one.
             preflight: pulumi.runtime.getEngine() !== undefined,

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../components/cluster/kubernetes-cluster";
 import { TEAM_SERVICES } from "../components/platform/mlops-platform";
 import { Team } from "../components/tenancy/team";
-import { PlatformConfig } from "./config";
+import { PlatformConfig, kubernetesMemberPrefix } from "./config";
 
 /** The platform stack's outputs a team stack reads. */
 interface PlatformView {
@@ -67,6 +67,8 @@ export function teamStack(config: PlatformConfig) {
         team.name,
         {
             members: team.members,
+            // As the platform stack's cluster names members (team stacks know the cloud).
+            memberPrefix: kubernetesMemberPrefix(config),
             quota: team.quota,
             platformNamespace: out("namespace"),
             platformServices: TEAM_SERVICES,

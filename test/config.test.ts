@@ -164,7 +164,7 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "misspelt key",
             { cluster: { gpuPool: [] } },
-            "mlops:cluster.gpuPool: unknown key (did you mean mlops:cluster.gpuPools?); allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
+            "mlops:cluster.gpuPool: unknown key (did you mean mlops:cluster.gpuPools?); allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, oidcPrefix, gcp, aws, systemPool, gpuPools",
         ],
         [
             "unknown top-level key",
@@ -515,6 +515,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         [["cluster", "context"], "kind-mlops"],
         [["cluster", "storageClass"], "standard"],
         [["cluster", "nvidiaDevicePlugin"], true],
+        [["cluster", "oidcPrefix"], "oidc:"],
         [["cluster", "systemPool"], { machineType: "e2-standard-4" }],
         [["storage", "objectStore", "size"], "20Gi"],
         [["storage", "objectStore", "publicRead"], false],

@@ -86,7 +86,7 @@ describe("an mlops key the program does not know", () => {
 
     it("suggests the closest nested key", () => {
         expect(problems({ "mlops:cluster": JSON.stringify({ gpuPool: [] }) })).toEqual([
-            "mlops:cluster.gpuPool: unknown key (did you mean mlops:cluster.gpuPools?); allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, gcp, aws, systemPool, gpuPools",
+            "mlops:cluster.gpuPool: unknown key (did you mean mlops:cluster.gpuPools?); allowed keys: name, kubeconfig, context, storageClass, gpuOversubscription, nvidiaDevicePlugin, oidcPrefix, gcp, aws, systemPool, gpuPools",
         ]);
         expect(
             problems({

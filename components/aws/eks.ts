@@ -10,8 +10,11 @@ import { RouteTable } from "@pulumi/aws/ec2/routeTable";
 import { RouteTableAssociation } from "@pulumi/aws/ec2/routeTableAssociation";
 import { Subnet } from "@pulumi/aws/ec2/subnet";
 import { Vpc } from "@pulumi/aws/ec2/vpc";
+import { AccessEntry } from "@pulumi/aws/eks/accessEntry";
+import { AccessPolicyAssociation } from "@pulumi/aws/eks/accessPolicyAssociation";
 import { Addon } from "@pulumi/aws/eks/addon";
 import { Cluster } from "@pulumi/aws/eks/cluster";
+import { IdentityProviderConfig } from "@pulumi/aws/eks/identityProviderConfig";
 import { NodeGroup } from "@pulumi/aws/eks/nodeGroup";
 import { OpenIdConnectProvider } from "@pulumi/aws/iam/openIdConnectProvider";
 import { Role } from "@pulumi/aws/iam/role";
@@ -21,11 +24,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nvidiaDevicePlugin } from "../cluster/device-plugin";
 import {
+    DEFAULT_OIDC_PREFIX,
     GPU_POOL_LABEL,
     GPU_TAINT,
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
+    oidcPrefixProblem,
 } from "../cluster/kubernetes-cluster";
 import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImageName } from "../mirror";
@@ -50,6 +55,43 @@ export interface EksGpuGroup {
     /** Spot capacity. @default false */
     readonly spot?: boolean;
 }
+
+/**
+ * The EKS access policies an IAM principal may be given (EKS user guide, "Review access policy
+ * permissions"): like the Kubernetes `cluster-admin`, `admin`, `edit` and `view` roles.
+ */
+export const EKS_ACCESS_POLICIES = [
+    "AmazonEKSClusterAdminPolicy",
+    "AmazonEKSAdminPolicy",
+    "AmazonEKSEditPolicy",
+    "AmazonEKSViewPolicy",
+] as const;
+export type EksAccessPolicy = (typeof EKS_ACCESS_POLICIES)[number];
+
+/** An IAM role or user that may use the Kubernetes API (an EKS access entry). */
+export interface EksAccessEntry {
+    /** `arn:aws:iam::<account>:role/<name>` or `...:user/<name>`. */
+    readonly principalArn: string;
+    /** The access policy it is given. */
+    readonly policy: EksAccessPolicy;
+    /** Namespaces the policy applies in. @default none: the whole cluster */
+    readonly namespaces?: readonly string[];
+}
+
+/** The organisation's OpenID Connect issuer, trusted for `kubectl` (an EKS identity provider config). */
+export interface EksOidcArgs {
+    /** The issuer's URL: https, reachable from the internet, with a publicly trusted certificate. */
+    readonly issuer: string;
+    /** The client the tokens are issued to: their `aud`. */
+    readonly clientId: string;
+    /** The claim with the user's groups. @default "groups" */
+    readonly groupsClaim?: string;
+    /** The claim that names the user. @default "email" */
+    readonly usernameClaim?: string;
+}
+
+/** The name of the cluster's identity provider config (EKS allows one per cluster). */
+export const EKS_OIDC_CONFIG_NAME = "sso";
 
 /** Arguments of {@link EksCluster}. */
 export interface EksClusterArgs {
@@ -87,6 +129,39 @@ export interface EksClusterArgs {
     readonly protect?: boolean;
     /** Charts and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
+    /**
+     * Trust this OpenID Connect issuer for `kubectl`: its users and groups, with
+     * `oidcPrefix`, are what team RoleBindings name. @default none: IAM principals only
+     */
+    readonly oidc?: EksOidcArgs;
+    /**
+     * The prefix EKS gives the issuer's user and group names (`oidc:alice@example.com`,
+     * `oidc:ml-vision`), so that none can pass for a `system:` name. @default "oidc:"
+     */
+    readonly oidcPrefix?: string;
+    /**
+     * IAM principals that may use the Kubernetes API, each with an access policy. The principal
+     * that creates the cluster is its admin already and must not be listed. @default []
+     */
+    readonly accessEntries?: readonly EksAccessEntry[];
+}
+
+/** IAM principal ARNs that can hold an access entry: a role or a user (no STS session). */
+const IAM_PRINCIPAL_ARN =
+    /^arn:aws[a-z-]*:iam::([0-9]{12}):(role|user)\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,128})$/;
+
+/**
+ * The stable key of an access entry's children: `<account>-<role|user>-<name>` (IAM names are
+ * unique within an account, whatever their path).
+ */
+export function accessEntryKey(principalArn: string): string {
+    const m = IAM_PRINCIPAL_ARN.exec(principalArn);
+    if (!m) {
+        throw new Error(
+            `accessEntries: principalArn: got ${JSON.stringify(principalArn)}; must be the ARN of an IAM role or user, arn:aws:iam::<account>:role/<name> or arn:aws:iam::<account>:user/<name>`,
+        );
+    }
+    return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
 /** Control-plane log types sent to CloudWatch: all of them. */
@@ -197,6 +272,9 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
     /** The private subnets' ranges (where the API server's endpoints are). */
     public readonly privateCidrs: string[];
     public readonly efs?: EfsFileSystem;
+    public readonly memberPrefix: string;
+    /** The trust in the organisation's issuer for `kubectl`, when `oidc` is given. */
+    public readonly identityProviderConfig?: IdentityProviderConfig;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(EksCluster.__pulumiType, name, {}, opts);
@@ -210,6 +288,26 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         if (publicCidrs.some((c) => c.endsWith("/0"))) {
             throw new Error(
                 `EksCluster ${name}: publicAccessCidrs: got ${JSON.stringify(publicCidrs)}; the whole internet (/0) may not reach the API: list your networks`,
+            );
+        }
+        this.memberPrefix = args.oidcPrefix ?? DEFAULT_OIDC_PREFIX;
+        const prefixProblem =
+            this.memberPrefix === "" ? "must not be empty" : oidcPrefixProblem(this.memberPrefix);
+        if (prefixProblem) {
+            throw new Error(
+                `EksCluster ${name}: oidcPrefix: got ${JSON.stringify(this.memberPrefix)}; ${prefixProblem}`,
+            );
+        }
+        if (args.oidc && !/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(args.oidc.issuer)) {
+            throw new Error(
+                `EksCluster ${name}: oidc.issuer: got ${JSON.stringify(args.oidc.issuer)}; must be an https URL without a query (EKS fetches its keys from <issuer>/.well-known/openid-configuration)`,
+            );
+        }
+        const entryKeys = (args.accessEntries ?? []).map((e) => accessEntryKey(e.principalArn));
+        const repeated = entryKeys.find((k, i) => entryKeys.indexOf(k) !== i);
+        if (repeated) {
+            throw new Error(
+                `EksCluster ${name}: accessEntries: ${repeated} is listed twice; an IAM principal has one access entry`,
             );
         }
         const protect = args.protect ?? true;
@@ -238,6 +336,11 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         this.gpuNodeGroups = nodes.gpu;
         const csi = this.csiAddons(name, args, partition, protect);
         this.efs = csi.efs;
+        this.identityProviderConfig = this.kubectlAccess(name, args, partition, [
+            this.systemNodeGroup,
+            ...Object.values(this.gpuNodeGroups),
+            ...csi.addons,
+        ]);
 
         this.kubeconfig = pulumi.secret(
             pulumi
@@ -520,6 +623,64 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             child,
         );
         return { cluster, oidcIssuer, oidcProvider };
+    }
+
+    /**
+     * Who may use `kubectl`: an access entry with its access policy for each listed IAM
+     * principal and, with `oidc`, the identity provider config that makes the API server trust
+     * the organisation's issuer. Associating the issuer updates the cluster for several
+     * minutes, and EKS refuses it while another update runs, so it waits for the node groups
+     * and add-ons (`after`); EKS allows one such config per cluster, so a changed one is
+     * deleted before its replacement is created.
+     */
+    private kubectlAccess(
+        name: string,
+        args: EksClusterArgs,
+        partition: pulumi.Output<string>,
+        after: pulumi.Resource[],
+    ): IdentityProviderConfig | undefined {
+        const child = { parent: this };
+        for (const entry of args.accessEntries ?? []) {
+            const key = `${name}-access-${accessEntryKey(entry.principalArn)}`;
+            const access = new AccessEntry(
+                key,
+                {
+                    clusterName: this.cluster.name,
+                    principalArn: entry.principalArn,
+                    type: "STANDARD",
+                },
+                child,
+            );
+            new AccessPolicyAssociation(
+                key,
+                {
+                    clusterName: this.cluster.name,
+                    principalArn: access.principalArn,
+                    policyArn: pulumi.interpolate`arn:${partition}:eks::aws:cluster-access-policy/${entry.policy}`,
+                    accessScope: entry.namespaces?.length
+                        ? { type: "namespace", namespaces: [...entry.namespaces] }
+                        : { type: "cluster" },
+                },
+                child,
+            );
+        }
+        if (!args.oidc) return undefined;
+        return new IdentityProviderConfig(
+            `${name}-${EKS_OIDC_CONFIG_NAME}`,
+            {
+                clusterName: this.cluster.name,
+                oidc: {
+                    identityProviderConfigName: EKS_OIDC_CONFIG_NAME,
+                    issuerUrl: args.oidc.issuer,
+                    clientId: args.oidc.clientId,
+                    usernameClaim: args.oidc.usernameClaim ?? "email",
+                    usernamePrefix: this.memberPrefix,
+                    groupsClaim: args.oidc.groupsClaim ?? "groups",
+                    groupsPrefix: this.memberPrefix,
+                },
+            },
+            { ...child, dependsOn: after, deleteBeforeReplace: true },
+        );
     }
 
     /**

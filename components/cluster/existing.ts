@@ -4,10 +4,12 @@ import { Mirror } from "../mirror";
 import { nvidiaDevicePlugin } from "./device-plugin";
 import { checkClusterStorage } from "./preflight";
 import {
+    DEFAULT_OIDC_PREFIX,
     GPU_POOL_LABEL,
     GPU_TOLERATIONS,
     GpuScheduling,
     KubernetesCluster,
+    oidcPrefixProblem,
 } from "./kubernetes-cluster";
 
 /** Arguments of {@link ExistingCluster}. */
@@ -40,6 +42,13 @@ export interface ExistingClusterArgs {
      * Output) `kubeconfig`, `context` and `storageClass`. @default false
      */
     readonly preflight?: boolean;
+    /**
+     * The prefix the cluster's API server gives the user and group names of the organisation's
+     * OpenID Connect issuer (its `--oidc-username-prefix` and `--oidc-groups-prefix`, one value
+     * for both; `""` when it adds none): team RoleBindings name members with it
+     * (docs/identity/kubectl.md). @default "oidc:"
+     */
+    readonly oidcPrefix?: string;
 }
 
 /** Label GPU feature discovery puts on nodes with NVIDIA GPUs. */
@@ -61,6 +70,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
     public readonly clusterName: string;
     public readonly provider: k8s.Provider;
     public readonly storageClasses: KubernetesCluster["storageClasses"];
+    public readonly memberPrefix: string;
     /** The device plugin release, when installed. */
     public readonly devicePlugin?: k8s.helm.v3.Release;
     private readonly gpuNodeLabels: Readonly<Record<string, string>>;
@@ -72,6 +82,13 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
     ) {
         super(ExistingCluster.__pulumiType, name, {}, opts);
         this.clusterName = name;
+        this.memberPrefix = args.oidcPrefix ?? DEFAULT_OIDC_PREFIX;
+        const prefixProblem = oidcPrefixProblem(this.memberPrefix);
+        if (prefixProblem) {
+            throw new Error(
+                `ExistingCluster ${name}: oidcPrefix: got ${JSON.stringify(this.memberPrefix)}; ${prefixProblem}`,
+            );
+        }
         this.gpuNodeLabels = args.gpuNodeLabels ?? { [GPU_PRESENT_LABEL]: "true" };
         this.storageClasses = {
             readWriteOnce: args.storageClass,

@@ -84,7 +84,17 @@ export interface GkeClusterArgs {
      * kept (`Retain`) when their claim is deleted. @default true
      */
     readonly protect?: boolean;
+    /**
+     * Google Groups for RBAC: `gke-security-groups@<your domain>`, the Google Group whose
+     * member groups RoleBindings may name by email (GKE's name for it is fixed). @default none:
+     * RoleBindings match Google accounts only, never a group
+     */
+    readonly securityGroup?: string;
 }
+
+/** The Google Group GKE reads group memberships under, in any domain. */
+const SECURITY_GROUP =
+    /^gke-security-groups@[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
 /** Roles the node service account needs, and nothing more. */
 const NODE_ROLES = [
@@ -138,9 +148,16 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     public readonly controlPlaneCidr: string;
     /** The Workload Identity pool, `<project>.svc.id.goog`. */
     public readonly workloadPool: string;
+    /** GKE names Google accounts and Google Groups by their email, with no prefix. */
+    public readonly memberPrefix = "";
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(GkeCluster.__pulumiType, name, {}, opts);
+        if (args.securityGroup !== undefined && !SECURITY_GROUP.test(args.securityGroup)) {
+            throw new Error(
+                `GkeCluster ${name}: securityGroup: got ${JSON.stringify(args.securityGroup)}; must be gke-security-groups@<your domain> (GKE requires that name)`,
+            );
+        }
         const cidrs = args.cidrs ?? {
             nodes: "10.10.0.0/20",
             pods: "10.20.0.0/14",
@@ -292,6 +309,9 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 datapathProvider: "ADVANCED_DATAPATH",
                 addonsConfig: { gcpFilestoreCsiDriverConfig: { enabled: true } },
                 deletionProtection: args.protect ?? true,
+                ...(args.securityGroup
+                    ? { authenticatorGroupsConfig: { securityGroup: args.securityGroup } }
+                    : {}),
             },
             { parent: this },
         );

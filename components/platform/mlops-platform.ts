@@ -463,6 +463,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 t.name,
                 {
                     members: t.members,
+                    memberPrefix: args.cluster.memberPrefix,
                     quota: t.quota,
                     platformNamespace: this.namespace,
                     platformServices: TEAM_SERVICES,

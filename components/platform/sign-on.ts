@@ -54,6 +54,12 @@ export interface SignOn {
 }
 
 const DEFAULT_ADMIN_GROUPS = ["mlops-admins"];
+/**
+ * Where kubelogin (`kubectl oidc-login`) receives the sign-in on a member's machine: its
+ * default loopback address and its fallback. The bundled Dex accepts them for the platform's
+ * client, so that members sign in to `kubectl` as they do in a browser (docs/identity/kubectl.md).
+ */
+export const KUBELOGIN_REDIRECT_URIS = ["http://localhost:8000", "http://localhost:18000"];
 const DEFAULT_CLIENT_ID = "mlops-platform";
 
 /** The router's authentication, from the platform's auth settings. */
@@ -160,7 +166,13 @@ export function signOn(
             `${name}-dex`,
             {
                 ...common,
-                clients: [{ id: clientId, name: "MLOps platform", redirectUris: [redirectUri] }],
+                clients: [
+                    {
+                        id: clientId,
+                        name: "MLOps platform",
+                        redirectUris: [redirectUri, ...KUBELOGIN_REDIRECT_URIS],
+                    },
+                ],
                 connectors: auth.dex?.connectors,
                 staticUsers:
                     (auth.dex?.staticUsers ?? true)

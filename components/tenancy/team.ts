@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_OIDC_PREFIX } from "../cluster/kubernetes-cluster";
 import { TeamEndpoint, tcpPorts } from "../endpoint";
 import { ARGO_EXECUTOR_RULE, boundRole } from "../rbac";
 import { ROUTER_APP } from "../routing/traefik";
@@ -22,8 +23,18 @@ export interface TeamQuota {
 
 /** Arguments of {@link Team}. */
 export interface TeamArgs {
-    /** Users (`alice@example.com`) or groups (`group:ml-vision`) given the `edit` role. @default [] */
+    /**
+     * Who the team is: `group:<name>` and `user:<email>` (or a bare email) are given the `edit`
+     * role; `sub:<subject>` (a machine's bearer token on the team's routes) is not a Kubernetes
+     * user and gets no binding. @default []
+     */
     readonly members?: readonly string[];
+    /**
+     * What the cluster's API server prepends to the names of the users and groups members
+     * authenticate as (`KubernetesCluster.memberPrefix`): `"oidc:"` on local clusters and EKS,
+     * `""` on GKE. @default "oidc:"
+     */
+    readonly memberPrefix?: string;
     readonly quota: TeamQuota;
     /** Namespace of the platform services (tracking, features, object store) and the router. */
     readonly platformNamespace: pulumi.Input<string>;
@@ -65,6 +76,41 @@ export interface TeamArgs {
         readonly accessKeyId: pulumi.Input<string>;
         readonly secretAccessKey: pulumi.Input<string>;
     };
+}
+
+/** A RoleBinding subject naming a person or a group. */
+export interface RbacSubject {
+    readonly kind: "User" | "Group";
+    readonly name: string;
+    readonly apiGroup: "rbac.authorization.k8s.io";
+}
+
+/**
+ * The RoleBinding subjects of a team's members, as the API server names them once they
+ * authenticated: `group:<g>` is the Group `<prefix><g>`, `user:<email>` and a bare email the
+ * User `<prefix><email>`; `sub:` members are bearer-token identities of the team's routes, not
+ * Kubernetes users, and have none. Each subject once, in the members' order.
+ *
+ * ```ts
+ * memberSubjects(["group:ml-vision", "alice@example.com", "sub:repo:org/app"], "oidc:");
+ * // [{kind: "Group", name: "oidc:ml-vision", ...}, {kind: "User", name: "oidc:alice@example.com", ...}]
+ * ```
+ */
+export function memberSubjects(members: readonly string[], prefix: string): RbacSubject[] {
+    const subjects: RbacSubject[] = [];
+    for (const m of members) {
+        if (m.startsWith("sub:")) continue;
+        const group = m.startsWith("group:");
+        const value = group ? m.slice("group:".length) : m.replace(/^user:/, "");
+        const subject: RbacSubject = {
+            kind: group ? "Group" : "User",
+            name: `${prefix}${value}`,
+            apiGroup: "rbac.authorization.k8s.io",
+        };
+        if (!subjects.some((s) => s.kind === subject.kind && s.name === subject.name))
+            subjects.push(subject);
+    }
+    return subjects;
 }
 
 /** Label of team namespaces (read by the guardrails). */
@@ -130,7 +176,11 @@ export class Team extends pulumi.ComponentResource {
         });
 
         this.quota(name, args.quota, meta);
-        this.members(name, args.members ?? [], meta);
+        this.members(
+            name,
+            memberSubjects(args.members ?? [], args.memberPrefix ?? DEFAULT_OIDC_PREFIX),
+            meta,
+        );
 
         this.networkPolicies(name, args, meta);
 
@@ -246,9 +296,9 @@ export class Team extends pulumi.ComponentResource {
         );
     }
 
-    /** The members' `edit` binding in the namespace, when the team lists members. */
-    private members(name: string, members: readonly string[], meta: TeamMeta) {
-        if (members.length === 0) return;
+    /** The members' `edit` binding in the namespace, when any member is a Kubernetes user. */
+    private members(name: string, subjects: RbacSubject[], meta: TeamMeta) {
+        if (subjects.length === 0) return;
         new k8s.rbac.v1.RoleBinding(
             `${name}-edit`,
             {
@@ -258,15 +308,7 @@ export class Team extends pulumi.ComponentResource {
                     kind: "ClusterRole",
                     name: "edit",
                 },
-                subjects: members.map((m) =>
-                    m.startsWith("group:")
-                        ? {
-                              kind: "Group",
-                              name: m.slice("group:".length),
-                              apiGroup: "rbac.authorization.k8s.io",
-                          }
-                        : { kind: "User", name: m, apiGroup: "rbac.authorization.k8s.io" },
-                ),
+                subjects,
             },
             { parent: this },
         );

@@ -79,7 +79,7 @@ describe("Team", () => {
         ).toBe("0");
     });
 
-    it("gives users and groups edit rights in the namespace only", async () => {
+    it("gives users and groups edit rights in the namespace only, named with the oidc: prefix", async () => {
         const rec = await build();
         expect(
             at(
@@ -87,8 +87,12 @@ describe("Team", () => {
                 "subjects",
             ),
         ).toEqual([
-            { kind: "User", name: "alice@example.com", apiGroup: "rbac.authorization.k8s.io" },
-            { kind: "Group", name: "ml-vision", apiGroup: "rbac.authorization.k8s.io" },
+            {
+                kind: "User",
+                name: "oidc:alice@example.com",
+                apiGroup: "rbac.authorization.k8s.io",
+            },
+            { kind: "Group", name: "oidc:ml-vision", apiGroup: "rbac.authorization.k8s.io" },
         ]);
         expect(
             at(
