@@ -430,9 +430,9 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             throw new Error(`${name}: signOn.adminGroups is empty; name at least one group`);
         }
         const client = new k8s.core.v1.Secret(
-            `${name}-sso`,
+            `${name}-sso-client`,
             {
-                metadata: { name: `${name}-sso`, namespace: args.namespace },
+                metadata: { name: `${name}-sso-client`, namespace: args.namespace },
                 stringData: {
                     "client-id": sso.clientId,
                     "client-secret": pulumi.secret(sso.clientSecret),

@@ -110,8 +110,8 @@ describe("ArgoWorkflows under single sign-on", () => {
     it("creates exactly its client Secret, the admins' and the login accounts with their tokens", async () => {
         const rec = await argo(EXTERNAL);
         expect(childList(rec, rec.get("mlops:workflows:ArgoWorkflows", "argo"))).toEqual([
-            "kubernetes:core/v1:Secret argo-sso",
             "kubernetes:core/v1:Secret argo-sso-admin-token",
+            "kubernetes:core/v1:Secret argo-sso-client",
             "kubernetes:core/v1:Secret argo-sso-login-token",
             "kubernetes:core/v1:ServiceAccount argo-sso-admin",
             "kubernetes:core/v1:ServiceAccount argo-sso-login",
@@ -123,7 +123,7 @@ describe("ArgoWorkflows under single sign-on", () => {
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding argo-workflow",
             "mlops:routing:ExposedService argo",
         ]);
-        expect(at(rec.get("kubernetes:core/v1:Secret", "argo-sso"), "stringData")).toEqual({
+        expect(at(rec.get("kubernetes:core/v1:Secret", "argo-sso-client"), "stringData")).toEqual({
             "client-id": "mlops-platform",
             "client-secret": "s3cret",
         });
@@ -136,14 +136,14 @@ describe("ArgoWorkflows under single sign-on", () => {
         expect(s.sso).toEqual({
             enabled: true,
             issuer: "https://login.example.com",
-            clientId: { name: "argo-sso", key: "client-id" },
-            clientSecret: { name: "argo-sso", key: "client-secret" },
+            clientId: { name: "argo-sso-client", key: "client-id" },
+            clientSecret: { name: "argo-sso-client", key: "client-secret" },
             redirectUrl: "https://argo.ml.example.com/oauth2/callback",
             scopes: ["email", "profile", "groups"],
             rbac: {
                 enabled: true,
                 secretWhitelist: [
-                    "argo-sso",
+                    "argo-sso-client",
                     "argo-sso-admin.service-account-token",
                     "argo-sso-login.service-account-token",
                     "argo-sso.service-account-token",
@@ -270,8 +270,8 @@ describe("ArgoWorkflows with the issuer behind its router (the bundled Dex)", ()
         const rec = await argo(DEX);
         expect(childList(rec, rec.get("mlops:workflows:ArgoWorkflows", "argo"))).toEqual([
             "kubernetes:core/v1:ConfigMap argo-router-ca",
-            "kubernetes:core/v1:Secret argo-sso",
             "kubernetes:core/v1:Secret argo-sso-admin-token",
+            "kubernetes:core/v1:Secret argo-sso-client",
             "kubernetes:core/v1:Secret argo-sso-login-token",
             "kubernetes:core/v1:Service argo-issuer",
             "kubernetes:core/v1:ServiceAccount argo-sso-admin",
@@ -614,7 +614,7 @@ describe("MlopsPlatform: Argo's sign-on accounts for admins and teams", () => {
             ["mlops-platform", ["https://auth.ml.example.com/oauth2/callback"]],
             [ARGO_DEX_CLIENT_ID, ["https://argo.ml.example.com/oauth2/callback"]],
         ]);
-        expect(at(rec.get("kubernetes:core/v1:Secret", "p-argo-sso"), "stringData")).toEqual({
+        expect(at(rec.get("kubernetes:core/v1:Secret", "p-argo-sso-client"), "stringData")).toEqual({
             "client-id": "argo-workflows",
             "client-secret": "mock-password-p-dex-client-argo-workflows",
         });
