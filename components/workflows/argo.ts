@@ -275,9 +275,11 @@ const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: s
 
 /**
  * Argo Workflows from its upstream chart: the object store as the default artifact repository,
- * a server that requires a Kubernetes bearer token (`client` auth mode) behind Traefik, a
- * controller watching the platform and team namespaces, and a least-privilege service account
- * for workflow pods.
+ * a server behind Traefik that signs people in at the platform's issuer and acts for them as a
+ * service account chosen by their groups (`sso` mode: the admins' account everywhere, a team's
+ * `argo-sso` account in its namespace), or without `signOn` requires a Kubernetes bearer token
+ * (`client` mode), a controller watching the platform and team namespaces, and a
+ * least-privilege service account for workflow pods.
  *
  * ```ts
  * const argo = new ArgoWorkflows("argo", { namespace, objectStore, router });
