@@ -110,7 +110,7 @@ export function platformStack(config: PlatformConfig) {
                   mode: "oidc",
                   issuer: platform.signOn.issuer,
                   clientId: platform.signOn.clientId,
-                  redirectUris: [platform.signOn.proxy.redirectUri],
+                  redirectUris: platform.signOn.redirectUris,
                   signInUrl: platform.signOn.proxy.route.url,
               }
             : { mode: config.routing.auth.enabled ? config.routing.auth.mode : "none" },

@@ -73,6 +73,9 @@ export function teamStack(config: PlatformConfig) {
             platformNamespace: out("namespace"),
             platformServices: TEAM_SERVICES,
             runnerAnnotations: identity.apply((id) => id.runnerAnnotations ?? {}),
+            // The platform's Argo server signs people in when its routes do: the same
+            // routing.auth defaults hold here (set mode basic in both stacks for basic auth).
+            argoSignOn: config.routing.auth.enabled && config.routing.auth.mode === "oidc",
             objectStoreCredentials:
                 config.cloud === "local"
                     ? {

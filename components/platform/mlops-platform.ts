@@ -13,7 +13,7 @@ import { SharedFilesystem } from "../storage/shared-filesystem";
 import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
 import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
-import { Team, TeamQuota } from "../tenancy/team";
+import { RUNNER_S3_SECRET, Team, TeamQuota } from "../tenancy/team";
 import { PlatformNetworkPolicies } from "./network";
 import { everyTeamAccess, PlatformAuth, routerAuth, SignOn, signOn, teamAccess } from "./sign-on";
 
@@ -210,6 +210,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             router: this.router,
             teams: args.teams ?? [],
             replicas: prod ? 2 : 1,
+            workflows: args.workflows?.enabled ?? true,
             mirror: args.mirror,
         });
         this.dashboard = this.router.expose(
@@ -399,6 +400,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 ...this.serviceArgs(args),
                 serviceAccountAnnotations: args.identities?.workflows,
                 access: everyTeamAccess(args.teams ?? []),
+                signOn: this.signOn?.argo,
+                workflowNamespaceSecrets: this.objectStore ? [RUNNER_S3_SECRET] : [],
                 // Team namespaces by name: the teams come after Argo, whose CRDs they use.
                 workflowNamespaces: (args.teams ?? []).map((t) => `team-${t.name}`),
             },
@@ -470,6 +473,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     cloudEgress: args.teamCloudEgress,
                     apiServerCidrs: args.apiServerCidrs,
                     runnerAnnotations: args.teamIdentities?.[t.name],
+                    argoSignOn: this.workflows?.signOn ?? false,
                     objectStoreCredentials: this.objectStore?.userCredentials[`team-${t.name}`],
                     pipeline: this.tracking
                         ? {

@@ -4,6 +4,7 @@ import { JwtIssuer, OAuth2Proxy, SessionCookie } from "../identity/oauth2-proxy"
 import { Mirror } from "../mirror";
 import { RouteAccess, RouterAuth } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
+import { ArgoSignOn, argoRedirectUri } from "../workflows/argo";
 
 /** How the platform's routes authenticate callers (`mlops:routing.auth`). */
 export interface PlatformAuth {
@@ -51,6 +52,16 @@ export interface SignOn {
     /** The issuer's URL. */
     readonly issuer: string;
     readonly clientId: string;
+    /**
+     * The redirect URIs to register for `clientId` at the issuer: oauth2-proxy's and, with an
+     * issuer of the organisation's and Argo running, the Argo server's, which shares the client.
+     */
+    readonly redirectUris: readonly string[];
+    /**
+     * The Argo server's sign-on, when Argo runs: its own client at the bundled Dex, else the
+     * platform's client.
+     */
+    readonly argo?: ArgoSignOn;
 }
 
 const DEFAULT_ADMIN_GROUPS = ["mlops-admins"];
@@ -61,6 +72,8 @@ const DEFAULT_ADMIN_GROUPS = ["mlops-admins"];
  */
 export const KUBELOGIN_REDIRECT_URIS = ["http://localhost:8000", "http://localhost:18000"];
 const DEFAULT_CLIENT_ID = "mlops-platform";
+/** The Argo server's client at the bundled Dex. */
+export const ARGO_DEX_CLIENT_ID = "argo-workflows";
 
 /** The router's authentication, from the platform's auth settings. */
 export function routerAuth(auth: PlatformAuth, namespace: pulumi.Input<string>): RouterAuth {
@@ -150,6 +163,8 @@ export function signOn(
         readonly router: Traefik;
         readonly teams: readonly SignOnTeam[];
         readonly replicas: number;
+        /** Argo Workflows runs: its server signs people in too. @default false */
+        readonly workflows?: boolean;
         readonly mirror?: Mirror;
     },
 ): SignOn | undefined {
@@ -158,10 +173,11 @@ export function signOn(
     const oidc = auth.oidc ?? {};
     const clientId = oidc.clientId ?? DEFAULT_CLIENT_ID;
     const redirectUri = OAuth2Proxy.redirectUriFor(args.router.domain);
+    const argoRedirect = argoRedirectUri(args.router.domain);
+    const adminGroups = oidc.adminGroups ?? DEFAULT_ADMIN_GROUPS;
     const common = { namespace: args.namespace, router: args.router, mirror: args.mirror };
     let dex: Dex | undefined;
     if (!oidc.issuer) {
-        const adminGroups = oidc.adminGroups ?? DEFAULT_ADMIN_GROUPS;
         dex = new Dex(
             `${name}-dex`,
             {
@@ -172,6 +188,15 @@ export function signOn(
                         name: "MLOps platform",
                         redirectUris: [redirectUri, ...KUBELOGIN_REDIRECT_URIS],
                     },
+                    ...(args.workflows
+                        ? [
+                              {
+                                  id: ARGO_DEX_CLIENT_ID,
+                                  name: "Argo Workflows",
+                                  redirectUris: [argoRedirect],
+                              },
+                          ]
+                        : []),
                 ],
                 connectors: auth.dex?.connectors,
                 staticUsers:
@@ -211,5 +236,31 @@ export function signOn(
         },
         { parent, dependsOn: dex ? [dex.release] : [] },
     );
-    return { proxy, dex, issuer: dex?.issuer ?? oidc.issuer!, clientId };
+    const issuer = dex?.issuer ?? oidc.issuer!;
+    // Argo adds `openid` itself and never refreshes (server/auth/sso/sso.go:191).
+    const argoScopes = (oidc.scopes ?? ["email", "profile", "groups"]).filter(
+        (s) => s !== "openid" && s !== "offline_access",
+    );
+    const argo: ArgoSignOn | undefined = !args.workflows
+        ? undefined
+        : dex
+          ? {
+                issuer,
+                clientId: ARGO_DEX_CLIENT_ID,
+                clientSecret: dex.clientSecrets[ARGO_DEX_CLIENT_ID],
+                scopes: argoScopes,
+                groupsClaim: oidc.groupsClaim,
+                adminGroups,
+                issuerOnRouter: true,
+            }
+          : {
+                issuer,
+                clientId,
+                clientSecret: oidc.clientSecret!,
+                scopes: argoScopes,
+                groupsClaim: oidc.groupsClaim,
+                adminGroups,
+            };
+    const redirectUris = [redirectUri, ...(argo && !dex ? [argoRedirect] : [])];
+    return { proxy, dex, issuer, clientId, redirectUris, argo };
 }

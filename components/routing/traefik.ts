@@ -79,6 +79,11 @@ export class Traefik extends pulumi.ComponentResource {
     public readonly domain: string;
     /** The router's pods and entry points, open to anyone. */
     public readonly serviceEndpoint: ServiceEndpoint;
+    /**
+     * The self-signed certificate the router presents (PEM), for pods that call a route by its
+     * public name and so must trust it. Undefined with ACME or without TLS.
+     */
+    public readonly selfSignedCertificate?: pulumi.Output<string>;
     private readonly settings: RouterSettings;
 
     constructor(name: string, args: TraefikArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -132,7 +137,7 @@ export class Traefik extends pulumi.ComponentResource {
             },
         };
 
-        this.tlsValues(name, args, tlsArgs, values);
+        this.selfSignedCertificate = this.tlsValues(name, args, tlsArgs, values);
 
         this.release = helmRelease(
             name,
@@ -173,13 +178,14 @@ export class Traefik extends pulumi.ComponentResource {
     /**
      * The TLS part of the chart's values: a self-signed wildcard certificate as the default
      * one, or Let's Encrypt through Traefik's ACME resolver with a volume for its certificates.
+     * Returns the self-signed certificate, if any.
      */
     private tlsValues(
         name: string,
         args: TraefikArgs,
         tlsArgs: TlsArgs,
         values: Record<string, unknown>,
-    ): void {
+    ): pulumi.Output<string> | undefined {
         const child = { parent: this };
         if (tlsArgs.mode === "selfSigned") {
             const key = new tls.PrivateKey(
@@ -214,6 +220,7 @@ export class Traefik extends pulumi.ComponentResource {
             values.tlsStore = {
                 default: { defaultCertificate: { secretName: secret.metadata.name } },
             };
+            return cert.certPem;
         } else if (tlsArgs.mode === "acme") {
             values.certificatesResolvers = {
                 [ACME_RESOLVER]: {
@@ -257,6 +264,7 @@ export class Traefik extends pulumi.ComponentResource {
                 },
             ];
         }
+        return undefined;
     }
 
     /**

@@ -5,7 +5,14 @@ import { TeamEndpoint, tcpPorts } from "../endpoint";
 import { ARGO_EXECUTOR_RULE, boundRole } from "../rbac";
 import { ROUTER_APP } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
-import { s3Repository } from "../workflows/argo";
+import {
+    ARGO_SSO_PRECEDENCE,
+    ARGO_SSO_SERVICE_ACCOUNT,
+    argoSignOnAccount,
+    argoUserRules,
+    groupsRule,
+    s3Repository,
+} from "../workflows/argo";
 import { PipelineArgs, referencePipeline } from "./pipeline";
 
 /** What a team may use. */
@@ -71,6 +78,11 @@ export interface TeamArgs {
     readonly pipeline?: Omit<PipelineArgs, "serviceAccount"> & {
         readonly dependsOn?: pulumi.Resource[];
     };
+    /**
+     * The Argo server signs people in (its `sso` mode): an `argo-sso` account that it acts as,
+     * in this namespace, for members of the team's groups. @default false
+     */
+    readonly argoSignOn?: boolean;
     /** S3 credentials scoped to the team's prefix, written to the `runner-s3` Secret. @default none */
     readonly objectStoreCredentials?: {
         readonly accessKeyId: pulumi.Input<string>;
@@ -117,6 +129,8 @@ export function memberSubjects(members: readonly string[], prefix: string): Rbac
 export const TEAM_LABEL = "mlops.dev/team";
 /** The service account pipelines run as. */
 export const RUNNER = "runner";
+/** The runner's S3 keys (in-cluster store), which its artifacts are read with. */
+export const RUNNER_S3_SECRET = "runner-s3";
 
 /** Default requests and limits for containers that set none. */
 const CONTAINER_DEFAULTS = {
@@ -181,6 +195,7 @@ export class Team extends pulumi.ComponentResource {
             memberSubjects(args.members ?? [], args.memberPrefix ?? DEFAULT_OIDC_PREFIX),
             meta,
         );
+        if (args.argoSignOn) this.argoSignOnAccount(name, args, meta);
 
         this.networkPolicies(name, args, meta);
 
@@ -189,7 +204,7 @@ export class Team extends pulumi.ComponentResource {
             {
                 metadata: { ...meta(RUNNER), annotations: args.runnerAnnotations },
                 // KServe's storage initializer takes S3 keys from the account's secrets.
-                secrets: args.objectStoreCredentials ? [{ name: "runner-s3" }] : [],
+                secrets: args.objectStoreCredentials ? [{ name: RUNNER_S3_SECRET }] : [],
             },
             child,
         );
@@ -213,7 +228,7 @@ export class Team extends pulumi.ComponentResource {
             new k8s.core.v1.Secret(
                 `${name}-runner-s3`,
                 {
-                    metadata: meta("runner-s3"),
+                    metadata: meta(RUNNER_S3_SECRET),
                     stringData: {
                         AWS_ACCESS_KEY_ID: pulumi.secret(args.objectStoreCredentials.accessKeyId),
                         AWS_SECRET_ACCESS_KEY: pulumi.secret(
@@ -235,7 +250,7 @@ export class Team extends pulumi.ComponentResource {
                           s3: s3Repository({
                               ...repo,
                               keyFormat,
-                              keysSecret: withKeys ? "runner-s3" : undefined,
+                              keysSecret: withKeys ? RUNNER_S3_SECRET : undefined,
                           }),
                       },
             );
@@ -311,6 +326,43 @@ export class Team extends pulumi.ComponentResource {
                 subjects,
             },
             { parent: this },
+        );
+    }
+
+    /**
+     * The account the Argo server acts as, under single sign-on, for a request in this
+     * namespace from a member of one of the team's groups (`group:` members; the UI's route
+     * admits no one else), with the team's rights on workflows, templates and cron workflows
+     * and nothing outside the namespace. A member of another team matches no rule here and
+     * falls back to the server namespace's login account, which has no rights.
+     */
+    private argoSignOnAccount(name: string, args: TeamArgs, meta: TeamMeta) {
+        const groups = (args.members ?? [])
+            .filter((m) => m.startsWith("group:"))
+            .map((m) => m.slice("group:".length));
+        if (groups.length === 0) return;
+        const child = { parent: this };
+        const { namespace, labels } = meta(ARGO_SSO_SERVICE_ACCOUNT);
+        const sa = argoSignOnAccount(
+            `${name}-argo-sso`,
+            {
+                namespace,
+                labels,
+                account: ARGO_SSO_SERVICE_ACCOUNT,
+                rule: groupsRule(groups),
+                precedence: ARGO_SSO_PRECEDENCE.team,
+            },
+            child,
+        );
+        boundRole(
+            `${name}-argo-sso`,
+            meta(ARGO_SSO_SERVICE_ACCOUNT),
+            argoUserRules({
+                clusterWorkflowTemplates: false,
+                artifactSecrets: args.objectStoreCredentials ? [RUNNER_S3_SECRET] : [],
+            }),
+            sa.metadata.name,
+            child,
         );
     }
 

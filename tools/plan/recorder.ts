@@ -126,13 +126,16 @@ function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, 
     if (type.startsWith("aws:")) return awsOutputs(type, name, inputs);
     if (type.startsWith("kubernetes:") && inputs.metadata) {
         // The provider auto-names objects without a name; a stable mock name stands in.
-        return {
-            metadata: {
-                ...inputs.metadata,
-                name: inputs.metadata.name ?? `${name}-mock`,
-                resourceVersion: "1",
-            },
+        const metadata = {
+            ...inputs.metadata,
+            name: inputs.metadata.name ?? `${name}-mock`,
+            resourceVersion: "1",
         };
+        // The API server gives a Service its cluster address; a documentation-range one stands in.
+        if (type === "kubernetes:core/v1:Service" && inputs.spec?.type !== "ExternalName") {
+            return { metadata, spec: { clusterIP: "192.0.2.96", ...inputs.spec } };
+        }
+        return { metadata };
     }
     return {};
 }
