@@ -614,10 +614,12 @@ describe("MlopsPlatform: Argo's sign-on accounts for admins and teams", () => {
             ["mlops-platform", ["https://auth.ml.example.com/oauth2/callback"]],
             [ARGO_DEX_CLIENT_ID, ["https://argo.ml.example.com/oauth2/callback"]],
         ]);
-        expect(at(rec.get("kubernetes:core/v1:Secret", "p-argo-sso-client"), "stringData")).toEqual({
-            "client-id": "argo-workflows",
-            "client-secret": "mock-password-p-dex-client-argo-workflows",
-        });
+        expect(at(rec.get("kubernetes:core/v1:Secret", "p-argo-sso-client"), "stringData")).toEqual(
+            {
+                "client-id": "argo-workflows",
+                "client-secret": "mock-password-p-dex-client-argo-workflows",
+            },
+        );
         const sso = at(
             rec.get("kubernetes:helm.sh/v3:Release", "p-argo"),
             "values",
