@@ -17,6 +17,14 @@ export interface ChartPin {
 export const charts = {
     /** Traefik Proxy 3.7 (https://github.com/traefik/traefik-helm-chart). */
     traefik: { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" },
+    /** oauth2-proxy 7.15 (https://github.com/oauth2-proxy/manifests). */
+    oauth2Proxy: {
+        chart: "oauth2-proxy",
+        version: "10.7.0",
+        repo: "https://oauth2-proxy.github.io/manifests",
+    },
+    /** Dex, the bundled identity provider on local (https://github.com/dexidp/helm-charts). */
+    dex: { chart: "dex", version: "0.24.0", repo: "https://charts.dexidp.io" },
     /** NFS Ganesha server and external provisioner (kubernetes-sigs). */
     nfsServerProvisioner: {
         chart: "nfs-server-provisioner",
@@ -122,6 +130,17 @@ export const images = {
 export const chartImages = {
     /** traefik-helm-chart v41.3.0, traefik/values.yaml `image.*` (tag: Chart.yaml appVersion). */
     traefik: { traefik: "docker.io/traefik:v3.7.11" },
+    /**
+     * oauth2-proxy/manifests oauth2-proxy-10.7.0, helm/oauth2-proxy/values.yaml `image.*`
+     * (registry quay.io by default in templates/deployment.yaml; tag: v + appVersion 7.15.3).
+     */
+    oauth2Proxy: { proxy: "quay.io/oauth2-proxy/oauth2-proxy:v7.15.3" },
+    /**
+     * dexidp/helm-charts dex-0.24.0, charts/dex/values.yaml `image.*`, with the tag set to
+     * v2.45.1 over the chart's appVersion 2.44.0: static users carry groups from Dex 2.45.0 on
+     * (dexidp/dex storage/storage.go `Password.Groups`).
+     */
+    dex: { dex: "ghcr.io/dexidp/dex:v2.45.1" },
     /** nfs-ganesha-server-and-external-provisioner nfs-server-provisioner-1.8.0, values.yaml `image.*`. */
     nfsServerProvisioner: {
         provisioner: "registry.k8s.io/sig-storage/nfs-provisioner:v4.0.8",

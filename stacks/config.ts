@@ -20,6 +20,9 @@ const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-
 const CPU_QUANTITY = /^([0-9]+(\.[0-9]+)?|\.[0-9]+)m?$/;
 const BYTES_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** A team member: `group:<name>`, `user:<email>`, a bare email, or `sub:<JWT subject>`. */
+const MEMBER =
+    /^(group:[^,\s]{1,256}|user:[^@,\s]+@[^@,\s]+\.[^@,\s]+|[^@,\s:]+@[^@,\s]+\.[^@,\s]+|sub:[^,\s]{1,512})$/;
 const STORAGE_URI = /^(s3|gs|pvc|https?):\/\/\S+$/;
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
 const IPV4_CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
@@ -297,6 +300,139 @@ const tlsSchema = obj({
     }
 });
 
+/** A group name as the IdP's groups claim carries it; no ',' (groups are joined by commas in the route's check) and no whitespace. */
+const GROUP = /^[^,\s]{1,256}$/;
+/** A JWT claim name. */
+const CLAIM = /^[A-Za-z0-9_:./-]{1,128}$/;
+/** A Go duration as oauth2-proxy reads it: `12h`, `30m`, `1h30m`. */
+const DURATION = /^([0-9]+(h|m|s))+$/;
+const httpsUrl = (what: string) =>
+    z
+        .string({ error: `must be an https URL of ${what}` })
+        .regex(/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+            error: `must be an https URL of ${what}, e.g. https://login.example.com`,
+        });
+const groupName = z.string({ error: "must be a group name" }).regex(GROUP, {
+    error: "must be a group name of 1-256 characters without ',' or whitespace",
+});
+/** The connector types Dex 2.45 builds in (dexidp/dex server/server.go ConnectorsConfig). */
+const DEX_CONNECTOR_TYPES = [
+    "oidc",
+    "github",
+    "gitlab",
+    "google",
+    "ldap",
+    "saml",
+    "microsoft",
+    "keystone",
+    "bitbucket-cloud",
+    "openshift",
+    "oauth",
+    "authproxy",
+    "linkedin",
+    "gitea",
+    "atlassian-crowd",
+] as const;
+
+/** Single sign-on through an OpenID Connect issuer (docs/identity/). */
+const oidcSchema = obj({
+    /**
+     * The issuer's URL. @default on local, the bundled Dex at `https://dex.<domain>`;
+     * required on gcp and aws
+     */
+    issuer: httpsUrl("an OpenID Connect issuer").optional(),
+    /** The client registered at the issuer for the platform. @default "mlops-platform" */
+    clientId: z
+        .string({ error: "must be a string" })
+        .regex(/^[\x21-\x7e]{1,256}$/, { error: "must be 1-256 printable characters" })
+        .default("mlops-platform"),
+    /**
+     * The client's secret, set with `pulumi config set --secret --path
+     * mlops:routing.auth.oidc.clientSecret`. Required with `issuer`; generated for the bundled Dex.
+     */
+    clientSecret: z
+        .string({ error: "must be a string" })
+        .min(1, { error: "must not be empty" })
+        .optional(),
+    /** The ID token claim that lists the user's groups. @default "groups" */
+    groupsClaim: z.string().regex(CLAIM, { error: "must be a claim name" }).default("groups"),
+    /** The ID token claim that holds the user's email. @default "email" */
+    emailClaim: z.string().regex(CLAIM, { error: "must be a claim name" }).default("email"),
+    /**
+     * Scopes asked for at sign-in. @default ["openid", "email", "profile", "groups"], and
+     * `offline_access` with the bundled Dex
+     */
+    scopes: z
+        .array(z.string().regex(/^[\x21-\x7e]{1,128}$/, { error: "must be a scope name" }), {
+            error: "must be a list of scopes",
+        })
+        .min(1, { error: "must list at least openid" })
+        .refine((s) => s.includes("openid"), { error: "must include openid" })
+        .optional(),
+    /** Groups that reach the platform's own routes (the router dashboard) and every other. @default ["mlops-admins"] */
+    adminGroups: z
+        .array(groupName, { error: "must be a list of group names" })
+        .min(1, { error: "must list at least one group" })
+        .default(["mlops-admins"]),
+    cookie: obj({
+        /** How long a session lasts. @default "12h" */
+        expire: z
+            .string()
+            .regex(DURATION, { error: "must be a duration such as 12h or 90m" })
+            .default("12h"),
+        /** How often the session is refreshed at the issuer. @default "1h" */
+        refresh: z
+            .string()
+            .regex(DURATION, { error: "must be a duration such as 1h or 30m" })
+            .default("1h"),
+        /**
+         * `lax` sends the cookie on top-level navigation from other sites, which the sign-in
+         * callback needs; `strict` would break it. @default "lax"
+         */
+        sameSite: z.enum(["lax", "none"]).default("lax"),
+        /** Sent over HTTPS only. Turn off only with `tls.mode: none` (dev). @default true */
+        secure: enabled.default(true),
+    }).prefault({}),
+    /**
+     * Keyless machine identity: bearer JWTs accepted from these issuers, each with the audience
+     * it must carry (GitHub Actions, a cluster's service-account issuer). @default []
+     */
+    jwtIssuers: z
+        .array(
+            obj({
+                issuer: httpsUrl("a JWT issuer"),
+                audience: z
+                    .string()
+                    .regex(/^[^,=\s]{1,256}$/, {
+                        error: "must be 1-256 characters without ',', '=' or whitespace",
+                    }),
+            }),
+            { error: "must be a list of {issuer, audience}" },
+        )
+        .default([]),
+});
+
+/** The bundled Dex (local only): connectors to upstream identity providers. */
+const dexSchema = obj({
+    /** Dex connectors, passed to Dex as written (https://dexidp.io/docs/connectors/). @default [] */
+    connectors: z
+        .array(
+            obj({
+                type: z.enum(DEX_CONNECTOR_TYPES),
+                id: dnsLabel("a connector id"),
+                name: z.string().min(1, { error: "must not be empty" }),
+                config: z.record(z.string(), z.unknown(), { error: "must be a mapping" }),
+            }),
+            { error: "must be a list of connectors" },
+        )
+        .default([]),
+    /**
+     * Static users for a laptop: an admin, one user per team and one per `user:` member, with
+     * generated passwords in the secret stack output `logins`. @default true
+     */
+    staticUsers: enabled.default(true),
+});
+
 const routingSchema = obj({
     tls: tlsSchema.prefault({}),
     /**
@@ -306,15 +442,23 @@ const routingSchema = obj({
      */
     serviceType: z.enum(SERVICE_TYPES).optional(),
     auth: obj({
-        /** Basic auth in front of every UI route. @default true */
+        /** Authentication in front of every route. @default true */
         enabled: enabled.default(true),
-        /** @default "admin" */
+        /**
+         * `oidc`: single sign-on through oauth2-proxy on every route, groups decide who reaches
+         * what; `basic`: a generated password per route (dev only). @default "oidc"
+         */
+        mode: z.enum(["oidc", "basic"]).default("oidc"),
+        /** Basic auth's user name (mode basic). @default "admin" */
         username: z
             .string()
             .regex(/^[A-Za-z0-9._-]{1,64}$/, {
                 error: "must be 1-64 letters, digits, '.', '_' or '-'",
             })
             .default("admin"),
+        oidc: oidcSchema.prefault({}),
+        /** The bundled Dex, on local when no `oidc.issuer` is set. @default no connectors, static users */
+        dex: dexSchema.optional(),
     }).prefault({}),
 });
 
@@ -364,6 +508,11 @@ const modelSchema = obj({
     maxReplicas: positive.default(1),
     /** GPUs per replica. @default 0 */
     gpu: count.default(0),
+    /**
+     * The team that owns the model: its route admits that team's groups and the admin
+     * groups. @default none: every team and the admins
+     */
+    team: z.string({ error: "must be a team name" }).optional(),
     canary: obj({
         storageUri: z
             .string()
@@ -393,8 +542,20 @@ const teamSchema = obj({
      * its store identity. @default false (the platform stack creates the team)
      */
     stack: enabled.default(false),
-    /** Users (`alice@example.com`) or groups (`group:ml-vision`) given edit rights. */
-    members: z.array(z.string().min(1, { error: "must not be empty" })).default([]),
+    /**
+     * Who the team is: `group:<name>` (a group in the IdP's groups claim: reaches the team's
+     * routes and gets its Kubernetes role), `user:<email>` (or a bare email: the Kubernetes
+     * role, and bearer-token access), `sub:<subject>` (a machine's JWT subject, e.g. a GitHub
+     * Actions workflow: bearer-token access). @default []
+     */
+    members: z
+        .array(
+            z.string().regex(MEMBER, {
+                error: "must be group:<name>, user:<email> (or a bare email) or sub:<JWT subject>, with no ',' or whitespace",
+            }),
+            { error: "must be a list of members" },
+        )
+        .default([]),
     quota: obj({
         /** @default "8" */
         cpu: cpu.default("8"),
@@ -683,6 +844,11 @@ export const CLOUD_SCOPED_KEYS: readonly {
         why: "it replaces Filestore; the local target always runs its NFS server in the cluster",
     },
     {
+        path: ["routing", "auth", "dex"],
+        clouds: ["local"],
+        why: "the bundled Dex runs on local clusters only; on gcp and aws set routing.auth.oidc.issuer to your identity provider",
+    },
+    {
         path: ["database", "size"],
         clouds: ["local"],
         why: "the managed database's disk grows automatically",
@@ -799,6 +965,15 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
             );
         }
     });
+    authCheck(c, problems);
+    const teamNames = new Set(c.teams.map((t) => t.name));
+    c.serving.models.forEach((m, i) => {
+        if (m.team !== undefined && !teamNames.has(m.team)) {
+            problems.push(
+                `${keyPath(["serving", "models", i, "team"])}: got ${show(m.team)}; must name a team in mlops:teams (${[...teamNames].join(", ") || "none declared"})`,
+            );
+        }
+    });
     if (c.kind === "team" && c.teams.length !== 1) {
         problems.push(
             `${keyPath(["teams"])}: got ${c.teams.length} teams; a team stack (mlops:kind: team) declares exactly one`,
@@ -813,6 +988,77 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
         problems.push(
             `${keyPath(["platformStack"])}: got ${show(c.platformStack)}; only team stacks (mlops:kind: team) read a platform stack`,
         );
+    }
+}
+
+/** What routing.auth allows, given the cloud, the environment and TLS. */
+function authCheck(c: PlatformConfig, problems: string[]) {
+    const auth = c.routing.auth;
+    const at = (...p: string[]) => keyPath(["routing", "auth", ...p]);
+    if (c.environment === "prod" && !auth.enabled) {
+        problems.push(
+            `${at("enabled")}: got false; prod stacks put single sign-on in front of every route: remove it`,
+        );
+    }
+    if (!auth.enabled) return;
+    if (auth.mode === "basic") {
+        if (c.environment === "prod") {
+            problems.push(
+                `${at("mode")}: got "basic"; prod stacks require "oidc" (basic auth shares one password per route and knows no users)`,
+            );
+        }
+        return;
+    }
+    const oidc = auth.oidc;
+    if (!oidc.issuer && c.cloud !== "local") {
+        problems.push(
+            `${at("oidc", "issuer")}: got nothing; required on ${c.cloud} when mode is oidc (the bundled Dex runs on local only): your identity provider's issuer URL, see docs/identity/`,
+        );
+    }
+    if (oidc.issuer && !oidc.clientSecret) {
+        problems.push(
+            `${at("oidc", "clientSecret")}: got nothing; required with oidc.issuer: the secret of client ${show(oidc.clientId)} at ${oidc.issuer} (pulumi config set --secret --path mlops:routing.auth.oidc.clientSecret)`,
+        );
+    }
+    if (!oidc.issuer && oidc.clientSecret) {
+        problems.push(
+            `${at("oidc", "clientSecret")}: got a value; the bundled Dex's client secret is generated: remove it, or set oidc.issuer to use your own identity provider`,
+        );
+    }
+    if (oidc.issuer && auth.dex) {
+        problems.push(
+            `${at("dex")}: got a value; the bundled Dex runs only when oidc.issuer is not set: remove it, or remove oidc.issuer`,
+        );
+    }
+    if (oidc.cookie.secure && c.routing.tls.mode === "none") {
+        problems.push(
+            `${at("oidc", "cookie", "secure")}: got true; tls.mode is none (plain HTTP), where browsers never send a secure cookie and sign-in loops: set it false (dev only) or turn TLS on`,
+        );
+    }
+    if (!oidc.cookie.secure && c.environment === "prod") {
+        problems.push(
+            `${at("oidc", "cookie", "secure")}: got false; prod stacks send the session cookie over HTTPS only: remove it`,
+        );
+    }
+    if (oidc.cookie.sameSite === "none" && !oidc.cookie.secure) {
+        problems.push(
+            `${at("oidc", "cookie", "sameSite")}: got "none"; browsers refuse SameSite=None without secure: set cookie.secure true or sameSite lax`,
+        );
+    }
+}
+
+/** Keys under routing.auth that the chosen mode does not use. */
+function authModeScope(raw: Readonly<Record<string, unknown>>, problems: string[]) {
+    const mode = valueAt(raw, ["routing", "auth", "mode"]) ?? "oidc";
+    const unused = mode === "basic" ? ["oidc", "dex"] : ["username"];
+    for (const key of unused) {
+        const path = ["routing", "auth", key];
+        const value = valueAt(raw, path);
+        if (value !== undefined) {
+            problems.push(
+                `${keyPath(path)}: got ${show(value)}; not used when routing.auth.mode is ${show(mode)}: remove it`,
+            );
+        }
     }
 }
 
@@ -850,6 +1096,7 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformCon
     if (problems.length === 0) {
         const parsed = out as ParsedConfig;
         cloudScopeCheck(raw, parsed.cloud, problems);
+        authModeScope(raw, problems);
         parsed.routing.serviceType ??= defaultServiceType(parsed.cloud);
         crossCheck(parsed as PlatformConfig, problems);
     }

@@ -101,6 +101,21 @@ export function platformStack(config: PlatformConfig) {
                     : undefined,
             }),
         ),
+        /**
+         * How people sign in: in mode oidc the issuer, the client and the redirect URI to
+         * register for it at the identity provider.
+         */
+        auth: platform.signOn
+            ? {
+                  mode: "oidc",
+                  issuer: platform.signOn.issuer,
+                  clientId: platform.signOn.clientId,
+                  redirectUris: [platform.signOn.proxy.redirectUri],
+                  signInUrl: platform.signOn.proxy.route.url,
+              }
+            : { mode: config.routing.auth.enabled ? config.routing.auth.mode : "none" },
+        /** The bundled Dex's static users and their generated passwords. */
+        logins: platform.signOn?.dex?.logins,
         trackingInternalUrl: platform.tracking?.internalUrl,
         teams: Object.fromEntries(
             Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),

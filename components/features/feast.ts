@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
+import { RouteAccess } from "../routing/exposed-service";
 import {
     ContainerResources,
     containerSecurityContext,
@@ -28,8 +29,8 @@ export interface FeastFeatureStoreArgs {
     readonly router: Traefik;
     /** Feast project name. @default "mlops" */
     readonly project?: string;
-    /** Basic auth in front of the feature server. @default true */
-    readonly auth?: boolean;
+    /** Who may use its route, besides the router's admin groups. @default the admin groups */
+    readonly access?: RouteAccess;
     /** Annotations of the workload's Kubernetes service account (cloud identity binding). @default none */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** @default requests 100m/256Mi, limits 1/2Gi */
@@ -154,7 +155,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 subdomain: "features",
                 service: { name: service.metadata.name, port: FEAST_PORT },
-                auth: args.auth ?? true,
+                access: args.access,
             },
             w.child,
         );

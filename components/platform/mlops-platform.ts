@@ -15,6 +15,7 @@ import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
 import { Team, TeamQuota } from "../tenancy/team";
 import { PlatformNetworkPolicies } from "./network";
+import { everyTeamAccess, PlatformAuth, routerAuth, SignOn, signOn, teamAccess } from "./sign-on";
 
 /** A database outside the cluster (Cloud SQL, RDS). */
 export interface ExternalDatabase {
@@ -91,7 +92,8 @@ export interface MlopsPlatformArgs {
     readonly routing: {
         readonly tls: TlsArgs;
         readonly serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
-        readonly auth: { readonly enabled: boolean; readonly username: string };
+        /** @default single sign-on through the bundled Dex */
+        readonly auth?: PlatformAuth;
     };
     /**
      * A cloud object store (GCS, S3) instead of the in-cluster one. Workloads reach it through
@@ -107,6 +109,7 @@ export interface MlopsPlatformArgs {
         readonly name: string;
         /** Managed by its own team stack: only its identity is issued here. @default false */
         readonly stack?: boolean;
+        /** `group:<name>`, `user:<email>` (or a bare email), `sub:<JWT subject>`. */
         readonly members: readonly string[];
         readonly quota: TeamQuota;
         /** Reference pipeline settings. @default 4 trials, 2 at once, no GPU */
@@ -135,7 +138,10 @@ export interface MlopsPlatformArgs {
     readonly serving?: {
         readonly enabled: boolean;
         readonly engine: "kserve" | "seldon";
-        readonly models: readonly ServedModel[];
+        readonly models: readonly (ServedModel & {
+            /** The team that owns the model: only its members and the admins call it. @default every team */
+            readonly team?: string;
+        })[];
     };
     /** Every chart and image from a mirror (`mlops:mirror`). @default upstream */
     readonly mirror?: Mirror;
@@ -166,8 +172,10 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     /** The tracking database, in-cluster or managed. */
     public readonly trackingDatabase: TrackingDatabase;
     public readonly router: Traefik;
-    /** The router's dashboard, behind auth. */
+    /** The router's dashboard, for the admin groups. */
     public readonly dashboard: ExposedService;
+    /** Single sign-on (oauth2-proxy, and Dex without an issuer of the organisation's), in mode oidc. */
+    public readonly signOn?: SignOn;
     /** ReadWriteMany StorageClass, from the cluster or the platform's NFS. */
     public readonly readWriteManyStorageClass?: pulumi.Output<string>;
     public readonly tracking?: MlflowServer;
@@ -196,13 +204,20 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         this.database = db.database;
         this.trackingDatabase = db.tracking;
         this.router = this.routerOf(name, args, prod);
+        this.signOn = signOn(this, name, {
+            auth: args.routing.auth ?? {},
+            namespace: this.namespace,
+            router: this.router,
+            teams: args.teams ?? [],
+            replicas: prod ? 2 : 1,
+            mirror: args.mirror,
+        });
         this.dashboard = this.router.expose(
             `${name}-traefik-dashboard`,
             {
                 namespace: this.namespace,
                 subdomain: "traefik",
                 service: { name: "api@internal", kind: "TraefikService" },
-                auth: args.routing.auth.enabled,
             },
             { parent: this },
         );
@@ -210,7 +225,11 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         this.workflows = this.workflowEngine(name, args);
         this.featureStore = this.featureStoreOf(name, args, prod);
         this.serving = this.modelServing(name, args);
-        const services = this.runningServiceEndpoints();
+        const services = [
+            ...(this.signOn?.dex ? [this.signOn.dex.serviceEndpoint] : []),
+            ...(this.signOn ? [this.signOn.proxy.serviceEndpoint] : []),
+            ...this.runningServiceEndpoints(),
+        ];
         this.serviceEndpoints = [this.router.serviceEndpoint, ...services];
         this.networkPolicies = new PlatformNetworkPolicies(
             `${name}-network`,
@@ -336,7 +355,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 tls: args.routing.tls,
                 serviceType: args.routing.serviceType,
                 replicas: prod ? 2 : 1,
-                authUsername: args.routing.auth.username,
+                auth: routerAuth(args.routing.auth ?? {}, this.namespace),
                 mirror: args.mirror,
             },
             { parent: this },
@@ -365,7 +384,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 databaseReady: this.database ? [this.database] : undefined,
                 // Stateless servers: two in prod, so that a node drain keeps them up.
                 replicas: prod ? 2 : 1,
-                auth: args.routing.auth.enabled,
+                access: everyTeamAccess(args.teams ?? []),
                 serviceAccountAnnotations: args.identities?.tracking,
             },
             { parent: this },
@@ -379,6 +398,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             {
                 ...this.serviceArgs(args),
                 serviceAccountAnnotations: args.identities?.workflows,
+                access: everyTeamAccess(args.teams ?? []),
                 // Team namespaces by name: the teams come after Argo, whose CRDs they use.
                 workflowNamespaces: (args.teams ?? []).map((t) => `team-${t.name}`),
             },
@@ -392,7 +412,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             `${name}-feast`,
             {
                 ...this.serviceArgs(args),
-                auth: args.routing.auth.enabled,
+                access: everyTeamAccess(args.teams ?? []),
                 serviceAccountAnnotations: args.identities?.features,
                 replicas: prod ? 2 : 1,
             },
@@ -402,14 +422,18 @@ export class MlopsPlatform extends pulumi.ComponentResource {
 
     private modelServing(name: string, args: MlopsPlatformArgs) {
         if (!(args.serving?.enabled ?? true)) return undefined;
+        const teams = args.teams ?? [];
         return new ModelServing(
             `${name}-serving`,
             {
                 ...this.serviceArgs(args),
                 engine: args.serving?.engine ?? "kserve",
-                models: args.serving?.models ?? [],
+                models: (args.serving?.models ?? []).map(({ team, ...model }) => {
+                    const owner = teams.find((t) => t.name === team);
+                    return owner ? { ...model, access: teamAccess(owner) } : model;
+                }),
+                access: everyTeamAccess(teams),
                 gpuScheduling: args.cluster.gpuScheduling(),
-                auth: args.routing.auth.enabled,
                 serviceAccountAnnotations: args.identities?.serving,
             },
             { parent: this },

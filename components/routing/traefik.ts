@@ -7,7 +7,7 @@ import { Mirror, mirrorImage, mirrorImageParts } from "../mirror";
 import { ContainerResources } from "../security";
 import { containerSecurityContext } from "../security";
 import { chartImages, charts, images } from "../versions";
-import { ExposedService, ExposeArgs, RouterSettings } from "./exposed-service";
+import { ExposedService, ExposeArgs, RouterAuth, RouterSettings } from "./exposed-service";
 
 /** How HTTPS certificates are obtained. */
 export type TlsArgs =
@@ -36,8 +36,11 @@ export interface TraefikArgs {
     readonly replicas?: number;
     /** @default requests 100m/128Mi, limits 1/512Mi */
     readonly resources?: ContainerResources;
-    /** User name of generated basic-auth credentials. @default "admin" */
-    readonly authUsername?: string;
+    /**
+     * How routes authenticate their callers: single sign-on (`OAuth2Proxy`), a generated
+     * password per route, or not at all. @default basic auth, user "admin"
+     */
+    readonly auth?: RouterAuth;
     /** Chart and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
 }
@@ -147,7 +150,7 @@ export class Traefik extends pulumi.ComponentResource {
             domain: args.domain,
             tls: tlsArgs.mode !== "none",
             certResolver: tlsArgs.mode === "acme" ? ACME_RESOLVER : undefined,
-            authUsername: args.authUsername ?? "admin",
+            auth: args.auth ?? { mode: "basic", username: "admin" },
             crds: this.release,
         };
         this.serviceEndpoint = {
@@ -258,7 +261,7 @@ export class Traefik extends pulumi.ComponentResource {
 
     /**
      * Exposes a Service at `https://<subdomain>.<domain>` (the subdomain defaults to `name`)
-     * through an IngressRoute, with generated basic-auth credentials unless `auth: false`.
+     * through an IngressRoute behind the router's authentication (`access` says who passes).
      * Pass `{ parent }` so the route belongs to the component it serves.
      */
     public expose(

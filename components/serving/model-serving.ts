@@ -6,6 +6,7 @@ import { helmRelease } from "../helm-release";
 import { Mirror, imageTag, mirrorImage, mirrorImageName, mirrorImageParts } from "../mirror";
 import { ExposedService, TRAEFIK_API } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
+import { RouteAccess } from "../routing/exposed-service";
 import { containerSecurityContext, podSecurityLabels } from "../security";
 import { OBJECT_STORE_ENDPOINT, ObjectStoreConnection } from "../storage/object-store";
 import { ChartPin, chartImages, charts } from "../versions";
@@ -26,6 +27,8 @@ export interface ServedModel {
     readonly gpu?: number;
     /** A second version that receives `trafficPercent` of the requests. @default none */
     readonly canary?: { readonly storageUri: string; readonly trafficPercent: number };
+    /** Who may call the model, besides the router's admin groups. @default `ModelServingArgs.access` */
+    readonly access?: RouteAccess;
 }
 
 /** Arguments of {@link ModelServing}. */
@@ -41,8 +44,8 @@ export interface ModelServingArgs {
     readonly router: Traefik;
     /** How pods that need GPUs are scheduled (from the cluster). */
     readonly gpuScheduling: GpuScheduling;
-    /** Basic auth in front of prediction endpoints. @default true */
-    readonly auth?: boolean;
+    /** Who may call a model that names no `access` of its own, besides the admin groups. @default the admin groups */
+    readonly access?: RouteAccess;
     /** Annotations of the predictors' Kubernetes service account (cloud identity binding). @default none */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** Charts and images from a mirror. @default upstream */
@@ -363,7 +366,7 @@ export class ModelServing extends pulumi.ComponentResource {
                     namespace: args.namespace,
                     subdomain: `${model.name}-model`,
                     service: backend,
-                    auth: args.auth ?? true,
+                    access: model.access ?? args.access,
                 },
                 { ...child, dependsOn },
             );
@@ -600,7 +603,7 @@ export class ModelServing extends pulumi.ComponentResource {
                     namespace: mesh,
                     subdomain: `${model.name}-model`,
                     service: { name: "seldon-mesh", port: 80 },
-                    auth: args.auth ?? true,
+                    access: model.access ?? args.access,
                     middlewares: [header.metadata.name],
                 },
                 child,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
+import { RouteAccess } from "../routing/exposed-service";
 import {
     ContainerResources,
     containerSecurityContext,
@@ -37,8 +38,8 @@ export interface MlflowServerArgs {
     readonly objectStore: ObjectStoreConnection;
     /** The router that serves the UI at `mlflow.<domain>`. */
     readonly router: Traefik;
-    /** Basic auth in front of the UI and API. @default true */
-    readonly auth?: boolean;
+    /** Who may use its route, besides the router's admin groups. @default the admin groups */
+    readonly access?: RouteAccess;
     /**
      * What the schema Job waits for before it starts (the in-cluster database, whose
      * StatefulSet must be ready). @default none
@@ -176,7 +177,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 subdomain: "mlflow",
                 service: { name: service.metadata.name, port: PORT },
-                auth: args.auth ?? true,
+                access: args.access,
             },
             child,
         );

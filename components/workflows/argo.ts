@@ -6,6 +6,7 @@ import { ARGO_EXECUTOR_RULE, boundRole } from "../rbac";
 import { Mirror, mirrorImageParts } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
+import { RouteAccess } from "../routing/exposed-service";
 import { OBJECT_STORE_ENDPOINT, ObjectStoreConnection } from "../storage/object-store";
 import { containerSecurityContext } from "../security";
 import { chartImages, charts } from "../versions";
@@ -25,6 +26,8 @@ export interface ArgoWorkflowsArgs {
     readonly router: Traefik;
     /** Annotations of the workflow pods' and the server's Kubernetes service account (cloud identity binding). @default none */
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
+    /** Who may use its route, besides the router's admin groups. @default the admin groups */
+    readonly access?: RouteAccess;
     /** Chart and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
 }
@@ -196,9 +199,10 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 subdomain: "argo",
                 service: { name: "argo-workflows-server", port: SERVER_PORT },
-                // Basic auth would take the Authorization header the server's client mode reads.
-                auth: false,
+                // The server's client mode reads the Authorization header, which basic auth
+                // would take: with basic auth the route relies on the server alone.
                 authenticatedBy: "argo-workflows client token",
+                access: args.access,
             },
             { ...child, dependsOn: [this.release] },
         );

@@ -157,12 +157,12 @@ describe("Traefik.expose", () => {
             namespace: "mlops",
             domain: "ml.example.com",
             tls: { mode: "acme", email: "ops@example.com" },
+            auth: { mode: "none" },
         });
         const route = router.expose("api", {
             namespace: "mlops",
             subdomain: "models",
             service: { name: "predictor", port: 80 },
-            auth: false,
         });
         await settled();
         expect(childList(rec, rec.get("mlops:routing:ExposedService", "api"))).toEqual([

@@ -112,6 +112,23 @@ export const CHART_PODS: Readonly<Record<string, (values: Untyped) => ChartPod[]
             initContainers: v?.deployment?.initContainers ?? [],
         },
     ],
+    // oauth2-proxy/manifests oauth2-proxy-10.7.0, helm/oauth2-proxy/values.yaml: replicaCount 1,
+    // resources {}; initContainers.waitForRedis runs only with Redis sessions (not used).
+    "oauth2-proxy": (v) => [
+        {
+            name: "oauth2-proxy",
+            replicas: num(v?.replicaCount, 1),
+            containers: [{ resources: v?.resources }],
+        },
+    ],
+    // dexidp/helm-charts dex-0.24.0, charts/dex/values.yaml: replicaCount 1, resources {}.
+    dex: (v) => [
+        {
+            name: "dex",
+            replicas: num(v?.replicaCount, 1),
+            containers: [{ resources: v?.resources }],
+        },
+    ],
     // argoproj/argo-helm argo-workflows-1.0.18, charts/argo-workflows/values.yaml:
     // controller.replicas 1, controller.resources {}; server.enabled true, server.replicas 1,
     // server.resources {}.

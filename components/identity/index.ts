@@ -1,0 +1,2 @@
+export * from "./dex";
+export * from "./oauth2-proxy";
