@@ -19,6 +19,8 @@ export const profiles: Readonly<Record<"dev" | "prod", PolicyPackConfig>> = {
         "traefik-route-https-only": mandatory,
         "traefik-redirects-http-to-https": mandatory,
         "traefik-route-authenticated": mandatory,
+        "sso-on-every-route": mandatory,
+        "no-everyone-bindings": mandatory,
         "object-store-no-anonymous-access": mandatory,
         "database-not-public": mandatory,
         "database-deletion-protection": mandatory,

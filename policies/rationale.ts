@@ -21,6 +21,12 @@ export const rationale: Readonly<Record<string, string>> = {
         "Users who type http:// should land on HTTPS, never on a clear-text page.",
     "traefik-route-authenticated":
         "Tracking servers and feature stores hold data and accept writes: no anonymous access.",
+    "sso-route-group-rule":
+        "A route that admits anyone who can sign in lets one team read another's runs and models.",
+    "sso-on-every-route":
+        "A shared password knows no user and no team; a cookie sent over HTTP can be stolen.",
+    "no-everyone-bindings":
+        "system:authenticated is every account the cluster trusts, in every team and none.",
     "k8s-ingress-tls": "Plain Ingresses bypass the router's HTTPS defaults.",
     "object-store-no-anonymous-access":
         "Datasets and model artifacts are the platform's most valuable data.",

@@ -5,6 +5,8 @@ const INGRESS_ROUTE = "kubernetes:traefik.io/v1alpha1:IngressRoute";
 const MIDDLEWARE = "kubernetes:traefik.io/v1alpha1:Middleware";
 /** Annotation by which a route declares that its backend authenticates callers itself. */
 export const AUTHENTICATED_BY = "mlops.dev/authenticated-by";
+/** Annotation by which a route declares why it is open to anyone (the sign-in pages). */
+export const PUBLIC_ROUTE = "mlops.dev/public";
 
 export const routeHttpsOnly = resourcePolicy({
     name: "traefik-route-https-only",
@@ -55,7 +57,8 @@ export const uiRouteAuthenticated = stackPolicy({
                 .map((m) => `${m.props?.metadata?.namespace}/${m.props?.metadata?.name}`),
         );
         for (const r of ofType(args, INGRESS_ROUTE)) {
-            if (r.props?.metadata?.annotations?.[AUTHENTICATED_BY]) continue;
+            const annotations = r.props?.metadata?.annotations ?? {};
+            if (annotations[AUTHENTICATED_BY] || annotations[PUBLIC_ROUTE]) continue;
             const ns = r.props?.metadata?.namespace;
             for (const route of r.props?.spec?.routes ?? []) {
                 const ok = (route.middlewares ?? []).some((m: any) =>

@@ -3,6 +3,7 @@ import { awsPolicies } from "./aws";
 import { clusterPolicies } from "./clusters";
 import { databasePolicies } from "./database";
 import { gcpPolicies } from "./gcp";
+import { identityPolicies } from "./identity";
 import { routingPolicies } from "./routing";
 import { storagePolicies } from "./storage";
 import { tenancyPolicies } from "./tenancy";
@@ -15,6 +16,7 @@ import { workloadPolicies } from "./workloads";
 export const policies: Policies = [
     ...workloadPolicies,
     ...routingPolicies,
+    ...identityPolicies,
     ...storagePolicies,
     ...databasePolicies,
     ...clusterPolicies,

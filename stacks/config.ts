@@ -401,11 +401,9 @@ const oidcSchema = obj({
         .array(
             obj({
                 issuer: httpsUrl("a JWT issuer"),
-                audience: z
-                    .string()
-                    .regex(/^[^,=\s]{1,256}$/, {
-                        error: "must be 1-256 characters without ',', '=' or whitespace",
-                    }),
+                audience: z.string().regex(/^[^,=\s]{1,256}$/, {
+                    error: "must be 1-256 characters without ',', '=' or whitespace",
+                }),
             }),
             { error: "must be a list of {issuer, audience}" },
         )
@@ -959,6 +957,13 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
         }
     });
     c.teams.forEach((t, i) => {
+        t.members.forEach((m, j) => {
+            if (/^(group|user):system:/.test(m)) {
+                problems.push(
+                    `${keyPath(["teams", i, "members", j])}: got ${show(m)}; system: names are Kubernetes' own (system:authenticated is every account the cluster trusts): name a group or user of your identity provider`,
+                );
+            }
+        });
         if (t.pipeline.gpu > t.quota.gpu) {
             problems.push(
                 `${keyPath(["teams", i, "pipeline", "gpu"])}: got ${t.pipeline.gpu}; must be ≤ quota.gpu (${t.quota.gpu})`,
@@ -1025,7 +1030,8 @@ function authCheck(c: PlatformConfig, problems: string[]) {
             `${at("oidc", "clientSecret")}: got a value; the bundled Dex's client secret is generated: remove it, or set oidc.issuer to use your own identity provider`,
         );
     }
-    if (oidc.issuer && auth.dex) {
+    // Elsewhere the cloud scope has refused the key already.
+    if (oidc.issuer && auth.dex && c.cloud === "local") {
         problems.push(
             `${at("dex")}: got a value; the bundled Dex runs only when oidc.issuer is not set: remove it, or remove oidc.issuer`,
         );

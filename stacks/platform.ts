@@ -114,8 +114,8 @@ export function platformStack(config: PlatformConfig) {
                   signInUrl: platform.signOn.proxy.route.url,
               }
             : { mode: config.routing.auth.enabled ? config.routing.auth.mode : "none" },
-        /** The bundled Dex's static users and their generated passwords. */
-        logins: platform.signOn?.dex?.logins,
+        /** The bundled Dex's static users and their generated passwords; none with another issuer. */
+        logins: platform.signOn?.dex?.logins ?? pulumi.secret([]),
         trackingInternalUrl: platform.tracking?.internalUrl,
         teams: Object.fromEntries(
             Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),

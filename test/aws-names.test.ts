@@ -24,6 +24,7 @@ import { AWS_NAME_RULES, awsName, s3BucketName } from "../components/aws/names";
 import { CLUSTER_NAME_MAX, TEAM_NAME_MAX, parseConfig } from "../stacks/config";
 import { awsFoundation } from "../stacks/aws";
 import { record, settled } from "./support/harness";
+import { SSO } from "./support/fixtures";
 
 const IAM_ROLE = /^[\w+=,.@-]{1,64}$/;
 const S3 = /^[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]$/;
@@ -160,6 +161,7 @@ describe("the AWS foundation at the limits of the config schema", () => {
     ])("%s: every AWS name is valid and distinct", async (_what, clusterName) => {
         const config = parseConfig({
             cloud: "aws",
+            routing: SSO,
             environment: "prod",
             cluster: {
                 name: clusterName,
@@ -230,6 +232,7 @@ describe("the AWS foundation at the limits of the config schema", () => {
         awsFoundation(
             parseConfig({
                 cloud: "aws",
+                routing: SSO,
                 cluster: { name: "mlops", aws: { region: "us-east-1", accountId: ACCOUNT } },
                 teams: [{ name: "vision" }],
             }),

@@ -11,6 +11,7 @@ import { platformStack } from "../stacks/platform";
 import { capacityOfPlan } from "../tools/plan/output";
 import { checkPolicies } from "../tools/plan/policy-check";
 import { RecordedResource, settle, startRecording } from "../tools/plan/recorder";
+import { SSO } from "./support/fixtures";
 
 async function build(raw: Record<string, unknown>): Promise<RecordedResource[]> {
     const rec = startRecording({ stack: "capacity" });
@@ -34,6 +35,7 @@ const kinds: Record<string, Record<string, unknown>> = {
     },
     gcp: {
         cloud: "gcp",
+        routing: SSO,
         cluster: {
             gcp,
             gpuPools: [

@@ -1,10 +1,13 @@
 /**
  * The CI template for users (.github/workflows/ci.yml): it installs, tests, plans every shipped
  * stack with its policies and previews each with the policy pack when credentials are there; it
- * references only scripts and files that exist.
+ * references only scripts and files that exist; and it promotes a model with no stored secret,
+ * with the job's GitHub OIDC token as the bearer the platform's MLflow route admits.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
@@ -23,12 +26,15 @@ interface Step {
 }
 interface Job {
     needs?: string | string[];
+    if?: string;
+    permissions?: Record<string, string>;
     steps: Step[];
     strategy?: { matrix: Record<string, unknown> };
     env?: Record<string, string>;
 }
 const workflow = yaml.load(fs.readFileSync(FILE, "utf8")) as {
     on: Record<string, unknown>;
+    permissions: Record<string, string>;
     jobs: Record<string, Job>;
 };
 const scripts = Object.keys(
@@ -144,5 +150,153 @@ describe("the CI template", () => {
         expect(decide("dev", { PULUMI_BACKEND_URL: "file://x", KUBECONFIG_DATA: "k" }).output).toBe(
             "env=dev\nready=true\n",
         );
+    });
+});
+
+/** A request the promote step made, as the fake GitHub token endpoint and MLflow saw it. */
+interface Seen {
+    method: string;
+    url: string;
+    authorization?: string;
+    body: string;
+}
+
+/**
+ * Runs the promote step's script against one loopback server playing GitHub's OIDC token
+ * endpoint (`/token`) and the platform's MLflow route (`/api/2.0/mlflow/...`), which answers
+ * `mlflow(method, path)` for each MLflow request.
+ */
+async function runPromote(
+    mlflow: (method: string, path: string) => { status: number; body: unknown },
+): Promise<{ code: number | null; stdout: string; stderr: string; seen: Seen[] }> {
+    const seen: Seen[] = [];
+    const server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", (c: Buffer) => (body += c.toString()));
+        req.on("end", () => {
+            seen.push({
+                method: req.method!,
+                url: req.url!,
+                authorization: req.headers.authorization,
+                body,
+            });
+            const answer = req.url!.startsWith("/token")
+                ? { status: 200, body: { value: JWT } }
+                : mlflow(req.method!, req.url!.replace("/api/2.0/mlflow/", ""));
+            res.writeHead(answer.status, { "Content-Type": "application/json" });
+            res.end(JSON.stringify(answer.body));
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const step = workflow.jobs.promote.steps.find((s) => s.id === "promote")!;
+    try {
+        return await new Promise((resolve) => {
+            const child = spawn("bash", ["-c", step.run!], {
+                cwd: os.tmpdir(),
+                // stdin from /dev/null: bash reads ~/.bashrc when stdin is a socket.
+                stdio: ["ignore", "pipe", "pipe"],
+                env: {
+                    PATH: process.env.PATH!,
+                    // What GitHub gives a job with id-token: write, and the job's env.
+                    ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/token?api-version=2.0`,
+                    ACTIONS_ID_TOKEN_REQUEST_TOKEN: "request-token",
+                    MLFLOW_URL: `${base}/`,
+                    MODEL: "iris",
+                    AUDIENCE: "mlops-platform",
+                    ALIAS: "champion",
+                },
+            });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+            child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+            child.on("close", (code) => resolve({ code, stdout, stderr, seen }));
+        });
+    } finally {
+        server.close();
+    }
+}
+
+/** A token as GitHub's endpoint returns it (its shape only: the fake MLflow does not verify it). */
+const JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm8vcjpyZWY6cmVmcy9oZWFkcy9tYWluIn0.c2ln";
+
+describe("the keyless promote job", () => {
+    const job = workflow.jobs.promote;
+
+    it("runs on pushes to main after the tests, when the MLflow URL variable is set", () => {
+        expect(job.needs).toBe("test");
+        expect(job.if).toBe(
+            "github.event_name == 'push' && github.ref == 'refs/heads/main' && vars.MLOPS_MLFLOW_URL != ''",
+        );
+    });
+
+    it("may ask GitHub for an OIDC token, and nothing else", () => {
+        expect(job.permissions).toEqual({ "id-token": "write" });
+        // The other jobs keep the workflow's read-only token and cannot mint one.
+        expect(workflow.permissions).toEqual({ contents: "read" });
+        for (const [name, other] of Object.entries(workflow.jobs)) {
+            if (name !== "promote") expect([name, other.permissions]).toEqual([name, undefined]);
+        }
+    });
+
+    it("references no secret: its settings are repository variables", () => {
+        expect(yaml.dump(job)).not.toMatch(/secrets\./);
+        expect(job.env).toEqual({
+            MLFLOW_URL: "${{ vars.MLOPS_MLFLOW_URL }}",
+            MODEL: "${{ vars.MLOPS_MODEL }}",
+            AUDIENCE: "${{ vars.MLOPS_AUDIENCE || 'mlops-platform' }}",
+            ALIAS: "${{ vars.MLOPS_ALIAS || 'champion' }}",
+        });
+        const uses = job.steps.map((s) => s.uses).filter(Boolean);
+        expect(uses).toEqual(["actions/setup-node@v4.4.0"]);
+    });
+
+    it("sends the job's token, for the audience, as a bearer to MLflow and moves the alias", async () => {
+        const r = await runPromote((method) =>
+            method === "GET"
+                ? { status: 200, body: { model_versions: [{ name: "iris", version: "3" }] } }
+                : { status: 200, body: {} },
+        );
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        expect(r.stdout).toBe("iris@champion is now version 3\n");
+        const [token, search, alias] = r.seen;
+        expect(r.seen).toHaveLength(3);
+        expect(token).toEqual({
+            method: "GET",
+            url: "/token?api-version=2.0&audience=mlops-platform",
+            authorization: "bearer request-token",
+            body: "",
+        });
+        expect(search).toEqual({
+            method: "GET",
+            url: "/api/2.0/mlflow/model-versions/search?filter=name%3D%27iris%27&order_by=version_number+DESC&max_results=1",
+            authorization: `Bearer ${JWT}`,
+            body: "",
+        });
+        expect(alias.method).toBe("POST");
+        expect(alias.url).toBe("/api/2.0/mlflow/registered-models/alias");
+        expect(alias.authorization).toBe(`Bearer ${JWT}`);
+        expect(JSON.parse(alias.body)).toEqual({ name: "iris", alias: "champion", version: "3" });
+    });
+
+    it("fails, naming the route's answer, when the platform refuses the token", async () => {
+        const r = await runPromote(() => ({ status: 401, body: "Unauthorized" }));
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe(
+            'GET model-versions/search?filter=name%3D%27iris%27&order_by=version_number+DESC&max_results=1: 401 "Unauthorized"\n',
+        );
+        expect(r.seen.map((s) => s.url.split("?")[0])).toEqual([
+            "/token",
+            "/api/2.0/mlflow/model-versions/search",
+        ]);
+    });
+
+    it("fails when the model has no version, and moves nothing", async () => {
+        const r = await runPromote(() => ({ status: 200, body: {} }));
+        expect(r.code).toBe(1);
+        expect(r.stderr).toBe("model iris has no version\n");
+        expect(r.seen.filter((s) => s.method === "POST")).toEqual([]);
     });
 });

@@ -1,5 +1,5 @@
 import { CLOUD_SCOPED_KEYS, ConfigError, keyPath, loadConfig, parseConfig } from "../stacks/config";
-import { configProblems } from "./support/fixtures";
+import { configProblems, SSO } from "./support/fixtures";
 
 const problems = configProblems;
 
@@ -36,7 +36,20 @@ describe("defaults", () => {
             tls: { mode: "selfSigned" },
             // kind, k3d and minikube have no load-balancer controller as they come.
             serviceType: "NodePort",
-            auth: { enabled: true, username: "admin" },
+            // Single sign-on through the bundled Dex: no issuer, a generated client secret.
+            auth: {
+                enabled: true,
+                mode: "oidc",
+                username: "admin",
+                oidc: {
+                    clientId: "mlops-platform",
+                    groupsClaim: "groups",
+                    emailClaim: "email",
+                    adminGroups: ["mlops-admins"],
+                    cookie: { expire: "12h", refresh: "1h", sameSite: "lax", secure: true },
+                    jwtIssuers: [],
+                },
+            },
         });
         expect(c.tracking).toEqual({ enabled: true });
         expect(c.serving).toEqual({ enabled: true, engine: "kserve", models: [] });
@@ -47,6 +60,7 @@ describe("defaults", () => {
         const c = parseConfig({
             cloud: "gcp",
             cluster: { gcp: { project: "p", region: "us-central1" }, gpuPools: [l4Pool] },
+            routing: SSO,
         });
         expect(c.cluster.gpuPools).toEqual([
             { ...l4Pool, gpusPerNode: 1, minNodes: 0, spot: false },
@@ -54,7 +68,7 @@ describe("defaults", () => {
     });
 
     it("aws: a private API endpoint across three zones, a LoadBalancer router", () => {
-        const c = parseConfig({ cloud: "aws", cluster: { aws: AWS } });
+        const c = parseConfig({ cloud: "aws", cluster: { aws: AWS }, routing: SSO });
         expect(c.cluster.aws).toEqual({
             ...AWS,
             endpointPublicAccessCidrs: [],
@@ -191,18 +205,19 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "gcp without its section",
-            { cloud: "gcp" },
+            { cloud: "gcp", routing: SSO },
             "mlops:cluster.gcp: got nothing; required when mlops:cloud is gcp ({project, region})",
         ],
         [
             "aws without its section",
-            { cloud: "aws" },
+            { cloud: "aws", routing: SSO },
             "mlops:cluster.aws: got nothing; required when mlops:cloud is aws ({region, accountId})",
         ],
         [
             "GPU type the cloud does not offer",
             {
                 cloud: "aws",
+                routing: SSO,
                 cluster: {
                     aws: { region: "us-east-1", accountId: "123456789012" },
                     gpuPools: [
@@ -219,18 +234,27 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "aws region that is no region",
-            { cloud: "aws", cluster: { aws: { region: "US East", accountId: "123456789012" } } },
+            {
+                cloud: "aws",
+                routing: SSO,
+                cluster: { aws: { region: "US East", accountId: "123456789012" } },
+            },
             'mlops:cluster.aws.region: got "US East"; must be an AWS region such as us-east-1',
         ],
         [
             "aws account ID as a number",
-            { cloud: "aws", cluster: { aws: { region: "us-east-1", accountId: 123456789012 } } },
+            {
+                cloud: "aws",
+                routing: SSO,
+                cluster: { aws: { region: "us-east-1", accountId: 123456789012 } },
+            },
             "mlops:cluster.aws.accountId: got 123456789012; must be a 12-digit AWS account ID in quotes",
         ],
         [
             "EKS endpoint open to the whole internet",
             {
                 cloud: "aws",
+                routing: SSO,
                 cluster: {
                     aws: {
                         region: "us-east-1",
@@ -245,6 +269,7 @@ describe("invalid config: one message per problem, naming key, value and what is
             "too many availability zones",
             {
                 cloud: "aws",
+                routing: SSO,
                 cluster: {
                     aws: {
                         region: "us-east-1",
@@ -257,13 +282,19 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "RDS instance class that is none",
-            { cloud: "aws", cluster: { aws: AWS }, database: { instanceClass: "t4g.small" } },
+            {
+                cloud: "aws",
+                routing: SSO,
+                cluster: { aws: AWS },
+                database: { instanceClass: "t4g.small" },
+            },
             'mlops:database.instanceClass: got "t4g.small"; must be an RDS instance class such as db.t4g.small',
         ],
         [
             "GPU sharing on aws",
             {
                 cloud: "aws",
+                routing: SSO,
                 cluster: {
                     aws: AWS,
                     gpuPools: [
@@ -283,6 +314,7 @@ describe("invalid config: one message per problem, naming key, value and what is
             "aws GPU on the wrong instance family",
             {
                 cloud: "aws",
+                routing: SSO,
                 cluster: {
                     aws: AWS,
                     gpuPools: [
@@ -296,6 +328,7 @@ describe("invalid config: one message per problem, naming key, value and what is
             "GPU on the wrong machine family",
             {
                 cloud: "gcp",
+                routing: SSO,
                 cluster: {
                     gcp: { project: "p", region: "r" },
                     gpuPools: [{ ...l4Pool, machineType: "n1-standard-8" }],
@@ -307,6 +340,7 @@ describe("invalid config: one message per problem, naming key, value and what is
             "cloud GPU pool without a machine type",
             {
                 cloud: "gcp",
+                routing: SSO,
                 cluster: {
                     gcp: { project: "p", region: "r" },
                     gpuPools: [{ name: "l4", gpuType: "nvidia-l4", maxNodes: 1 }],
@@ -453,8 +487,8 @@ describe("every key is honoured on the selected cloud or refused there", () => {
     /** A valid base config for each cloud. */
     const base: Record<"local" | "gcp" | "aws", Record<string, unknown>> = {
         local: { cloud: "local" },
-        gcp: { cloud: "gcp", cluster: { gcp } },
-        aws: { cloud: "aws", cluster: { aws } },
+        gcp: { cloud: "gcp", cluster: { gcp }, routing: SSO },
+        aws: { cloud: "aws", cluster: { aws }, routing: SSO },
     };
     /** One example value per cloud-scoped key, as a raw config fragment. */
     const set = (path: readonly string[], value: unknown): Record<string, unknown> => {
@@ -491,6 +525,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         [["database", "tier"], "db-custom-1-3840"],
         [["database", "instanceClass"], "db.t4g.small"],
         [["database", "publicAccess"], false],
+        [["routing", "auth", "dex"], { connectors: [] }],
     ];
 
     it("covers every cloud-scoped key of the table", () => {
@@ -549,7 +584,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         expect(problems({ cluster: { gcp } })).toEqual([
             'mlops:cluster.gcp: got {"project":"p","region":"us-central1"}; not used when mlops:cloud is local (it configures a GKE cluster); it applies to mlops:cloud gcp: remove it',
         ]);
-        expect(problems({ cloud: "gcp", cluster: { gcp, aws: AWS } })).toEqual([
+        expect(problems({ cloud: "gcp", cluster: { gcp, aws: AWS }, routing: SSO })).toEqual([
             'mlops:cluster.aws: got {"region":"us-east-1","accountId":"123456789012"}; not used when mlops:cloud is gcp (it configures an EKS cluster); it applies to mlops:cloud aws: remove it',
         ]);
     });

@@ -1,11 +1,13 @@
 import { parseConfig } from "../stacks/config";
 import { estimateCost, renderCost } from "../tools/plan/cost";
 import { machinePrices, rdsPrices } from "../tools/plan/prices";
+import { SSO } from "./support/fixtures";
 
 const gke = (pools: object[], extra: object = {}) =>
     parseConfig({
         cloud: "gcp",
         cluster: { gcp: { project: "p", region: "us-central1" }, gpuPools: pools },
+        routing: SSO,
         ...extra,
     });
 const l4 = {
@@ -51,6 +53,7 @@ describe("cost estimate", () => {
         parseConfig({
             cloud: "aws",
             environment,
+            routing: SSO,
             cluster: {
                 aws: { region: "us-east-1", accountId: "123456789012" },
                 gpuPools: [

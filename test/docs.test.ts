@@ -11,19 +11,23 @@ import * as semver from "semver";
 import * as ts from "typescript";
 import { ExistingCluster } from "../components/cluster/existing";
 import { MlopsPlatform } from "../components/platform/mlops-platform";
-import { parseConfig } from "../stacks/config";
+import { keySchemas, parseConfig } from "../stacks/config";
 import { platformArgs } from "./support/fixtures";
 import { at, record, settled } from "./support/harness";
 
 const ROOT = path.resolve(__dirname, "..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
+/** The Markdown files of a folder under the root. */
+const markdownIn = (dir: string) =>
+    fs
+        .readdirSync(path.join(ROOT, dir))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `${dir}/${f}`);
 const DOCS = [
     "README.md",
     "tools/plan/README.md",
-    ...fs
-        .readdirSync(path.join(ROOT, "docs"))
-        .filter((f) => f.endsWith(".md"))
-        .map((f) => `docs/${f}`),
+    ...markdownIn("docs"),
+    ...markdownIn("docs/identity"),
 ];
 const SHIPPED = fs.readdirSync(ROOT).filter((f) => /^Pulumi\..+\.ya?ml$/.test(f));
 
@@ -44,11 +48,21 @@ function tableRows(md: string): Map<string, string[]> {
     return rows;
 }
 
-/** Every leaf key path a stack file sets: `mlops:cluster.gpuPools[].maxNodes`. */
+/** A value set with `pulumi config set --secret`: the stack file holds `{secure: <ciphertext>}`. */
+const isSecret = (v: unknown): boolean =>
+    v !== null &&
+    typeof v === "object" &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 1 &&
+    typeof (v as { secure?: unknown }).secure === "string";
+
+/** Every leaf key path a stack file sets: `mlops:cluster.gpuPools[].maxNodes`; a secret is a leaf. */
 export function configKeys(config: Record<string, unknown>): string[] {
     const keys = new Set<string>();
     const walk = (v: unknown, p: string) => {
-        if (Array.isArray(v)) {
+        if (isSecret(v)) {
+            keys.add(p);
+        } else if (Array.isArray(v)) {
             if (v.some((x) => x !== null && typeof x === "object" && !Array.isArray(x))) {
                 for (const x of v) walk(x, `${p}[]`);
             } else keys.add(p);
@@ -79,6 +93,10 @@ describe("config keys", () => {
                 "mlops:teams[].stack",
             ]),
         );
+        // A secret (`{secure: ...}` in the file) is the key it was set at.
+        const gcp = configKeys((yaml.load(read("Pulumi.gcp.yaml")) as any).config);
+        expect(gcp).toContain("mlops:routing.auth.oidc.clientSecret");
+        expect(gcp.filter((k) => k.endsWith(".secure"))).toEqual([]);
     });
 
     it.each(SHIPPED)("every key %s sets is documented with its default", (file) => {
@@ -149,15 +167,19 @@ function returnedKeys(file: string, fn: string): string[] {
                 visit(s);
                 return names;
             });
+    /** The keys an expression spreads: `x.outputs`, or an object literal in either branch of `c ? {…} : {…}`. */
+    const spreadKeys = (e: ts.Expression, s: ts.SourceFile): string[] => {
+        while (ts.isParenthesizedExpression(e)) e = e.expression;
+        if (ts.isConditionalExpression(e))
+            return [...spreadKeys(e.whenTrue, s), ...spreadKeys(e.whenFalse, s)];
+        if (ts.isObjectLiteralExpression(e)) return keysOf(e, s);
+        if (e.getText(s).endsWith(".outputs")) return spreadOutputs();
+        throw new Error(`unexpected spread ${e.getText(s)}`);
+    };
     const keysOf = (o: ts.ObjectLiteralExpression, s: ts.SourceFile): string[] =>
-        o.properties.flatMap((p) => {
-            if (ts.isSpreadAssignment(p)) {
-                if (!p.expression.getText(s).endsWith(".outputs"))
-                    throw new Error(`unexpected spread ${p.expression.getText(s)}`);
-                return spreadOutputs();
-            }
-            return [p.name!.getText(s)];
-        });
+        o.properties.flatMap((p) =>
+            ts.isSpreadAssignment(p) ? spreadKeys(p.expression, s) : [p.name!.getText(s)],
+        );
     const keys: string[] = [];
     const visit = (n: ts.Node) => {
         if (ts.isFunctionDeclaration(n) && n.name?.text === fn) {
@@ -182,6 +204,68 @@ function returnedKeys(file: string, fn: string): string[] {
     return [...new Set(keys)].sort();
 }
 
+/**
+ * The documented key paths under a config schema: every leaf, and every list (`[]` stands for
+ * its items); a mapping of free-form settings (`z.record`) is a leaf.
+ */
+function schemaKeys(schema: unknown, at: string): string[] {
+    // zod 4 keeps wrappers' inner schemas in `_zod.def`.
+    const unwrap = (s: any): any => {
+        const def = s?._zod?.def;
+        if (def && ["default", "prefault", "optional", "nullable"].includes(def.type))
+            return unwrap(def.innerType);
+        if (def?.type === "pipe") return unwrap(def.in);
+        return s;
+    };
+    const def = unwrap(schema)?._zod?.def;
+    if (def?.type === "object") {
+        return Object.entries(def.shape as Record<string, unknown>).flatMap(([k, v]) =>
+            schemaKeys(v, `${at}.${k}`),
+        );
+    }
+    if (def?.type === "array") {
+        const item = unwrap(def.element)?._zod?.def;
+        return item?.type === "object" ? [at, ...schemaKeys(def.element, `${at}[]`)] : [at];
+    }
+    return [at];
+}
+
+describe("the sign-on settings (docs/identity/README.md)", () => {
+    const page = tableRows(read("docs/identity/README.md"));
+    const documented = [...page.keys()]
+        .map((c) => /^`(mlops:routing\.auth\.[^`]+)`$/.exec(c)?.[1])
+        .filter((k): k is string => k !== undefined);
+    const keys = schemaKeys(keySchemas.routing, "mlops:routing").filter((k) =>
+        k.startsWith("mlops:routing.auth."),
+    );
+
+    it("are found in the schema", () => {
+        expect(keys).toEqual(
+            expect.arrayContaining([
+                "mlops:routing.auth.mode",
+                "mlops:routing.auth.oidc.cookie.secure",
+                "mlops:routing.auth.oidc.jwtIssuers",
+                "mlops:routing.auth.oidc.jwtIssuers[].audience",
+                "mlops:routing.auth.dex.connectors[].config",
+            ]),
+        );
+        expect(keys.length).toBeGreaterThanOrEqual(23);
+    });
+
+    it("are each documented there, and nothing else is", () => {
+        expect([...documented].sort()).toEqual([...keys].sort());
+    });
+
+    it("have there the defaults the configuration reference gives", () => {
+        const differ = documented.filter(
+            (k) =>
+                JSON.stringify(page.get(`\`${k}\``)![0]) !==
+                JSON.stringify(configDoc.get(`\`${k}\``)?.[0]),
+        );
+        expect(differ).toEqual([]);
+    });
+});
+
 describe("stack outputs", () => {
     const outputsSection = read("docs/config.md").split("## Stack outputs")[1] ?? "";
     const documented = [...tableRows(outputsSection).keys()]
@@ -190,7 +274,14 @@ describe("stack outputs", () => {
 
     it("are found in the program", () => {
         expect(returnedKeys("stacks/platform.ts", "platformStack")).toEqual(
-            expect.arrayContaining(["urls", "credentials", "kubeconfig", "teamIdentities"]),
+            // `logins` is spread in only when the bundled Dex runs.
+            expect.arrayContaining([
+                "urls",
+                "credentials",
+                "kubeconfig",
+                "teamIdentities",
+                "logins",
+            ]),
         );
         expect(returnedKeys("stacks/team.ts", "teamStack")).toEqual([
             "namespace",

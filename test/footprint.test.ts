@@ -48,8 +48,8 @@ describe("the dev profile", () => {
         expect(f.cpuCores).toBeLessThanOrEqual(1.5);
         expect(f.memoryBytes).toBeLessThanOrEqual(3 * GiB);
         expect(f.uncounted).toEqual([]);
-        expect(f.cpuCores).toBe(1.15);
-        expect(f.memoryBytes).toBe(2816 * Mi);
+        expect(f.cpuCores).toBe(1.25);
+        expect(f.memoryBytes).toBe(2944 * Mi);
     });
 
     it("counts each long-running pod of the program and of every chart, with its requests", () => {
@@ -70,9 +70,12 @@ describe("the dev profile", () => {
             ["chart cert-manager: cainjector", 1, 0.02, 64],
             ["chart cert-manager: controller", 1, 0.05, 64],
             ["chart cert-manager: webhook", 1, 0.02, 32],
+            // The bundled issuer and the sign-on proxy: 50m/64Mi each (components/identity).
+            ["chart dex: dex", 1, 0.05, 64],
             // manager 50m/128Mi + kube-rbac-proxy 10m/32Mi
             ["chart kserve-resources: kserve-controller-manager", 1, 0.06, 160],
             ["chart nfs-server-provisioner: nfs-server-provisioner", 1, 0.1, 128],
+            ["chart oauth2-proxy: oauth2-proxy", 1, 0.05, 64],
             ["chart traefik: traefik", 1, 0.1, 128],
         ]);
         // Jobs run to completion: the schema Job and the bucket Job are not counted.
@@ -81,7 +84,7 @@ describe("the dev profile", () => {
 
     it("prints one line in the human output", () => {
         expect(renderFootprint(footprintOf(dev.resources))).toBe(
-            "Footprint: 1.15 CPU, 2.75 GiB requested by 15 long-running pods (chart pods included; Jobs not counted)",
+            "Footprint: 1.25 CPU, 2.88 GiB requested by 17 long-running pods (chart pods included; Jobs not counted)",
         );
     });
 });
@@ -156,6 +159,8 @@ describe("the chart defaults, at the pinned versions", () => {
         ).toEqual(Object.keys(CHART_PODS).sort());
         expect(Object.fromEntries(Object.entries(charts).map(([k, c]) => [k, c.version]))).toEqual({
             traefik: "41.3.0",
+            oauth2Proxy: "10.7.0",
+            dex: "0.24.0",
             nfsServerProvisioner: "1.8.0",
             nvidiaDevicePlugin: "0.20.0",
             clusterAutoscaler: "9.59.0",
@@ -220,6 +225,15 @@ describe("the chart defaults, at the pinned versions", () => {
         // nfs-server-provisioner 1.8.0 values.yaml: replicaCount 1, resources {}.
         expect(CHART_PODS["nfs-server-provisioner"]({})).toEqual([
             { name: "nfs-server-provisioner", replicas: 1, containers: [{ resources: undefined }] },
+        ]);
+        // oauth2-proxy-10.7.0 values.yaml: replicaCount 1, resources {}; its one init
+        // container (initContainers.waitForRedis) runs only with redis.enabled, false by default.
+        expect(CHART_PODS[charts.oauth2Proxy.chart]({})).toEqual([
+            { name: "oauth2-proxy", replicas: 1, containers: [{ resources: undefined }] },
+        ]);
+        // dex-0.24.0 charts/dex/values.yaml: replicaCount 1, resources {}.
+        expect(CHART_PODS[charts.dex.chart]({})).toEqual([
+            { name: "dex", replicas: 1, containers: [{ resources: undefined }] },
         ]);
         // cluster-autoscaler-chart-9.59.0 values.yaml: replicaCount 1, resources {}.
         expect(CHART_PODS["cluster-autoscaler"]({})).toEqual([

@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import { loadConfig } from "../stacks/config";
 import { estimateCost } from "../tools/plan/cost";
 import { readStackConfig } from "../tools/plan/stack-config";
-import { configProblems } from "./support/fixtures";
+import { configProblems, SSO } from "./support/fixtures";
 import { shippedStackPlan } from "./support/plan";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -17,7 +17,8 @@ const stackFile = (name: string) => path.join(ROOT, `Pulumi.${name}.yaml`);
 const configOf = (name: string) => loadConfig(readStackConfig(stackFile(name)).config);
 
 interface PlanDoc {
-    resources: { type: string; inputs: any }[];
+    resources: { type: string; name: string; inputs: any }[];
+    outputs: Record<string, unknown>;
     policies: unknown[];
     schema: unknown[];
     schemaUnchecked: Record<string, number>;
@@ -67,8 +68,39 @@ describe("the plan", () => {
     const byType = (type: string) =>
         plan.resources.filter((r) => r.type === type).map((r) => r.inputs);
 
-    it("is clean: no policy finding (dev profile), no invalid object", () => {
-        expect(plan.policies).toEqual([]);
+    it("is clean but for the dev profile's warnings on its basic auth, no invalid object", () => {
+        // routing.auth.mode basic (dev only): sso-on-every-route, advisory in dev, names the
+        // missing proxy, each basic-auth Middleware, and each route without forwardAuth.
+        const urn = (type: string, name: string) =>
+            `urn:pulumi:gcp-dev::mlops-platform::mlops:routing:ExposedService$kubernetes:traefik.io/v1alpha1:${type}::${name}`;
+        const sso = (message: string, at = "") => ({
+            policy: "sso-on-every-route",
+            level: "advisory",
+            message,
+            urn: at,
+        });
+        expect(plan.policies).toEqual([
+            sso(
+                "no oauth2-proxy release: routes are not behind single sign-on (routing.auth.mode oidc)",
+            ),
+            ...["traefik-dashboard", "mlflow", "feast"].map((route) =>
+                sso(
+                    `Middleware 'mlops-dev-${route}-auth' is basic auth: one shared password, no user`,
+                    urn("Middleware", `mlops-dev-${route}-auth`),
+                ),
+            ),
+            ...[
+                ["argo", "argo"],
+                ["traefik", "traefik-dashboard"],
+                ["mlflow", "mlflow"],
+                ["features", "feast"],
+            ].map(([host, route]) =>
+                sso(
+                    `route 'Host(\`${host}.ml-dev.example.com\`)' is not behind single sign-on`,
+                    urn("IngressRoute", `mlops-dev-${route}`),
+                ),
+            ),
+        ]);
         expect(plan.schema).toEqual([]);
         // Not vacuous: the objects were checked, and only kinds without a published model were not.
         expect(plan.resources.length).toBeGreaterThan(100);
@@ -77,6 +109,26 @@ describe("the plan", () => {
                 /serving\.kserve\.io|machinelearning\.seldon/.test(t),
             ),
         ).toBe(true);
+    });
+
+    it("puts a generated password on each route (mode basic), secret in the plan and the outputs", () => {
+        expect(plan.outputs.auth).toEqual({ mode: "basic" });
+        expect(Object.keys(plan.outputs)).not.toContain("logins");
+        expect(byType("mlops:identity:OAuth2Proxy")).toEqual([]);
+        expect(byType("mlops:identity:Dex")).toEqual([]);
+        // Every route's password is in credentials; the dashboard's output holds its own.
+        expect(plan.outputs.credentials).toBe("[secret]");
+        expect(plan.outputs.dashboard).toBe("[secret]");
+        const htpasswd = plan.resources.filter(
+            (r) => r.type === "kubernetes:core/v1:Secret" && r.name.endsWith("-auth"),
+        );
+        expect(htpasswd.map((r) => r.name).sort()).toEqual([
+            "mlops-dev-feast-auth",
+            "mlops-dev-mlflow-auth",
+            "mlops-dev-traefik-dashboard-auth",
+        ]);
+        for (const r of htpasswd) expect(r.inputs.stringData).toBe("[secret]");
+        expect(JSON.stringify(plan)).not.toContain("mock-password");
     });
 
     it("makes a zonal cluster: the cluster and every node pool in the zone", () => {
@@ -140,7 +192,11 @@ describe("why the edition is set: the provider documents the API's default", () 
 });
 
 describe("the profile's keys", () => {
-    const gcp = { cloud: "gcp", cluster: { gcp: { project: "p", region: "us-central1" } } };
+    const gcp = {
+        cloud: "gcp",
+        cluster: { gcp: { project: "p", region: "us-central1" } },
+        routing: SSO,
+    };
 
     it("accepts a zone of the region, refuses another region's or a malformed one", () => {
         const zoned = (zone: string) => ({

@@ -26,6 +26,7 @@ import { GCP_ID_RULES, gcpDisplayName, gcpId, sqlInstanceRule } from "../compone
 import { CLUSTER_NAME_MAX, TEAM_NAME_MAX, parseConfig } from "../stacks/config";
 import { gcpFoundation } from "../stacks/gcp";
 import { Recording, record, settled } from "./support/harness";
+import { SSO } from "./support/fixtures";
 
 const SERVICE_ACCOUNT = /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/;
 const BUCKET = /^[a-z0-9][-_a-z0-9]{1,61}[a-z0-9]$/;
@@ -188,6 +189,7 @@ describe("the GCP foundation at the limits of the config schema", () => {
     ])("%s: every identifier is valid and distinct", async (_what, clusterName) => {
         const config = parseConfig({
             cloud: "gcp",
+            routing: SSO,
             cluster: {
                 name: clusterName,
                 gcp: { project: PROJECT, region: "us-central1" },
@@ -258,6 +260,7 @@ describe("the GCP foundation at the limits of the config schema", () => {
         gcpFoundation(
             parseConfig({
                 cloud: "gcp",
+                routing: SSO,
                 cluster: {
                     name: "mlops",
                     gcp: { project: "my-ml-project", region: "us-central1" },

@@ -26,7 +26,7 @@ import {
 } from "../tools/plan/recorder";
 import { readStackConfig } from "../tools/plan/stack-config";
 import { mirrorListing } from "../tools/mirror-list";
-import { configProblems as problems } from "./support/fixtures";
+import { configProblems as problems, SSO } from "./support/fixtures";
 import { ROOT, mirrorListCli, writeStackConfig } from "./support/plan";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -177,7 +177,12 @@ describe("mlops:mirror config", () => {
     ])("accepts %j on every cloud", (mirror) => {
         expect(problems({ mirror })).toEqual([]);
         expect(
-            problems({ cloud: "gcp", cluster: { gcp: { project: "p", region: "r" } }, mirror }),
+            problems({
+                cloud: "gcp",
+                cluster: { gcp: { project: "p", region: "r" } },
+                routing: SSO,
+                mirror,
+            }),
         ).toEqual([]);
         expect(parseConfig({ mirror }).mirror).toEqual(mirror);
     });
@@ -334,11 +339,13 @@ describe("a platform with a mirror: no chart from upstream, no image outside the
             [
                 "argo-workflows",
                 "cert-manager",
+                "dex",
                 "kserve-crd",
                 "kserve-resources",
                 "kserve-runtime-configs",
                 "nfs-server-provisioner",
                 "nvidia-device-plugin",
+                "oauth2-proxy",
                 "traefik",
             ].map((c) => [c, { repo: HTTP }]),
         );
@@ -416,6 +423,21 @@ describe("each chart's own images, set from its values at the pinned version", (
         expect(releases["mlops-traefik"].deployment.initContainers[0].image).toBe(
             m("docker.io/library/busybox:1.37.0"),
         );
+    });
+
+    it("oauth2-proxy: image.{registry,repository,tag} (oauth2-proxy-10.7.0, values.yaml; registry defaults to quay.io in templates/deployment.yaml)", () => {
+        expect(releases["mlops-sso"].image).toEqual({
+            registry: m("quay.io"),
+            repository: "oauth2-proxy/oauth2-proxy",
+            tag: "v7.15.3",
+        });
+    });
+
+    it("Dex: image.{repository,tag} (dex-0.24.0, charts/dex/values.yaml)", () => {
+        expect(releases["mlops-dex"].image).toEqual({
+            repository: m("ghcr.io/dexidp/dex"),
+            tag: "v2.45.1",
+        });
     });
 
     it("NFS: image.{repository,tag} (nfs-server-provisioner-1.8.0, values.yaml)", () => {
@@ -537,6 +559,8 @@ describe("npm run mirror:list", () => {
     const run = mirrorListCli;
     const DEV_CHARTS = [
         "traefik",
+        "oauth2Proxy",
+        "dex",
         "nfsServerProvisioner",
         "argoWorkflows",
         "certManager",

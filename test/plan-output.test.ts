@@ -92,8 +92,11 @@ describe("the stack outputs in the human output", () => {
                 ),
             );
         }
-        expect(dev.secretOutputs).toEqual(
-            expect.arrayContaining(["credentials", "teamIdentities", "dashboard"]),
+        // Single sign-on: no route has a password (the dashboard's output is its URL); the
+        // bundled Dex's logins are secret, the issuer to register at is not.
+        expect(dev.secretOutputs).toEqual(["credentials", "logins", "teamIdentities"]);
+        expect(lines).toContainEqual(
+            expect.stringMatching(/^ {8}issuer +: "https:\/\/dex\.mlops\.localtest\.me"$/),
         );
         for (const k of dev.secretOutputs) {
             expect(lines).toContainEqual(

@@ -68,7 +68,12 @@ describe("shipped stacks plan clean", () => {
                 types.has("mlops:storage:CloudSqlDatabase") ||
                 types.has("mlops:storage:RdsDatabase"),
         ).toBe(true);
-        expect(doc.policies).toEqual([]);
+        // gcp-dev keeps basic auth (dev only): the dev profile warns of it, finding by finding
+        // (test/gcp-dev.test.ts names each). No other finding on any shipped stack.
+        const basicAuthWarnings = stack === "gcp-dev" ? 8 : 0;
+        expect(doc.policies.map((v) => `${v.level} ${v.policy}`)).toEqual(
+            Array(basicAuthWarnings).fill("advisory sso-on-every-route"),
+        );
         expect(doc.schema).toEqual([]);
         expect(doc.cost.source).toContain("2026-11-22");
         // Every resource but the stack has a parent that is in the plan.
@@ -115,8 +120,10 @@ describe("the dev plan", () => {
     it("isolates the platform namespace: default-deny ingress and one rule per client", () => {
         expect(platformNetworkPolicies(doc)).toEqual([
             "allow-argo-server",
+            "allow-dex",
             "allow-feast",
             "allow-mlflow",
+            "allow-oauth2-proxy",
             "allow-postgresql",
             "allow-predictors",
             "allow-seaweedfs",
@@ -164,7 +171,10 @@ describe("the dev plan", () => {
             "mlops-objectstore-credentials",
             "mlops-objectstore-s3-config",
             "mlops-traefik-default-cert",
-            "mlops-traefik-dashboard-auth",
+            // Single sign-on: the client and cookie secrets, Dex's config with its client
+            // secret and password hashes (basic auth's Secrets: test/gcp-dev.test.ts).
+            "mlops-sso-client",
+            "mlops-dex-config",
         ]) {
             expect(byName(doc, "kubernetes:core/v1:Secret", name).inputs.stringData).toBe(
                 "[secret]",
@@ -183,6 +193,17 @@ describe("the dev plan", () => {
             models: { iris: "https://iris-model.mlops.localtest.me" },
         });
         expect(outputs.credentials).toBe("[secret]");
+        // Single sign-on through the bundled Dex: what to register, and its users' passwords.
+        expect(outputs.auth).toEqual({
+            mode: "oidc",
+            issuer: "https://dex.mlops.localtest.me",
+            clientId: "mlops-platform",
+            redirectUris: ["https://auth.mlops.localtest.me/oauth2/callback"],
+            signInUrl: "https://auth.mlops.localtest.me",
+        });
+        expect(outputs.logins).toBe("[secret]");
+        // No route has a password: the dashboard's output is its URL.
+        expect(outputs.dashboard).toEqual({ url: "https://traefik.mlops.localtest.me" });
         expect(outputs.objectStore).toEqual({
             scheme: "s3",
             endpoint: "http://mlops-objectstore.mlops.svc.cluster.local:8333",
@@ -408,7 +429,7 @@ describe("plan exit codes", () => {
     });
 });
 
-describe("deliberately insecure configs fail with the policy they target", () => {
+describe("deliberately insecure configs fail with the policy they target, or the config refuses them", () => {
     const dir = path.join(__dirname, "insecure");
     const files = fs
         .readdirSync(dir)
@@ -424,15 +445,36 @@ describe("deliberately insecure configs fail with the policy they target", () =>
         ]);
     });
 
-    it.each(files)("%s", (file) => {
-        const text = fs.readFileSync(path.join(dir, file), "utf8");
-        const expected = /^# expect: (\S+)$/m.exec(text)![1];
+    const header = (file: string, key: "expect" | "refused") =>
+        new RegExp(`^# ${key}: (.+)$`, "m").exec(
+            fs.readFileSync(path.join(dir, file), "utf8"),
+        )?.[1];
+    const targeted = files.filter((f) => header(f, "expect") !== undefined);
+    const refused = files.filter((f) => header(f, "refused") !== undefined);
+
+    it("each names the policy it targets or the problem the config reports", () => {
+        expect(targeted).toEqual(["prod-public-bucket.yaml", "prod-public-database.yaml"]);
+        // Single sign-on needs HTTPS and auth in prod: the config stops these first.
+        expect(refused).toEqual(["prod-no-tls.yaml", "prod-routes-without-auth.yaml"]);
+    });
+
+    it.each(targeted)("%s: the plan fails naming the policy", (file) => {
         const run = planCli("--config", path.join(dir, file), "--json");
         expect(run.status).toBe(1);
         const doc = JSON.parse(run.stdout) as PlanDoc;
-        const hits = doc.policies.filter((v) => v.policy === expected);
+        const hits = doc.policies.filter((v) => v.policy === header(file, "expect"));
         expect(hits.length).toBeGreaterThan(0);
         expect(hits.every((v) => v.level === "mandatory")).toBe(true);
+    });
+
+    it.each(refused)("%s: the config refuses it, before any resource", (file) => {
+        const run = planCli("--config", path.join(dir, file), "--json");
+        expect(run.status).toBe(2);
+        expect(run.stdout).toBe("");
+        expect(run.stderr.trim().split("\n")).toEqual([
+            "Invalid stack config (1 problem):",
+            `  - ${header(file, "refused")}`,
+        ]);
     });
 
     it("only warns about the same knob in a dev stack", () => {
@@ -454,7 +496,7 @@ describe("deliberately insecure configs fail with the policy they target", () =>
     it("prints the violations, the schema result and the cost table in text mode", () => {
         const run = planCli("--config", path.join(dir, "prod-public-database.yaml"));
         expect(run.status).toBe(1);
-        expect(run.stdout).toContain("Policies: 43 checked (prod profile), 1 violation\n");
+        expect(run.stdout).toContain("Policies: 46 checked (prod profile), 1 violation\n");
         expect(run.stdout).toContain(
             [
                 "  mandatory (fails the plan) database-not-public: 1 finding",
@@ -473,16 +515,32 @@ describe("the gcp plan", () => {
     const doc = planJson("--stack", "gcp");
     const ofType = (t: string) => doc.resources.filter((r) => r.type === t);
 
-    it("isolates the platform namespace; no rules for stores that live outside the cluster", () => {
+    it("isolates the platform namespace; no rules for stores or an issuer that live outside the cluster", () => {
         expect(platformNetworkPolicies(doc)).toEqual([
             "allow-argo-server",
             "allow-feast",
             "allow-mlflow",
+            "allow-oauth2-proxy",
             "allow-predictors",
             "allow-traefik",
             "allow-valkey",
             "default-deny",
         ]);
+    });
+
+    it("signs people in at the organisation's issuer: no Dex, no logins, the client secret kept secret", () => {
+        expect((doc as any).outputs.auth).toEqual({
+            mode: "oidc",
+            issuer: "https://login.example.com/realms/mlops",
+            clientId: "mlops-platform",
+            redirectUris: ["https://auth.ml.example.com/oauth2/callback"],
+            signInUrl: "https://auth.ml.example.com",
+        });
+        expect(Object.keys((doc as any).outputs)).not.toContain("logins");
+        expect(ofType("mlops:identity:Dex")).toEqual([]);
+        expect(byName(doc, "kubernetes:core/v1:Secret", "mlops-sso-client").inputs.stringData).toBe(
+            "[secret]",
+        );
     });
 
     it("confines each team's writes to its prefix, with a separate list grant", () => {

@@ -90,9 +90,9 @@ export class Dex extends pulumi.ComponentResource {
         this.internalUrl = pulumi.interpolate`http://${RELEASE}.${args.namespace}.svc.cluster.local:${DEX_PORT}`;
 
         const clientSecrets: Record<string, pulumi.Output<string>> = {};
-        for (const c of args.clients) {
-            clientSecrets[c.id] = new random.RandomPassword(
-                `${name}-client-${c.id}`,
+        for (const { id } of args.clients) {
+            clientSecrets[id] = new random.RandomPassword(
+                `${name}-client-${id}`,
                 { length: 32, special: false },
                 child,
             ).result;
@@ -114,35 +114,12 @@ export class Dex extends pulumi.ComponentResource {
                 ),
         );
 
-        const config = pulumi
-            .all([pulumi.all(clientSecrets), pulumi.all(users.map((u) => u.password.bcryptHash))])
-            .apply(([secrets, hashes]) =>
-                yaml.dump(
-                    {
-                        issuer: this.issuer,
-                        // Sessions, keys and refresh tokens in memory: one replica, a laptop.
-                        storage: { type: "memory" },
-                        web: { http: `0.0.0.0:${DEX_PORT}` },
-                        oauth2: { skipApprovalScreen: true },
-                        enablePasswordDB: users.length > 0,
-                        staticPasswords: users.map((u, i) => ({
-                            email: u.email,
-                            hash: hashes[i],
-                            username: u.email.split("@")[0],
-                            userID: u.email,
-                            groups: [...u.groups],
-                        })),
-                        staticClients: args.clients.map((c) => ({
-                            id: c.id,
-                            name: c.name,
-                            secret: secrets[c.id],
-                            redirectURIs: [...c.redirectUris],
-                        })),
-                        connectors: (args.connectors ?? []).map((c) => ({ ...c })),
-                    },
-                    { lineWidth: -1, noRefs: true },
-                ),
-            );
+        const config = dexConfig(
+            this.issuer,
+            args,
+            pulumi.all(clientSecrets),
+            pulumi.all(users.map((u) => u.password.bcryptHash)),
+        );
         // The config holds the client secrets and password hashes: a Secret of ours, not
         // chart values (which Helm keeps in its release record).
         const configSecret = new k8s.core.v1.Secret(
@@ -208,4 +185,41 @@ export class Dex extends pulumi.ComponentResource {
         };
         this.registerOutputs({ issuer: this.issuer });
     }
+}
+
+/** Dex's config file: the issuer, memory storage, the clients, the static users, the connectors. */
+function dexConfig(
+    issuer: string,
+    args: DexArgs,
+    secrets: pulumi.Output<Record<string, string>>,
+    hashes: pulumi.Output<string[]>,
+): pulumi.Output<string> {
+    const users = args.staticUsers ?? [];
+    return pulumi.all([secrets, hashes]).apply(([clientSecrets, passwordHashes]) =>
+        yaml.dump(
+            {
+                issuer,
+                // Sessions, keys and refresh tokens in memory: one replica, a laptop.
+                storage: { type: "memory" },
+                web: { http: `0.0.0.0:${DEX_PORT}` },
+                oauth2: { skipApprovalScreen: true },
+                enablePasswordDB: users.length > 0,
+                staticPasswords: users.map((u, i) => ({
+                    email: u.email,
+                    hash: passwordHashes[i],
+                    username: u.email.split("@")[0],
+                    userID: u.email,
+                    groups: [...u.groups],
+                })),
+                staticClients: args.clients.map((c) => ({
+                    id: c.id,
+                    name: c.name,
+                    secret: clientSecrets[c.id],
+                    redirectURIs: [...c.redirectUris],
+                })),
+                connectors: (args.connectors ?? []).map((c) => ({ ...c })),
+            },
+            { lineWidth: -1, noRefs: true },
+        ),
+    );
 }

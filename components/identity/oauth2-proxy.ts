@@ -232,7 +232,9 @@ export function oauth2ProxyFlags(
         "oidc-groups-claim": args.groupsClaim ?? "groups",
         "oidc-email-claim": args.emailClaim ?? "email",
         // Behind Traefik: the original host and path come in X-Forwarded-* headers, and the
-        // user goes straight to the issuer (no intermediate button page).
+        // user goes straight to the issuer (no intermediate button page). oauth2-proxy warns
+        // that no --trusted-proxy-ip is set: the pod CIDR is not known here, and the
+        // platform's network policy admits the router alone to the proxy's port.
         "reverse-proxy": "true",
         "skip-provider-button": "true",
         "set-xauthrequest": "true",
@@ -253,11 +255,11 @@ export function oauth2ProxyFlags(
                   "oidc-jwks-url": ends.jwksUrl,
               }
             : {}),
+        // Bearer JWTs are sessions too: the issuer's own ID tokens (audience: the client), so
+        // that `user:` members reach their routes from scripts, and those of `jwtIssuers`.
+        "skip-jwt-bearer-tokens": "true",
         ...(jwt.length > 0
-            ? {
-                  "skip-jwt-bearer-tokens": "true",
-                  "extra-jwt-issuers": jwt.map((j) => `${j.issuer}=${j.audience}`).join(","),
-              }
+            ? { "extra-jwt-issuers": jwt.map((j) => `${j.issuer}=${j.audience}`).join(",") }
             : {}),
     };
 }

@@ -63,7 +63,7 @@ export interface ExposeArgs {
      */
     readonly authenticatedBy?: string;
     /**
-     * Why the route is open to anyone, recorded as the annotation: only the identity
+     * Why the route is open to anyone, recorded as the `mlops.dev/public` annotation: only the identity
      * provider's and the sign-in pages, which are the way in. @default none: the route is authenticated
      */
     readonly publicBecause?: string;
@@ -105,7 +105,10 @@ export function forwardAuthAddresses(
     };
 }
 
-/** Annotation naming how a route without basic auth authenticates its callers. */
+/** Annotation naming why a route is open to anyone (the identity provider's own pages). */
+export const PUBLIC_ROUTE = "mlops.dev/public";
+
+/** Annotation naming how a route's backend authenticates its callers itself. */
 export const AUTHENTICATED_BY = "mlops.dev/authenticated-by";
 
 /** The Traefik CRD API version. */
@@ -144,7 +147,6 @@ export class ExposedService extends pulumi.ComponentResource {
         const extra = (args.middlewares ?? []).map((m) => ({ name: m, namespace: args.namespace }));
         const auth = router.auth;
         const guarded = args.publicBecause === undefined;
-        const annotation = args.publicBecause ?? args.authenticatedBy;
 
         /** The route's rules: the browser's, then the bearer token's when it has one. */
         const rules: { match: string; middlewares: MiddlewareRef[] }[] = [];
@@ -181,7 +183,18 @@ export class ExposedService extends pulumi.ComponentResource {
                 metadata: {
                     name,
                     namespace: args.namespace,
-                    ...(annotation ? { annotations: { [AUTHENTICATED_BY]: annotation } } : {}),
+                    ...(args.publicBecause || args.authenticatedBy
+                        ? {
+                              annotations: {
+                                  ...(args.publicBecause
+                                      ? { [PUBLIC_ROUTE]: args.publicBecause }
+                                      : {}),
+                                  ...(args.authenticatedBy
+                                      ? { [AUTHENTICATED_BY]: args.authenticatedBy }
+                                      : {}),
+                              },
+                          }
+                        : {}),
                 },
                 spec: {
                     entryPoints: [router.tls ? "websecure" : "web"],

@@ -77,6 +77,25 @@ export function mlflowAllowedHosts(publicHost: string, serviceNames: readonly st
         "127.0.0.1:*",
     ].join(",");
 }
+/**
+ * The browser origins MLflow accepts state-changing API calls from (`--cors-allowed-origins`):
+ * the route's own origin, the only page that calls the API from a browser, bare and on any
+ * port, as {@link mlflowAllowedHosts} allows its host. The UI sends `Origin` with its POSTs
+ * (searching runs, creating experiments, registering models); MLflow 3.18.0 answers 403
+ * "Cross-origin request blocked" to a POST, PUT, PATCH or DELETE under `/api/` or `/ajax-api/`
+ * whose `Origin` is neither a loopback origin nor on this list, compared exactly, or by
+ * fnmatch for a pattern with `*` (mlflow/server/security_utils.py,
+ * `should_block_cors_request`). A browser writes the port of an origin as digits, so
+ * `<origin>:*` admits the route through a port-forward or a node port and no other site.
+ *
+ * ```ts
+ * mlflowCorsAllowedOrigins("https://mlflow.mlops.example.com");
+ * // "https://mlflow.mlops.example.com,https://mlflow.mlops.example.com:*"
+ * ```
+ */
+export function mlflowCorsAllowedOrigins(publicUrl: string): string {
+    return [publicUrl, `${publicUrl}:*`].join(",");
+}
 /** Any non-root uid works: the image has no user of its own. */
 const MLFLOW_UID = 1000;
 
@@ -300,6 +319,7 @@ export class MlflowServer extends pulumi.ComponentResource {
             .apply(([host, fqdn, m]) =>
                 mlflowAllowedHosts(host, [fqdn, m.name, `${m.name}.${m.namespace}`]),
             );
+        const corsAllowedOrigins = this.url.apply(mlflowCorsAllowedOrigins);
         const replicas = args.replicas ?? 1;
         const affinity = spreadReplicas(name, meta(), labels, replicas, child);
         new k8s.apps.v1.Deployment(
@@ -327,6 +347,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                                         "--serve-artifacts",
                                         `--artifacts-destination=${artifactsDestination}`,
                                         pulumi.interpolate`--allowed-hosts=${allowedHosts}`,
+                                        pulumi.interpolate`--cors-allowed-origins=${corsAllowedOrigins}`,
                                         "--workers=2",
                                     ],
                                     env,

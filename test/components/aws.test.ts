@@ -7,6 +7,7 @@ import { chartImages, charts } from "../../components/versions";
 import { parseConfig } from "../../stacks/config";
 import { awsFoundation } from "../../stacks/aws";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
+import { SSO } from "../support/fixtures";
 
 const ACCOUNT = "123456789012";
 /** The mocks' OIDC issuer of every EKS cluster (tools/plan/aws-mocks.ts). */
@@ -1096,6 +1097,7 @@ describe("awsFoundation", () => {
             parseConfig({
                 cloud: "aws",
                 cluster: { name: "ml", aws: { region: "eu-west-1", accountId: ACCOUNT } },
+                routing: SSO,
                 teams: [{ name: "vision" }],
                 ...raw,
             }),

@@ -10,6 +10,7 @@ import { parseConfig } from "../../stacks/config";
 import { gcpFoundation } from "../../stacks/gcp";
 import { GcsObjectStore } from "../../components/gcp/gcs";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
+import { SSO } from "../support/fixtures";
 
 describe("GkeCluster", () => {
     async function build(over: Partial<ConstructorParameters<typeof GkeCluster>[1]> = {}) {
@@ -576,6 +577,7 @@ describe("gcpFoundation", () => {
             parseConfig({
                 cloud: "gcp",
                 cluster: { name: "ml", gcp: { project: "p", region: "us-central1" } },
+                routing: SSO,
                 teams: [{ name: "vision" }, { name: "nlp" }],
             }),
         );

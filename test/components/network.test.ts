@@ -113,6 +113,21 @@ const ALLOW_PREDICTORS = {
     name: "allow-predictors",
     spec: ingressOnly(predictor, [{ from: [router], ports: tcp(8080) }]),
 };
+const OAUTH2_PROXY = app("oauth2-proxy", "oauth2-proxy");
+/** Traefik's forwardAuth asks oauth2-proxy; nothing else does. */
+const ALLOW_OAUTH2_PROXY = {
+    resource: "p-network-allow-oauth2-proxy",
+    name: "allow-oauth2-proxy",
+    spec: ingressOnly({ matchLabels: OAUTH2_PROXY }, [{ from: [router], ports: tcp(4180) }]),
+};
+/** The bundled Dex: browsers through the router, oauth2-proxy redeeming codes in the cluster. */
+const ALLOW_DEX = {
+    resource: "p-network-allow-dex",
+    name: "allow-dex",
+    spec: ingressOnly({ matchLabels: app("dex", "dex") }, [
+        { from: [router, pods(OAUTH2_PROXY)], ports: tcp(5556) },
+    ]),
+};
 
 describe("PlatformNetworkPolicies in the platform", () => {
     it("local stores: default deny, the router's entry points, each service and store exactly", async () => {
@@ -121,8 +136,10 @@ describe("PlatformNetworkPolicies in the platform", () => {
             childList(rec, rec.get("mlops:platform:PlatformNetworkPolicies", "p-network")),
         ).toEqual([
             `${NETPOL} p-network-allow-argo-server`,
+            `${NETPOL} p-network-allow-dex`,
             `${NETPOL} p-network-allow-feast`,
             `${NETPOL} p-network-allow-mlflow`,
+            `${NETPOL} p-network-allow-oauth2-proxy`,
             `${NETPOL} p-network-allow-postgresql`,
             `${NETPOL} p-network-allow-predictors`,
             `${NETPOL} p-network-allow-seaweedfs`,
@@ -139,6 +156,8 @@ describe("PlatformNetworkPolicies in the platform", () => {
                 ALLOW_VALKEY,
                 ALLOW_ARGO_SERVER,
                 ALLOW_PREDICTORS,
+                ALLOW_OAUTH2_PROXY,
+                ALLOW_DEX,
                 {
                     resource: "p-network-allow-postgresql",
                     name: "allow-postgresql",
@@ -181,8 +200,13 @@ describe("PlatformNetworkPolicies in the platform", () => {
         );
     });
 
-    it("external stores (GCP-like): no rule for the absent PostgreSQL and S3 gateway", async () => {
+    it("external stores and issuer (GCP-like): no rule for the absent PostgreSQL, S3 gateway and Dex", async () => {
         const rec = await platform({
+            routing: {
+                tls: { mode: "selfSigned" },
+                serviceType: "LoadBalancer",
+                auth: { oidc: { issuer: "https://login.example.com", clientSecret: "s" } },
+            },
             externalObjectStore: {
                 scheme: "gs",
                 insecure: false,
@@ -214,6 +238,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                 ALLOW_VALKEY,
                 ALLOW_ARGO_SERVER,
                 ALLOW_PREDICTORS,
+                ALLOW_OAUTH2_PROXY,
             ]),
         );
     });
@@ -391,11 +416,41 @@ describe("every selector matches the pods it means", () => {
         // The charts that install admission webhooks run outside the platform namespace:
         // cert-manager's in `cert-manager`, KServe's (kserve-webhook-server-service, in the
         // release namespace) in `kserve`.
+        // oauth2-proxy (oauth2-proxy/manifests oauth2-proxy-10.7.0): oauth2-proxy.selectorLabels
+        // in templates/_helpers.tpl gives `app.kubernetes.io/name: oauth2-proxy` (the chart
+        // name, unless nameOverride) and `app.kubernetes.io/instance: <release>`; with
+        // httpScheme http and no containerPort it listens on 4180 (templates/deployment.yaml).
+        const proxy = release("p-sso");
+        expect([at(proxy, "name"), at(proxy, "namespace"), at(proxy, "version")]).toEqual([
+            "oauth2-proxy",
+            "mlops",
+            "10.7.0",
+        ]);
+        const proxyValues = at(proxy, "values") as Record<string, any>;
+        expect(proxyValues.nameOverride).toBeUndefined();
+        expect(proxyValues.podLabels).toBeUndefined();
+        expect(proxyValues.httpScheme).toBeUndefined();
+        expect(proxyValues.containerPort).toBeUndefined();
+        expect(selectorOf(rec, "allow-oauth2-proxy")).toEqual(OAUTH2_PROXY);
+        // Dex (dexidp/helm-charts dex-0.24.0): dex.selectorLabels in templates/_helpers.tpl,
+        // `app.kubernetes.io/name: dex` and `app.kubernetes.io/instance: <release>`; its http
+        // container port is 5556 (templates/deployment.yaml).
+        const dex = release("p-dex");
+        expect([at(dex, "name"), at(dex, "namespace"), at(dex, "version")]).toEqual([
+            "dex",
+            "mlops",
+            "0.24.0",
+        ]);
+        expect((at(dex, "values") as Record<string, any>).nameOverride).toBeUndefined();
+        expect(selectorOf(rec, "allow-dex")).toEqual(app("dex", "dex"));
+        // The peer oauth2-proxy redeems codes from is its pods' selector.
+        expect(peersOf(rec, "allow-dex")[1]).toEqual(pods(OAUTH2_PROXY));
+
         expect(at(release("p-serving-cert-manager"), "namespace")).toBe("cert-manager");
         expect(at(release("p-serving-kserve"), "namespace")).toBe("kserve");
         expect(
             rec.ofType(NETPOL).filter((p) => at(p, "metadata", "namespace") === "mlops"),
-        ).toHaveLength(9);
+        ).toHaveLength(11);
     });
 
     it("Seldon: its servers pull from the S3 gateway in their own namespace", async () => {
@@ -417,7 +472,7 @@ describe("every selector matches the pods it means", () => {
                 .filter((r) => at(r, "namespace") === "mlops")
                 .map((r) => r.name)
                 .sort(),
-        ).toEqual(["p-argo", "p-traefik"]);
+        ).toEqual(["p-argo", "p-dex", "p-sso", "p-traefik"]);
         const names = platformPolicies(rec).map((p) => p.name);
         expect(names).not.toContain("allow-predictors");
         // Seldon's operator labels server pods `app.kubernetes.io/name: seldon-server`
@@ -650,6 +705,8 @@ describe("the tenant view", () => {
         const names = p.serviceEndpoints.map((e) => e.name);
         expect(names).toEqual([
             "traefik",
+            "dex",
+            "oauth2-proxy",
             "mlflow",
             "feast",
             "valkey",

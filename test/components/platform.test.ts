@@ -4,7 +4,7 @@ import { platformArgs as args } from "../support/fixtures";
 import { at, childList, record, settled, valueOf } from "../support/harness";
 
 describe("MlopsPlatform", () => {
-    it("composes namespace, object store, NFS, database, router and dashboard route", async () => {
+    it("composes namespace, object store, NFS, database, router, sign-on and dashboard route", async () => {
         const rec = record();
         const cluster = new ExistingCluster("c", {});
         const platform = new MlopsPlatform("p", args(cluster), {
@@ -14,6 +14,8 @@ describe("MlopsPlatform", () => {
         expect(childList(rec, rec.get("mlops:platform:MlopsPlatform", "p"))).toEqual([
             "kubernetes:core/v1:Namespace p",
             "mlops:features:FeastFeatureStore p-feast",
+            "mlops:identity:Dex p-dex",
+            "mlops:identity:OAuth2Proxy p-sso",
             "mlops:platform:PlatformNetworkPolicies p-network",
             "mlops:routing:ExposedService p-traefik-dashboard",
             "mlops:routing:Traefik p-traefik",
@@ -77,6 +79,13 @@ describe("MlopsPlatform", () => {
             2,
         );
         expect(at(rec.get("kubernetes:apps/v1:Deployment", "p-feast"), "spec", "replicas")).toBe(2);
+        // Sign-on too: every route waits on oauth2-proxy; its chart keeps one up in a drain.
+        expect(
+            at(rec.get("kubernetes:helm.sh/v3:Release", "p-sso"), "values", "replicaCount"),
+        ).toBe(2);
+        expect(
+            at(rec.get("kubernetes:helm.sh/v3:Release", "p-sso"), "values", "podDisruptionBudget"),
+        ).toEqual({ enabled: true });
         expect(
             at(rec.get("kubernetes:apps/v1:Deployment", "p-feast-online"), "spec", "replicas"),
         ).toBe(1);
@@ -200,6 +209,8 @@ describe("MlopsPlatform", () => {
         expect(Object.keys(platform.networkPolicies.policies)).toEqual([
             "default-deny",
             "allow-traefik",
+            "allow-dex",
+            "allow-oauth2-proxy",
             "allow-postgresql",
             "allow-seaweedfs",
         ]);

@@ -3,10 +3,18 @@ import { FeastFeatureStore, featureStoreYaml } from "../../components/features/f
 import { Traefik } from "../../components/routing/traefik";
 import { ModelServing, ModelServingArgs } from "../../components/serving/model-serving";
 import { ObjectStoreConnection } from "../../components/storage/object-store";
-import { MlflowServer } from "../../components/tracking/mlflow";
+import { MlflowServer, mlflowCorsAllowedOrigins } from "../../components/tracking/mlflow";
 import { charts, images } from "../../components/versions";
 import { ArgoWorkflows } from "../../components/workflows/argo";
-import { SecretValue, at, childList, record, settled, SECURE_CONTAINER } from "../support/harness";
+import {
+    SecretValue,
+    at,
+    childList,
+    record,
+    settled,
+    valueOf,
+    SECURE_CONTAINER,
+} from "../support/harness";
 
 const store: ObjectStoreConnection = {
     scheme: "s3",
@@ -28,7 +36,7 @@ const router = () => new Traefik("router", { namespace: "mlops", domain: "ml.exa
 const SECURE = SECURE_CONTAINER;
 
 describe("MlflowServer", () => {
-    async function build() {
+    async function build(makeRouter: () => Traefik = router) {
         const rec = record();
         const mlflow = new MlflowServer("mlflow", {
             namespace: "mlops",
@@ -40,7 +48,7 @@ describe("MlflowServer", () => {
                 credentialsSecretName: "pg-credentials",
             },
             objectStore: store,
-            router: router(),
+            router: makeRouter(),
         });
         await settled();
         return { rec, mlflow };
@@ -91,6 +99,9 @@ describe("MlflowServer", () => {
             // The public host bare and on any port (port-forward, node port): MLflow 3.18.0
             // matches patterns without "*" exactly, port included (security_utils.py).
             "--allowed-hosts=mlflow.ml.example.com,mlflow.ml.example.com:*,mlflow.mlops.svc.cluster.local:5000,mlflow:5000,mlflow.mlops:5000,localhost:*,127.0.0.1:*",
+            // The UI's POSTs carry its origin; MLflow 3.18.0 answers any other 403
+            // (security_utils.py, should_block_cors_request). Loopback origins pass anyway.
+            "--cors-allowed-origins=https://mlflow.ml.example.com,https://mlflow.ml.example.com:*",
             "--workers=2",
         ]);
         expect(c.env).toEqual([
@@ -130,6 +141,34 @@ describe("MlflowServer", () => {
             httpGet: { path: "/health", port: "http" },
             periodSeconds: 10,
         });
+    });
+
+    it("accepts the UI's state-changing calls from the route's own origin only", async () => {
+        expect(mlflowCorsAllowedOrigins("https://mlflow.ml.example.com")).toBe(
+            "https://mlflow.ml.example.com,https://mlflow.ml.example.com:*",
+        );
+        // A router without TLS serves the UI over http: that is the origin the browser sends.
+        const { rec, mlflow } = await build(
+            () =>
+                new Traefik("router", {
+                    namespace: "mlops",
+                    domain: "ml.example.com",
+                    tls: { mode: "none" },
+                }),
+        );
+        const args = at(
+            rec.get("kubernetes:apps/v1:Deployment", "mlflow"),
+            "spec",
+            "template",
+            "spec",
+            "containers",
+            0,
+            "args",
+        ) as string[];
+        expect(args.filter((a) => a.startsWith("--cors-allowed-origins"))).toEqual([
+            "--cors-allowed-origins=http://mlflow.ml.example.com,http://mlflow.ml.example.com:*",
+        ]);
+        expect(await valueOf(mlflow.url)).toBe("http://mlflow.ml.example.com");
     });
 
     it("migrates the schema with the same image in a versioned Job before the server starts", async () => {

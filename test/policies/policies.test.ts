@@ -6,6 +6,7 @@ import { profiles } from "../../policies/profiles";
 import { rationale } from "../../policies/rationale";
 import { stackPolicy } from "../../policies/policy-builders";
 import { PACK_NAME, policies } from "../../policies/rules";
+import { UNKNOWN_SENTINEL } from "../../policies/unknown-inputs";
 import { DOC, policyDoc } from "../../tools/policy-docs";
 import { checkPolicies } from "../../tools/plan/policy-check";
 import { RecordedResource } from "../../tools/plan/recorder";
@@ -163,6 +164,43 @@ const authMiddleware = {
         spec: { basicAuth: { secret: "ui-auth" } },
     },
 };
+/** A route behind single sign-on: the router's forwardAuth asks oauth2-proxy with a group rule. */
+const ssoAddress =
+    "http://oauth2-proxy.mlops.svc.cluster.local/?allowed_groups=mlops-admins,ml-vision";
+const ssoMiddleware = {
+    type: "kubernetes:traefik.io/v1alpha1:Middleware",
+    props: {
+        metadata: { name: "ui-auth", namespace: "mlops" },
+        spec: { forwardAuth: { address: ssoAddress, trustForwardHeader: false } },
+    },
+};
+const oauth2ProxyRelease = {
+    type: "kubernetes:helm.sh/v3:Release",
+    props: {
+        chart: "oauth2-proxy",
+        version: "10.7.0",
+        values: { extraArgs: { "cookie-secure": "true" } },
+    },
+};
+const signInRoute = {
+    type: "kubernetes:traefik.io/v1alpha1:IngressRoute",
+    name: "sign-in",
+    props: {
+        metadata: {
+            name: "sign-in",
+            namespace: "mlops",
+            annotations: { "mlops.dev/public": "oauth2-proxy: the sign-in pages" },
+        },
+        spec: { routes: [{ match: "Host(`auth.example.com`)", middlewares: [] }] },
+    },
+};
+const teamBinding = (group: string) => ({
+    type: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    props: {
+        roleRef: { kind: "ClusterRole", name: "edit" },
+        subjects: [{ kind: "Group", name: group, apiGroup: "rbac.authorization.k8s.io" }],
+    },
+});
 const traefikRelease = {
     type: "kubernetes:helm.sh/v3:Release",
     props: {
@@ -404,6 +442,35 @@ const cases: [string, R[], R[], string, object?][] = [
         "route 'Host(`ui.example.com`)' has no authentication middleware",
     ],
     [
+        "sso-route-group-rule",
+        [ssoMiddleware],
+        [
+            change(
+                ssoMiddleware,
+                "props.spec.forwardAuth.address",
+                "http://oauth2-proxy.mlops.svc.cluster.local/?allowed_groups=",
+            ),
+        ],
+        "forwardAuth address 'http://oauth2-proxy.mlops.svc.cluster.local/?allowed_groups=' names no allowed_groups or allowed_emails: it admits anyone who can sign in",
+    ],
+    [
+        "sso-on-every-route",
+        [oauth2ProxyRelease, ingressRoute, ssoMiddleware, signInRoute],
+        [
+            oauth2ProxyRelease,
+            change(ingressRoute, "props.spec.routes.0.middlewares", []),
+            ssoMiddleware,
+            signInRoute,
+        ],
+        "route 'Host(`ui.example.com`)' is not behind single sign-on",
+    ],
+    [
+        "no-everyone-bindings",
+        [teamBinding("oidc:ml-vision")],
+        [teamBinding("system:authenticated")],
+        "binds role 'edit' to group 'system:authenticated': every caller",
+    ],
+    [
         "k8s-ingress-tls",
         [
             {
@@ -618,6 +685,59 @@ describe("every policy passes its happy path and catches one changed field", () 
     it.each(rows)("%s", async (policy, passing, violating, message, config) => {
         expect(await violations(policy, passing, config)).toEqual([]);
         expect(await violations(policy, violating, config)).toEqual([message]);
+    });
+});
+
+describe("single sign-on policies", () => {
+    it("sso-on-every-route: basic auth, no proxy, an insecure cookie", async () => {
+        expect(
+            await violations("sso-on-every-route", [
+                oauth2ProxyRelease,
+                ingressRoute,
+                authMiddleware,
+            ]),
+        ).toEqual([
+            "Middleware 'ui-auth' is basic auth: one shared password, no user",
+            "route 'Host(`ui.example.com`)' is not behind single sign-on",
+        ]);
+        expect(await violations("sso-on-every-route", [ingressRoute, ssoMiddleware])).toEqual([
+            "no oauth2-proxy release: routes are not behind single sign-on (routing.auth.mode oidc)",
+        ]);
+        const insecure = change(oauth2ProxyRelease, "props.values.extraArgs", {
+            "cookie-secure": "false",
+        });
+        expect(
+            await violations("sso-on-every-route", [insecure, ingressRoute, ssoMiddleware]),
+        ).toEqual(["oauth2-proxy's session cookie is not secure (cookie-secure is not true)"]);
+    });
+
+    it("sso-route-group-rule: bearer subjects are a rule too; an unknown address is skipped", async () => {
+        const jwt = change(
+            ssoMiddleware,
+            "props.spec.forwardAuth.address",
+            "http://oauth2-proxy.mlops.svc.cluster.local/oauth2/auth?allowed_emails=repo%3Aacme%2Fml%3Aref%3Arefs%2Fheads%2Fmain",
+        );
+        expect(await violations("sso-route-group-rule", [jwt])).toEqual([]);
+        const none = change(
+            ssoMiddleware,
+            "props.spec.forwardAuth.address",
+            "http://oauth2-proxy/",
+        );
+        expect(await violations("sso-route-group-rule", [none])).toEqual([
+            "forwardAuth address 'http://oauth2-proxy/' names no allowed_groups or allowed_emails: it admits anyone who can sign in",
+        ]);
+        const unknown = change(ssoMiddleware, "props.spec.forwardAuth.address", UNKNOWN_SENTINEL);
+        expect(await violations("sso-route-group-rule", [unknown])).toEqual([]);
+    });
+
+    it("no-everyone-bindings: system:unauthenticated too, on a ClusterRoleBinding", async () => {
+        const crb = {
+            ...teamBinding("system:unauthenticated"),
+            type: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        };
+        expect(await violations("no-everyone-bindings", [crb])).toEqual([
+            "binds role 'edit' to group 'system:unauthenticated': every caller",
+        ]);
     });
 });
 

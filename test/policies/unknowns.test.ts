@@ -12,6 +12,7 @@ import { UNKNOWN_SENTINEL } from "../../policies/unknown-inputs";
 import { policies } from "../../policies/rules";
 import { parseConfig } from "../../stacks/config";
 import { platformStack } from "../../stacks/platform";
+import { SSO } from "../support/fixtures";
 import { checkPolicies } from "../../tools/plan/policy-check";
 import {
     RecordedResource,
@@ -76,6 +77,7 @@ describe.each([
         {
             cloud: "gcp",
             environment: "prod",
+            routing: SSO,
             cluster: {
                 gcp: { project: "p", region: "us-central1" },
                 gpuPools: [
@@ -90,6 +92,7 @@ describe.each([
         {
             cloud: "aws",
             environment: "prod",
+            routing: SSO,
             cluster: {
                 aws: {
                     region: "us-east-1",

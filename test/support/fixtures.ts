@@ -31,8 +31,17 @@ export function platformArgs(
         routing: {
             tls: { mode: "selfSigned" },
             serviceType: "LoadBalancer",
-            auth: { enabled: true, username: "admin" },
+            // Single sign-on; no issuer, so the bundled Dex is the issuer.
+            auth: { mode: "oidc" },
         },
         ...over,
     };
 }
+
+/**
+ * `mlops:routing` with single sign-on through an issuer of the organisation's: what a gcp or
+ * aws config needs (the bundled Dex runs on local only).
+ */
+export const SSO = {
+    auth: { oidc: { issuer: "https://login.example.com", clientSecret: "s" } },
+} as const;

@@ -1,7 +1,8 @@
 /**
  * Prints, as JSON, the pieces of generated Kubernetes objects the layer-3 scripts run against
  * real software: the Valkey container of FeastFeatureStore with its auth file from the Secret,
- * and the database-wait init container of MlflowServer's migration Job. The components are
+ * the database-wait init container of MlflowServer's migration Job, and the MLflow server
+ * container's command and args with the public URL of its route. The components are
  * built under the same recording mocks as the offline plan (tools/plan/recorder.ts), so the
  * scripts test what the program renders, not a copy of it.
  *
@@ -49,7 +50,7 @@ async function main() {
     };
     const router = new Traefik("router", { namespace: "mlops", domain: "mlops.localtest.me" });
     new FeastFeatureStore("feast", { namespace: "mlops", objectStore, router });
-    new MlflowServer("mlops-mlflow", {
+    const mlflow = new MlflowServer("mlops-mlflow", {
         namespace: "mlops",
         database: {
             host: "pg.mlops.svc.cluster.local",
@@ -81,6 +82,9 @@ async function main() {
 
     const job = inputs<Workload>("kubernetes:batch/v1:Job", "mlops-mlflow-db-upgrade");
     const wait = job.spec.template.spec.initContainers[0];
+    const server = inputs<Workload>("kubernetes:apps/v1:Deployment", "mlops-mlflow").spec.template
+        .spec.containers[0];
+    const mlflowUrl = await new Promise<string>((resolve) => mlflow.url.apply(resolve));
 
     process.stdout.write(
         JSON.stringify(
@@ -104,6 +108,12 @@ async function main() {
                     command: wait.command,
                     env: Object.fromEntries(wait.env.map((e) => [e.name, e.value])),
                     runAsUser: job.spec.template.spec.securityContext?.runAsUser,
+                },
+                mlflowServer: {
+                    image: server.image,
+                    command: server.command,
+                    args: server.args,
+                    url: mlflowUrl,
                 },
             },
             null,
