@@ -533,7 +533,11 @@ describe("the gcp plan", () => {
             mode: "oidc",
             issuer: "https://login.example.com/realms/mlops",
             clientId: "mlops-platform",
-            redirectUris: ["https://auth.ml.example.com/oauth2/callback"],
+            // The platform's callback and Argo's, which signs people in with the same client.
+            redirectUris: [
+                "https://auth.ml.example.com/oauth2/callback",
+                "https://argo.ml.example.com/oauth2/callback",
+            ],
             signInUrl: "https://auth.ml.example.com",
         });
         expect(Object.keys((doc as any).outputs)).not.toContain("logins");

@@ -611,7 +611,15 @@ describe("MlopsPlatform: Argo's sign-on accounts for admins and teams", () => {
             ) as string,
         ) as { staticClients: { id: string; redirectURIs: string[]; secret: string }[] };
         expect(config.staticClients.map((c) => [c.id, c.redirectURIs])).toEqual([
-            ["mlops-platform", ["https://auth.ml.example.com/oauth2/callback"]],
+            // kubelogin's loopback callbacks, for kubectl (docs/identity/kubectl.md).
+            [
+                "mlops-platform",
+                [
+                    "https://auth.ml.example.com/oauth2/callback",
+                    "http://localhost:8000",
+                    "http://localhost:18000",
+                ],
+            ],
             [ARGO_DEX_CLIENT_ID, ["https://argo.ml.example.com/oauth2/callback"]],
         ]);
         expect(at(rec.get("kubernetes:core/v1:Secret", "p-argo-sso-client"), "stringData")).toEqual(
