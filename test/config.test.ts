@@ -73,6 +73,7 @@ describe("defaults", () => {
             ...AWS,
             endpointPublicAccessCidrs: [],
             availabilityZoneCount: 3,
+            accessEntries: [],
         });
         expect(c.routing.serviceType).toBe("LoadBalancer");
     });

@@ -534,6 +534,8 @@ describe("stacks: each cloud's cluster and every team name members alike", () =>
                     "http://localhost:18000",
                 ],
             ],
+            // Argo Workflows' own client (its server signs people in itself).
+            ["argo-workflows", ["https://argo.mlops.localtest.me/oauth2/callback"]],
         ]);
         expect(KUBELOGIN_REDIRECT_URIS).toEqual([
             "http://localhost:8000",
