@@ -4,6 +4,7 @@ import { JwtIssuer, OAuth2Proxy, SessionCookie } from "../identity/oauth2-proxy"
 import { Mirror } from "../mirror";
 import { RouteAccess, RouterAuth } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
+import { membersOfKind, parseMember } from "../tenancy/members";
 import { ArgoSignOn, argoRedirectUri } from "../workflows/argo";
 
 /** How the platform's routes authenticate callers (`mlops:routing.auth`). */
@@ -87,24 +88,14 @@ export function routerAuth(auth: PlatformAuth, namespace: pulumi.Input<string>):
     };
 }
 
-/** A member entry's kind and value: `group:x`, `user:x` or a bare email, `sub:x`. */
-function member(entry: string): { kind: "group" | "user" | "sub"; value: string } {
-    const m = /^(group|user|sub):(.*)$/.exec(entry);
-    if (m) return { kind: m[1] as "group" | "user" | "sub", value: m[2] };
-    return { kind: "user", value: entry };
-}
-
 /** The groups a team's routes admit: its `group:` members. */
 export function teamGroups(team: SignOnTeam): string[] {
-    return team.members
-        .map(member)
-        .filter((m) => m.kind === "group")
-        .map((m) => m.value);
+    return membersOfKind(team.members, "group");
 }
 
 /** Who a team's routes admit: its groups, and its users and machines on bearer tokens. */
 export function teamAccess(team: SignOnTeam): RouteAccess {
-    const members = team.members.map(member);
+    const members = team.members.map(parseMember);
     return {
         groups: members.filter((m) => m.kind === "group").map((m) => m.value),
         subjects: members.filter((m) => m.kind !== "group").map((m) => m.value),
@@ -138,7 +129,7 @@ export function staticUsers(
     }
     const byEmail = new Map<string, Set<string>>();
     for (const t of teams) {
-        for (const m of t.members.map(member).filter((x) => x.kind === "user")) {
+        for (const m of t.members.map(parseMember).filter((x) => x.kind === "user")) {
             const groups = byEmail.get(m.value) ?? new Set<string>();
             teamGroups(t).forEach((g) => groups.add(g));
             byEmail.set(m.value, groups);

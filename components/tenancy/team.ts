@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { membersOfKind, parseMember } from "./members";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_OIDC_PREFIX } from "../cluster/kubernetes-cluster";
 import { TeamEndpoint, tcpPorts } from "../endpoint";
@@ -110,13 +111,11 @@ export interface RbacSubject {
  */
 export function memberSubjects(members: readonly string[], prefix: string): RbacSubject[] {
     const subjects: RbacSubject[] = [];
-    for (const m of members) {
-        if (m.startsWith("sub:")) continue;
-        const group = m.startsWith("group:");
-        const value = group ? m.slice("group:".length) : m.replace(/^user:/, "");
+    for (const m of members.map(parseMember)) {
+        if (m.kind === "sub") continue;
         const subject: RbacSubject = {
-            kind: group ? "Group" : "User",
-            name: `${prefix}${value}`,
+            kind: m.kind === "group" ? "Group" : "User",
+            name: `${prefix}${m.value}`,
             apiGroup: "rbac.authorization.k8s.io",
         };
         if (!subjects.some((s) => s.kind === subject.kind && s.name === subject.name))
@@ -337,9 +336,7 @@ export class Team extends pulumi.ComponentResource {
      * falls back to the server namespace's login account, which has no rights.
      */
     private argoSignOnAccount(name: string, args: TeamArgs, meta: TeamMeta) {
-        const groups = (args.members ?? [])
-            .filter((m) => m.startsWith("group:"))
-            .map((m) => m.slice("group:".length));
+        const groups = membersOfKind(args.members ?? [], "group");
         if (groups.length === 0) return;
         const child = { parent: this };
         const { namespace, labels } = meta(ARGO_SSO_SERVICE_ACCOUNT);

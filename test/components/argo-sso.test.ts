@@ -9,7 +9,6 @@ import { ExistingCluster } from "../../components/cluster/existing";
 import { MlopsPlatform, TEAM_SERVICES } from "../../components/platform/mlops-platform";
 import { ARGO_DEX_CLIENT_ID, signOn } from "../../components/platform/sign-on";
 import { Traefik } from "../../components/routing/traefik";
-import { ObjectStoreConnection } from "../../components/storage/object-store";
 import { Team } from "../../components/tenancy/team";
 import {
     ArgoSignOn,
@@ -17,23 +16,10 @@ import {
     argoRedirectUri,
     groupsRule,
 } from "../../components/workflows/argo";
-import { platformArgs } from "../support/fixtures";
+import { platformArgs, STORE } from "../support/fixtures";
 import { Recording, at, childList, record, settled, valueOf } from "../support/harness";
 
-const store: ObjectStoreConnection = {
-    scheme: "s3",
-    endpoint: "http://store.mlops.svc.cluster.local:8333",
-    insecure: true,
-    region: "us-east-1",
-    credentialsSecretName: "store-credentials",
-    credentials: { accessKeyId: pulumi.output("AK"), secretAccessKey: pulumi.secret("SK") },
-    buckets: {
-        tracking: "b-tracking",
-        workflows: "b-workflows",
-        features: "b-features",
-        datasets: "b-datasets",
-    },
-};
+const store = STORE;
 
 const EXTERNAL: ArgoSignOn = {
     issuer: "https://login.example.com",

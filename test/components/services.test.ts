@@ -1,8 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
 import { FeastFeatureStore, featureStoreYaml } from "../../components/features/feast";
 import { Traefik } from "../../components/routing/traefik";
 import { ModelServing, ModelServingArgs } from "../../components/serving/model-serving";
-import { ObjectStoreConnection } from "../../components/storage/object-store";
 import { MlflowServer, mlflowCorsAllowedOrigins } from "../../components/tracking/mlflow";
 import { charts, images } from "../../components/versions";
 import { ArgoWorkflows } from "../../components/workflows/argo";
@@ -15,21 +13,9 @@ import {
     valueOf,
     SECURE_CONTAINER,
 } from "../support/harness";
+import { STORE } from "../support/fixtures";
 
-const store: ObjectStoreConnection = {
-    scheme: "s3",
-    endpoint: "http://store.mlops.svc.cluster.local:8333",
-    insecure: true,
-    region: "us-east-1",
-    credentialsSecretName: "store-credentials",
-    credentials: { accessKeyId: pulumi.output("AK"), secretAccessKey: pulumi.secret("SK") },
-    buckets: {
-        tracking: "b-tracking",
-        workflows: "b-workflows",
-        features: "b-features",
-        datasets: "b-datasets",
-    },
-};
+const store = STORE;
 
 const router = () => new Traefik("router", { namespace: "mlops", domain: "ml.example.com" });
 

@@ -1,6 +1,8 @@
 /** Inputs several test files build on. */
 import { ExistingCluster } from "../../components/cluster/existing";
 import { MlopsPlatformArgs } from "../../components/platform/mlops-platform";
+import { ObjectStoreConnection } from "../../components/storage/object-store";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../stacks/config";
 
 /** The problems parseConfig reports for `raw`, or [] if it is valid. */
@@ -45,3 +47,19 @@ export function platformArgs(
 export const SSO = {
     auth: { oidc: { issuer: "https://login.example.com", clientSecret: "s" } },
 } as const;
+
+/** An in-cluster S3 store as services see it, for component tests. */
+export const STORE: ObjectStoreConnection = {
+    scheme: "s3",
+    endpoint: "http://store.mlops.svc.cluster.local:8333",
+    insecure: true,
+    region: "us-east-1",
+    credentialsSecretName: "store-credentials",
+    credentials: { accessKeyId: pulumi.output("AK"), secretAccessKey: pulumi.secret("SK") },
+    buckets: {
+        tracking: "b-tracking",
+        workflows: "b-workflows",
+        features: "b-features",
+        datasets: "b-datasets",
+    },
+};
