@@ -109,8 +109,8 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
         identities[svc] = id.annotations;
     }
 
-    // Each inline team's runner: its prefix of the workflow and dataset buckets (objects under
-    // teams/<team>/, and listing there only), read on tracking for registered models.
+    // Each team's runner: its prefix of the workflow, dataset and tracking buckets (objects
+    // under teams/<team>/, and listing there only); its MLflow runs as it.
     const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const t of config.teams) {
         const id = new AwsIrsaIdentity(
@@ -120,17 +120,12 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
                 kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
                 team: t.name,
                 buckets: [
-                    ...(["workflows", "datasets"] as const).map((key) => ({
+                    ...(["workflows", "datasets", "tracking"] as const).map((key) => ({
                         key,
                         bucketArn: store.bucketResources[key].arn,
                         access: "write" as const,
                         prefix: `teams/${t.name}`,
                     })),
-                    {
-                        key: "tracking",
-                        bucketArn: store.bucketResources.tracking.arn,
-                        access: "read" as const,
-                    },
                 ],
             },
             opts,

@@ -77,8 +77,8 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
         identities[svc] = id.annotations;
     }
 
-    // Each inline team's runner: its prefix of the workflow and dataset buckets (objects under
-    // teams/<team>/, and listing there), nothing else it can write.
+    // Each team's runner: its prefix of the workflow, dataset and tracking buckets (objects
+    // under teams/<team>/, and listing there), nothing else; its MLflow runs as it.
     const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const t of config.teams) {
         const id = new GcpWorkloadIdentity(`${name}-team-${t.name}`, {
@@ -87,18 +87,12 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
             kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
             team: t.name,
             buckets: [
-                ...(["workflows", "datasets"] as const).map((key) => ({
+                ...(["workflows", "datasets", "tracking"] as const).map((key) => ({
                     key,
                     bucket: store.bucketResources[key].name,
                     role: "roles/storage.objectAdmin",
                     prefix: `teams/${t.name}`,
                 })),
-                // To serve registered models from MLflow's artifacts.
-                {
-                    key: "tracking",
-                    bucket: store.bucketResources.tracking.name,
-                    role: "roles/storage.objectViewer",
-                },
             ],
         });
         teamIdentities[t.name] = id.annotations;

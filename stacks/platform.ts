@@ -83,6 +83,10 @@ export function platformStack(config: PlatformConfig) {
             workflows: platform.workflows?.url,
             featureStore: platform.featureStore?.url,
             models: platform.serving?.urls,
+            /** Each team's own tracking server. */
+            teams: Object.fromEntries(
+                Object.entries(platform.teamTracking).map(([n, t]) => [n, { tracking: t.url }]),
+            ),
         },
         /**
          * Every generated secret a person may need: each route's basic-auth password, the
@@ -116,6 +120,7 @@ export function platformStack(config: PlatformConfig) {
             : { mode: config.routing.auth.enabled ? config.routing.auth.mode : "none" },
         /** The bundled Dex's static users and their generated passwords (no output with another issuer). */
         ...(platform.signOn?.dex ? { logins: platform.signOn.dex.logins } : {}),
+        /** The admins' tracking server; each team's is `teamTrackingUrl(<team>)`. */
         trackingInternalUrl: platform.tracking?.internalUrl,
         teams: Object.fromEntries(
             Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),

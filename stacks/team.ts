@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../components/cluster/kubernetes-cluster";
 import { TEAM_SERVICES } from "../components/platform/mlops-platform";
 import { Team } from "../components/tenancy/team";
+import { teamArtifactRoot, teamTrackingUrl } from "../components/tracking/team-tracking";
 import { PlatformConfig, kubernetesMemberPrefix } from "./config";
 
 /** The platform stack's outputs a team stack reads. */
@@ -14,7 +15,6 @@ interface PlatformView {
         region: string;
         buckets: Record<string, string>;
     };
-    trackingInternalUrl?: string;
     gpuScheduling: GpuScheduling;
     teamIdentities: Record<
         string,
@@ -95,10 +95,14 @@ export function teamStack(config: PlatformConfig) {
                 region: s.region,
             })),
             pipeline: {
-                trackingUri: ref
-                    .getOutput("trackingInternalUrl")
-                    .apply((u) => (u as string | undefined) ?? ""),
-                artifactRoot: store.apply((s) => `${s.scheme}://${s.buckets.tracking}/`),
+                // The team's own server, which the platform runs in the team's namespace.
+                trackingUri: teamTrackingUrl(team.name),
+                artifactRoot: store.apply((s) =>
+                    teamArtifactRoot(
+                        { scheme: s.scheme, buckets: { tracking: s.buckets.tracking } },
+                        team.name,
+                    ),
+                ),
                 gpuScheduling: scheduling,
                 ...team.pipeline,
                 mirror: config.mirror,

@@ -10,10 +10,17 @@ import { podSecurityLabels } from "../security";
 import { Database } from "../storage/database";
 import { ObjectStore, ObjectStoreConnection } from "../storage/object-store";
 import { SharedFilesystem } from "../storage/shared-filesystem";
+import { TeamDatabase, teamDatabaseEndpoint } from "../storage/team-database";
 import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
+import {
+    TEAM_TRACKING_DATABASE_CLIENTS,
+    TeamTrackingServer,
+    teamArtifactRoot,
+    teamTrackingUrl,
+} from "../tracking/team-tracking";
 import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
-import { RUNNER_S3_SECRET, Team, TeamQuota } from "../tenancy/team";
+import { RUNNER, RUNNER_S3_SECRET, Team, TeamQuota } from "../tenancy/team";
 import { PlatformNetworkPolicies } from "./network";
 import { everyTeamAccess, PlatformAuth, routerAuth, SignOn, signOn, teamAccess } from "./sign-on";
 
@@ -35,7 +42,6 @@ export interface ExternalDatabase {
  */
 export const TEAM_SERVICES: readonly TeamEndpoint[] = [
     ObjectStore.forTeams,
-    MlflowServer.forTeams,
     FeastFeatureStore.forTeams,
 ];
 
@@ -128,7 +134,7 @@ export interface MlopsPlatformArgs {
     readonly teamCloudEgress?: readonly k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
     /** The API server's addresses, for team network policies. @default unknown: its ports only */
     readonly apiServerCidrs?: readonly string[];
-    /** MLflow. @default enabled */
+    /** MLflow: a server for the admins, and one per team in its namespace. @default enabled */
     readonly tracking?: { readonly enabled: boolean };
     /** Argo Workflows. @default enabled */
     readonly workflows?: { readonly enabled: boolean };
@@ -178,7 +184,12 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly signOn?: SignOn;
     /** ReadWriteMany StorageClass, from the cluster or the platform's NFS. */
     public readonly readWriteManyStorageClass?: pulumi.Output<string>;
+    /** The admins' tracking server (teams each have their own: `teamTracking`). */
     public readonly tracking?: MlflowServer;
+    /** Each team's databases on the platform's PostgreSQL, by team. */
+    public readonly teamDatabases: Record<string, TeamDatabase> = {};
+    /** Each team's tracking server, in its namespace, by team. */
+    public readonly teamTracking: Record<string, TeamTrackingServer> = {};
     public readonly workflows?: ArgoWorkflows;
     public readonly featureStore?: FeastFeatureStore;
     public readonly serving?: ModelServing;
@@ -230,6 +241,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             ...(this.signOn?.dex ? [this.signOn.dex.serviceEndpoint] : []),
             ...(this.signOn ? [this.signOn.proxy.serviceEndpoint] : []),
             ...this.runningServiceEndpoints(),
+            ...this.teamDatabaseEndpoints(args),
         ];
         this.serviceEndpoints = [this.router.serviceEndpoint, ...services];
         this.networkPolicies = new PlatformNetworkPolicies(
@@ -238,6 +250,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
         this.inlineTeams(args);
+        this.teamTrackingServers(name, args);
 
         this.registerOutputs({ namespace: this.namespace });
     }
@@ -385,7 +398,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 databaseReady: this.database ? [this.database] : undefined,
                 // Stateless servers: two in prod, so that a node drain keeps them up.
                 replicas: prod ? 2 : 1,
-                access: everyTeamAccess(args.teams ?? []),
+                // The admins' server: teams track on their own (teamTrackingServers).
                 serviceAccountAnnotations: args.identities?.tracking,
             },
             { parent: this },
@@ -458,6 +471,66 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         ];
     }
 
+    /**
+     * The callers of the platform's database for the teams' databases: the Jobs that create
+     * them, and each team's tracking server in its namespace.
+     */
+    private teamDatabaseEndpoints(args: MlopsPlatformArgs) {
+        const teams = (args.teams ?? []).map((t) => t.name);
+        if (teams.length === 0) return [];
+        const tracking = args.tracking?.enabled ?? true;
+        return [teamDatabaseEndpoint(teams, tracking ? [TEAM_TRACKING_DATABASE_CLIENTS] : [])];
+    }
+
+    /**
+     * For each team: its databases on the platform's PostgreSQL and, with tracking on, its own
+     * MLflow in its namespace, reached with the team's identity, at `mlflow-<team>.<domain>`
+     * for its members.
+     */
+    private teamTrackingServers(name: string, args: MlopsPlatformArgs) {
+        const store = this.objectStoreConnection;
+        for (const [team, resource] of Object.entries(this.teams)) {
+            const t = (args.teams ?? []).find((x) => x.name === team)!;
+            const database = new TeamDatabase(
+                `${name}-${team}-database`,
+                {
+                    team,
+                    platformNamespace: this.namespace,
+                    admin: this.trackingDatabase,
+                    databaseReady: this.database ? [this.database] : undefined,
+                    mirror: args.mirror,
+                },
+                { parent: this, dependsOn: [resource] },
+            );
+            this.teamDatabases[team] = database;
+            if (!this.tracking) continue;
+            this.teamTracking[team] = new TeamTrackingServer(
+                `${name}-tracking-${team}`,
+                {
+                    team,
+                    database,
+                    databaseAt: this.database
+                        ? { inCluster: true, platformNamespace: this.namespace }
+                        : { inCluster: false },
+                    // The team's own store identity: its keys on the in-cluster store, its
+                    // runner's cloud identity (teamIdentities) on GCS and S3.
+                    objectStore: this.objectStore
+                        ? {
+                              ...store,
+                              credentialsSecretName: RUNNER_S3_SECRET,
+                              credentials: undefined,
+                          }
+                        : store,
+                    serviceAccountName: RUNNER,
+                    router: this.router,
+                    access: teamAccess(t),
+                    mirror: args.mirror,
+                },
+                { parent: this, dependsOn: [resource] },
+            );
+        }
+    }
+
     /** A {@link Team} for each inline team that has no team stack of its own. */
     private inlineTeams(args: MlopsPlatformArgs) {
         const store = this.objectStoreConnection;
@@ -477,8 +550,9 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     objectStoreCredentials: this.objectStore?.userCredentials[`team-${t.name}`],
                     pipeline: this.tracking
                         ? {
-                              trackingUri: this.tracking.internalUrl,
-                              artifactRoot: `${store.scheme}://${store.buckets.tracking}/`,
+                              // The team's own server (teamTrackingServers).
+                              trackingUri: teamTrackingUrl(t.name),
+                              artifactRoot: teamArtifactRoot(store, t.name),
                               gpuScheduling: args.cluster.gpuScheduling(),
                               ...t.pipeline,
                               dependsOn: this.workflows ? [this.workflows.release] : [],

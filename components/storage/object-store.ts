@@ -205,7 +205,10 @@ export class ObjectStore extends pulumi.ComponentResource {
         };
     }
 
-    /** One S3 identity per user, confined to its prefix of the datasets and workflows buckets. */
+    /**
+     * One S3 identity per user, confined to its prefix of the datasets, workflows and tracking
+     * buckets (its team's MLflow keeps artifacts, registered models included, under it).
+     */
     private userIdentities(
         name: string,
         users: NonNullable<ObjectStoreArgs["users"]>,
@@ -214,7 +217,9 @@ export class ObjectStore extends pulumi.ComponentResource {
         return users.map((u) => {
             const creds = this.keyPair(`${name}-${u.name}`, w);
             this.userCredentials[u.name] = creds;
-            const scoped = (["datasets", "workflows"] as const).map((b) => `${name}-${b}`);
+            const scoped = (["datasets", "workflows", "tracking"] as const).map(
+                (b) => `${name}-${b}`,
+            );
             return {
                 name: u.name,
                 credentials: [{ accessKey: creds.accessKeyId, secretKey: creds.secretAccessKey }],
@@ -224,10 +229,6 @@ export class ObjectStore extends pulumi.ComponentResource {
                         `Write:${bucket}/${u.prefix}/*`,
                         `List:${bucket}`,
                     ]),
-                    // Registered models are served from MLflow's artifacts, which every
-                    // tracking user can already download through MLflow.
-                    `Read:${name}-tracking`,
-                    `List:${name}-tracking`,
                 ],
             };
         });

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
+import { ServiceEndpoint, podsWith } from "../endpoint";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { RouteAccess } from "../routing/exposed-service";
@@ -36,8 +36,26 @@ export interface MlflowServerArgs {
     readonly database: TrackingDatabase;
     /** The object store; artifacts go to its `tracking` bucket, proxied by the server. */
     readonly objectStore: ObjectStoreConnection;
-    /** The router that serves the UI at `mlflow.<domain>`. */
+    /**
+     * Where artifacts go in the `tracking` bucket, e.g. `teams/vision/mlflow`: the server
+     * proxies that prefix and no other. @default the whole bucket
+     */
+    readonly artifactsPrefix?: string;
+    /** The router that serves the UI at `<subdomain>.<domain>`. */
     readonly router: Traefik;
+    /** Host label of the route. @default "mlflow" */
+    readonly subdomain?: string;
+    /**
+     * The name of its Kubernetes objects (Service, Deployment, Job), so that its in-cluster
+     * URL is known from the namespace alone. @default the component's name
+     */
+    readonly kubernetesName?: string;
+    /**
+     * Run as this existing service account (a team's runner, which holds the team's cloud
+     * identity) instead of one of its own; `serviceAccountAnnotations` is then not used.
+     * @default an account of its own, named after the server
+     */
+    readonly serviceAccountName?: pulumi.Input<string>;
     /** Who may use its route, besides the router's admin groups. @default the admin groups */
     readonly access?: RouteAccess;
     /**
@@ -49,6 +67,8 @@ export interface MlflowServerArgs {
     readonly serviceAccountAnnotations?: pulumi.Input<Record<string, string>>;
     /** @default 1 */
     readonly replicas?: number;
+    /** Server worker processes (`--workers`). @default 2 */
+    readonly workers?: number;
     /** @default requests 100m/384Mi, limits 1/2Gi */
     readonly resources?: ContainerResources;
     /** Images from a mirror. @default upstream */
@@ -107,10 +127,20 @@ interface MlflowPod extends Workload {
     readonly backendStoreUri: pulumi.Output<string>;
 }
 
+/** The artifacts destination of a server: the tracking bucket, or a prefix of it. */
+export function mlflowArtifactsDestination(
+    store: { readonly scheme: string; readonly buckets: { readonly tracking: string } },
+    prefix?: string,
+): string {
+    return `${store.scheme}://${store.buckets.tracking}/${prefix ? `${prefix}/` : ""}`;
+}
+
 /**
  * The MLflow tracking server from the official image: runs and the model registry in
  * PostgreSQL, artifacts proxied by the server into the object store, the schema migrated by a
- * Job before a new version serves, and the UI and API behind Traefik with auth.
+ * Job before a new version serves, and the UI and API behind Traefik with auth. The
+ * platform runs one for its admins and one per team in the team's namespace
+ * ({@link TeamTrackingServer}).
  *
  * ```ts
  * const mlflow = new MlflowServer("mlflow", { namespace, database, objectStore, router });
@@ -126,14 +156,15 @@ export class MlflowServer extends pulumi.ComponentResource {
     public readonly internalUrl: pulumi.Output<string>;
     public readonly route: ExposedService;
     public readonly serviceAccountName: pulumi.Output<string>;
-    /** The server, reached by the router and by teams; it calls the object store and database. */
+    /**
+     * The server, reached by the router; it calls the object store and database. Teams do not
+     * reach it: each has a server of its own.
+     */
     public readonly serviceEndpoint: ServiceEndpoint;
-    /** The server as team pods reach it: their pipelines log runs and register models. */
-    public static readonly forTeams: TeamEndpoint = { app: APP, ports: [PORT] };
 
     constructor(name: string, args: MlflowServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(MlflowServer.__pulumiType, name, {}, opts);
-        const w = workload(this, name, {
+        const w = workload(this, args.kubernetesName ?? name, {
             app: APP,
             namespace: args.namespace,
             resources: args.resources,
@@ -148,7 +179,7 @@ export class MlflowServer extends pulumi.ComponentResource {
 
         // The password reaches libpq through PGPASSWORD, so the URI (and the args) hold none.
         const backendStoreUri = pulumi.interpolate`postgresql+psycopg2://${db.username}@${db.host}:${db.port}/${db.databaseName}`;
-        const artifactsDestination = `${store.scheme}://${store.buckets.tracking}/`;
+        const artifactsDestination = mlflowArtifactsDestination(store, args.artifactsPrefix);
         const env: k8s.types.input.core.v1.EnvVar[] = [
             {
                 name: "PGPASSWORD",
@@ -161,21 +192,24 @@ export class MlflowServer extends pulumi.ComponentResource {
         ];
         const volumes = [{ name: "tmp", emptyDir: { sizeLimit: "1Gi" } }];
         const volumeMounts = [{ name: "tmp", mountPath: "/tmp" }];
+        const sa = args.serviceAccountName
+            ? undefined
+            : new k8s.core.v1.ServiceAccount(
+                  name,
+                  {
+                      metadata: { ...meta(), annotations: args.serviceAccountAnnotations },
+                      automountServiceAccountToken: false,
+                  },
+                  child,
+              );
+        this.serviceAccountName = sa ? sa.metadata.name : pulumi.output(args.serviceAccountName!);
         const podSpec = {
-            serviceAccountName: `${name}`,
+            serviceAccountName: sa ? meta().name : args.serviceAccountName,
+            // Another account's setting is not ours to rely on: no API token in the pod.
+            ...(sa ? {} : { automountServiceAccountToken: false }),
             securityContext: podSecurityContext(MLFLOW_UID),
             volumes,
         };
-
-        const sa = new k8s.core.v1.ServiceAccount(
-            name,
-            {
-                metadata: { ...meta(), annotations: args.serviceAccountAnnotations },
-                automountServiceAccountToken: false,
-            },
-            child,
-        );
-        this.serviceAccountName = sa.metadata.name;
 
         const service = new k8s.core.v1.Service(
             name,
@@ -194,7 +228,7 @@ export class MlflowServer extends pulumi.ComponentResource {
             name,
             {
                 namespace: args.namespace,
-                subdomain: "mlflow",
+                subdomain: args.subdomain ?? "mlflow",
                 service: { name: service.metadata.name, port: PORT },
                 access: args.access,
             },
@@ -210,7 +244,7 @@ export class MlflowServer extends pulumi.ComponentResource {
             name: APP,
             pods: { matchLabels: labels },
             ports: [PORT],
-            callers: { router: true, teams: true },
+            callers: { router: true },
             calls: [
                 { endpoint: OBJECT_STORE_ENDPOINT, from: [podsWith(labels)] },
                 // The schema Job migrates the database before the server starts.
@@ -231,7 +265,7 @@ export class MlflowServer extends pulumi.ComponentResource {
         name: string,
         args: MlflowServerArgs,
         { meta, resources, child, podSpec, env, volumeMounts, backendStoreUri }: MlflowPod,
-        sa: k8s.core.v1.ServiceAccount,
+        sa: k8s.core.v1.ServiceAccount | undefined,
     ): k8s.batch.v1.Job {
         const db = args.database;
         const version = images.mlflow
@@ -293,7 +327,7 @@ export class MlflowServer extends pulumi.ComponentResource {
             },
             {
                 ...child,
-                dependsOn: [sa, ...(args.databaseReady ?? [])],
+                dependsOn: [...(sa ? [sa] : []), ...(args.databaseReady ?? [])],
                 deleteBeforeReplace: true,
             },
         );
@@ -348,7 +382,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                                         `--artifacts-destination=${artifactsDestination}`,
                                         pulumi.interpolate`--allowed-hosts=${allowedHosts}`,
                                         pulumi.interpolate`--cors-allowed-origins=${corsAllowedOrigins}`,
-                                        "--workers=2",
+                                        `--workers=${args.workers ?? 2}`,
                                     ],
                                     env,
                                     ports: [{ name: "http", containerPort: PORT }],
