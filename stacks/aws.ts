@@ -146,6 +146,8 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
             databaseName: db.databaseName,
             username: db.username,
             password: db.password,
+            // RDS's address is a name: its private subnets.
+            cidrs: cluster.privateCidrs,
         },
         identities,
         outputs: { kubeconfig: cluster.kubeconfig, clusterName: cluster.cluster.name },

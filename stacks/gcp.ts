@@ -120,6 +120,7 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
             databaseName: db.databaseName,
             username: db.username,
             password: db.password,
+            cidrs: [pulumi.interpolate`${db.host}/32`],
         },
         identities,
         outputs: { kubeconfig: cluster.kubeconfig, clusterName: cluster.cluster.name },

@@ -32,6 +32,11 @@ export interface ExternalDatabase {
     readonly username: string;
     /** Secret. */
     readonly password: pulumi.Input<string>;
+    /**
+     * Where it listens (CIDRs), for the egress of the teams' tracking servers.
+     * @default any address, on its port
+     */
+    readonly cidrs?: readonly pulumi.Input<string>[];
 }
 
 /**
@@ -511,7 +516,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     database,
                     databaseAt: this.database
                         ? { inCluster: true, platformNamespace: this.namespace }
-                        : { inCluster: false },
+                        : { inCluster: false, cidrs: args.externalDatabase?.cidrs },
                     // The team's own store identity: its keys on the in-cluster store, its
                     // runner's cloud identity (teamIdentities) on GCS and S3.
                     objectStore: this.objectStore

@@ -100,7 +100,7 @@ describe("ObjectStore", () => {
         });
     });
 
-    it("confines each extra user to its prefix of the datasets and workflows buckets", async () => {
+    it("confines each extra user to its prefix of the datasets, workflows and tracking buckets", async () => {
         const { rec, store } = await build({
             users: [{ name: "team-vision", prefix: "teams/vision" }],
         });
@@ -126,7 +126,8 @@ describe("ObjectStore", () => {
                 "Read:store-workflows/teams/vision/*",
                 "Write:store-workflows/teams/vision/*",
                 "List:store-workflows",
-                "Read:store-tracking",
+                "Read:store-tracking/teams/vision/*",
+                "Write:store-tracking/teams/vision/*",
                 "List:store-tracking",
             ],
         });
