@@ -83,8 +83,9 @@ const ALLOW_TRAEFIK = {
 const ALLOW_MLFLOW = {
     resource: "p-network-allow-mlflow",
     name: "allow-mlflow",
+    // The admins' server: teams have their own, in their namespaces.
     spec: ingressOnly({ matchLabels: app("mlflow", "p-mlflow") }, [
-        { from: [router, teams], ports: tcp(5000) },
+        { from: [router], ports: tcp(5000) },
     ]),
 };
 const ALLOW_FEAST = {
@@ -337,7 +338,7 @@ describe("every selector matches the pods it means", () => {
         });
         const labels = at(rec.get("kubernetes:core/v1:Namespace", "vision"), "metadata", "labels");
         expect(labels).toMatchObject({ [TEAM_LABEL]: "vision" });
-        expect(peersOf(rec, "allow-mlflow")[1]).toEqual(teams);
+        expect(peersOf(rec, "allow-feast")[1]).toEqual(teams);
         // The platform's own namespace is no team's.
         expect(
             Object.keys(
@@ -629,7 +630,7 @@ describe("the tenant view", () => {
 
         // The catalogue the teams get is the team view of the endpoints that admit teams.
         const admitting = p.serviceEndpoints.filter((e) => e.callers.teams);
-        expect(admitting.map((e) => e.name)).toEqual(["mlflow", "feast", "seaweedfs"]);
+        expect(admitting.map((e) => e.name)).toEqual(["feast", "seaweedfs"]);
         expect([...TEAM_SERVICES].sort((a, b) => a.app.localeCompare(b.app))).toEqual(
             admitting
                 .map((e) => ({
@@ -649,7 +650,7 @@ describe("the tenant view", () => {
                 ),
             )
             .map((pol) => pol.name);
-        expect(admitsTeams).toEqual(["allow-feast", "allow-mlflow", "allow-seaweedfs"]);
+        expect(admitsTeams).toEqual(["allow-feast", "allow-seaweedfs"]);
 
         // Team side: egress to those services in the platform namespace, DNS and the API
         // server; ingress from their own namespace and the router. No rule names another
@@ -668,7 +669,6 @@ describe("the tenant view", () => {
                 ]),
             ).toEqual([
                 ["mlops", "seaweedfs", tcp(8333)],
-                ["mlops", "mlflow", tcp(5000)],
                 ["mlops", "feast", tcp(6566)],
             ]);
             expect(spec("allow-same-namespace")).toEqual({
@@ -682,13 +682,17 @@ describe("the tenant view", () => {
                 .filter((pol) => at(pol, "metadata", "namespace") === `team-${team}`);
             expect(policies.map((pol) => pol.name).sort()).toEqual(
                 [
-                    "allow-api-server",
-                    "allow-dns",
-                    "allow-from-router",
-                    "allow-platform-services",
-                    "allow-same-namespace",
-                    "default-deny",
-                ].map((key) => `${team}-${key}`),
+                    ...[
+                        "allow-api-server",
+                        "allow-dns",
+                        "allow-from-router",
+                        "allow-platform-services",
+                        "allow-same-namespace",
+                        "default-deny",
+                    ].map((key) => `${team}-${key}`),
+                    // The team's own MLflow to the platform's database (TeamTrackingServer).
+                    `p-tracking-${team}-database`,
+                ].sort(),
             );
             expect(JSON.stringify(policies.map((pol) => at(pol, "spec")))).not.toContain(other);
         }
@@ -714,6 +718,7 @@ describe("the tenant view", () => {
             "predictors",
             "postgresql",
             "seaweedfs",
+            "team-database",
         ]);
         // A call to a name no endpoint has would open nothing, silently: a typo fails here.
         const called = p.serviceEndpoints.flatMap((e) => (e.calls ?? []).map((c) => c.endpoint));

@@ -52,7 +52,8 @@ failures = []
 
 
 def check(what, ok, detail=""):
-    print(("PASS: " if ok else "FAIL: ") + what + (f" ({detail})" if detail and not ok else ""))
+    print(("PASS: " if ok else "FAIL: ") + what + (f" ({detail})" if detail and not ok else ""),
+          flush=True)
     if not ok:
         failures.append(what)
 
@@ -134,6 +135,9 @@ def main():
             for run in (1, 2):
                 r = as_user(cmd, env, timeout=60)
                 check(f"{t}'s database Job, run {run}, exits 0", r.returncode == 0, r.stderr.strip())
+                if run == 1:
+                    check(f"{t}'s first run creates the role and both databases",
+                          r.stdout.count("CREATE DATABASE") == 2 and "CREATE ROLE" in r.stdout, r.stdout)
                 if run == 2:
                     check(f"{t}'s second run creates nothing",
                           "CREATE" not in r.stdout.replace("ALTER ROLE", ""), r.stdout)
@@ -255,6 +259,7 @@ def main():
                 urllib.request.urlopen(f"{urls[b]}/api/2.0/mlflow-artifacts/artifacts/{path}")
                 check(f"B's server does not serve {path}", False, "200")
             except urllib.error.HTTPError as e:
+                # 500: the store answers NoSuchKey for the path under B's own prefix.
                 check(f"B's server does not serve {path}: HTTP {e.code}", e.code in (400, 403, 404, 500))
     finally:
         for p in procs:
@@ -273,8 +278,9 @@ def main():
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print("FAILED: " + "; ".join(failures) if failures else "all checks passed")
-    sys.exit(1 if failures else 0)
+    print("FAILED: " + "; ".join(failures) if failures else "all checks passed", flush=True)
+    # MLflow's client leaves non-daemon threads behind that keep the interpreter from exiting.
+    os._exit(1 if failures else 0)
 
 
 if __name__ == "__main__":
