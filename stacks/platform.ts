@@ -93,6 +93,14 @@ export function platformStack(config: PlatformConfig) {
                 dashboard: platform.dashboard.password,
                 tracking: platform.tracking?.route.password,
                 featureStore: platform.featureStore?.route.password,
+                teamFeatureStores: pulumi.all(
+                    Object.fromEntries(
+                        Object.entries(platform.teamFeatureStores).map(([n, f]) => [
+                            n,
+                            f.route.password,
+                        ]),
+                    ),
+                ),
                 models: pulumi.all(platform.serving?.passwords ?? {}),
                 database: platform.database?.password ?? foundation.database?.password,
                 // In-cluster store only; cloud stores are reached through workload identity.
@@ -118,7 +126,10 @@ export function platformStack(config: PlatformConfig) {
         ...(platform.signOn?.dex ? { logins: platform.signOn.dex.logins } : {}),
         trackingInternalUrl: platform.tracking?.internalUrl,
         teams: Object.fromEntries(
-            Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),
+            Object.entries(platform.teams).map(([n, t]) => [
+                n,
+                { namespace: t.namespace, featureStore: platform.teamFeatureStores[n]?.url },
+            ]),
         ),
         /** What team stacks need from the platform: each team's identity, issued here. */
         teamIdentities: pulumi.secret(

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../cluster/kubernetes-cluster";
 import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
+import { TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
@@ -31,13 +32,16 @@ export interface ExternalDatabase {
  * The platform services a team's pods may call: every one the platform can run that admits
  * teams, whether or not this platform runs it. A team stack cannot see which services run (no
  * platform output says so), and inline teams get the same rules; a rule to a service that
- * does not run opens nothing. A new service that admits teams adds its `forTeams` here.
+ * does not run opens nothing. A new service that admits teams adds its `forTeams` here. The
+ * shared feature store is not one: each team has its own, in its namespace.
  */
-export const TEAM_SERVICES: readonly TeamEndpoint[] = [
-    ObjectStore.forTeams,
-    MlflowServer.forTeams,
-    FeastFeatureStore.forTeams,
-];
+export const TEAM_SERVICES: readonly TeamEndpoint[] = [ObjectStore.forTeams, MlflowServer.forTeams];
+
+/**
+ * The Secret in each team's namespace with the team's own PostgreSQL login (keys `username`,
+ * `password`, `host`, `port`, `mlflow-database`, `feast-database`).
+ */
+export const TEAM_DATABASE_SECRET = "team-database";
 
 /** The platform services that read and write the object store. */
 export type ServiceKey = "tracking" | "workflows" | "features" | "serving";
@@ -132,7 +136,10 @@ export interface MlopsPlatformArgs {
     readonly tracking?: { readonly enabled: boolean };
     /** Argo Workflows. @default enabled */
     readonly workflows?: { readonly enabled: boolean };
-    /** Feast. @default enabled */
+    /**
+     * Feast: the shared store for the admin groups, and a {@link TeamFeatureStore} per team.
+     * @default enabled
+     */
     readonly featureStore?: { readonly enabled: boolean };
     /** KServe (or Seldon Core) and the models to serve. @default enabled, KServe, no models */
     readonly serving?: {
@@ -180,7 +187,10 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly readWriteManyStorageClass?: pulumi.Output<string>;
     public readonly tracking?: MlflowServer;
     public readonly workflows?: ArgoWorkflows;
+    /** The shared feature store, for the admin groups only. */
     public readonly featureStore?: FeastFeatureStore;
+    /** Each team's own feature store, by team. */
+    public readonly teamFeatureStores: Record<string, TeamFeatureStore> = {};
     public readonly serving?: ModelServing;
     /** Inline teams, by name. */
     public readonly teams: Record<string, Team> = {};
@@ -238,6 +248,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
         this.inlineTeams(args);
+        this.teamFeatureStoresOf(name, args);
 
         this.registerOutputs({ namespace: this.namespace });
     }
@@ -415,12 +426,41 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             `${name}-feast`,
             {
                 ...this.serviceArgs(args),
-                access: everyTeamAccess(args.teams ?? []),
+                // The admin groups only: each team has its own store (teamFeatureStoresOf).
                 serviceAccountAnnotations: args.identities?.features,
                 replicas: prod ? 2 : 1,
             },
             { parent: this },
         );
+    }
+
+    /**
+     * A {@link TeamFeatureStore} in each team's namespace, with the team's database login from
+     * its `team-database` Secret, offline data under the team's prefix of the datasets bucket
+     * (its runner identity's), and a route for the team's members.
+     */
+    private teamFeatureStoresOf(name: string, args: MlopsPlatformArgs) {
+        if (!(args.featureStore?.enabled ?? true)) return;
+        const store = this.objectStoreConnection;
+        for (const t of args.teams ?? []) {
+            const team = this.teams[t.name];
+            if (!team) continue;
+            this.teamFeatureStores[t.name] = new TeamFeatureStore(
+                `${name}-feast-${t.name}`,
+                {
+                    team: t.name,
+                    namespace: team.namespace,
+                    databaseSecret: TEAM_DATABASE_SECRET,
+                    // The in-cluster PostgreSQL serves no TLS; Cloud SQL and RDS require it.
+                    databaseSslMode: this.database ? "disable" : "require",
+                    router: this.router,
+                    access: teamAccess(t),
+                    offlineRoot: `${store.scheme}://${store.buckets.datasets}/teams/${t.name}/features/`,
+                    mirror: args.mirror,
+                },
+                { parent: this },
+            );
+        }
     }
 
     private modelServing(name: string, args: MlopsPlatformArgs) {
