@@ -84,7 +84,7 @@ export function featureStoreYaml(settings: {
  * The platform's shared Feast feature store, for the admin groups: a Valkey (Redis-protocol)
  * online store with a generated password, the registry in the object store,
  * `feature_store.yaml` in a ConfigMap, and the Feast feature server from its official image
- * behind Traefik. Teams do not reach it: each has its own {@link TeamFeatureStore}.
+ * behind Traefik. Teams do not reach it: each has its own `TeamFeatureStore`.
  *
  * ```ts
  * const feast = new FeastFeatureStore("feast", { namespace, objectStore, router });

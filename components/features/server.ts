@@ -18,8 +18,8 @@ const FEAST_UID = 1001;
 /** The feature server Deployment named `name`, with the metadata `meta`. */
 export function featureServerDeployment(
     name: string,
-    w: Workload,
-    a: {
+    workload: Workload,
+    server: {
         readonly meta: { name: pulumi.Input<string>; namespace: pulumi.Input<string> };
         readonly config: k8s.core.v1.ConfigMap;
         readonly account: k8s.core.v1.ServiceAccount;
@@ -28,31 +28,37 @@ export function featureServerDeployment(
         readonly mirror?: Mirror;
     },
 ): k8s.apps.v1.Deployment {
-    const affinity = spreadReplicas(name, a.meta, w.labels, a.replicas, w.child);
+    const affinity = spreadReplicas(
+        name,
+        server.meta,
+        workload.labels,
+        server.replicas,
+        workload.child,
+    );
     return new k8s.apps.v1.Deployment(
         name,
         {
-            metadata: { ...a.meta, labels: w.labels },
+            metadata: { ...server.meta, labels: workload.labels },
             spec: {
-                replicas: a.replicas,
-                selector: { matchLabels: w.labels },
+                replicas: server.replicas,
+                selector: { matchLabels: workload.labels },
                 template: {
                     metadata: {
-                        labels: w.labels,
-                        annotations: { "mlops.dev/config": a.config.metadata.resourceVersion },
+                        labels: workload.labels,
+                        annotations: { "mlops.dev/config": server.config.metadata.resourceVersion },
                     },
                     spec: {
                         ...(affinity ? { affinity } : {}),
-                        serviceAccountName: a.account.metadata.name,
+                        serviceAccountName: server.account.metadata.name,
                         securityContext: podSecurityContext(FEAST_UID),
                         automountServiceAccountToken: false,
                         containers: [
                             {
                                 name: "feature-server",
-                                image: mirrorImage(images.feast, a.mirror),
+                                image: mirrorImage(images.feast, server.mirror),
                                 command: ["feast", "-c", "/config", "serve"],
                                 args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT)],
-                                env: a.env,
+                                env: server.env,
                                 ports: [{ name: "http", containerPort: FEAST_PORT }],
                                 readinessProbe: {
                                     httpGet: { path: "/health", port: "http" },
@@ -63,7 +69,7 @@ export function featureServerDeployment(
                                     initialDelaySeconds: 30,
                                     periodSeconds: 20,
                                 },
-                                resources: withLocalDisk(w.resources, "1536Mi"),
+                                resources: withLocalDisk(workload.resources, "1536Mi"),
                                 securityContext: containerSecurityContext(),
                                 volumeMounts: [
                                     { name: "config", mountPath: "/config", readOnly: true },
@@ -72,13 +78,13 @@ export function featureServerDeployment(
                             },
                         ],
                         volumes: [
-                            { name: "config", configMap: { name: a.config.metadata.name } },
+                            { name: "config", configMap: { name: server.config.metadata.name } },
                             { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
                         ],
                     },
                 },
             },
         },
-        w.child,
+        workload.child,
     );
 }

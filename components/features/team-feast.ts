@@ -61,8 +61,10 @@ export function teamFeastProject(team: string): string {
  * A team's `feature_store.yaml`: the SQL registry and the PostgreSQL online store, both in the
  * team's own database, and the `file` offline store. Feast expands `${VAR}` from the
  * environment when it reads the file (`os.path.expandvars`, feast/repo_config.py), so the login
- * stays in the team's Secret; the registry's password is libpq's `PGPASSWORD`, so that no
- * character of it needs escaping in a URL.
+ * stays in the team's Secret. No character of the password needs escaping: the registry
+ * takes it from libpq's `PGPASSWORD` rather than from its URL, and the online store's is a
+ * literal block scalar (`|2-`: the line as it is, without its line break), so only a line
+ * break would end it.
  */
 export function teamFeatureStoreYaml(settings: {
     project: string;
@@ -84,7 +86,8 @@ export function teamFeatureStoreYaml(settings: {
         "  port: ${PGPORT}",
         "  database: ${PGDATABASE}",
         "  user: ${PGUSER}",
-        '  password: "${PGPASSWORD}"',
+        "  password: |2-",
+        "    ${PGPASSWORD}",
         `  sslmode: ${settings.sslmode}`,
         "offline_store:",
         "  type: file",
