@@ -65,7 +65,7 @@ const dnsLabel = (what: string, max = 63, why = "") =>
  * (test/names.test.ts builds the platform at these limits).
  */
 export const CLUSTER_NAME_MAX = 32;
-export const TEAM_NAME_MAX = 58;
+export const TEAM_NAME_MAX = 57;
 export const MODEL_NAME_MAX = 46;
 
 const count = z.int({ error: "must be an integer" }).min(0, { error: "must be an integer ≥ 0" });
@@ -644,7 +644,7 @@ const teamSchema = obj({
     name: dnsLabel(
         "a team name",
         TEAM_NAME_MAX,
-        " (its namespace is team-<name>, a 63-character label)",
+        " (its feature store's host is feast-<name>, a 63-character label)",
     ),
     /**
      * The team's namespace and pipeline live in its own team stack; the platform only issues

@@ -83,9 +83,15 @@ export function platformStack(config: PlatformConfig) {
             workflows: platform.workflows?.url,
             featureStore: platform.featureStore?.url,
             models: platform.serving?.urls,
-            /** Each team's own tracking server. */
+            /** Each team's own tracking server and feature store. */
             teams: Object.fromEntries(
-                Object.entries(platform.teamTracking).map(([n, t]) => [n, { tracking: t.url }]),
+                Object.keys(platform.teams).map((n) => [
+                    n,
+                    {
+                        tracking: platform.teamTracking[n]?.url,
+                        featureStore: platform.teamFeatureStores[n]?.url,
+                    },
+                ]),
             ),
         },
         /**
@@ -97,6 +103,14 @@ export function platformStack(config: PlatformConfig) {
                 dashboard: platform.dashboard.password,
                 tracking: platform.tracking?.route.password,
                 featureStore: platform.featureStore?.route.password,
+                teamFeatureStores: pulumi.all(
+                    Object.fromEntries(
+                        Object.entries(platform.teamFeatureStores).map(([n, f]) => [
+                            n,
+                            f.route.password,
+                        ]),
+                    ),
+                ),
                 models: pulumi.all(platform.serving?.passwords ?? {}),
                 database: platform.database?.password ?? foundation.database?.password,
                 // In-cluster store only; cloud stores are reached through workload identity.

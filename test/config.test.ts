@@ -636,8 +636,8 @@ describe("names: the limits that keep every derived name valid", () => {
         expect(problems({ cluster: { name: "c".repeat(33) } })).toEqual([
             `mlops:cluster.name: got "${"c".repeat(33)}"; the cluster name must be at most 32 characters (the longest Kubernetes name derived from it, the MLflow schema Job's, is a 63-character label)`,
         ]);
-        expect(problems({ teams: [{ name: "t".repeat(59) }] })).toEqual([
-            `mlops:teams[0].name: got "${"t".repeat(59)}"; a team name must be at most 58 characters (its namespace is team-<name>, a 63-character label)`,
+        expect(problems({ teams: [{ name: "t".repeat(58) }] })).toEqual([
+            `mlops:teams[0].name: got "${"t".repeat(58)}"; a team name must be at most 57 characters (its feature store's host is feast-<name>, a 63-character label)`,
         ]);
         expect(
             problems({

@@ -83,7 +83,7 @@ describe("the plan", () => {
             sso(
                 "no oauth2-proxy release: routes are not behind single sign-on (routing.auth.mode oidc)",
             ),
-            ...["traefik-dashboard", "mlflow", "feast"].map((route) =>
+            ...["traefik-dashboard", "mlflow", "feast", "feast-research"].map((route) =>
                 sso(
                     `Middleware 'mlops-dev-${route}-auth' is basic auth: one shared password, no user`,
                     urn("Middleware", `mlops-dev-${route}-auth`),
@@ -94,6 +94,7 @@ describe("the plan", () => {
                 ["traefik", "traefik-dashboard"],
                 ["mlflow", "mlflow"],
                 ["features", "feast"],
+                ["feast-research", "feast-research"],
             ].map(([host, route]) =>
                 sso(
                     `route 'Host(\`${host}.ml-dev.example.com\`)' is not behind single sign-on`,
@@ -124,6 +125,7 @@ describe("the plan", () => {
         );
         expect(htpasswd.map((r) => r.name).sort()).toEqual([
             "mlops-dev-feast-auth",
+            "mlops-dev-feast-research-auth",
             "mlops-dev-mlflow-auth",
             "mlops-dev-traefik-dashboard-auth",
         ]);

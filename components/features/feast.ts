@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ServiceEndpoint, TeamEndpoint, podsWith } from "../endpoint";
+import { ServiceEndpoint, podsWith } from "../endpoint";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { RouteAccess } from "../routing/exposed-service";
@@ -11,6 +11,7 @@ import {
     withLocalDisk,
     podSecurityContext,
 } from "../security";
+import { FEAST_PORT, featureServerDeployment } from "./server";
 import {
     OBJECT_STORE_ENDPOINT,
     ObjectStoreConnection,
@@ -18,7 +19,7 @@ import {
 } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
-import { Workload, secretEnv, serviceHost, spreadReplicas, workload } from "../service-workload";
+import { Workload, secretEnv, serviceHost, workload } from "../service-workload";
 
 /** Arguments of {@link FeastFeatureStore}. */
 export interface FeastFeatureStoreArgs {
@@ -42,9 +43,7 @@ export interface FeastFeatureStoreArgs {
 }
 
 const FEAST_APP = "feast";
-const FEAST_PORT = 6566;
 const VALKEY_PORT = 6379;
-const FEAST_UID = 1001;
 const VALKEY_UID = 999;
 /** The Valkey config file that carries the password, from the credentials Secret. */
 const VALKEY_AUTH_FILE = "valkey-auth.conf";
@@ -82,9 +81,10 @@ export function featureStoreYaml(settings: {
 }
 
 /**
- * A Feast feature store: a Valkey (Redis-protocol) online store with a generated password,
- * the registry in the object store, `feature_store.yaml` in a
- * ConfigMap, and the Feast feature server from its official image behind Traefik.
+ * The platform's shared Feast feature store, for the admin groups: a Valkey (Redis-protocol)
+ * online store with a generated password, the registry in the object store,
+ * `feature_store.yaml` in a ConfigMap, and the Feast feature server from its official image
+ * behind Traefik. Teams do not reach it: each has its own `TeamFeatureStore`.
  *
  * ```ts
  * const feast = new FeastFeatureStore("feast", { namespace, objectStore, router });
@@ -101,12 +101,11 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
     /** Name of the ConfigMap holding `feature_store.yaml`, for jobs that use the store. */
     public readonly configMapName: pulumi.Output<string>;
     /**
-     * The feature server (reached by the router and by teams; it calls the object store and
-     * Valkey), then Valkey (reached by the feature server only).
+     * The feature server (reached by the router only: teams have their own store, a
+     * `TeamFeatureStore` in their namespace; it calls the object store and Valkey), then Valkey
+     * (reached by the feature server only).
      */
     public readonly serviceEndpoints: readonly ServiceEndpoint[];
-    /** The feature server as team pods reach it: they read and push features. */
-    public static readonly forTeams: TeamEndpoint = { app: FEAST_APP, ports: [FEAST_PORT] };
 
     constructor(name: string, args: FeastFeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super(FeastFeatureStore.__pulumiType, name, {}, opts);
@@ -142,7 +141,8 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
             w.child,
         );
         this.internalUrl = pulumi.interpolate`http://${serviceHost(service)}:${FEAST_PORT}`;
-        this.featureServer(name, w, {
+        featureServerDeployment(name, w, {
+            meta: { name, namespace: args.namespace },
             config,
             account,
             env: this.serverEnv(online.credentials, args.objectStore),
@@ -166,7 +166,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 name: FEAST_APP,
                 pods: { matchLabels: w.labels },
                 ports: [FEAST_PORT],
-                callers: { router: true, teams: true },
+                callers: { router: true },
                 calls: [
                     { endpoint: "valkey", from: [server] },
                     { endpoint: OBJECT_STORE_ENDPOINT, from: [server] },
@@ -345,78 +345,5 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 : []),
             ...credentialEnv(store),
         ];
-    }
-
-    /** The feature server Deployment, spread over nodes when it has several replicas. */
-    private featureServer(
-        name: string,
-        w: Workload,
-        a: {
-            config: k8s.core.v1.ConfigMap;
-            account: k8s.core.v1.ServiceAccount;
-            env: k8s.types.input.core.v1.EnvVar[];
-            replicas: number;
-            mirror?: Mirror;
-        },
-    ) {
-        const affinity = spreadReplicas(
-            name,
-            { name, namespace: w.meta().namespace },
-            w.labels,
-            a.replicas,
-            w.child,
-        );
-        return new k8s.apps.v1.Deployment(
-            name,
-            {
-                metadata: w.meta(),
-                spec: {
-                    replicas: a.replicas,
-                    selector: { matchLabels: w.labels },
-                    template: {
-                        metadata: {
-                            labels: w.labels,
-                            annotations: { "mlops.dev/config": a.config.metadata.resourceVersion },
-                        },
-                        spec: {
-                            ...(affinity ? { affinity } : {}),
-                            serviceAccountName: a.account.metadata.name,
-                            securityContext: podSecurityContext(FEAST_UID),
-                            automountServiceAccountToken: false,
-                            containers: [
-                                {
-                                    name: "feature-server",
-                                    image: mirrorImage(images.feast, a.mirror),
-                                    command: ["feast", "-c", "/config", "serve"],
-                                    args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT)],
-                                    env: a.env,
-                                    ports: [{ name: "http", containerPort: FEAST_PORT }],
-                                    readinessProbe: {
-                                        httpGet: { path: "/health", port: "http" },
-                                        periodSeconds: 10,
-                                    },
-                                    livenessProbe: {
-                                        tcpSocket: { port: "http" },
-                                        initialDelaySeconds: 30,
-                                        periodSeconds: 20,
-                                    },
-                                    resources: withLocalDisk(w.resources, "1536Mi"),
-                                    securityContext: containerSecurityContext(),
-                                    volumeMounts: [
-                                        { name: "config", mountPath: "/config", readOnly: true },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                { name: "config", configMap: { name: a.config.metadata.name } },
-                                { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-                            ],
-                        },
-                    },
-                },
-            },
-            w.child,
-        );
     }
 }

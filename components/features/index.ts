@@ -1,1 +1,2 @@
 export * from "./feast";
+export * from "./team-feast";

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../cluster/kubernetes-cluster";
 import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
+import { TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
@@ -10,7 +11,7 @@ import { podSecurityLabels } from "../security";
 import { Database } from "../storage/database";
 import { ObjectStore, ObjectStoreConnection } from "../storage/object-store";
 import { SharedFilesystem } from "../storage/shared-filesystem";
-import { TeamDatabase, teamDatabaseEndpoint } from "../storage/team-database";
+import { TEAM_DATABASE_SECRET, TeamDatabase, teamDatabaseEndpoint } from "../storage/team-database";
 import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
 import {
     TEAM_TRACKING_DATABASE_CLIENTS,
@@ -43,12 +44,10 @@ export interface ExternalDatabase {
  * The platform services a team's pods may call: every one the platform can run that admits
  * teams, whether or not this platform runs it. A team stack cannot see which services run (no
  * platform output says so), and inline teams get the same rules; a rule to a service that
- * does not run opens nothing. A new service that admits teams adds its `forTeams` here.
+ * does not run opens nothing. A new service that admits teams adds its `forTeams` here. The
+ * shared feature store is not one: each team has its own, in its namespace.
  */
-export const TEAM_SERVICES: readonly TeamEndpoint[] = [
-    ObjectStore.forTeams,
-    FeastFeatureStore.forTeams,
-];
+export const TEAM_SERVICES: readonly TeamEndpoint[] = [ObjectStore.forTeams];
 
 /** The platform services that read and write the object store. */
 export type ServiceKey = "tracking" | "workflows" | "features" | "serving";
@@ -143,7 +142,10 @@ export interface MlopsPlatformArgs {
     readonly tracking?: { readonly enabled: boolean };
     /** Argo Workflows. @default enabled */
     readonly workflows?: { readonly enabled: boolean };
-    /** Feast. @default enabled */
+    /**
+     * Feast: the shared store for the admin groups, and a {@link TeamFeatureStore} per team.
+     * @default enabled
+     */
     readonly featureStore?: { readonly enabled: boolean };
     /** KServe (or Seldon Core) and the models to serve. @default enabled, KServe, no models */
     readonly serving?: {
@@ -196,7 +198,10 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     /** Each team's tracking server, in its namespace, by team. */
     public readonly teamTracking: Record<string, TeamTrackingServer> = {};
     public readonly workflows?: ArgoWorkflows;
+    /** The shared feature store, for the admin groups only. */
     public readonly featureStore?: FeastFeatureStore;
+    /** Each team's own feature store, by team. */
+    public readonly teamFeatureStores: Record<string, TeamFeatureStore> = {};
     public readonly serving?: ModelServing;
     /** Inline teams, by name. */
     public readonly teams: Record<string, Team> = {};
@@ -256,6 +261,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         );
         this.inlineTeams(args);
         this.teamTrackingServers(name, args);
+        this.teamFeatureStoresOf(name, args);
 
         this.registerOutputs({ namespace: this.namespace });
     }
@@ -433,12 +439,45 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             `${name}-feast`,
             {
                 ...this.serviceArgs(args),
-                access: everyTeamAccess(args.teams ?? []),
+                // The admin groups only: each team has its own store (teamFeatureStoresOf).
                 serviceAccountAnnotations: args.identities?.features,
                 replicas: prod ? 2 : 1,
             },
             { parent: this },
         );
+    }
+
+    /**
+     * A {@link TeamFeatureStore} in each team's namespace, with the team's database login from
+     * its `team-database` Secret, offline data under the team's prefix of the datasets bucket
+     * (its runner identity's), and a route for the team's members.
+     */
+    private teamFeatureStoresOf(name: string, args: MlopsPlatformArgs) {
+        if (!(args.featureStore?.enabled ?? true)) return;
+        const store = this.objectStoreConnection;
+        for (const t of args.teams ?? []) {
+            const team = this.teams[t.name];
+            if (!team) continue;
+            this.teamFeatureStores[t.name] = new TeamFeatureStore(
+                `${name}-feast-${t.name}`,
+                {
+                    team: t.name,
+                    namespace: team.namespace,
+                    databaseSecret: TEAM_DATABASE_SECRET,
+                    // The in-cluster PostgreSQL serves no TLS; Cloud SQL and RDS require it.
+                    databaseSslMode: this.database ? "disable" : "require",
+                    router: this.router,
+                    access: teamAccess(t),
+                    offlineRoot: `${store.scheme}://${store.buckets.datasets}/teams/${t.name}/features/`,
+                    mirror: args.mirror,
+                },
+                // Its login is the team's database Secret.
+                {
+                    parent: this,
+                    dependsOn: this.teamDatabases[t.name] ? [this.teamDatabases[t.name]] : [],
+                },
+            );
+        }
     }
 
     private modelServing(name: string, args: MlopsPlatformArgs) {
@@ -483,8 +522,9 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     private teamDatabaseEndpoints(args: MlopsPlatformArgs) {
         const teams = (args.teams ?? []).map((t) => t.name);
         if (teams.length === 0) return [];
-        const tracking = args.tracking?.enabled ?? true;
-        return [teamDatabaseEndpoint(teams, tracking ? [TEAM_TRACKING_DATABASE_CLIENTS] : [])];
+        // Each team's tracking server and feature store call it (TEAM_TRACKING_DATABASE_CLIENTS).
+        const clients = (args.tracking?.enabled ?? true) || (args.featureStore?.enabled ?? true);
+        return [teamDatabaseEndpoint(teams, clients ? [TEAM_TRACKING_DATABASE_CLIENTS] : [])];
     }
 
     /**

@@ -38,12 +38,16 @@ export function teamArtifactRoot(
 }
 
 /**
- * The pods of a team's tracking server and of its schema Job, which call the platform's
- * database; the platform namespace admits them from the team's namespace.
+ * The pods of a team's tracking server and its schema Job, and of its feature store, which
+ * call the platform's database; the platform namespace admits them from the team's namespace.
  */
 export const TEAM_TRACKING_DATABASE_CLIENTS: PodSelector = {
     matchExpressions: [
-        { key: "app.kubernetes.io/name", operator: "In", values: ["mlflow", "mlflow-db-upgrade"] },
+        {
+            key: "app.kubernetes.io/name",
+            operator: "In",
+            values: ["mlflow", "mlflow-db-upgrade", "feast"],
+        },
     ],
 };
 

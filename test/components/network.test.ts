@@ -91,8 +91,9 @@ const ALLOW_MLFLOW = {
 const ALLOW_FEAST = {
     resource: "p-network-allow-feast",
     name: "allow-feast",
+    // Admins only, through the router: teams have their own feature stores.
     spec: ingressOnly({ matchLabels: app("feast", "p-feast") }, [
-        { from: [router, teams], ports: tcp(6566) },
+        { from: [router], ports: tcp(6566) },
     ]),
 };
 const ALLOW_VALKEY = {
@@ -630,7 +631,7 @@ describe("the tenant view", () => {
 
         // The catalogue the teams get is the team view of the endpoints that admit teams.
         const admitting = p.serviceEndpoints.filter((e) => e.callers.teams);
-        expect(admitting.map((e) => e.name)).toEqual(["feast", "seaweedfs"]);
+        expect(admitting.map((e) => e.name)).toEqual(["seaweedfs"]);
         expect([...TEAM_SERVICES].sort((a, b) => a.app.localeCompare(b.app))).toEqual(
             admitting
                 .map((e) => ({
@@ -650,7 +651,7 @@ describe("the tenant view", () => {
                 ),
             )
             .map((pol) => pol.name);
-        expect(admitsTeams).toEqual(["allow-feast", "allow-seaweedfs"]);
+        expect(admitsTeams).toEqual(["allow-seaweedfs"]);
 
         // Team side: egress to those services in the platform namespace, DNS and the API
         // server; ingress from their own namespace and the router. No rule names another
@@ -667,10 +668,7 @@ describe("the tenant view", () => {
                     e.to[0].podSelector.matchLabels["app.kubernetes.io/name"],
                     e.ports,
                 ]),
-            ).toEqual([
-                ["mlops", "seaweedfs", tcp(8333)],
-                ["mlops", "feast", tcp(6566)],
-            ]);
+            ).toEqual([["mlops", "seaweedfs", tcp(8333)]]);
             expect(spec("allow-same-namespace")).toEqual({
                 podSelector: {},
                 policyTypes: ["Ingress", "Egress"],
