@@ -14,6 +14,7 @@ import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
 import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
 import { RUNNER_S3_SECRET, Team, TeamQuota } from "../tenancy/team";
+import { TeamFences } from "../tenancy/admission";
 import { PlatformNetworkPolicies } from "./network";
 import { everyTeamAccess, PlatformAuth, routerAuth, SignOn, signOn, teamAccess } from "./sign-on";
 
@@ -184,6 +185,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly serving?: ModelServing;
     /** Inline teams, by name. */
     public readonly teams: Record<string, Team> = {};
+    /** The members' role and the admission policies of every team namespace. */
+    public readonly teamFences: TeamFences;
     /** Ingress isolation of the platform namespace. */
     public readonly networkPolicies: PlatformNetworkPolicies;
     /** The endpoints of every in-cluster service that runs, the router first. */
@@ -237,6 +240,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             { namespace: this.namespace, router: this.router.serviceEndpoint, services },
             { parent: this },
         );
+        this.teamFences = new TeamFences(`${name}-fences`, { parent: this });
         this.inlineTeams(args);
 
         this.registerOutputs({ namespace: this.namespace });
@@ -468,6 +472,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     members: t.members,
                     memberPrefix: args.cluster.memberPrefix,
                     quota: t.quota,
+                    readWriteManyStorageClass: this.readWriteManyStorageClass,
                     platformNamespace: this.namespace,
                     platformServices: TEAM_SERVICES,
                     cloudEgress: args.teamCloudEgress,
