@@ -57,7 +57,7 @@ const WRITE = [...READ, "create", "update", "patch", "delete", "deletecollection
  * InferenceServices). Read only: what fences the team (ResourceQuota, LimitRange,
  * NetworkPolicies, Roles and RoleBindings, Ingresses), service accounts, events and
  * PodDisruptionBudgets. Not at all: creating service accounts or their tokens, impersonation,
- * DaemonSets, Kueue or serving-runtime objects. Unlike `edit` it writes no NetworkPolicy,
+ * DaemonSets. Unlike `edit` it writes no NetworkPolicy,
  * Ingress or service account token, and it aggregates nothing: a CRD installed later adds no
  * right here.
  */

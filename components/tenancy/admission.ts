@@ -4,7 +4,8 @@ import { GPU_TAINT } from "../cluster/kubernetes-cluster";
 import { TEAM_MEMBER_ROLE, TEAM_MEMBER_RULES } from "../rbac";
 import { GPU_NAMESPACE_LABEL, TEAM_LABEL } from "./team";
 
-type PolicySpec = k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec;
+/** A ValidatingAdmissionPolicy spec. */
+export type PolicySpec = k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec;
 type ResourceRule = k8s.types.input.admissionregistration.v1.NamedRuleWithOperations;
 
 /** The names of the platform's admission policies (and of their bindings). */

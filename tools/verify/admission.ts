@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     const client = (await kubectl(["version", "--client", "-o", "json"], admin)).out;
     console.log(
         `kube-apiserver ${version}, kubectl ${JSON.parse(client).clientVersion.gitVersion}, ` +
-            `etcd ${execFileSync(ETCD, ["--version"]).toString().split("\n")[0]}`,
+            `etcd ${execFileSync(ETCD, ["--version"]).toString().split("\n")[0].replace("etcd Version: ", "")}`,
     );
 
     // What the platform's deployer applies: the rendered objects, namespaces first.
@@ -484,6 +484,15 @@ async function main(): Promise<void> {
             spec: { podSelector: {}, ingress: [{}], egress: [{}] },
         }),
         "mlops: networkpolicies in team namespaces belong to the platform; team members may not create them (team-a).",
+    );
+    await allowed(
+        "control: an admin binds cluster-admin to oidc:team-a in team-a by hand",
+        create(admin, handBinding("cluster-admin")),
+    );
+    await denied(
+        "control: with cluster-admin bound in the namespace, delete NetworkPolicy default-deny: refused",
+        as(alice, ["delete", "networkpolicy", "default-deny", "-n", "team-a"]),
+        npMessage,
     );
 
     // The platform's own identities pass: whoever holds the right cluster-wide.
