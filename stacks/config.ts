@@ -676,6 +676,15 @@ const teamSchema = obj({
         storage: bytes.default("100Gi"),
         /** @default 50 */
         pods: positive.default(50),
+        /** Persistent volume claims (`count/persistentvolumeclaims`). @default 10 */
+        claims: count.default(10),
+        /**
+         * Claims of the cluster's ReadWriteMany StorageClass (Filestore, EFS, the in-cluster
+         * NFS); a Filestore claim is at least 1 TiB. @default 1
+         */
+        sharedClaims: count.default(1),
+        /** Storage requested from the ReadWriteMany StorageClass. @default quota.storage */
+        sharedStorage: bytes.optional(),
     }).prefault({}),
     /** The reference pipeline's hyperparameter search. */
     pipeline: obj({

@@ -70,6 +70,9 @@ export function teamStack(config: PlatformConfig) {
             // As the platform stack's cluster names members (team stacks know the cloud).
             memberPrefix: kubernetesMemberPrefix(config),
             quota: team.quota,
+            readWriteManyStorageClass: ref
+                .getOutput("readWriteManyStorageClass")
+                .apply((c) => c as string | undefined),
             platformNamespace: out("namespace"),
             platformServices: TEAM_SERVICES,
             runnerAnnotations: identity.apply((id) => id.runnerAnnotations ?? {}),

@@ -22,6 +22,7 @@ import {
 import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
 import { RUNNER, RUNNER_S3_SECRET, Team, TeamQuota } from "../tenancy/team";
+import { TeamFences } from "../tenancy/admission";
 import { PlatformNetworkPolicies } from "./network";
 import { everyTeamAccess, PlatformAuth, routerAuth, SignOn, signOn, teamAccess } from "./sign-on";
 
@@ -205,6 +206,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly serving?: ModelServing;
     /** Inline teams, by name. */
     public readonly teams: Record<string, Team> = {};
+    /** The members' role and the admission policies of every team namespace. */
+    public readonly teamFences: TeamFences;
     /** Ingress isolation of the platform namespace. */
     public readonly networkPolicies: PlatformNetworkPolicies;
     /** The endpoints of every in-cluster service that runs, the router first. */
@@ -259,6 +262,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             { namespace: this.namespace, router: this.router.serviceEndpoint, services },
             { parent: this },
         );
+        this.teamFences = new TeamFences(`${name}-fences`, { parent: this });
         this.inlineTeams(args);
         this.teamTrackingServers(name, args);
         this.teamFeatureStoresOf(name, args);
@@ -586,6 +590,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     members: t.members,
                     memberPrefix: args.cluster.memberPrefix,
                     quota: t.quota,
+                    readWriteManyStorageClass: this.readWriteManyStorageClass,
                     platformNamespace: this.namespace,
                     platformServices: TEAM_SERVICES,
                     cloudEgress: args.teamCloudEgress,

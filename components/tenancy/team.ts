@@ -3,7 +3,7 @@ import { membersOfKind, parseMember } from "./members";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_OIDC_PREFIX } from "../cluster/kubernetes-cluster";
 import { TeamEndpoint, tcpPorts } from "../endpoint";
-import { ARGO_EXECUTOR_RULE, boundRole } from "../rbac";
+import { ARGO_EXECUTOR_RULE, boundRole, TEAM_MEMBER_ROLE } from "../rbac";
 import { ROUTER_APP } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
 import {
@@ -27,13 +27,22 @@ export interface TeamQuota {
     /** Persistent volume requests, e.g. "100Gi". */
     readonly storage: string;
     readonly pods: number;
+    /** Persistent volume claims (`count/persistentvolumeclaims`). @default 10 */
+    readonly claims?: number;
+    /**
+     * Claims of the ReadWriteMany StorageClass, when the cluster has one (a Filestore claim on
+     * GKE is at least 1 TiB; an EFS or NFS claim costs what it holds). @default 1
+     */
+    readonly sharedClaims?: number;
+    /** Storage requested from the ReadWriteMany StorageClass. @default `storage` */
+    readonly sharedStorage?: string;
 }
 
 /** Arguments of {@link Team}. */
 export interface TeamArgs {
     /**
-     * Who the team is: `group:<name>` and `user:<email>` (or a bare email) are given the `edit`
-     * role; `sub:<subject>` (a machine's bearer token on the team's routes) is not a Kubernetes
+     * Who the team is: `group:<name>` and `user:<email>` (or a bare email) are bound to the
+     * platform's `mlops-team-member` role (not `edit`); `sub:<subject>` (a machine's bearer token on the team's routes) is not a Kubernetes
      * user and gets no binding. @default []
      */
     readonly members?: readonly string[];
@@ -44,6 +53,11 @@ export interface TeamArgs {
      */
     readonly memberPrefix?: string;
     readonly quota: TeamQuota;
+    /**
+     * The cluster's ReadWriteMany StorageClass, whose claims the quota counts apart.
+     * @default none (no per-class lines)
+     */
+    readonly readWriteManyStorageClass?: pulumi.Input<string | undefined>;
     /** Namespace of the platform services (tracking, features, object store) and the router. */
     readonly platformNamespace: pulumi.Input<string>;
     /** The platform services the team's pods may call, in the order of their egress rules. */
@@ -124,8 +138,15 @@ export function memberSubjects(members: readonly string[], prefix: string): Rbac
     return subjects;
 }
 
-/** Label of team namespaces (read by the guardrails). */
+/** Label of team namespaces (read by the guardrails and the admission policies). */
 export const TEAM_LABEL = "mlops.dev/team";
+/**
+ * Label of the team namespaces with a GPU quota (`"true"`): only their pods may tolerate the GPU
+ * taint (the `mlops-team-gpu` admission policy). Members cannot change a namespace's labels.
+ */
+export const GPU_NAMESPACE_LABEL = "mlops.dev/gpu";
+/** Defaults of the optional {@link TeamQuota} keys. */
+export const QUOTA_DEFAULTS = { claims: 10, sharedClaims: 1 } as const;
 /** The service account pipelines run as. */
 export const RUNNER = "runner";
 /** The runner's S3 keys (in-cluster store), which its artifacts are read with. */
@@ -137,6 +158,20 @@ const CONTAINER_DEFAULTS = {
     default: { cpu: "1", memory: "2Gi" },
 };
 
+/**
+ * The quota lines of one StorageClass (the cluster's ReadWriteMany class): its claims and the
+ * storage they request.
+ */
+export function storageClassQuota(storageClass: string, quota: TeamQuota): Record<string, string> {
+    const key = `${storageClass}.storageclass.storage.k8s.io`;
+    return {
+        [`${key}/persistentvolumeclaims`]: String(
+            quota.sharedClaims ?? QUOTA_DEFAULTS.sharedClaims,
+        ),
+        [`${key}/requests.storage`]: quota.sharedStorage ?? quota.storage,
+    };
+}
+
 /** The metadata of a team's object named `n`: in its namespace, with the team label. */
 type TeamMeta = (n: string) => {
     name: string;
@@ -146,8 +181,9 @@ type TeamMeta = (n: string) => {
 
 /**
  * One ML team's slice of the platform: a namespace at the `restricted` Pod Security level, a
- * quota on CPU, memory, GPUs, pods and storage, default container limits, `edit` rights for
- * its members, network isolation (default deny; in from the router and itself; out to DNS,
+ * quota on CPU, memory, GPUs, pods, claims and storage (none for LoadBalancer or NodePort
+ * Services), default container limits, the platform's `mlops-team-member` role for its members
+ * (fenced by the `TeamFences` admission policies), network isolation (default deny; in from the router and itself; out to DNS,
  * the platform services it is given (object store, tracking, feature store), and the API
  * server: its addresses when the cloud knows them, else any address on its ports 443 and
  * 6443), and a `runner` service account with Argo's executor rights and the team's own store
@@ -176,7 +212,11 @@ export class Team extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: `team-${team}`,
-                    labels: { ...podSecurityLabels("restricted"), [TEAM_LABEL]: team },
+                    labels: {
+                        ...podSecurityLabels("restricted"),
+                        [TEAM_LABEL]: team,
+                        ...(args.quota.gpu > 0 ? { [GPU_NAMESPACE_LABEL]: "true" } : {}),
+                    },
                 },
             },
             child,
@@ -188,7 +228,7 @@ export class Team extends pulumi.ComponentResource {
             labels: { [TEAM_LABEL]: team },
         });
 
-        this.quota(name, args.quota, meta);
+        this.quota(name, args.quota, meta, args.readWriteManyStorageClass);
         this.members(
             name,
             memberSubjects(args.members ?? [], args.memberPrefix ?? DEFAULT_OIDC_PREFIX),
@@ -279,23 +319,43 @@ export class Team extends pulumi.ComponentResource {
         this.registerOutputs({ namespace: this.namespace });
     }
 
-    /** The team's ResourceQuota (GPUs included) and its containers' default resources. */
-    private quota(name: string, q: TeamQuota, meta: TeamMeta) {
+    /**
+     * The team's ResourceQuota (GPUs, claims and the ReadWriteMany class's claims and storage
+     * included; no LoadBalancer or NodePort Service) and its containers' default resources.
+     */
+    private quota(
+        name: string,
+        q: TeamQuota,
+        meta: TeamMeta,
+        readWriteMany: pulumi.Input<string | undefined> | undefined,
+    ) {
         const child = { parent: this };
+        const hard: Record<string, string> = {
+            "requests.cpu": q.cpu,
+            "limits.cpu": q.cpu,
+            "requests.memory": q.memory,
+            "limits.memory": q.memory,
+            "requests.nvidia.com/gpu": String(q.gpu),
+            "requests.storage": q.storage,
+            pods: String(q.pods),
+            "count/persistentvolumeclaims": String(q.claims ?? QUOTA_DEFAULTS.claims),
+            "services.loadbalancers": "0",
+            "services.nodeports": "0",
+        };
         new k8s.core.v1.ResourceQuota(
             name,
             {
                 metadata: meta("team-quota"),
                 spec: {
-                    hard: {
-                        "requests.cpu": q.cpu,
-                        "limits.cpu": q.cpu,
-                        "requests.memory": q.memory,
-                        "limits.memory": q.memory,
-                        "requests.nvidia.com/gpu": String(q.gpu),
-                        "requests.storage": q.storage,
-                        pods: String(q.pods),
-                    },
+                    hard:
+                        readWriteMany === undefined
+                            ? hard
+                            : // A team stack reads the class from the platform stack: maybe none.
+                              pulumi
+                                  .output(readWriteMany)
+                                  .apply((c) =>
+                                      c ? { ...hard, ...storageClassQuota(c, q) } : hard,
+                                  ),
                 },
             },
             child,
@@ -310,17 +370,20 @@ export class Team extends pulumi.ComponentResource {
         );
     }
 
-    /** The members' `edit` binding in the namespace, when any member is a Kubernetes user. */
+    /**
+     * The members' binding to the platform's `mlops-team-member` role in the namespace, when any
+     * member is a Kubernetes user.
+     */
     private members(name: string, subjects: RbacSubject[], meta: TeamMeta) {
         if (subjects.length === 0) return;
         new k8s.rbac.v1.RoleBinding(
-            `${name}-edit`,
+            `${name}-members`,
             {
-                metadata: meta("team-edit"),
+                metadata: meta("team-members"),
                 roleRef: {
                     apiGroup: "rbac.authorization.k8s.io",
                     kind: "ClusterRole",
-                    name: "edit",
+                    name: TEAM_MEMBER_ROLE,
                 },
                 subjects,
             },

@@ -278,14 +278,14 @@ describe("members as RoleBinding subjects", () => {
         return rec;
     }
 
-    it("binds edit to the prefixed members, oidc: unless told", async () => {
+    it("binds the member role to the prefixed members, oidc: unless told", async () => {
         const rec = await team(["group:ml-vision", "user:alice@example.com", "sub:ci"]);
-        expect(at(rec.get(ROLE_BINDING, "vision-edit"), "subjects")).toEqual([
+        expect(at(rec.get(ROLE_BINDING, "vision-members"), "subjects")).toEqual([
             subject("Group", "oidc:ml-vision"),
             subject("User", "oidc:alice@example.com"),
         ]);
         const gke = await team(["group:ml-vision@example.com"], "");
-        expect(at(gke.get(ROLE_BINDING, "vision-edit"), "subjects")).toEqual([
+        expect(at(gke.get(ROLE_BINDING, "vision-members"), "subjects")).toEqual([
             subject("Group", "ml-vision@example.com"),
         ]);
     });
@@ -402,7 +402,7 @@ describe("config: the keys kubectl access adds", () => {
 
 describe("stacks: each cloud's cluster and every team name members alike", () => {
     const subjects = (rec: ReturnType<typeof record>, team: string) =>
-        at(rec.get(ROLE_BINDING, `${team}-edit`), "subjects");
+        at(rec.get(ROLE_BINDING, `${team}-members`), "subjects");
 
     it("aws: EKS trusts routing.auth's issuer, client and claims, and lists the IAM principals", async () => {
         const rec = record();
@@ -575,7 +575,7 @@ describe("stacks: each cloud's cluster and every team name members alike", () =>
             });
             teamStack(config);
             await settled();
-            return at(rec.get(ROLE_BINDING, "vision-edit"), "subjects");
+            return at(rec.get(ROLE_BINDING, "vision-members"), "subjects");
         }
 
         it.each([

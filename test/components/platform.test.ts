@@ -23,6 +23,7 @@ describe("MlopsPlatform", () => {
             "mlops:storage:Database p-postgres",
             "mlops:storage:ObjectStore p-objectstore",
             "mlops:storage:SharedFilesystem p-nfs",
+            "mlops:tenancy:TeamFences p-fences",
             "mlops:tracking:MlflowServer p-mlflow",
             "mlops:workflows:ArgoWorkflows p-argo",
         ]);

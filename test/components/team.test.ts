@@ -33,7 +33,7 @@ describe("Team", () => {
             "kubernetes:networking.k8s.io/v1:NetworkPolicy vision-allow-same-namespace",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy vision-default-deny",
             "kubernetes:rbac.authorization.k8s.io/v1:Role vision-runner",
-            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding vision-edit",
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding vision-members",
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding vision-runner",
         ]);
     });
@@ -47,6 +47,7 @@ describe("Team", () => {
                 "pod-security.kubernetes.io/warn": "restricted",
                 "pod-security.kubernetes.io/audit": "restricted",
                 "mlops.dev/team": "vision",
+                "mlops.dev/gpu": "true",
             },
         });
         expect(at(rec.get("kubernetes:core/v1:ResourceQuota", "vision"), "spec", "hard")).toEqual({
@@ -57,6 +58,9 @@ describe("Team", () => {
             "requests.nvidia.com/gpu": "4",
             "requests.storage": "500Gi",
             pods: "50",
+            "count/persistentvolumeclaims": "10",
+            "services.loadbalancers": "0",
+            "services.nodeports": "0",
         });
         expect(at(rec.get("kubernetes:core/v1:LimitRange", "vision"), "spec", "limits")).toEqual([
             {
@@ -79,11 +83,11 @@ describe("Team", () => {
         ).toBe("0");
     });
 
-    it("gives users and groups edit rights in the namespace only, named with the oidc: prefix", async () => {
+    it("binds users and groups to the platform's member role in the namespace only, named with the oidc: prefix", async () => {
         const rec = await build();
         expect(
             at(
-                rec.get("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "vision-edit"),
+                rec.get("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "vision-members"),
                 "subjects",
             ),
         ).toEqual([
@@ -96,13 +100,13 @@ describe("Team", () => {
         ]);
         expect(
             at(
-                rec.get("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "vision-edit"),
+                rec.get("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "vision-members"),
                 "roleRef",
             ),
         ).toEqual({
             apiGroup: "rbac.authorization.k8s.io",
             kind: "ClusterRole",
-            name: "edit",
+            name: "mlops-team-member",
         });
     });
 

@@ -21,6 +21,7 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { TEAM_SERVICES } from "../../components/platform/mlops-platform";
+import { TeamFences } from "../../components/tenancy/admission";
 import { Team } from "../../components/tenancy/team";
 import { reveal, settle, startRecording } from "../plan/recorder";
 
@@ -146,8 +147,23 @@ async function renderTeam(team: string, members: string[]): Promise<object[]> {
         reveal(rec.get(type, name).inputs) as Record<string, unknown>;
     return [
         obj("kubernetes:core/v1:Namespace", team),
-        obj("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", `${team}-edit`),
+        obj("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", `${team}-members`),
     ];
+}
+
+/** The members' ClusterRole as the platform renders it. */
+async function renderMemberRole(): Promise<object> {
+    const rec = startRecording({ stack: "verify" });
+    new TeamFences("mlops-fences");
+    await settle();
+    return {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        ...(reveal(
+            rec.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "mlops-fences-member")
+                .inputs,
+        ) as object),
+    };
 }
 
 /**
@@ -277,6 +293,7 @@ async function main(): Promise<void> {
 
     // Two teams as the program binds them (default prefix oidc:).
     const objects = [
+        await renderMemberRole(),
         ...(await renderTeam("vision", ["group:ml-vision", "alice@example.com", "sub:ci"])),
         ...(await renderTeam("nlp", ["group:ml-nlp"])),
     ];
@@ -304,10 +321,14 @@ async function main(): Promise<void> {
     check("edit aggregates its rules", patched.status === 0 && rules.length > 0, patched.out);
     const list = JSON.stringify({ apiVersion: "v1", kind: "List", items: objects });
     const applied = await kubectl(["apply", "-f", "-"], admin, list);
-    check("the rendered Namespaces and RoleBindings apply", applied.status === 0, applied.out);
+    check(
+        "the rendered member role, Namespaces and RoleBindings apply",
+        applied.status === 0,
+        applied.out,
+    );
     const jsonpath = "jsonpath={.subjects[*].name}";
     const subjects = await kubectl(
-        ["get", "rolebinding", "team-edit", "-n", "team-vision", "-o", jsonpath],
+        ["get", "rolebinding", "team-members", "-n", "team-vision", "-o", jsonpath],
         admin,
     );
     check(

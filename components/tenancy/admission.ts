@@ -1,0 +1,271 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GPU_TAINT } from "../cluster/kubernetes-cluster";
+import { TEAM_MEMBER_ROLE, TEAM_MEMBER_RULES } from "../rbac";
+import { GPU_NAMESPACE_LABEL, TEAM_LABEL } from "./team";
+
+/** A ValidatingAdmissionPolicy spec. */
+export type PolicySpec = k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec;
+type ResourceRule = k8s.types.input.admissionregistration.v1.NamedRuleWithOperations;
+
+/** The names of the platform's admission policies (and of their bindings). */
+export const FENCE_POLICIES = {
+    fences: "mlops-team-fences",
+    services: "mlops-team-services",
+    gpu: "mlops-team-gpu",
+} as const;
+
+/**
+ * The objects of a team namespace that only the platform changes: its isolation
+ * (NetworkPolicies), its limits (ResourceQuota, LimitRange), who may do what (Roles,
+ * RoleBindings) and routes, which must go through the platform's router and its sign-on
+ * (Ingresses, Traefik's routes and middlewares, Gateway API routes).
+ */
+export const FENCED_RESOURCES: readonly { group: string; resources: readonly string[] }[] = [
+    { group: "networking.k8s.io", resources: ["networkpolicies", "ingresses"] },
+    { group: "", resources: ["resourcequotas", "limitranges"] },
+    { group: "rbac.authorization.k8s.io", resources: ["roles", "rolebindings"] },
+    {
+        group: "traefik.io",
+        resources: [
+            "ingressroutes",
+            "ingressroutetcps",
+            "ingressrouteudps",
+            "middlewares",
+            "middlewaretcps",
+        ],
+    },
+    {
+        group: "gateway.networking.k8s.io",
+        resources: ["httproutes", "grpcroutes", "tcproutes", "tlsroutes", "udproutes"],
+    },
+];
+
+/** The workload kinds whose pod template the GPU policy reads, besides Pods. */
+const POD_TEMPLATES: readonly { group: string; resources: readonly string[] }[] = [
+    { group: "apps", resources: ["deployments", "statefulsets", "replicasets", "daemonsets"] },
+    { group: "batch", resources: ["jobs", "cronjobs"] },
+];
+
+const rule = (
+    operations: string[],
+    groups: readonly { group: string; resources: readonly string[] }[],
+): ResourceRule[] =>
+    groups.map((g) => ({
+        apiGroups: [g.group],
+        apiVersions: ["*"],
+        operations,
+        resources: [...g.resources],
+    }));
+
+/**
+ * Whether the requester holds the same right cluster-wide: the CEL that exempts the platform.
+ * Team members are only ever bound in their namespace (RoleBindings), so even `edit`, `admin`
+ * or `cluster-admin` bound there by hand does not pass; the stack's deployer (a cluster
+ * admin: `system:masters`, a ClusterRoleBinding, GKE's IAM or an EKS access policy at cluster
+ * scope) and the control plane's controllers (the namespace controller and the garbage
+ * collector delete everything, cluster-wide) do.
+ */
+export const CLUSTER_WIDE_RIGHT =
+    "authorizer.group(request.resource.group).resource(request.resource.resource)" +
+    ".check(variables.verb).allowed()";
+
+/** The RBAC verb of the request's operation (admission sees CREATE, UPDATE or DELETE). */
+export const VERB_OF_OPERATION =
+    "request.operation == 'CREATE' ? 'create' : request.operation == 'UPDATE' ? 'update' : 'delete'";
+
+/** What to ask the platform team for, by fenced resource. */
+export const FENCE_ADVICE_EXPRESSION =
+    "request.resource.resource == 'networkpolicies' ? 'Ask the platform team for the network path you need.' : " +
+    "request.resource.resource in ['resourcequotas', 'limitranges'] ? " +
+    "'Ask the platform team to change the team quota (mlops:teams[].quota).' : " +
+    "request.resource.resource in ['roles', 'rolebindings'] ? " +
+    "'Ask the platform team to change the team members (mlops:teams[].members).' : " +
+    "'Routes go through the platform router and its sign-on: ask the platform team for one.'";
+
+/** The denial of a fenced change: what was refused, where, and what to ask for. */
+export const FENCE_MESSAGE_EXPRESSION =
+    "'mlops: ' + request.resource.resource + ' in team namespaces belong to the platform; " +
+    "team members may not ' + variables.verb + ' them (' + request.namespace + '). ' + variables.advice";
+
+/** A Service of a type that reaches beyond the cluster. */
+export const SERVICE_TYPE_EXPRESSION =
+    "!(object.spec.?type.orValue('ClusterIP') in ['LoadBalancer', 'NodePort'])";
+export const SERVICE_TYPE_MESSAGE_EXPRESSION =
+    "'mlops: a Service of type ' + object.spec.type + ' would expose ' + request.namespace + " +
+    "' outside the cluster; team Services are ClusterIP. Ask the platform team for a route " +
+    "through the platform router.'";
+export const EXTERNAL_IPS_EXPRESSION = "object.spec.?externalIPs.orValue([]).size() == 0";
+export const EXTERNAL_IPS_MESSAGE =
+    "mlops: Services in team namespaces may not set externalIPs; ask the platform team for a " +
+    "route through the platform router.";
+
+/** The pod spec of a Pod, of a workload's template, or of a CronJob's job template. */
+export function podSpecOf(root: "object" | "oldObject"): string {
+    return (
+        `${root}.kind == 'Pod' ? ${root}.spec : ${root}.kind == 'CronJob' ? ` +
+        `${root}.spec.jobTemplate.spec.template.spec : ${root}.spec.template.spec`
+    );
+}
+
+/**
+ * Whether a pod spec's tolerations let it onto GPU nodes: a toleration of the GPU taint's key
+ * (or of every key, an empty key with `Exists`) for its effect (or every effect) that matches
+ * its value (or any value, `Exists`).
+ */
+export function toleratesGpuTaint(spec: string): string {
+    return (
+        `${spec}.?tolerations.orValue([]).exists(t, ` +
+        `t.?key.orValue('') in ['', '${GPU_TAINT.key}'] && ` +
+        `t.?effect.orValue('') in ['', '${GPU_TAINT.effect}'] && ` +
+        `(t.?operator.orValue('Equal') == 'Exists' || t.?value.orValue('') == '${GPU_TAINT.value}'))`
+    );
+}
+
+export const GPU_NAMESPACE_EXPRESSION = `namespaceObject.metadata.?labels[?'${GPU_NAMESPACE_LABEL}'].orValue('') == 'true'`;
+export const GPU_MESSAGE_EXPRESSION =
+    "'mlops: ' + request.namespace + ' has no GPU quota, so its pods may not tolerate the GPU " +
+    `taint (${GPU_TAINT.key}). Remove the toleration, or ask the platform team for GPUs ` +
+    "(mlops:teams[].quota.gpu).'";
+export const NODE_NAME_EXPRESSION =
+    "(object.kind == 'Pod' && request.operation == 'UPDATE') || " +
+    "variables.podSpec.?nodeName.orValue('') == ''";
+export const NODE_NAME_MESSAGE =
+    "mlops: pods in team namespaces are placed by the scheduler; remove spec.nodeName.";
+
+/** The namespaces the policies bind to: every team namespace. */
+const TEAM_NAMESPACES = {
+    namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
+};
+
+/** The three policies, by key of {@link FENCE_POLICIES}. */
+export function fencePolicySpecs(): Record<keyof typeof FENCE_POLICIES, PolicySpec> {
+    return {
+        fences: {
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: rule(["CREATE", "UPDATE", "DELETE"], FENCED_RESOURCES),
+            },
+            variables: [
+                { name: "verb", expression: VERB_OF_OPERATION },
+                { name: "advice", expression: FENCE_ADVICE_EXPRESSION },
+            ],
+            validations: [
+                {
+                    expression: CLUSTER_WIDE_RIGHT,
+                    messageExpression: FENCE_MESSAGE_EXPRESSION,
+                    reason: "Forbidden",
+                },
+            ],
+        },
+        // Whoever asks: the quota allows no LoadBalancer and no NodePort either.
+        services: {
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: rule(["CREATE", "UPDATE"], [{ group: "", resources: ["services"] }]),
+            },
+            validations: [
+                {
+                    expression: SERVICE_TYPE_EXPRESSION,
+                    messageExpression: SERVICE_TYPE_MESSAGE_EXPRESSION,
+                    reason: "Forbidden",
+                },
+                {
+                    expression: EXTERNAL_IPS_EXPRESSION,
+                    message: EXTERNAL_IPS_MESSAGE,
+                    reason: "Forbidden",
+                },
+            ],
+        },
+        // Whoever asks, Argo's and KServe's controllers included: GPU nodes are a property of
+        // the namespace, not of the requester. An update that keeps an existing toleration
+        // passes, so that finalizers and scale-downs still go through.
+        gpu: {
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: rule(
+                    ["CREATE", "UPDATE"],
+                    [{ group: "", resources: ["pods"] }, ...POD_TEMPLATES],
+                ),
+            },
+            variables: [
+                { name: "podSpec", expression: podSpecOf("object") },
+                { name: "gpuNamespace", expression: GPU_NAMESPACE_EXPRESSION },
+                { name: "toleratesGpu", expression: toleratesGpuTaint("variables.podSpec") },
+                {
+                    name: "toleratedGpu",
+                    expression: `request.operation == 'UPDATE' && ${toleratesGpuTaint(`(${podSpecOf("oldObject")})`)}`,
+                },
+            ],
+            validations: [
+                {
+                    expression:
+                        "variables.gpuNamespace || !variables.toleratesGpu || variables.toleratedGpu",
+                    messageExpression: GPU_MESSAGE_EXPRESSION,
+                    reason: "Forbidden",
+                },
+                {
+                    expression: NODE_NAME_EXPRESSION,
+                    message: NODE_NAME_MESSAGE,
+                    reason: "Forbidden",
+                },
+            ],
+        },
+    };
+}
+
+/**
+ * The fences of every team namespace, created once by the platform: the `mlops-team-member`
+ * ClusterRole that members are bound to in their namespace instead of `edit`, and the
+ * admission policies the API server enforces in every namespace labelled `mlops.dev/team`,
+ * whatever role a member holds there:
+ *
+ * - `mlops-team-fences`: NetworkPolicies, ResourceQuotas, LimitRanges, Roles, RoleBindings,
+ *   Ingresses and routes are created, changed and deleted only by whoever holds that right
+ *   cluster-wide (the platform's deployer and the control plane), never by a namespace grant;
+ * - `mlops-team-services`: no Service of type LoadBalancer or NodePort, none with externalIPs;
+ * - `mlops-team-gpu`: pods (and pod templates) tolerate the GPU taint only in namespaces
+ *   labelled `mlops.dev/gpu: "true"` (a GPU quota), and never name their node.
+ *
+ * ```ts
+ * new TeamFences("mlops-fences", { parent: platform });
+ * ```
+ */
+export class TeamFences extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:tenancy:TeamFences";
+    /** The members' ClusterRole, `mlops-team-member`. */
+    public readonly memberRole: pulumi.Output<string>;
+
+    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super(TeamFences.__pulumiType, name, {}, opts);
+        const child = { parent: this };
+        const role = new k8s.rbac.v1.ClusterRole(
+            `${name}-member`,
+            { metadata: { name: TEAM_MEMBER_ROLE }, rules: [...TEAM_MEMBER_RULES] },
+            child,
+        );
+        this.memberRole = role.metadata.name;
+        const specs = fencePolicySpecs();
+        for (const key of Object.keys(FENCE_POLICIES) as (keyof typeof FENCE_POLICIES)[]) {
+            const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+                `${name}-${key}`,
+                { metadata: { name: FENCE_POLICIES[key] }, spec: specs[key] },
+                child,
+            );
+            new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+                `${name}-${key}`,
+                {
+                    metadata: { name: FENCE_POLICIES[key] },
+                    spec: {
+                        policyName: policy.metadata.name,
+                        validationActions: ["Deny"],
+                        matchResources: TEAM_NAMESPACES,
+                    },
+                },
+                child,
+            );
+        }
+        this.registerOutputs({ memberRole: this.memberRole });
+    }
+}
