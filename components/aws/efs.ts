@@ -33,8 +33,10 @@ export interface EfsFileSystemArgs {
  * `elasticfilesystem:AccessedViaMountTarget`, `aws:SecureTransport`).
  */
 export function efsFileSystemPolicy(fileSystemArn: string): string {
-    // arn:<partition>:elasticfilesystem:<region>:<account>:file-system/<id> → its access points.
-    const accessPoints = fileSystemArn.replace(/:file-system\/.*$/, ":access-point/*");
+    // arn:<partition>:elasticfilesystem:<region>:<account>:file-system/<id> → the access
+    // points of that account and region.
+    const [, partition, , region, account] = fileSystemArn.split(":");
+    const accessPoints = `arn:${partition}:elasticfilesystem:${region}:${account}:access-point/*`;
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [

@@ -289,7 +289,10 @@ describe("SharedFilesystem", () => {
         ]);
         // Pods get nothing: the kubelet mounts from the node, which Kubernetes always admits.
         expect(
-            at(rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "nfs-default-deny"), "spec"),
+            at(
+                rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "nfs-default-deny"),
+                "spec",
+            ),
         ).toEqual({ podSelector: {}, policyTypes: ["Ingress"], ingress: [] });
         expect(at(rec.get("kubernetes:core/v1:Namespace", "nfs"), "metadata", "labels")).toEqual({
             "pod-security.kubernetes.io/enforce": "privileged",
