@@ -67,7 +67,9 @@ export const rationale: Readonly<Record<string, string>> = {
         "Quotas the pools can never satisfy leave jobs pending and teams misled about what they have.",
     "helm-chart-pinned": "A version range installs whatever was published last, untested.",
     "gcp-team-bucket-access-confined":
-        "An unconditioned write role on a shared bucket lets one team overwrite or delete another team's data.",
+        "An unconditioned role on a shared bucket lets one team read, list, overwrite or delete another team's data.",
     "aws-team-bucket-access-confined":
-        "A write grant on a whole shared bucket lets one team overwrite or delete another team's data.",
+        "A grant on a whole shared bucket lets one team read, list, overwrite or delete another team's data.",
+    "object-store-team-identities-confined":
+        "A bucket-wide action in the in-cluster store lets one team read or list another team's datasets and models.",
 };

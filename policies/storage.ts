@@ -48,6 +48,81 @@ export const objectStoreNoAnonymous = resourcePolicy({
     },
 });
 
+/**
+ * The annotation on the object store's identities Secret that declares the actions of each
+ * identity other than the platform's, as JSON `{ "<identity>": ["<Action>:<bucket>/<prefix>/*"] }`.
+ * Known in a fresh preview, like {@link ANONYMOUS_ACTIONS_ANNOTATION}.
+ */
+export const IDENTITY_ACTIONS_ANNOTATION = "mlops.dev/identity-actions";
+
+/** A team's identity in the in-cluster store: `team-<team>`. */
+const TEAM_IDENTITY = /^team-([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)$/;
+
+/**
+ * Why a team identity's actions reach beyond its prefix: every action must be scoped to
+ * `<bucket>/<...>/<team>/*` (the gateway matches `<Action>:<bucket>/<key>`, with a listing's
+ * prefix as the key); a bare action or one scoped to a bucket reaches every team's objects.
+ */
+export function teamActionProblems(identity: string, actions: unknown): string[] {
+    const team = TEAM_IDENTITY.exec(identity)?.[1];
+    if (team === undefined) return [];
+    if (!Array.isArray(actions)) return [`identity '${identity}' declares no list of actions`];
+    const own = new RegExp(`^(?:Read|Write|List|Tagging):[^/*?]+/(?:[^*?]*/)?${team}/\\*$`);
+    return actions
+        .map(String)
+        .filter((a) => !own.test(a))
+        .map(
+            (a) =>
+                `team '${team}' (identity '${identity}') may ${a}, beyond its own prefix (<bucket>/.../${team}/*)`,
+        );
+}
+
+export const objectStoreTeamsConfined = resourcePolicy({
+    name: "object-store-team-identities-confined",
+    description:
+        "Each team's identity in the in-cluster object store reads, writes and lists under its own prefix only.",
+    enforcementLevel: "mandatory",
+    types: ["kubernetes:core/v1:Secret"],
+    validate: (props, report) => {
+        if (stringInput(() => props?.metadata?.labels?.["app.kubernetes.io/name"]) !== "seaweedfs")
+            return;
+        const data = input(() => props?.stringData);
+        const hasConfig = data !== null && typeof data === "object" && "s3.json" in data;
+        const declaredText = stringInput(
+            () => props?.metadata?.annotations?.[IDENTITY_ACTIONS_ANNOTATION],
+        );
+        if (declaredText === UNKNOWN) return;
+        if (declaredText === undefined) {
+            if (hasConfig)
+                report(`the identities Secret does not declare ${IDENTITY_ACTIONS_ANNOTATION}`);
+            return;
+        }
+        let declared: Record<string, unknown>;
+        try {
+            declared = JSON.parse(declaredText);
+        } catch {
+            report(`${IDENTITY_ACTIONS_ANNOTATION} is not JSON`);
+            return;
+        }
+        for (const [identity, actions] of Object.entries(declared))
+            for (const problem of teamActionProblems(identity, actions)) report(problem);
+        // The identities themselves, when known: each must hold what the annotation declares.
+        const config = hasConfig ? stringInput(() => props?.stringData?.["s3.json"]) : undefined;
+        if (typeof config !== "string") return;
+        const identities: { name?: string; actions?: unknown }[] =
+            JSON.parse(config).identities ?? [];
+        for (const i of identities) {
+            const name = String(i.name);
+            if (!TEAM_IDENTITY.test(name)) continue;
+            const held = JSON.stringify(i.actions ?? []);
+            if (held !== JSON.stringify(declared[name] ?? null))
+                report(
+                    `identity '${name}' holds ${held}, but ${IDENTITY_ACTIONS_ANNOTATION} declares ${JSON.stringify(declared[name] ?? null)}`,
+                );
+        }
+    },
+});
+
 export const gcsBucketPrivate = resourcePolicy({
     name: "gcs-bucket-private",
     description:
@@ -170,6 +245,7 @@ export const dataStoresProtected = resourcePolicy({
 
 export const storagePolicies = [
     objectStoreNoAnonymous,
+    objectStoreTeamsConfined,
     gcsBucketPrivate,
     gcsArtifactsVersioned,
     s3PublicAccessBlock,

@@ -1,11 +1,12 @@
 import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
+import { EfsTeamVolume, teamPosixId } from "../components/aws/efs";
 import { EksCluster } from "../components/aws/eks";
 import { AwsBucketGrant, AwsIrsaIdentity } from "../components/aws/irsa";
 import { RdsDatabase } from "../components/aws/rds";
 import { S3ObjectStore } from "../components/aws/s3";
 import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
-import { BucketKey } from "../components/storage/object-store";
+import { BucketKey, TEAM_BUCKETS, teamPrefix } from "../components/storage/object-store";
 import { RUNNER } from "../components/tenancy/team";
 import { PlatformConfig, kubernetesMemberPrefix } from "./config";
 import { CloudFoundation } from "./foundation";
@@ -109,8 +110,8 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
         identities[svc] = id.annotations;
     }
 
-    // Each team's runner: its prefix of the workflow, dataset and tracking buckets (objects
-    // under teams/<team>/, and listing there only); its MLflow runs as it.
+    // Each inline team's runner: its prefix of the team buckets (objects under teams/<team>/,
+    // and listing there only), nothing of any other prefix.
     const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const t of config.teams) {
         const id = new AwsIrsaIdentity(
@@ -119,18 +120,35 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
                 ...irsa,
                 kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
                 team: t.name,
-                buckets: [
-                    ...(["workflows", "datasets", "tracking"] as const).map((key) => ({
-                        key,
-                        bucketArn: store.bucketResources[key].arn,
-                        access: "write" as const,
-                        prefix: `teams/${t.name}`,
-                    })),
-                ],
+                buckets: TEAM_BUCKETS.map((key) => ({
+                    key,
+                    bucketArn: store.bucketResources[key].arn,
+                    access: "write" as const,
+                    prefix: teamPrefix(t.name),
+                })),
             },
             opts,
         );
         teamIdentities[t.name] = id.annotations;
+    }
+
+    // Each inline team's own directory on EFS, through its own access point.
+    if (cluster.efs) {
+        const owners = new Map<number, string>();
+        for (const t of config.teams) {
+            const posixId = teamPosixId(t.name);
+            const other = owners.get(posixId);
+            if (other !== undefined)
+                throw new Error(
+                    `teams: '${t.name}' and '${other}' would share the EFS POSIX id ${posixId}: rename one of them`,
+                );
+            owners.set(posixId, t.name);
+            new EfsTeamVolume(
+                `${name}-efs-${t.name}`,
+                { fileSystemId: cluster.efs.fileSystem.id, team: t.name, posixId },
+                { providers: { aws: provider, kubernetes: cluster.provider } },
+            );
+        }
     }
 
     return {

@@ -360,6 +360,22 @@ const storageSchema = obj({
          * Filestore, whose smallest instance is 1 TiB (a development profile). @default false
          */
         inCluster: enabled.default(false),
+        /**
+         * local (and gcp with `inCluster: true`): address ranges the nodes mount NFS from (their
+         * addresses; on overlay networks also their tunnel addresses). The NFS server's namespace
+         * admits only these and its own node. @default []: a single-node cluster
+         */
+        nodeCidrs: z
+            .array(
+                z
+                    .string({ error: "must be an IPv4 CIDR" })
+                    .regex(IPV4_CIDR, { error: "must be an IPv4 CIDR" })
+                    .refine((v) => !v.endsWith("/0"), {
+                        error: "must not be every address (/0): list the nodes' ranges",
+                    }),
+                { error: "must be a list of IPv4 CIDRs" },
+            )
+            .default([]),
     }).prefault({}),
 });
 

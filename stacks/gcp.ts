@@ -4,7 +4,7 @@ import { GcsObjectStore } from "../components/gcp/gcs";
 import { GkeCluster } from "../components/gcp/gke";
 import { GcpWorkloadIdentity } from "../components/gcp/workload-identity";
 import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
-import { BucketKey } from "../components/storage/object-store";
+import { BucketKey, TEAM_BUCKETS, teamPrefix } from "../components/storage/object-store";
 import { RUNNER } from "../components/tenancy/team";
 import { PlatformConfig } from "./config";
 import { CloudFoundation } from "./foundation";
@@ -77,8 +77,8 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
         identities[svc] = id.annotations;
     }
 
-    // Each team's runner: its prefix of the workflow, dataset and tracking buckets (objects
-    // under teams/<team>/, and listing there), nothing else; its MLflow runs as it.
+    // Each inline team's runner: its prefix of the team buckets (objects under teams/<team>/,
+    // and listing there through a managed folder), nothing of any other prefix.
     const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
     for (const t of config.teams) {
         const id = new GcpWorkloadIdentity(`${name}-team-${t.name}`, {
@@ -86,14 +86,13 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
             workloadPool: cluster.workloadPool,
             kubernetesServiceAccounts: [`team-${t.name}/${RUNNER}`],
             team: t.name,
-            buckets: [
-                ...(["workflows", "datasets", "tracking"] as const).map((key) => ({
-                    key,
-                    bucket: store.bucketResources[key].name,
-                    role: "roles/storage.objectAdmin",
-                    prefix: `teams/${t.name}`,
-                })),
-            ],
+            buckets: TEAM_BUCKETS.map((key) => ({
+                key,
+                bucket: store.bucketResources[key].name,
+                role: "roles/storage.objectAdmin",
+                prefix: teamPrefix(t.name),
+            })),
+            protect: prod,
         });
         teamIdentities[t.name] = id.annotations;
     }

@@ -1,6 +1,8 @@
 import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
 import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
+import { ManagedFolder } from "@pulumi/gcp/storage/managedFolder";
+import { ManagedFolderIamMember } from "@pulumi/gcp/storage/managedFolderIamMember";
 import * as pulumi from "@pulumi/pulumi";
 import { GCP_ID_RULES, gcpDisplayName, gcpId } from "./names";
 
@@ -14,9 +16,10 @@ export interface GcpBucketGrant {
     readonly bucket: pulumi.Input<string>;
     readonly role: string;
     /**
-     * Confines the grant to objects under `<prefix>/` (an IAM condition), and adds a second,
-     * separate grant that lets the identity list that prefix and nothing else. Path segments of
-     * letters, digits, '.', '_' and '-', separated by '/', without a leading or trailing '/'.
+     * Confines the grant to objects under `<prefix>/` (an IAM condition on the object's name),
+     * and lets the identity list that prefix and nothing else: a managed folder `<prefix>/`,
+     * on which the identity holds `roles/storage.objectViewer`. Path segments of letters,
+     * digits, '.', '_' and '-', separated by '/', without a leading or trailing '/'.
      * @default the whole bucket
      */
     readonly prefix?: string;
@@ -37,6 +40,11 @@ export interface GcpWorkloadIdentityArgs {
      * grants. @default none: a platform service's identity
      */
     readonly team?: string;
+    /**
+     * Keep the managed folders of prefixed grants, and their objects, when the identity is
+     * deleted (no `forceDestroy`). @default true
+     */
+    readonly protect?: boolean;
 }
 
 /**
@@ -65,17 +73,16 @@ export function objectPrefixCondition(
 }
 
 /**
- * CEL for "checked against the bucket itself": the list grant's condition. Listing is a
- * method on the bucket (resource name `projects/_/buckets/<bucket>`), so the object-prefix
- * condition never grants it (https://cloud.google.com/iam/docs/downscoping-short-lived-credentials,
- * "Limit permissions when listing objects"). The request's list prefix is an API attribute,
- * and Google warns that Cloud Storage API attributes are supported only in Credential Access
- * Boundaries: in a role binding they make Cloud Storage methods "fail unexpectedly"
- * (https://cloud.google.com/iam/docs/conditions-attribute-reference). So the list grant is
- * not confined to the prefix: a team may list object names in the bucket, and read or write
- * objects under its own prefix only.
+ * Why listing is confined by a managed folder and not by a condition: listing is a method on
+ * the bucket (resource name `projects/_/buckets/<bucket>`), so an object-prefix condition never
+ * grants it (https://cloud.google.com/iam/docs/downscoping-short-lived-credentials, "Limit
+ * permissions when listing objects"), and the request's list prefix is an API attribute, which
+ * Google supports only in Credential Access Boundaries: in a role binding it makes Cloud
+ * Storage methods "fail unexpectedly" (https://cloud.google.com/iam/docs/conditions-attribute-reference).
+ * A role granted on a managed folder applies to the objects whose names start with the
+ * folder's name (https://cloud.google.com/storage/docs/managed-folders), listing among them.
  */
-export const BUCKET_ONLY_CONDITION = `resource.type == "storage.googleapis.com/Bucket"`;
+export const LIST_ROLE = "roles/storage.objectViewer";
 
 /**
  * A Google service account for one platform service or team, with access to its own buckets
@@ -142,20 +149,15 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
                 },
                 child,
             );
-            // objectViewer where the checked resource is the bucket: its list permission, and
-            // never an object's contents.
-            new BucketIAMMember(
+            // Listing the prefix, and nothing above it: a managed folder and a role on it.
+            const folder = new ManagedFolder(
                 `${name}-${b.key}-list`,
-                {
-                    bucket: b.bucket,
-                    role: "roles/storage.objectViewer",
-                    member,
-                    condition: {
-                        title: "list the bucket",
-                        description: "list object names; no object's contents",
-                        expression: BUCKET_ONLY_CONDITION,
-                    },
-                },
+                { bucket: b.bucket, name: `${b.prefix}/`, forceDestroy: !(args.protect ?? true) },
+                child,
+            );
+            new ManagedFolderIamMember(
+                `${name}-${b.key}-list`,
+                { bucket: b.bucket, managedFolder: folder.name, role: LIST_ROLE, member },
                 child,
             );
         }

@@ -93,7 +93,12 @@ export interface MlopsPlatformArgs {
             /** Anonymous read and list (experiments only). @default false */
             readonly publicRead?: boolean;
         };
-        readonly sharedFilesystem: { readonly enabled: boolean; readonly size: string };
+        readonly sharedFilesystem: {
+            readonly enabled: boolean;
+            readonly size: string;
+            /** Ranges the nodes mount NFS from. @default none: the server's node only */
+            readonly nodeCidrs?: readonly string[];
+        };
     };
     readonly database: {
         readonly size: string;
@@ -326,6 +331,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             `${name}-nfs`,
             {
                 size: args.storage.sharedFilesystem.size,
+                nodeCidrs: args.storage.sharedFilesystem.nodeCidrs,
                 storageClass: args.cluster.storageClasses.readWriteOnce,
                 protect: prod,
                 mirror: args.mirror,

@@ -18,6 +18,39 @@ export const BUCKET_KEYS = ["tracking", "workflows", "features", "datasets"] as 
 export type BucketKey = (typeof BUCKET_KEYS)[number];
 
 /**
+ * The buckets a team uses, each under its own prefix {@link teamPrefix} only: its tracking
+ * artifacts and registered models, its workflow artifacts, its datasets. The same on every
+ * cloud and in the in-cluster store; `features` is the feature store's and never a team's.
+ */
+export const TEAM_BUCKETS: readonly BucketKey[] = ["tracking", "workflows", "datasets"];
+
+/** A team's prefix in each of {@link TEAM_BUCKETS}, without the trailing '/': `teams/<team>`. */
+export function teamPrefix(team: string): string {
+    return `teams/${team}`;
+}
+
+/**
+ * The annotation on the in-cluster store's identities Secret that declares, per identity other
+ * than the platform's, the actions it holds (JSON `{ "<identity>": ["Read:<bucket>/<prefix>/*",
+ * ...] }`): known during preview, while the identities themselves hold generated keys.
+ */
+export const IDENTITY_ACTIONS_ANNOTATION = "mlops.dev/identity-actions";
+
+/**
+ * The gateway's actions of an identity confined to `<prefix>/` of `buckets`: read, write and
+ * list there and nowhere else. SeaweedFS matches `<Action>:<bucket>/<object key>` against each
+ * granted action with `*` wildcards, and for a listing it takes the request's `prefix` as the
+ * object key (weed/s3api/auth_credentials.go, `CanDo` and the `ACTION_LIST` prefix case): so
+ * `List:<bucket>/teams/a/*` lists `teams/a/` and refuses `teams/b/` and the bucket root. The
+ * trailing '/' keeps team `a` out of team `a-b`'s objects.
+ */
+export function prefixActions(buckets: readonly string[], prefix: string): string[] {
+    return buckets.flatMap((bucket) =>
+        ["Read", "Write", "List"].map((action) => `${action}:${bucket}/${prefix}/*`),
+    );
+}
+
+/**
  * How services reach the platform's object store. The in-cluster store and S3 fill every
  * field; services read buckets with these and nothing else, so clouds swap only this.
  */
@@ -60,8 +93,8 @@ export interface ObjectStoreArgs {
     /** Let anonymous callers read and list every bucket (experiments only). @default false */
     readonly publicRead?: boolean;
     /**
-     * Further identities, each confined to one prefix (`teams/vision`) of the datasets and
-     * workflows buckets. @default []
+     * Further identities, each confined to one prefix (`teams/vision`) of the team buckets
+     * (tracking, workflows, datasets): read, write and list under `<prefix>/` only. @default []
      */
     readonly users?: readonly { readonly name: string; readonly prefix: string }[];
     /** Protect production data: the data volume `protect`ed. @default true */
@@ -206,36 +239,41 @@ export class ObjectStore extends pulumi.ComponentResource {
     }
 
     /**
-     * One S3 identity per user, confined to its prefix of the datasets, workflows and tracking
-     * buckets (its team's MLflow keeps artifacts, registered models included, under it).
+     * One S3 identity per user, confined to its prefix of the team buckets ({@link TEAM_BUCKETS}):
+     * it reads, writes and lists there, and nothing else, not even the names of other objects.
      */
     private userIdentities(
         name: string,
         users: NonNullable<ObjectStoreArgs["users"]>,
         w: Workload,
     ) {
-        return users.map((u) => {
+        return users.map((u, i) => {
+            // A wildcard in the prefix would widen the gateway's `*` matching to other teams.
+            if (!/^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/.test(u.prefix)) {
+                throw new Error(
+                    `ObjectStore ${name}: users[${i}].prefix: got ${JSON.stringify(u.prefix)}; must be path segments of letters, digits, '.', '_' and '-' separated by '/', without a leading or trailing '/'`,
+                );
+            }
             const creds = this.keyPair(`${name}-${u.name}`, w);
             this.userCredentials[u.name] = creds;
-            const scoped = (["datasets", "workflows", "tracking"] as const).map(
-                (b) => `${name}-${b}`,
-            );
             return {
                 name: u.name,
                 credentials: [{ accessKey: creds.accessKeyId, secretKey: creds.secretAccessKey }],
-                actions: [
-                    ...scoped.flatMap((bucket) => [
-                        `Read:${bucket}/${u.prefix}/*`,
-                        `Write:${bucket}/${u.prefix}/*`,
-                        `List:${bucket}`,
-                    ]),
-                ],
+                actions: prefixActions(
+                    TEAM_BUCKETS.map((b) => this.buckets[b]),
+                    u.prefix,
+                ),
             };
         });
     }
 
     /** The gateway's identities file (`s3.json`): the platform, the users, anonymous if public. */
-    private s3ConfigSecret(name: string, w: Workload, users: unknown[], publicRead: boolean) {
+    private s3ConfigSecret(
+        name: string,
+        w: Workload,
+        users: { readonly name: string; readonly actions: string[] }[],
+        publicRead: boolean,
+    ) {
         const anonymousActions = publicRead ? ["Read", "List"] : [];
         return new k8s.core.v1.Secret(
             `${name}-s3-config`,
@@ -244,7 +282,12 @@ export class ObjectStore extends pulumi.ComponentResource {
                     ...w.meta("-s3-config"),
                     // What anonymous callers may do, known before the keys exist, so that the
                     // object-store-no-anonymous-access guardrail runs in a fresh preview.
-                    annotations: { "mlops.dev/anonymous-actions": anonymousActions.join(",") },
+                    annotations: {
+                        "mlops.dev/anonymous-actions": anonymousActions.join(","),
+                        [IDENTITY_ACTIONS_ANNOTATION]: JSON.stringify(
+                            Object.fromEntries(users.map((u) => [u.name, u.actions])),
+                        ),
+                    },
                 },
                 stringData: {
                     "s3.json": pulumi.secret(

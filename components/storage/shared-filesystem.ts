@@ -24,12 +24,32 @@ export interface SharedFilesystemArgs {
     readonly resources?: ContainerResources;
     /** Chart and image from a mirror. @default upstream */
     readonly mirror?: Mirror;
+    /**
+     * Address ranges (CIDR) that the nodes' kubelets mount volumes from: the nodes' addresses,
+     * and on overlay networks (flannel, Calico VXLAN or IPIP) each node's tunnel address. The
+     * server's namespace admits NFS from these and from the server's own node only.
+     * @default none: only the node that runs the server mounts (a single-node cluster)
+     */
+    readonly nodeCidrs?: readonly string[];
 }
+
+/**
+ * The ports of the chart's NFS Service (NFS, and the NFSv3 side protocols: rpcbind, mountd,
+ * rquotad, statd, nlockmgr), over TCP and UDP.
+ */
+export const NFS_SERVER_PORTS = [2049, 111, 20048, 875, 662, 32803] as const;
 
 /**
  * A ReadWriteMany filesystem for an existing cluster: the NFS Ganesha server and provisioner
  * from its upstream chart, backed by one persistent volume, behind a StorageClass that any
  * namespace can claim shared volumes from.
+ *
+ * The boundary between teams: every claim gets its own directory and export (the provisioner
+ * names both after the volume), a claim lives in its team's namespace and a volume binds to one
+ * claim; team pods run under Pod Security `restricted`, which admits only claims, not `nfs`
+ * volumes, so no pod names an export; and the server's namespace is closed to pods by a
+ * default-deny NetworkPolicy, so no pod speaks NFS to it: only the kubelets mount, from the
+ * nodes ({@link SharedFilesystemArgs.nodeCidrs}).
  *
  * ```ts
  * const nfs = new SharedFilesystem("mlops-nfs", { size: "100Gi" }, { provider });
@@ -95,6 +115,42 @@ export class SharedFilesystem extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        // Pods get nothing here: volumes are mounted by the kubelet, from the node (Kubernetes
+        // admits a pod's own node into an isolated pod), never from a pod. Without this, any
+        // pod that speaks NFS could mount every claim's export.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-default-deny`,
+            {
+                metadata: { name: "default-deny", namespace: ns.metadata.name },
+                spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [] },
+            },
+            { parent: this },
+        );
+        if (args.nodeCidrs?.length) {
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-allow-nodes`,
+                {
+                    metadata: { name: "allow-nodes", namespace: ns.metadata.name },
+                    spec: {
+                        podSelector: {},
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            {
+                                from: args.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                                ports: NFS_SERVER_PORTS.flatMap((port) =>
+                                    (["TCP", "UDP"] as const).map((protocol) => ({
+                                        protocol,
+                                        port,
+                                    })),
+                                ),
+                            },
+                        ],
+                    },
+                },
+                { parent: this },
+            );
+        }
 
         this.storageClassName = release.status.apply(() => storageClassName);
         this.registerOutputs({ storageClassName: this.storageClassName });

@@ -853,6 +853,7 @@ describe("EfsFileSystem", () => {
             "aws:ec2/securityGroup:SecurityGroup fs",
             "aws:efs/backupPolicy:BackupPolicy fs",
             "aws:efs/fileSystem:FileSystem fs",
+            "aws:efs/fileSystemPolicy:FileSystemPolicy fs",
             "aws:efs/mountTarget:MountTarget fs-az1",
             "aws:efs/mountTarget:MountTarget fs-az2",
             "aws:efs/mountTarget:MountTarget fs-az3",
@@ -1160,10 +1161,21 @@ describe("awsFoundation", () => {
                 .filter((s) => s.Sid.endsWith("Objects"))
                 .map((s) => [s.Sid, s.Resource, s.Action.includes("s3:PutObject")]),
         ).toEqual([
+            ["TrackingObjects", [`${bucket("tracking")}/teams/vision/*`], true],
             ["WorkflowsObjects", [`${bucket("workflows")}/teams/vision/*`], true],
             ["DatasetsObjects", [`${bucket("datasets")}/teams/vision/*`], true],
-            ["TrackingObjects", [`${bucket("tracking")}/*`], false],
         ]);
+        // Listing: each bucket under an s3:prefix condition naming the team's prefix only.
+        expect(
+            policy("ml-team-vision")
+                .filter((s) => s.Sid.endsWith("List"))
+                .map((s) => [s.Resource, s.Condition]),
+        ).toEqual(
+            ["tracking", "workflows", "datasets"].map((k) => [
+                [bucket(k)],
+                { StringLike: { "s3:prefix": ["teams/vision/", "teams/vision/*"] } },
+            ]),
+        );
         expect(policy("ml-serving").map((s) => [s.Sid, s.Resource])).toEqual([
             ["TrackingObjects", [`${bucket("tracking")}/*`]],
             ["TrackingList", [bucket("tracking")]],

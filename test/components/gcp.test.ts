@@ -445,7 +445,8 @@ describe("GcpWorkloadIdentity", () => {
             "gcp:serviceaccount/iAMMember:IAMMember ml-team-vision-team-vision-runner",
             "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-tracking",
             "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows",
-            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows-list",
+            "gcp:storage/managedFolder:ManagedFolder ml-team-vision-workflows-list",
+            "gcp:storage/managedFolderIamMember:ManagedFolderIamMember ml-team-vision-workflows-list",
         ]);
         // The team marker the gcp-team-bucket-access-confined policy reads.
         expect(rec.get("gcp:serviceaccount/account:Account", "ml-team-vision").inputs).toEqual({
@@ -472,19 +473,24 @@ describe("GcpWorkloadIdentity", () => {
                     'resource.name.startsWith("projects/_/buckets/p-ml-workflows/objects/teams/vision/")',
             },
         });
-        // A list is checked on the bucket, so it needs its own grant; the list prefix is an API
-        // attribute, which Google supports in Credential Access Boundaries only, not in role
-        // bindings (https://cloud.google.com/iam/docs/conditions-attribute-reference): the
-        // grant reads names on the bucket and no object.
-        expect(grant("workflows-list")).toEqual({
+        // A list is checked on the bucket, and the list prefix is an API attribute, which Google
+        // supports in Credential Access Boundaries only, not in role bindings
+        // (https://cloud.google.com/iam/docs/conditions-attribute-reference): listing the
+        // prefix comes from a role on a managed folder of that name, and nothing lists above it.
+        expect(
+            rec.get("gcp:storage/managedFolder:ManagedFolder", "ml-team-vision-workflows-list")
+                .inputs,
+        ).toEqual({ bucket: "p-ml-workflows", name: "teams/vision/", forceDestroy: false });
+        expect(
+            rec.get(
+                "gcp:storage/managedFolderIamMember:ManagedFolderIamMember",
+                "ml-team-vision-workflows-list",
+            ).inputs,
+        ).toEqual({
             bucket: "p-ml-workflows",
+            managedFolder: "teams/vision/",
             role: "roles/storage.objectViewer",
             member,
-            condition: {
-                title: "list the bucket",
-                description: "list object names; no object's contents",
-                expression: 'resource.type == "storage.googleapis.com/Bucket"',
-            },
         });
         expect(grant("tracking")).toEqual({
             bucket: "p-ml-tracking",
@@ -571,7 +577,7 @@ describe("GcpWorkloadIdentity", () => {
 });
 
 describe("gcpFoundation", () => {
-    it("gives each inline team its own prefixes of the workflow and dataset buckets, and read on tracking", async () => {
+    it("gives each inline team its own prefixes of the tracking, workflow and dataset buckets, and nothing else", async () => {
         const rec = record();
         gcpFoundation(
             parseConfig({
@@ -587,39 +593,39 @@ describe("gcpFoundation", () => {
             "gcp:serviceaccount/account:Account ml-team-vision",
             "gcp:serviceaccount/iAMMember:IAMMember ml-team-vision-team-vision-runner",
             "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-datasets",
-            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-datasets-list",
             "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-tracking",
             "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows",
-            "gcp:storage/bucketIAMMember:BucketIAMMember ml-team-vision-workflows-list",
+            "gcp:storage/managedFolder:ManagedFolder ml-team-vision-datasets-list",
+            "gcp:storage/managedFolder:ManagedFolder ml-team-vision-tracking-list",
+            "gcp:storage/managedFolder:ManagedFolder ml-team-vision-workflows-list",
+            "gcp:storage/managedFolderIamMember:ManagedFolderIamMember ml-team-vision-datasets-list",
+            "gcp:storage/managedFolderIamMember:ManagedFolderIamMember ml-team-vision-tracking-list",
+            "gcp:storage/managedFolderIamMember:ManagedFolderIamMember ml-team-vision-workflows-list",
         ]);
         const grants = rec
             .childrenOf(identity.urn)
             .filter((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember")
             .map((r) => [r.name, r.inputs.role, (r.inputs as any).condition?.expression])
             .sort();
-        expect(grants).toEqual([
-            [
-                "ml-team-vision-datasets",
+        expect(grants).toEqual(
+            ["datasets", "tracking", "workflows"].map((b) => [
+                `ml-team-vision-${b}`,
                 "roles/storage.objectAdmin",
-                'resource.name.startsWith("projects/_/buckets/p-ml-datasets/objects/teams/vision/")',
-            ],
-            [
-                "ml-team-vision-datasets-list",
+                `resource.name.startsWith("projects/_/buckets/p-ml-${b}/objects/teams/vision/")`,
+            ]),
+        );
+        const folders = rec
+            .childrenOf(identity.urn)
+            .filter((r) => r.type === "gcp:storage/managedFolderIamMember:ManagedFolderIamMember")
+            .map((r) => [r.inputs.bucket, r.inputs.managedFolder, r.inputs.role])
+            .sort();
+        expect(folders).toEqual(
+            ["datasets", "tracking", "workflows"].map((b) => [
+                `p-ml-${b}`,
+                "teams/vision/",
                 "roles/storage.objectViewer",
-                'resource.type == "storage.googleapis.com/Bucket"',
-            ],
-            ["ml-team-vision-tracking", "roles/storage.objectViewer", undefined],
-            [
-                "ml-team-vision-workflows",
-                "roles/storage.objectAdmin",
-                'resource.name.startsWith("projects/_/buckets/p-ml-workflows/objects/teams/vision/")',
-            ],
-            [
-                "ml-team-vision-workflows-list",
-                "roles/storage.objectViewer",
-                'resource.type == "storage.googleapis.com/Bucket"',
-            ],
-        ]);
+            ]),
+        );
         expect(
             rec.get("gcp:serviceaccount/account:Account", "ml-team-nlp").inputs.description,
         ).toBe("mlops team nlp runner");

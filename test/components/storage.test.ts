@@ -1,6 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import { Database } from "../../components/storage/database";
-import { CREATE_BUCKETS_SCRIPT, ObjectStore } from "../../components/storage/object-store";
+import {
+    CREATE_BUCKETS_SCRIPT,
+    IDENTITY_ACTIONS_ANNOTATION,
+    ObjectStore,
+} from "../../components/storage/object-store";
+import { IDENTITY_ACTIONS_ANNOTATION as POLICY_IDENTITY_ACTIONS } from "../../policies/storage";
 import { SharedFilesystem } from "../../components/storage/shared-filesystem";
 import { images, charts } from "../../components/versions";
 import {
@@ -100,7 +105,7 @@ describe("ObjectStore", () => {
         });
     });
 
-    it("confines each extra user to its prefix of the datasets, workflows and tracking buckets", async () => {
+    it("confines each extra user to its prefix of the team buckets: read, write and list there only", async () => {
         const { rec, store } = await build({
             users: [{ name: "team-vision", prefix: "teams/vision" }],
         });
@@ -120,17 +125,29 @@ describe("ObjectStore", () => {
                 },
             ],
             actions: [
-                "Read:store-datasets/teams/vision/*",
-                "Write:store-datasets/teams/vision/*",
-                "List:store-datasets",
-                "Read:store-workflows/teams/vision/*",
-                "Write:store-workflows/teams/vision/*",
-                "List:store-workflows",
                 "Read:store-tracking/teams/vision/*",
                 "Write:store-tracking/teams/vision/*",
-                "List:store-tracking",
+                "List:store-tracking/teams/vision/*",
+                "Read:store-workflows/teams/vision/*",
+                "Write:store-workflows/teams/vision/*",
+                "List:store-workflows/teams/vision/*",
+                "Read:store-datasets/teams/vision/*",
+                "Write:store-datasets/teams/vision/*",
+                "List:store-datasets/teams/vision/*",
             ],
         });
+        // Declared where the object-store-team-identities-confined guardrail reads it in preview.
+        expect(
+            JSON.parse(
+                at(
+                    rec.get("kubernetes:core/v1:Secret", "store-s3-config"),
+                    "metadata",
+                    "annotations",
+                    "mlops.dev/identity-actions",
+                ) as string,
+            ),
+        ).toEqual({ "team-vision": s3.identities[1].actions });
+        expect(IDENTITY_ACTIONS_ANNOTATION).toBe(POLICY_IDENTITY_ACTIONS);
         expect(await isSecret(store.userCredentials["team-vision"].secretAccessKey)).toBe(true);
     });
 
@@ -268,7 +285,15 @@ describe("SharedFilesystem", () => {
         expect(childList(rec, self)).toEqual([
             "kubernetes:core/v1:Namespace nfs",
             "kubernetes:helm.sh/v3:Release nfs",
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy nfs-default-deny",
         ]);
+        // Pods get nothing: the kubelet mounts from the node, which Kubernetes always admits.
+        expect(
+            at(
+                rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "nfs-default-deny"),
+                "spec",
+            ),
+        ).toEqual({ podSelector: {}, policyTypes: ["Ingress"], ingress: [] });
         expect(at(rec.get("kubernetes:core/v1:Namespace", "nfs"), "metadata", "labels")).toEqual({
             "pod-security.kubernetes.io/enforce": "privileged",
             "pod-security.kubernetes.io/warn": "privileged",
@@ -306,6 +331,27 @@ describe("SharedFilesystem", () => {
             },
         });
         expect(await valueOf(fs.storageClassName)).toBe("nfs");
+    });
+
+    it("admits NFS from the nodes' ranges only, on the server's ports", async () => {
+        const rec = record();
+        new SharedFilesystem("nfs3", { nodeCidrs: ["10.0.0.0/24", "10.1.0.0/24"] });
+        await settled();
+        const allow = rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "nfs3-allow-nodes");
+        const spec = at(allow, "spec") as any;
+        expect(spec.podSelector).toEqual({});
+        expect(spec.policyTypes).toEqual(["Ingress"]);
+        expect(spec.ingress).toHaveLength(1);
+        expect(spec.ingress[0].from).toEqual([
+            { ipBlock: { cidr: "10.0.0.0/24" } },
+            { ipBlock: { cidr: "10.1.0.0/24" } },
+        ]);
+        expect(spec.ingress[0].ports).toEqual(
+            [2049, 111, 20048, 875, 662, 32803].flatMap((port) => [
+                { protocol: "TCP", port },
+                { protocol: "UDP", port },
+            ]),
+        );
     });
 
     it("retains provisioned volumes by default", async () => {

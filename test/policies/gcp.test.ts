@@ -1,6 +1,6 @@
 /**
- * gcp-team-bucket-access-confined: a team's Google service account may write only under its
- * own object prefix. The resources are the ones GcpWorkloadIdentity registers (recorded under
+ * gcp-team-bucket-access-confined: a team's Google service account may read, list and write
+ * only under its own object prefix. The resources are the ones GcpWorkloadIdentity registers (recorded under
  * mocks), evaluated with the offline checker, and, for unknown inputs, with the policy SDK's own
  * preview proxy.
  */
@@ -24,6 +24,7 @@ import { record, settled } from "../support/harness";
 const POLICY = "gcp-team-bucket-access-confined";
 const IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember";
 const ACCOUNT = "gcp:serviceaccount/account:Account";
+const FOLDER_MEMBER = "gcp:storage/managedFolderIamMember:ManagedFolderIamMember";
 
 /** The grants stacks/gcp.ts gives a team, as GcpWorkloadIdentity buckets. */
 const teamGrants = (team: string): GcpBucketGrant[] => [
@@ -39,7 +40,12 @@ const teamGrants = (team: string): GcpBucketGrant[] => [
         role: "roles/storage.objectAdmin",
         prefix: `teams/${team}`,
     },
-    { key: "tracking", bucket: "p-ml-tracking", role: "roles/storage.objectViewer" },
+    {
+        key: "tracking",
+        bucket: "p-ml-tracking",
+        role: "roles/storage.objectAdmin",
+        prefix: `teams/${team}`,
+    },
 ];
 
 /** The resources of one identity, as the engine would receive them. */
@@ -91,7 +97,7 @@ describe(POLICY, () => {
         expect(p).toBe(gcpTeamBucketAccessConfined);
         expect(p!.enforcementLevel).toBe("mandatory");
         expect(p!.description).toBe(
-            "Every bucket grant of a team's Google service account that can write is confined by an IAM condition to the team's own object prefix.",
+            "Every bucket grant of a team's Google service account (read, list or write) is confined to the team's own object prefix: by an IAM condition, or by a managed folder of that prefix.",
         );
     });
 
@@ -112,8 +118,57 @@ describe(POLICY, () => {
         ]);
     });
 
-    it("passes a team identity as GcpWorkloadIdentity builds it: prefixed writes, whole-bucket reads", async () => {
-        expect(await violations(await identity(teamGrants("vision")))).toEqual([]);
+    it("passes a team identity as GcpWorkloadIdentity builds it: every grant prefixed, listing through managed folders", async () => {
+        const resources = await identity(teamGrants("vision"));
+        expect(resources.filter((r) => r.type === FOLDER_MEMBER).map((r) => r.name)).toEqual([
+            "ml-team-vision-workflows-list",
+            "ml-team-vision-datasets-list",
+            "ml-team-vision-tracking-list",
+        ]);
+        expect(await violations(resources)).toEqual([]);
+    });
+
+    it("fails a read grant on a whole bucket: reading and listing are confined too", async () => {
+        const grants: GcpBucketGrant[] = [
+            ...teamGrants("vision").slice(0, 2),
+            { key: "tracking", bucket: "p-ml-tracking", role: "roles/storage.objectViewer" },
+        ];
+        expect(await violations(await identity(grants))).toEqual([
+            [
+                POLICY,
+                "mandatory",
+                "ml-team-vision-tracking",
+                "team 'vision' holds roles/storage.objectViewer on bucket 'p-ml-tracking' without a condition: it can read every team's objects and list their names",
+            ],
+        ]);
+    });
+
+    it("fails a grant on a managed folder that is not the team's own prefix, and skips one not known yet", async () => {
+        const resources = await identity(teamGrants("vision"));
+        const other = changed(resources, FOLDER_MEMBER, "ml-team-vision-datasets-list", (i) => ({
+            ...i,
+            managedFolder: "teams/",
+        }));
+        expect(await violations(other)).toEqual([
+            [
+                POLICY,
+                "mandatory",
+                "ml-team-vision-datasets-list",
+                "team 'vision' holds roles/storage.objectViewer on managed folder 'teams/', which is not the team's own prefix",
+            ],
+        ]);
+        const nlp = changed(resources, FOLDER_MEMBER, "ml-team-vision-datasets-list", (i) => ({
+            ...i,
+            managedFolder: "teams/nlp/",
+        }));
+        expect((await violations(nlp)).map((v) => v[3])).toEqual([
+            "team 'vision' holds roles/storage.objectViewer on managed folder 'teams/nlp/', which is not the team's own prefix",
+        ]);
+        const unknown = changed(resources, FOLDER_MEMBER, "ml-team-vision-datasets-list", (i) => ({
+            ...i,
+            managedFolder: new UnknownValue(),
+        }));
+        expect(await violations(unknown)).toEqual([]);
     });
 
     it("fails the same identity with one write grant's prefix (and so its condition) removed", async () => {
@@ -124,7 +179,7 @@ describe(POLICY, () => {
                 POLICY,
                 "mandatory",
                 "ml-team-vision-workflows",
-                "team 'vision' holds roles/storage.objectAdmin on bucket 'p-ml-workflows' without a condition: it can write every team's objects",
+                "team 'vision' holds roles/storage.objectAdmin on bucket 'p-ml-workflows' without a condition: it can read and write every team's objects",
             ],
         ]);
     });
@@ -184,7 +239,7 @@ describe(POLICY, () => {
                 POLICY,
                 "mandatory",
                 "ml-team-vision-tracking",
-                "team 'vision' holds projects/p/roles/artifactWriter on bucket 'p-ml-tracking' without a condition: it can write every team's objects",
+                "team 'vision' holds projects/p/roles/artifactWriter on bucket 'p-ml-tracking' without a condition: it can read and write every team's objects",
             ],
         ]);
     });
@@ -282,7 +337,7 @@ describe(`${POLICY} during preview, under the policy SDK's unknown-checking prox
 
     it("reads known inputs through the proxy as usual", async () => {
         expect(await run(stack({ description: "mlops team vision runner" }))).toEqual([
-            "team 'vision' holds roles/storage.objectAdmin on bucket 'b' without a condition: it can write every team's objects",
+            "team 'vision' holds roles/storage.objectAdmin on bucket 'b' without a condition: it can read and write every team's objects",
         ]);
     });
 

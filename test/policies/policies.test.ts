@@ -224,6 +224,13 @@ const s3Config = (identities: any[]) => ({
             annotations: {
                 "mlops.dev/anonymous-actions":
                     identities.find((i) => i.name === "anonymous")?.actions.join(",") ?? "",
+                "mlops.dev/identity-actions": JSON.stringify(
+                    Object.fromEntries(
+                        identities
+                            .filter((i) => !["platform", "anonymous"].includes(i.name))
+                            .map((i) => [i.name, i.actions]),
+                    ),
+                ),
             },
         },
         stringData: { "s3.json": JSON.stringify({ identities }) },
@@ -325,7 +332,13 @@ const awsTeamPolicy = {
             Sid: "TrackingObjects",
             Effect: "Allow",
             Action: ["s3:GetObject", "s3:GetObjectVersion"],
-            Resource: ["arn:aws:s3:::t/*"],
+            Resource: ["arn:aws:s3:::t/teams/vision/*"],
+        },
+        {
+            Sid: "TrackingLocation",
+            Effect: "Allow",
+            Action: ["s3:GetBucketLocation"],
+            Resource: ["arn:aws:s3:::t"],
         },
     ],
 };
@@ -355,13 +368,13 @@ const cases: [string, R[], R[], string, object?][] = [
         "aws-team-bucket-access-confined",
         awsTeamIdentity,
         [...awsTeamIdentity.slice(0, 2), awsTeamPolicyWith("arn:aws:s3:::b/*")],
-        "team 'vision' may s3:PutObject, s3:DeleteObject on arn:aws:s3:::b/*, outside its own prefix (.../vision/*)",
+        "team 'vision' may s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::b/*, outside its own prefix (.../vision/*)",
     ],
     [
         "gcp-team-bucket-access-confined",
         teamIdentity,
         [...teamIdentity.slice(0, 2), change(teamIdentity[2], "props.condition", undefined)],
-        "team 'vision' holds roles/storage.objectAdmin on bucket 'b' without a condition: it can write every team's objects",
+        "team 'vision' holds roles/storage.objectAdmin on bucket 'b' without a condition: it can read and write every team's objects",
     ],
     [
         "k8s-container-resources",
@@ -491,6 +504,25 @@ const cases: [string, R[], R[], string, object?][] = [
             ]),
         ],
         "anonymous callers may Read",
+    ],
+    [
+        "object-store-team-identities-confined",
+        [
+            s3Config([
+                { name: "platform", actions: ["Admin"] },
+                {
+                    name: "team-vision",
+                    actions: ["Read:b/teams/vision/*", "List:b/teams/vision/*"],
+                },
+            ]),
+        ],
+        [
+            s3Config([
+                { name: "platform", actions: ["Admin"] },
+                { name: "team-vision", actions: ["Read:b/teams/vision/*", "List:b"] },
+            ]),
+        ],
+        "team 'vision' (identity 'team-vision') may List:b, beyond its own prefix (<bucket>/.../vision/*)",
     ],
     [
         "gcs-bucket-private",
@@ -750,7 +782,7 @@ describe("aws-team-bucket-access-confined", () => {
             "arn:aws:s3:::b/teams/vision*",
         ]) {
             expect(await check([...awsTeamIdentity.slice(0, 2), awsTeamPolicyWith(r)])).toEqual([
-                `team 'vision' may s3:PutObject, s3:DeleteObject on ${r}, outside its own prefix (.../vision/*)`,
+                `team 'vision' may s3:GetObject, s3:PutObject, s3:DeleteObject on ${r}, outside its own prefix (.../vision/*)`,
             ]);
         }
     });
@@ -758,6 +790,7 @@ describe("aws-team-bucket-access-confined", () => {
     it("treats wildcards and unknown actions as writes, and refuses managed policies", async () => {
         const doc = clone(awsTeamPolicy);
         doc.Statement[2].Action = ["s3:*"];
+        doc.Statement[2].Resource = ["arn:aws:s3:::t/*"];
         expect(
             await check([
                 ...awsTeamIdentity.slice(0, 2),
@@ -789,6 +822,124 @@ describe("aws-team-bucket-access-confined", () => {
         expect(
             await check([awsTeamIdentity[0], platform, awsTeamPolicyWith("arn:aws:s3:::b/*")]),
         ).toEqual([]);
+    });
+});
+
+describe("object-store-team-identities-confined", () => {
+    const check = (list: R[]) => violations("object-store-team-identities-confined", list);
+    const own = ["Read:b/teams/vision/*", "Write:b/teams/vision/*", "List:b/teams/vision/*"];
+
+    it("fails bare, bucket-wide, wildcard-widened and other teams' actions", async () => {
+        for (const a of [
+            "Read",
+            "List:b",
+            "Read:b/*",
+            "Read:b/teams/vision*",
+            "Read:b/teams/nlp/*",
+        ]) {
+            expect(
+                await check([s3Config([{ name: "team-vision", actions: [...own, a] }])]),
+            ).toEqual([
+                `team 'vision' (identity 'team-vision') may ${a}, beyond its own prefix (<bucket>/.../vision/*)`,
+            ]);
+        }
+    });
+
+    it("fails identities that hold more than the annotation declares, or no annotation", async () => {
+        const secret = s3Config([{ name: "team-vision", actions: own }]);
+        const lying = change(secret, "props.stringData", {
+            "s3.json": JSON.stringify({ identities: [{ name: "team-vision", actions: ["Read"] }] }),
+        });
+        expect(await check([lying])).toEqual([
+            `identity 'team-vision' holds ["Read"], but mlops.dev/identity-actions declares ${JSON.stringify(own)}`,
+        ]);
+        const undeclared = change(secret, "props.metadata.annotations", {
+            "mlops.dev/anonymous-actions": "",
+        });
+        expect(await check([undeclared])).toEqual([
+            "the identities Secret does not declare mlops.dev/identity-actions",
+        ]);
+    });
+
+    it("reads the annotation while the keys are unknown, and skips an unknown annotation", async () => {
+        const secret = s3Config([{ name: "team-vision", actions: [...own, "List:b"] }]);
+        const keysUnknown = change(secret, "props.stringData", UNKNOWN_SENTINEL);
+        expect(await check([keysUnknown])).toEqual([
+            "team 'vision' (identity 'team-vision') may List:b, beyond its own prefix (<bucket>/.../vision/*)",
+        ]);
+        const unknown = change(keysUnknown, "props.metadata.annotations", {
+            "mlops.dev/anonymous-actions": "",
+            "mlops.dev/identity-actions": UNKNOWN_SENTINEL,
+        });
+        expect(await check([unknown])).toEqual([]);
+    });
+});
+
+describe("aws-team-bucket-access-confined: reads and lists", () => {
+    const check = (list: R[]) => violations("aws-team-bucket-access-confined", list);
+    const withStatement = (i: number, edit: (st: any) => void) => {
+        const doc = clone(awsTeamPolicy);
+        edit(doc.Statement[i]);
+        return [
+            ...awsTeamIdentity.slice(0, 2),
+            change(awsTeamIdentity[2], "props.policy", JSON.stringify(doc)),
+        ];
+    };
+
+    it("fails a read of another prefix or of the whole bucket", async () => {
+        for (const r of [
+            "arn:aws:s3:::t/*",
+            "arn:aws:s3:::t/tracking/*",
+            "arn:aws:s3:::t/teams/nlp/*",
+        ]) {
+            expect(await check(withStatement(2, (st) => (st.Resource = [r])))).toEqual([
+                `team 'vision' may s3:GetObject, s3:GetObjectVersion on ${r}, outside its own prefix (.../vision/*)`,
+            ]);
+        }
+    });
+
+    it("fails listing without the s3:prefix condition, or with one wider than the team's prefix", async () => {
+        const unconditioned = withStatement(1, (st) => delete st.Condition);
+        const wider = withStatement(
+            1,
+            (st) => (st.Condition = { StringLike: { "s3:prefix": ["teams/vision/", "teams/*"] } }),
+        );
+        const negated = withStatement(
+            1,
+            (st) => (st.Condition = { StringNotLike: { "s3:prefix": ["teams/nlp/*"] } }),
+        );
+        const other = withStatement(
+            1,
+            (st) => (st.Condition = { StringLike: { "s3:prefix": ["teams/nlp/", "teams/nlp/*"] } }),
+        );
+        for (const doc of [unconditioned, wider, negated, other]) {
+            expect(await check(doc)).toEqual([
+                "team 'vision' may s3:ListBucket on arn:aws:s3:::b without an s3:prefix condition confining it to its own prefix (.../vision/)",
+            ]);
+        }
+    });
+
+    it("passes listing confined by StringEquals and extra narrowing keys; fails NotAction", async () => {
+        const narrowed = withStatement(
+            1,
+            (st) =>
+                (st.Condition = {
+                    StringEquals: { "s3:prefix": "teams/vision/", "s3:delimiter": "/" },
+                }),
+        );
+        expect(await check(narrowed)).toEqual([]);
+        const notAction = withStatement(0, (st) => {
+            delete st.Action;
+            st.NotAction = ["iam:*"];
+        });
+        expect(await check(notAction)).toEqual([
+            "team 'vision' is allowed everything but some actions (NotAction)",
+        ]);
+    });
+
+    it("skips a role policy not known yet", async () => {
+        const unknown = change(awsTeamIdentity[2], "props.policy", UNKNOWN_SENTINEL);
+        expect(await check([...awsTeamIdentity.slice(0, 2), unknown])).toEqual([]);
     });
 });
 
