@@ -18,6 +18,7 @@ import {
 } from "../storage/object-store";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
+import { REDIS_EXPORTER_PORT, redisExporter } from "../observability/exporters";
 import { Workload, secretEnv, serviceHost, spreadReplicas, workload } from "../service-workload";
 
 /** Arguments of {@link FeastFeatureStore}. */
@@ -44,6 +45,8 @@ export interface FeastFeatureStoreArgs {
 const FEAST_APP = "feast";
 const FEAST_PORT = 6566;
 const VALKEY_PORT = 6379;
+/** `feast serve --metrics`: Prometheus on this port (feast 0.66.0, feast/metrics.py). */
+const FEAST_METRICS_PORT = 8000;
 const FEAST_UID = 1001;
 const VALKEY_UID = 999;
 /** The Valkey config file that carries the password, from the credentials Secret. */
@@ -167,6 +170,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 pods: { matchLabels: w.labels },
                 ports: [FEAST_PORT],
                 callers: { router: true, teams: true },
+                metrics: { port: FEAST_METRICS_PORT },
                 calls: [
                     { endpoint: "valkey", from: [server] },
                     { endpoint: OBJECT_STORE_ENDPOINT, from: [server] },
@@ -177,6 +181,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 pods: { matchLabels: online.labels },
                 ports: [VALKEY_PORT],
                 callers: {},
+                metrics: { port: REDIS_EXPORTER_PORT },
             },
         ];
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
@@ -279,6 +284,10 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         },
                                     ],
                                 },
+                                redisExporter(
+                                    secretEnv("REDIS_PASSWORD", credentials),
+                                    args.mirror,
+                                ),
                             ],
                             volumes: [
                                 { name: "data", emptyDir: { sizeLimit: "64Mi" } },
@@ -388,9 +397,12 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                     name: "feature-server",
                                     image: mirrorImage(images.feast, a.mirror),
                                     command: ["feast", "-c", "/config", "serve"],
-                                    args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT)],
+                                    args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT), "--metrics"],
                                     env: a.env,
-                                    ports: [{ name: "http", containerPort: FEAST_PORT }],
+                                    ports: [
+                                        { name: "http", containerPort: FEAST_PORT },
+                                        { name: "metrics", containerPort: FEAST_METRICS_PORT },
+                                    ],
                                     readinessProbe: {
                                         httpGet: { path: "/health", port: "http" },
                                         periodSeconds: 10,

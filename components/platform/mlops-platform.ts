@@ -451,7 +451,9 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         return [
             ...(this.tracking ? [this.tracking.serviceEndpoint] : []),
             ...(this.featureStore ? this.featureStore.serviceEndpoints : []),
-            ...(this.workflows ? [this.workflows.serviceEndpoint] : []),
+            ...(this.workflows
+                ? [this.workflows.serviceEndpoint, this.workflows.controllerEndpoint]
+                : []),
             ...(this.serving ? [this.serving.serviceEndpoint] : []),
             ...(this.database ? [this.database.serviceEndpoint] : []),
             ...(this.objectStore ? [this.objectStore.serviceEndpoint] : []),
