@@ -41,7 +41,10 @@ function filesOf(dir: string, ext: string): { key: string; text: string }[] {
         .readdirSync(dir)
         .filter((f) => f.endsWith(ext))
         .sort()
-        .map((f) => ({ key: f.slice(0, -ext.length), text: fs.readFileSync(path.join(dir, f), "utf8") }));
+        .map((f) => ({
+            key: f.slice(0, -ext.length),
+            text: fs.readFileSync(path.join(dir, f), "utf8"),
+        }));
 }
 
 /** Each rules file: a PrometheusRule `spec` (`groups: [...]`), by file name. */
@@ -49,7 +52,9 @@ export function loadRules(dir = RULES_DIR): { key: string; spec: { groups: unkno
     return filesOf(dir, ".yaml").map(({ key, text }) => {
         const spec = yaml.load(text) as { groups?: unknown };
         if (!spec || !Array.isArray(spec.groups)) {
-            throw new Error(`${path.join(dir, key)}.yaml: a PrometheusRule spec needs groups: [...]`);
+            throw new Error(
+                `${path.join(dir, key)}.yaml: a PrometheusRule spec needs groups: [...]`,
+            );
         }
         return { key, spec: { groups: spec.groups } };
     });
@@ -174,7 +179,11 @@ export class Monitoring extends pulumi.ComponentResource {
                 {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "PodMonitor",
-                    metadata: { name: e.name, namespace: this.namespace, labels: { ...MONITOR_LABELS } },
+                    metadata: {
+                        name: e.name,
+                        namespace: this.namespace,
+                        labels: { ...MONITOR_LABELS },
+                    },
                     spec: {
                         namespaceSelector: { matchNames: [args.platformNamespace] },
                         selector: e.pods,
@@ -333,7 +342,13 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
         kubeScheduler: { enabled: false },
         kubeProxy: { enabled: false },
         defaultRules: {
-            rules: { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false },
+            rules: {
+                etcd: false,
+                kubeControllerManager: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                kubeProxy: false,
+            },
         },
         prometheusOperator: {
             image: image(img.operator, m),
@@ -385,7 +400,11 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
             },
             initChownData: { enabled: false },
             testFramework: { enabled: false },
-            admin: { existingSecret: adminSecret, userKey: "admin-user", passwordKey: "admin-password" },
+            admin: {
+                existingSecret: adminSecret,
+                userKey: "admin-user",
+                passwordKey: "admin-password",
+            },
             resources: small("50m", "128Mi", "500m", "512Mi"),
             "grafana.ini": args.signOn
                 ? {
