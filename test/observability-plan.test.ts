@@ -125,7 +125,14 @@ describe.each(["gcp", "aws"])("the %s plan", (stack) => {
 describe("mlops:observability", () => {
     const errorOf = (config: Record<string, unknown>) => {
         try {
-            loadConfig(config);
+            loadConfig(
+                Object.fromEntries(
+                    Object.entries(config).map(([k, v]) => [
+                        k,
+                        typeof v === "string" ? v : JSON.stringify(v),
+                    ]),
+                ),
+            );
         } catch (e) {
             if (e instanceof ConfigError) return e.message;
             throw e;
