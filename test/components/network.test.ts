@@ -61,6 +61,18 @@ const predictor = {
     matchLabels: { component: "predictor" },
     matchExpressions: [{ key: "serving.kserve.io/inferenceservice", operator: "Exists" }],
 };
+/** Prometheus's pods, in the monitoring namespace: admitted on each metrics port alone. */
+const scrape = (port: number) => ({
+    from: [
+        {
+            namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": "mlops-monitoring" },
+            },
+            podSelector: { matchLabels: { "mlops.dev/scraper": "prometheus" } },
+        },
+    ],
+    ports: tcp(port),
+});
 const ingressOnly = (podSelector: unknown, ingress: unknown[]) => ({
     podSelector,
     policyTypes: ["Ingress"],
@@ -78,13 +90,14 @@ const DEFAULT_DENY = {
 const ALLOW_TRAEFIK = {
     resource: "p-network-allow-traefik",
     name: "allow-traefik",
-    spec: ingressOnly({ matchLabels: TRAEFIK }, [{ ports: tcp(8000, 8443) }]),
+    spec: ingressOnly({ matchLabels: TRAEFIK }, [{ ports: tcp(8000, 8443) }, scrape(9100)]),
 };
 const ALLOW_MLFLOW = {
     resource: "p-network-allow-mlflow",
     name: "allow-mlflow",
     spec: ingressOnly({ matchLabels: app("mlflow", "p-mlflow") }, [
         { from: [router, teams], ports: tcp(5000) },
+        scrape(5000),
     ]),
 };
 const ALLOW_FEAST = {
@@ -92,6 +105,7 @@ const ALLOW_FEAST = {
     name: "allow-feast",
     spec: ingressOnly({ matchLabels: app("feast", "p-feast") }, [
         { from: [router, teams], ports: tcp(6566) },
+        scrape(8000),
     ]),
 };
 const ALLOW_VALKEY = {
@@ -99,6 +113,7 @@ const ALLOW_VALKEY = {
     name: "allow-valkey",
     spec: ingressOnly({ matchLabels: app("valkey", "p-feast-online") }, [
         { from: [pods(app("feast", "p-feast"))], ports: tcp(6379) },
+        scrape(9121),
     ]),
 };
 const ALLOW_ARGO_SERVER = {
@@ -106,12 +121,22 @@ const ALLOW_ARGO_SERVER = {
     name: "allow-argo-server",
     spec: ingressOnly({ matchLabels: app("argo-workflows-server", "argo-workflows") }, [
         { from: [router], ports: tcp(2746) },
+        scrape(2746),
     ]),
+};
+/** The workflow controller: no callers, only its metrics. */
+const ALLOW_ARGO_CONTROLLER = {
+    resource: "p-network-allow-argo-controller",
+    name: "allow-argo-controller",
+    spec: ingressOnly(
+        { matchLabels: app("argo-workflows-workflow-controller", "argo-workflows") },
+        [scrape(9090)],
+    ),
 };
 const ALLOW_PREDICTORS = {
     resource: "p-network-allow-predictors",
     name: "allow-predictors",
-    spec: ingressOnly(predictor, [{ from: [router], ports: tcp(8080) }]),
+    spec: ingressOnly(predictor, [{ from: [router], ports: tcp(8080) }, scrape(8080)]),
 };
 const OAUTH2_PROXY = app("oauth2-proxy", "oauth2-proxy");
 /** Traefik's forwardAuth asks oauth2-proxy; nothing else does. */
@@ -135,6 +160,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
         expect(
             childList(rec, rec.get("mlops:platform:PlatformNetworkPolicies", "p-network")),
         ).toEqual([
+            `${NETPOL} p-network-allow-argo-controller`,
             `${NETPOL} p-network-allow-argo-server`,
             `${NETPOL} p-network-allow-dex`,
             `${NETPOL} p-network-allow-feast`,
@@ -155,6 +181,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                 ALLOW_FEAST,
                 ALLOW_VALKEY,
                 ALLOW_ARGO_SERVER,
+                ALLOW_ARGO_CONTROLLER,
                 ALLOW_PREDICTORS,
                 ALLOW_OAUTH2_PROXY,
                 ALLOW_DEX,
@@ -166,6 +193,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                             from: [pods(app("mlflow", "p-mlflow")), pods(app("mlflow-db-upgrade"))],
                             ports: tcp(5432),
                         },
+                        scrape(9187),
                     ]),
                 },
                 {
@@ -194,6 +222,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                             ],
                             ports: tcp(8333),
                         },
+                        scrape(9327),
                     ]),
                 },
             ]),
@@ -237,6 +266,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                 ALLOW_FEAST,
                 ALLOW_VALKEY,
                 ALLOW_ARGO_SERVER,
+                ALLOW_ARGO_CONTROLLER,
                 ALLOW_PREDICTORS,
                 ALLOW_OAUTH2_PROXY,
             ]),
@@ -450,7 +480,7 @@ describe("every selector matches the pods it means", () => {
         expect(at(release("p-serving-kserve"), "namespace")).toBe("kserve");
         expect(
             rec.ofType(NETPOL).filter((p) => at(p, "metadata", "namespace") === "mlops"),
-        ).toHaveLength(11);
+        ).toHaveLength(12);
     });
 
     it("Seldon: its servers pull from the S3 gateway in their own namespace", async () => {
@@ -711,6 +741,7 @@ describe("the tenant view", () => {
             "feast",
             "valkey",
             "argo-server",
+            "argo-controller",
             "predictors",
             "postgresql",
             "seaweedfs",
