@@ -69,6 +69,20 @@ export interface ServiceEndpoint {
     readonly callers: EndpointCallers;
     /** The platform services its pods call. @default none */
     readonly calls?: readonly EndpointCall[];
+    /**
+     * Where its pods serve Prometheus metrics: a container port they declare, and the path.
+     * The platform's monitoring scrapes it (a PodMonitor) and the platform's NetworkPolicies
+     * admit Prometheus on this port alone. @default not scraped
+     */
+    readonly metrics?: EndpointMetrics;
+}
+
+/** A Prometheus endpoint of a service's pods. */
+export interface EndpointMetrics {
+    /** The container port (declared in the pod spec: the operator drops undeclared ports). */
+    readonly port: number;
+    /** @default "/metrics" */
+    readonly path?: string;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 export * from "./cluster";
 export * from "./features";
+export * from "./observability";
 export * from "./platform";
 export * from "./routing";
 export * from "./serving";

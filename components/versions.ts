@@ -88,6 +88,22 @@ export const charts = {
         version: "2.9.1",
         repo: "https://seldonio.github.io/helm-charts",
     },
+    /**
+     * kube-prometheus-stack 88.5.3: the Prometheus Operator v0.93.1, Prometheus, Alertmanager,
+     * Grafana (grafana-community chart 12.11.1), kube-state-metrics and node-exporter
+     * (https://github.com/prometheus-community/helm-charts).
+     */
+    kubePrometheusStack: {
+        chart: "kube-prometheus-stack",
+        version: "88.5.3",
+        repo: "https://prometheus-community.github.io/helm-charts",
+    },
+    /** NVIDIA's DCGM exporter 4.8.2, GPU metrics (https://github.com/NVIDIA/dcgm-exporter). */
+    dcgmExporter: {
+        chart: "dcgm-exporter",
+        version: "4.8.2",
+        repo: "https://nvidia.github.io/dcgm-exporter/helm-charts",
+    },
 } as const satisfies Record<string, ChartPin>;
 
 /**
@@ -118,6 +134,16 @@ export const images = {
     feast: "quay.io/feastdev/feature-server:0.66.0",
     /** Valkey, the BSD-licensed Redis-protocol store (uid 999). */
     valkey: "valkey/valkey:8.1.5",
+    /**
+     * Valkey's metrics, a sidecar of the online store (the tag the prometheus-community
+     * prometheus-redis-exporter chart 6.29.0 runs: its appVersion).
+     */
+    redisExporter: "oliver006/redis_exporter:v1.89.0",
+    /**
+     * PostgreSQL's metrics, a sidecar of the in-cluster database (prometheus-community
+     * prometheus-postgres-exporter chart 8.2.0: `image.registry`/`repository`, appVersion).
+     */
+    postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.20.1",
 } as const;
 
 /**
@@ -240,6 +266,32 @@ export const chartImages = {
         mlserver: "docker.io/seldonio/mlserver:1.7.1",
         triton: "nvcr.io/nvidia/tritonserver:23.03-py3",
     },
+    /**
+     * prometheus-community/helm-charts kube-prometheus-stack-88.5.3,
+     * charts/kube-prometheus-stack/values.yaml: `prometheusOperator.image`,
+     * `prometheusOperator.prometheusConfigReloader.image` (tags default to appVersion v0.93.1;
+     * the operator serves its admission webhook itself, `admissionWebhooks.deployment` is off),
+     * `prometheusOperator.admissionWebhooks.patch.image` (the certificate Jobs),
+     * `alertmanager.alertmanagerSpec.image`, `prometheus.prometheusSpec.image`; its subcharts
+     * kube-state-metrics-8.4.0 (`image.*`, v + appVersion 2.20.0), prometheus-node-exporter-4.56.1
+     * (`image.*`, v + appVersion 1.12.1, `-distroless` as kube-prometheus-stack asks) and
+     * grafana-community/helm-charts grafana-12.11.1 (`image.*`, appVersion 13.2.0;
+     * `sidecar.image`). Grafana's `initChownData` (persistence only) and `testFramework`
+     * (helm test) are turned off, and no plugin is installed: nothing else is pulled.
+     */
+    kubePrometheusStack: {
+        operator: "quay.io/prometheus-operator/prometheus-operator:v0.93.1",
+        configReloader: "quay.io/prometheus-operator/prometheus-config-reloader:v0.93.1",
+        webhookCertgen: "ghcr.io/jkroepke/kube-webhook-certgen:1.8.7",
+        alertmanager: "quay.io/prometheus/alertmanager:v0.34.0",
+        prometheus: "quay.io/prometheus/prometheus:v3.14.0-distroless",
+        kubeStateMetrics: "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0",
+        nodeExporter: "quay.io/prometheus/node-exporter:v1.12.1-distroless",
+        grafana: "docker.io/grafana/grafana:13.2.0",
+        grafanaSidecar: "quay.io/kiwigrid/k8s-sidecar:2.10.1",
+    },
+    /** NVIDIA/dcgm-exporter 4.5.3-4.8.2, deployment/values.yaml `image.*`. */
+    dcgmExporter: { exporter: "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless" },
 } as const satisfies Partial<Record<keyof typeof charts, Record<string, string>>>;
 
 /**

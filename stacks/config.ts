@@ -589,6 +589,31 @@ const routingSchema = obj({
 
 const serviceToggle = obj({ enabled: enabled.default(true) });
 
+/** A Prometheus duration of days or hours, such as `7d` or `36h`. */
+const RETENTION = /^[1-9][0-9]{0,3}[dhw]$/;
+
+/** Metrics, dashboards and alerts (components/observability, docs/observability.md). */
+const observabilitySchema = obj({
+    /** Prometheus, Alertmanager, Grafana and the exporters. @default true */
+    enabled: enabled.default(true),
+    /** How long Prometheus keeps samples. @default "7d" */
+    retention: z
+        .string({ error: "must be a duration such as 7d" })
+        .regex(RETENTION, {
+            error: "must be a whole number of hours, days or weeks (1 to 9999), such as 36h, 7d or 2w",
+        })
+        .default("7d"),
+    /** Prometheus's volume. @default "10Gi" */
+    storage: bytes.default("10Gi"),
+    /**
+     * `inCluster`: Prometheus in the cluster; `managed`: the cloud's managed Prometheus (gcp,
+     * aws). @default "inCluster"
+     */
+    backend: z
+        .enum(["inCluster", "managed"], { error: "must be inCluster or managed" })
+        .default("inCluster"),
+});
+
 /** Where charts and images come from instead of upstream (components/mirror.ts, docs/mirror.md). */
 const mirrorSchema = obj({
     /** Helm repository URL or `oci://` prefix holding every chart by name and version. */
@@ -769,6 +794,8 @@ export const keySchemas = {
     workflows: serviceToggle.prefault({}),
     featureStore: serviceToggle.prefault({}),
     serving: servingSchema.prefault({}),
+    /** Metrics, dashboards and alerts. */
+    observability: observabilitySchema.prefault({}),
     teams: teamsSchema,
     /** Team stacks: the platform stack to read, `<org>/<project>/<stack>` or a stack name. */
     platformStack: z
@@ -1044,6 +1071,19 @@ function cloudScopeCheck(raw: Readonly<Record<string, unknown>>, cloud: Cloud, p
     }
 }
 
+/** `mlops:observability.backend: managed`: a cloud's managed Prometheus. */
+function observabilityCheck(c: PlatformConfig, problems: string[]) {
+    const o = c.observability;
+    if (!o.enabled || o.backend !== "managed") return;
+    const key = keyPath(["observability", "backend"]);
+    problems.push(
+        c.cloud === "local"
+            ? `${key}: got "managed"; a managed Prometheus exists on gcp and aws only; on local use inCluster`
+            : `${key}: got "managed"; not yet supported on ${c.cloud} (Managed Service for Prometheus ` +
+                  `is planned): use inCluster, which runs on every cloud`,
+    );
+}
+
 /** Checks that span keys: what one key allows depends on another. */
 function crossCheck(c: PlatformConfig, problems: string[]) {
     const cloud: Cloud = c.cloud;
@@ -1063,6 +1103,7 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
             `${keyPath(["cluster", "gcp", "zone"])}: got ${show(zone)}; must be a zone of region ${c.cluster.gcp!.region} (${c.cluster.gcp!.region}-a, -b, ...)`,
         );
     }
+    observabilityCheck(c, problems);
     const fs = c.storage.sharedFilesystem;
     if (cloud === "gcp" && fs.inCluster && !fs.enabled) {
         problems.push(

@@ -43,6 +43,7 @@ export function platformStack(config: PlatformConfig) {
             tracking: config.tracking,
             workflows: config.workflows,
             featureStore: config.featureStore,
+            observability: config.observability,
             serving: config.serving,
             teams: config.teams,
             teamIdentities: foundation.teamIdentities,

@@ -11,7 +11,7 @@ import {
     withLocalDisk,
     podSecurityContext,
 } from "../security";
-import { FEAST_PORT, featureServerDeployment } from "./server";
+import { FEAST_METRICS_PORT, FEAST_PORT, featureServerDeployment } from "./server";
 import {
     OBJECT_STORE_ENDPOINT,
     ObjectStoreConnection,
@@ -20,6 +20,7 @@ import {
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
 import { Workload, secretEnv, serviceHost, workload } from "../service-workload";
+import { REDIS_EXPORTER_PORT, redisExporter } from "../observability/exporters";
 
 /** Arguments of {@link FeastFeatureStore}. */
 export interface FeastFeatureStoreArgs {
@@ -167,6 +168,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 pods: { matchLabels: w.labels },
                 ports: [FEAST_PORT],
                 callers: { router: true },
+                metrics: { port: FEAST_METRICS_PORT },
                 calls: [
                     { endpoint: "valkey", from: [server] },
                     { endpoint: OBJECT_STORE_ENDPOINT, from: [server] },
@@ -177,6 +179,7 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                 pods: { matchLabels: online.labels },
                 ports: [VALKEY_PORT],
                 callers: {},
+                metrics: { port: REDIS_EXPORTER_PORT },
             },
         ];
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
@@ -279,6 +282,10 @@ export class FeastFeatureStore extends pulumi.ComponentResource {
                                         },
                                     ],
                                 },
+                                redisExporter(
+                                    secretEnv("REDIS_PASSWORD", credentials),
+                                    args.mirror,
+                                ),
                             ],
                             volumes: [
                                 { name: "data", emptyDir: { sizeLimit: "64Mi" } },

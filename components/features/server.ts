@@ -12,6 +12,8 @@ import { images } from "../versions";
 
 /** The feature server's port. */
 export const FEAST_PORT = 6566;
+/** `feast serve --metrics`: Prometheus on this port (feast 0.66.0, feast/metrics.py). */
+export const FEAST_METRICS_PORT = 8000;
 /** The image's user. */
 const FEAST_UID = 1001;
 
@@ -57,9 +59,12 @@ export function featureServerDeployment(
                                 name: "feature-server",
                                 image: mirrorImage(images.feast, server.mirror),
                                 command: ["feast", "-c", "/config", "serve"],
-                                args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT)],
+                                args: ["-h", "0.0.0.0", "-p", String(FEAST_PORT), "--metrics"],
                                 env: server.env,
-                                ports: [{ name: "http", containerPort: FEAST_PORT }],
+                                ports: [
+                                    { name: "http", containerPort: FEAST_PORT },
+                                    { name: "metrics", containerPort: FEAST_METRICS_PORT },
+                                ],
                                 readinessProbe: {
                                     httpGet: { path: "/health", port: "http" },
                                     periodSeconds: 10,

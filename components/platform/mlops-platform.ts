@@ -5,6 +5,7 @@ import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
 import { TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
+import { Monitoring } from "../observability/monitoring";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
@@ -162,6 +163,17 @@ export interface MlopsPlatformArgs {
             readonly team?: string;
         })[];
     };
+    /**
+     * Prometheus, Alertmanager, Grafana and the exporters, in the namespace
+     * `<namespace>-monitoring`. @default enabled, 7 days, 10Gi
+     */
+    readonly observability?: {
+        readonly enabled: boolean;
+        /** @default "7d" */
+        readonly retention?: string;
+        /** @default "10Gi" */
+        readonly storage?: string;
+    };
     /** Every chart and image from a mirror (`mlops:mirror`). @default upstream */
     readonly mirror?: Mirror;
 }
@@ -217,6 +229,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly networkPolicies: PlatformNetworkPolicies;
     /** The endpoints of every in-cluster service that runs, the router first. */
     public readonly serviceEndpoints: readonly ServiceEndpoint[];
+    /** Metrics, alerts and dashboards, when enabled. */
+    public readonly monitoring?: Monitoring;
 
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super(MlopsPlatform.__pulumiType, name, {}, opts);
@@ -262,9 +276,15 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             ...this.teamDatabaseEndpoints(args),
         ];
         this.serviceEndpoints = [this.router.serviceEndpoint, ...services];
+        this.monitoring = this.monitoringOf(name, args);
         this.networkPolicies = new PlatformNetworkPolicies(
             `${name}-network`,
-            { namespace: this.namespace, router: this.router.serviceEndpoint, services },
+            {
+                namespace: this.namespace,
+                router: this.router.serviceEndpoint,
+                services,
+                scrapers: this.monitoring?.scrapers,
+            },
             { parent: this },
         );
         this.teamFences = new TeamFences(`${name}-fences`, { parent: this });
@@ -518,7 +538,9 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         return [
             ...(this.tracking ? [this.tracking.serviceEndpoint] : []),
             ...(this.featureStore ? this.featureStore.serviceEndpoints : []),
-            ...(this.workflows ? [this.workflows.serviceEndpoint] : []),
+            ...(this.workflows
+                ? [this.workflows.serviceEndpoint, this.workflows.controllerEndpoint]
+                : []),
             ...(this.serving ? [this.serving.serviceEndpoint] : []),
             ...(this.database ? [this.database.serviceEndpoint] : []),
             ...(this.objectStore ? [this.objectStore.serviceEndpoint] : []),
@@ -584,6 +606,27 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [resource] },
             );
         }
+    }
+
+    /** Prometheus and Grafana scraping every endpoint that declares metrics; DCGM on GPU nodes. */
+    private monitoringOf(name: string, args: MlopsPlatformArgs) {
+        if (!(args.observability?.enabled ?? true)) return undefined;
+        return new Monitoring(
+            `${name}-monitoring`,
+            {
+                namespace: `${args.namespace ?? "mlops"}-monitoring`,
+                platformNamespace: this.namespace,
+                endpoints: this.serviceEndpoints,
+                router: this.router,
+                signOn: this.signOn !== undefined,
+                retention: args.observability?.retention,
+                storage: args.observability?.storage,
+                storageClass: args.cluster.storageClasses.readWriteOnce,
+                gpuNodes: args.cluster.gpuScheduling(),
+                mirror: args.mirror,
+            },
+            { parent: this },
+        );
     }
 
     /** A {@link Team} for each inline team that has no team stack of its own. */

@@ -17,6 +17,11 @@ export interface PlatformNetworkPoliciesArgs {
      * @default none
      */
     readonly services?: readonly ServiceEndpoint[];
+    /**
+     * The pods that scrape metrics (Prometheus, in its own namespace): each endpoint that
+     * declares `metrics` admits them on that port alone. @default none: nothing scrapes
+     */
+    readonly scrapers?: Peer;
 }
 
 /**
@@ -32,8 +37,8 @@ export interface PlatformNetworkPoliciesArgs {
  *
  * Kubelet probes need no rule: "when a pod is isolated for ingress, the only allowed
  * connections into the pod are those from the pod's node and those allowed by the ingress
- * list" (kubernetes.io, Concepts › Services › Network Policies). Metrics scraping is not
- * allowed yet: nothing scrapes.
+ * list" (kubernetes.io, Concepts › Services › Network Policies). With `scrapers`, every
+ * endpoint that declares `metrics` admits them on its metrics port, one rule in its policy.
  *
  * ```ts
  * new PlatformNetworkPolicies("mlops-network", { namespace: "mlops",
@@ -88,9 +93,12 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
             const rules: Rule[] = [
                 ...(from.length > 0 ? [{ from, ports }] : []),
                 ...(callers.anyone ? [{ ports }] : []),
+                ...(args.scrapers && endpoint.metrics
+                    ? [{ from: [args.scrapers], ports: tcpPorts([endpoint.metrics.port]) }]
+                    : []),
             ];
-            // An endpoint that admits nobody (a private database no service here uses) keeps
-            // the default deny.
+            // An endpoint that admits nobody (a private database no service here uses, and
+            // nothing scrapes) keeps the default deny.
             if (rules.length > 0) policy(`allow-${endpoint.name}`, endpoint.pods, rules);
         }
         this.registerOutputs({});

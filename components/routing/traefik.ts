@@ -60,6 +60,12 @@ export const ROUTER_APP = "traefik";
  * `ports.websecure.port` in traefik/values.yaml, traefik-helm-chart v41.3.0.
  */
 const ENTRY_POINT_PORTS = [8000, 8443];
+/**
+ * The `metrics` entry point's container port, where Traefik serves Prometheus metrics
+ * (`ports.metrics.port`, `metrics.prometheus.entryPoint: metrics` in traefik/values.yaml,
+ * traefik-helm-chart v41.3.0; not exposed on the Service).
+ */
+const METRICS_PORT = 9100;
 
 /**
  * Traefik from its upstream chart as the platform's single entry point: HTTPS on 443 with
@@ -171,6 +177,7 @@ export class Traefik extends pulumi.ComponentResource {
             ports: ENTRY_POINT_PORTS,
             // The entry point: from anywhere (a load balancer, node ports, ACME's TLS challenge).
             callers: { anyone: true },
+            metrics: { port: METRICS_PORT },
         };
         this.registerOutputs({});
     }

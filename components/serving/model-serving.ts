@@ -88,6 +88,8 @@ const KSERVE_ENDPOINT: ServiceEndpoint = {
     pods: KSERVE_PREDICTOR,
     ports: [PREDICTOR_PORT],
     callers: { router: true },
+    // KServe's model servers answer /metrics on their HTTP port.
+    metrics: { port: PREDICTOR_PORT },
     // KServe's storage initializer runs in the predictor pod and pulls the model.
     calls: [{ endpoint: OBJECT_STORE_ENDPOINT, from: [{ podSelector: KSERVE_PREDICTOR }] }],
 };

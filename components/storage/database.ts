@@ -10,6 +10,7 @@ import {
 } from "../security";
 import { Mirror, mirrorImage } from "../mirror";
 import { images } from "../versions";
+import { POSTGRES_EXPORTER_PORT, postgresExporter } from "../observability/exporters";
 import { Workload, dataVolume, secretEnv, serviceHost, workload } from "../service-workload";
 
 /** Arguments of {@link Database}. */
@@ -136,6 +137,7 @@ export class Database extends pulumi.ComponentResource {
             ports: [PORT],
             // Public access is a LoadBalancer Service: its callers are anywhere.
             callers: { anyone: args.publicAccess ?? false },
+            metrics: { port: POSTGRES_EXPORTER_PORT },
         };
         this.registerOutputs({
             host: this.host,
@@ -201,6 +203,12 @@ export class Database extends pulumi.ComponentResource {
                                         { name: "tmp", mountPath: "/tmp" },
                                     ],
                                 },
+                                postgresExporter(
+                                    this.databaseName,
+                                    this.username,
+                                    secretEnv("DATA_SOURCE_PASS", credentials, "password"),
+                                    args.mirror,
+                                ),
                             ],
                             volumes: [
                                 {

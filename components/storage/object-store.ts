@@ -109,6 +109,8 @@ export interface ObjectStoreArgs {
 const SEAWEED_UID = 1000;
 const S3_PORT = 8333;
 const MASTER_PORT = 9333;
+/** `weed server -metricsPort`: Prometheus metrics of the master, volume, filer and S3 servers. */
+const METRICS_PORT = 9327;
 const APP = "seaweedfs";
 /** The name of the S3 gateway's endpoint, which services that use the store call. */
 export const OBJECT_STORE_ENDPOINT = "seaweedfs";
@@ -212,6 +214,7 @@ export class ObjectStore extends pulumi.ComponentResource {
             pods: { matchLabels: w.labels },
             ports: [S3_PORT],
             callers: { own: [podsWith(BUCKETS_JOB_LABELS)], teams: true },
+            metrics: { port: METRICS_PORT },
         };
         this.registerOutputs({
             endpoint: this.endpoint,
@@ -398,11 +401,13 @@ export class ObjectStore extends pulumi.ComponentResource {
                                         "-s3",
                                         `-s3.port=${S3_PORT}`,
                                         "-s3.config=/etc/seaweedfs/s3.json",
+                                        `-metricsPort=${METRICS_PORT}`,
                                     ],
                                     ports: [
                                         { name: "s3", containerPort: S3_PORT },
                                         { name: "master", containerPort: MASTER_PORT },
                                         { name: "master-grpc", containerPort: MASTER_PORT + 10000 },
+                                        { name: "metrics", containerPort: METRICS_PORT },
                                     ],
                                     readinessProbe: {
                                         httpGet: { path: "/status", port: "s3" },

@@ -81,6 +81,13 @@ const PORT = 5000;
 const DB_UPGRADE_LABELS = { "app.kubernetes.io/name": "mlflow-db-upgrade" };
 
 /**
+ * MLflow's Prometheus exporter keeps its multiprocess files here (`--expose-prometheus`), in
+ * the pod's /tmp volume.
+ */
+export const METRICS_DIR = "/tmp/prometheus-metrics";
+/** An IPv4 pod address, as an fnmatch pattern of `--allowed-hosts`: Prometheus's Host header. */
+export const METRICS_SCRAPE_HOST = "[0-9]*.[0-9]*.[0-9]*.[0-9]*";
+/**
  * The Host headers MLflow accepts (`--allowed-hosts`). MLflow 3 compares a pattern without
  * `*` with the whole header, port included, and a pattern with `*` by fnmatch
  * (mlflow/server/security_utils.py, `is_allowed_host_header`, MLflow 3.18.0): the public host
@@ -245,6 +252,8 @@ export class MlflowServer extends pulumi.ComponentResource {
             pods: { matchLabels: labels },
             ports: [PORT],
             callers: { router: true },
+            // `--expose-prometheus`: /metrics on the server's own port.
+            metrics: { port: PORT },
             calls: [
                 { endpoint: OBJECT_STORE_ENDPOINT, from: [podsWith(labels)] },
                 // The schema Job migrates the database before the server starts.
@@ -351,7 +360,13 @@ export class MlflowServer extends pulumi.ComponentResource {
         const allowedHosts = pulumi
             .all([this.route.host, serviceHost(service), service.metadata])
             .apply(([host, fqdn, m]) =>
-                mlflowAllowedHosts(host, [fqdn, m.name, `${m.name}.${m.namespace}`]),
+                mlflowAllowedHosts(host, [
+                    fqdn,
+                    m.name,
+                    `${m.name}.${m.namespace}`,
+                    // Prometheus scrapes each pod at its address (Host: <pod IP>:<port>).
+                    METRICS_SCRAPE_HOST,
+                ]),
             );
         const corsAllowedOrigins = this.url.apply(mlflowCorsAllowedOrigins);
         const replicas = args.replicas ?? 1;
@@ -383,6 +398,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                                         pulumi.interpolate`--allowed-hosts=${allowedHosts}`,
                                         pulumi.interpolate`--cors-allowed-origins=${corsAllowedOrigins}`,
                                         `--workers=${args.workers ?? 2}`,
+                                        `--expose-prometheus=${METRICS_DIR}`,
                                     ],
                                     env,
                                     ports: [{ name: "http", containerPort: PORT }],

@@ -248,6 +248,8 @@ const RELEASE = "argo-workflows";
  * templates/server/server-deployment.yaml, argo-helm argo-workflows-1.0.18.
  */
 const SERVER_PORT = 2746;
+/** The controller's metrics port (values.yaml `controller.metricsConfig.port`). */
+const CONTROLLER_METRICS_PORT = 9090;
 /**
  * The labels of the chart's pods: argo-workflows.selectorLabels in templates/_helpers.tpl,
  * argo-helm argo-workflows-1.0.18, gives `app.kubernetes.io/name: <chart name>-<component>`
@@ -299,6 +301,8 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
      * workflows call the object store.
      */
     public readonly serviceEndpoint: ServiceEndpoint;
+    /** The workflow controller: no callers, only its metrics. */
+    public readonly controllerEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: ArgoWorkflowsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(ArgoWorkflows.__pulumiType, name, {}, opts);
@@ -325,6 +329,10 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         const annotations = args.serviceAccountAnnotations;
         const image = (ref: string) => mirrorImageParts(ref, args.mirror);
 
+        const serverAuth = args.signOn
+            ? this.signOnServer(name, args, args.signOn)
+            : // Every UI and API call carries the caller's Kubernetes token.
+              { authModes: ["client"] };
         this.release = helmRelease(
             name,
             {
@@ -351,6 +359,9 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                             spec: { serviceAccountName: WORKFLOW_SERVICE_ACCOUNT },
                         },
                         resources: resources("100m", "128Mi", "1", "512Mi"),
+                        // Prometheus metrics on the controller's port 9090 (values.yaml
+                        // `controller.metricsConfig`, off by default).
+                        metricsConfig: { enabled: true, port: CONTROLLER_METRICS_PORT },
                     },
                     // The executor runs in every workflow pod, team namespaces (Pod Security
                     // `restricted`) included.
@@ -365,10 +376,13 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                         secure: false,
                         resources: resources("50m", "128Mi", "500m", "512Mi"),
                         ...(annotations ? { serviceAccount: { annotations } } : {}),
-                        ...(args.signOn
-                            ? this.signOnServer(name, args, args.signOn)
-                            : // Every UI and API call carries the caller's Kubernetes token.
-                              { authModes: ["client"] }),
+                        ...serverAuth,
+                        // /metrics on the server's port without a token (server/apiserver/
+                        // argoserver.go); only the router and Prometheus reach that port.
+                        extraEnv: [
+                            ...("extraEnv" in serverAuth ? serverAuth.extraEnv : []),
+                            { name: "ARGO_SERVER_METRICS_AUTH", value: "false" },
+                        ],
                     },
                     // The service account below replaces the chart's, with exactly what the
                     // executor needs.
@@ -396,11 +410,19 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             { ...child, dependsOn: [this.release] },
         );
         this.url = this.route.url;
+        this.controllerEndpoint = {
+            name: "argo-controller",
+            pods: { matchLabels: chartPodLabels("workflow-controller") },
+            ports: [],
+            callers: {},
+            metrics: { port: CONTROLLER_METRICS_PORT },
+        };
         this.serviceEndpoint = {
             name: "argo-server",
             pods: { matchLabels: chartPodLabels("server") },
             ports: [SERVER_PORT],
             callers: { router: true },
+            metrics: { port: SERVER_PORT },
             calls: [
                 {
                     endpoint: OBJECT_STORE_ENDPOINT,

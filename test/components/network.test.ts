@@ -61,6 +61,18 @@ const predictor = {
     matchLabels: { component: "predictor" },
     matchExpressions: [{ key: "serving.kserve.io/inferenceservice", operator: "Exists" }],
 };
+/** Prometheus's pods, in the monitoring namespace: admitted on each metrics port alone. */
+const scrape = (port: number) => ({
+    from: [
+        {
+            namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": "mlops-monitoring" },
+            },
+            podSelector: { matchLabels: { "mlops.dev/scraper": "prometheus" } },
+        },
+    ],
+    ports: tcp(port),
+});
 const ingressOnly = (podSelector: unknown, ingress: unknown[]) => ({
     podSelector,
     policyTypes: ["Ingress"],
@@ -78,7 +90,7 @@ const DEFAULT_DENY = {
 const ALLOW_TRAEFIK = {
     resource: "p-network-allow-traefik",
     name: "allow-traefik",
-    spec: ingressOnly({ matchLabels: TRAEFIK }, [{ ports: tcp(8000, 8443) }]),
+    spec: ingressOnly({ matchLabels: TRAEFIK }, [{ ports: tcp(8000, 8443) }, scrape(9100)]),
 };
 const ALLOW_MLFLOW = {
     resource: "p-network-allow-mlflow",
@@ -86,6 +98,7 @@ const ALLOW_MLFLOW = {
     // The admins' server: teams have their own, in their namespaces.
     spec: ingressOnly({ matchLabels: app("mlflow", "p-mlflow") }, [
         { from: [router], ports: tcp(5000) },
+        scrape(5000),
     ]),
 };
 const ALLOW_FEAST = {
@@ -94,6 +107,7 @@ const ALLOW_FEAST = {
     // Admins only, through the router: teams have their own feature stores.
     spec: ingressOnly({ matchLabels: app("feast", "p-feast") }, [
         { from: [router], ports: tcp(6566) },
+        scrape(8000),
     ]),
 };
 const ALLOW_VALKEY = {
@@ -101,6 +115,7 @@ const ALLOW_VALKEY = {
     name: "allow-valkey",
     spec: ingressOnly({ matchLabels: app("valkey", "p-feast-online") }, [
         { from: [pods(app("feast", "p-feast"))], ports: tcp(6379) },
+        scrape(9121),
     ]),
 };
 const ALLOW_ARGO_SERVER = {
@@ -108,12 +123,22 @@ const ALLOW_ARGO_SERVER = {
     name: "allow-argo-server",
     spec: ingressOnly({ matchLabels: app("argo-workflows-server", "argo-workflows") }, [
         { from: [router], ports: tcp(2746) },
+        scrape(2746),
     ]),
+};
+/** The workflow controller: no callers, only its metrics. */
+const ALLOW_ARGO_CONTROLLER = {
+    resource: "p-network-allow-argo-controller",
+    name: "allow-argo-controller",
+    spec: ingressOnly(
+        { matchLabels: app("argo-workflows-workflow-controller", "argo-workflows") },
+        [scrape(9090)],
+    ),
 };
 const ALLOW_PREDICTORS = {
     resource: "p-network-allow-predictors",
     name: "allow-predictors",
-    spec: ingressOnly(predictor, [{ from: [router], ports: tcp(8080) }]),
+    spec: ingressOnly(predictor, [{ from: [router], ports: tcp(8080) }, scrape(8080)]),
 };
 const OAUTH2_PROXY = app("oauth2-proxy", "oauth2-proxy");
 /** Traefik's forwardAuth asks oauth2-proxy; nothing else does. */
@@ -137,6 +162,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
         expect(
             childList(rec, rec.get("mlops:platform:PlatformNetworkPolicies", "p-network")),
         ).toEqual([
+            `${NETPOL} p-network-allow-argo-controller`,
             `${NETPOL} p-network-allow-argo-server`,
             `${NETPOL} p-network-allow-dex`,
             `${NETPOL} p-network-allow-feast`,
@@ -157,6 +183,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                 ALLOW_FEAST,
                 ALLOW_VALKEY,
                 ALLOW_ARGO_SERVER,
+                ALLOW_ARGO_CONTROLLER,
                 ALLOW_PREDICTORS,
                 ALLOW_OAUTH2_PROXY,
                 ALLOW_DEX,
@@ -168,6 +195,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                             from: [pods(app("mlflow", "p-mlflow")), pods(app("mlflow-db-upgrade"))],
                             ports: tcp(5432),
                         },
+                        scrape(9187),
                     ]),
                 },
                 {
@@ -196,6 +224,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                             ],
                             ports: tcp(8333),
                         },
+                        scrape(9327),
                     ]),
                 },
             ]),
@@ -239,6 +268,7 @@ describe("PlatformNetworkPolicies in the platform", () => {
                 ALLOW_FEAST,
                 ALLOW_VALKEY,
                 ALLOW_ARGO_SERVER,
+                ALLOW_ARGO_CONTROLLER,
                 ALLOW_PREDICTORS,
                 ALLOW_OAUTH2_PROXY,
             ]),
@@ -452,7 +482,7 @@ describe("every selector matches the pods it means", () => {
         expect(at(release("p-serving-kserve"), "namespace")).toBe("kserve");
         expect(
             rec.ofType(NETPOL).filter((p) => at(p, "metadata", "namespace") === "mlops"),
-        ).toHaveLength(11);
+        ).toHaveLength(12);
     });
 
     it("Seldon: its servers pull from the S3 gateway in their own namespace", async () => {
@@ -713,6 +743,7 @@ describe("the tenant view", () => {
             "feast",
             "valkey",
             "argo-server",
+            "argo-controller",
             "predictors",
             "postgresql",
             "seaweedfs",

@@ -217,6 +217,56 @@ export const CHART_PODS: Readonly<Record<string, (values: Untyped) => ChartPod[]
         "Seldon Core v2's control plane: its per-component replicas are not tabulated",
     "seldon-core-v2-runtime": () => "Seldon Core v2's runtime: not tabulated",
     "seldon-core-v2-servers": () => "Seldon Core v2's model servers: not tabulated",
+    // prometheus-community/helm-charts kube-prometheus-stack-88.5.3, values.yaml:
+    // prometheusOperator.resources {}; prometheus.prometheusSpec.replicas 1, resources {};
+    // alertmanager.alertmanagerSpec.replicas 1, resources {}; the operator adds a
+    // config-reloader sidecar to Prometheus and Alertmanager pods with
+    // prometheusOperator.prometheusConfigReloader.resources. Subcharts: kube-state-metrics-8.4.0
+    // (replicas 1, resources {}), prometheus-node-exporter-4.56.1 (a DaemonSet, one pod a node:
+    // counted once, as DaemonSets are), grafana-12.11.1 (replicas 1, resources {}; the dashboard
+    // and datasource sidecars, kube-prometheus-stack turning both on, with sidecar.resources).
+    // The admission webhook's certificate Jobs end: not counted.
+    "kube-prometheus-stack": (v) => {
+        const reloader = { resources: v?.prometheusOperator?.prometheusConfigReloader?.resources };
+        const sidecar = { resources: v?.grafana?.sidecar?.resources };
+        const p = v?.prometheus?.prometheusSpec ?? {};
+        const a = v?.alertmanager?.alertmanagerSpec ?? {};
+        return [
+            {
+                name: "prometheus-operator",
+                replicas: 1,
+                containers: [{ resources: v?.prometheusOperator?.resources }],
+            },
+            {
+                name: "prometheus",
+                replicas: num(p.replicas, 1),
+                containers: [{ resources: p.resources }, reloader],
+                initContainers: [reloader],
+            },
+            {
+                name: "alertmanager",
+                replicas: num(a.replicas, 1),
+                containers: [{ resources: a.resources }, reloader],
+                initContainers: [reloader],
+            },
+            {
+                name: "grafana",
+                replicas: num(v?.grafana?.replicas, 1),
+                containers: [{ resources: v?.grafana?.resources }, sidecar, sidecar],
+            },
+            {
+                name: "kube-state-metrics",
+                replicas: num(v?.["kube-state-metrics"]?.replicas, 1),
+                containers: [{ resources: v?.["kube-state-metrics"]?.resources }],
+            },
+            {
+                name: "node-exporter",
+                replicas: 1,
+                containers: [{ resources: v?.["prometheus-node-exporter"]?.resources }],
+            },
+        ];
+    },
+    "dcgm-exporter": () => "its DaemonSet runs on GPU nodes only",
     "nvidia-device-plugin": () =>
         "its DaemonSets run on GPU nodes only, and node feature discovery's pods are not tabulated",
 };

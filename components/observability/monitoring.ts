@@ -1,0 +1,425 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as yaml from "js-yaml";
+import { GpuScheduling, GPU_POOL_LABEL } from "../cluster/kubernetes-cluster";
+import { Peer, ServiceEndpoint } from "../endpoint";
+import { helmRelease } from "../helm-release";
+import { Mirror, imageTag, mirrorImageName, mirrorImageParts } from "../mirror";
+import { ExposedService } from "../routing/exposed-service";
+import { Traefik } from "../routing/traefik";
+import { podSecurityLabels } from "../security";
+import { chartImages, charts } from "../versions";
+
+/** The kube-prometheus-stack release name: its monitors and rules selector is `release: <it>`. */
+export const MONITORING_RELEASE = "kube-prometheus-stack";
+/** The label the Prometheus and the operator select PodMonitors and PrometheusRules by. */
+export const MONITOR_LABELS = { release: MONITORING_RELEASE } as const;
+/** The label the Grafana sidecar loads dashboard ConfigMaps by (values.yaml `sidecar.dashboards`). */
+export const DASHBOARD_LABELS = { grafana_dashboard: "1" } as const;
+/** A label of Prometheus's pods (`prometheusSpec.podMetadata`), that scrape rules admit. */
+export const SCRAPER_LABELS = { "mlops.dev/scraper": "prometheus" } as const;
+/** Grafana's pods (grafana chart 12.11.1, `grafana.selectorLabels`). */
+const GRAFANA_LABELS = {
+    "app.kubernetes.io/name": "grafana",
+    "app.kubernetes.io/instance": MONITORING_RELEASE,
+};
+/** Grafana's container port and Service (`grafana.fullnameOverride` below, `service.port` 80). */
+const GRAFANA_PORT = 3000;
+const GRAFANA_SERVICE = "grafana";
+
+/** The rule groups and dashboards shipped with the platform, one file each. */
+export const RULES_DIR = path.join(__dirname, "rules");
+export const DASHBOARDS_DIR = path.join(__dirname, "dashboards");
+
+/** A file of a folder, by its name without extension, sorted. */
+function filesOf(dir: string, ext: string): { key: string; text: string }[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(ext))
+        .sort()
+        .map((f) => ({
+            key: f.slice(0, -ext.length),
+            text: fs.readFileSync(path.join(dir, f), "utf8"),
+        }));
+}
+
+/** Each rules file: a PrometheusRule `spec` (`groups: [...]`), by file name. */
+export function loadRules(dir = RULES_DIR): { key: string; spec: { groups: unknown[] } }[] {
+    return filesOf(dir, ".yaml").map(({ key, text }) => {
+        const spec = yaml.load(text) as { groups?: unknown };
+        if (!spec || !Array.isArray(spec.groups)) {
+            throw new Error(
+                `${path.join(dir, key)}.yaml: a PrometheusRule spec needs groups: [...]`,
+            );
+        }
+        return { key, spec: { groups: spec.groups } };
+    });
+}
+
+/** Each dashboard file: Grafana dashboard JSON, by file name. */
+export function loadDashboards(dir = DASHBOARDS_DIR): { key: string; json: string }[] {
+    return filesOf(dir, ".json").map(({ key, text }) => {
+        JSON.parse(text); // a broken file fails here, not in Grafana
+        return { key, json: text };
+    });
+}
+
+/** Arguments of {@link Monitoring}. */
+export interface MonitoringArgs {
+    /** Namespace of Prometheus, Alertmanager, Grafana and the exporters. @default "monitoring" */
+    readonly namespace?: string;
+    /** The platform's namespace, where the services' endpoints run. */
+    readonly platformNamespace: pulumi.Input<string>;
+    /** The endpoints to scrape: those that declare `metrics`. */
+    readonly endpoints: readonly ServiceEndpoint[];
+    /** The router that serves Grafana at `grafana.<domain>`, for the admin groups. */
+    readonly router: Traefik;
+    /**
+     * Single sign-on in front of the router: Grafana trusts oauth2-proxy's
+     * `X-Auth-Request-Email` (auth proxy mode). Otherwise Grafana's own login with the
+     * generated admin password. @default false
+     */
+    readonly signOn?: boolean;
+    /** How long Prometheus keeps samples. @default "7d" */
+    readonly retention?: string;
+    /** Prometheus's volume. @default "10Gi" */
+    readonly storage?: string;
+    /** StorageClass of Prometheus's volume. @default the cluster's default class */
+    readonly storageClass?: pulumi.Input<string>;
+    /**
+     * Where GPU nodes are: the DCGM exporter runs there alone, tolerating the GPU taint. A node
+     * selector with no labels (GKE, EKS: a pod needs to ask for a GPU) becomes a node affinity
+     * on the GPU pool label every GPU node carries. @default no DCGM exporter
+     */
+    readonly gpuNodes?: GpuScheduling;
+    /** Every chart and image from a mirror. @default upstream */
+    readonly mirror?: Mirror;
+}
+
+/**
+ * Metrics, alerts and dashboards: kube-prometheus-stack (the Prometheus Operator, Prometheus,
+ * Alertmanager, Grafana, kube-state-metrics, node-exporter) in a namespace of its own, a
+ * PodMonitor for every platform endpoint that declares `metrics`, a PrometheusRule for each
+ * file of `rules/`, a dashboard ConfigMap for each file of `dashboards/`, NVIDIA's DCGM exporter
+ * on GPU nodes, and Grafana at `grafana.<domain>` for the admin groups.
+ *
+ * ```ts
+ * new Monitoring("mlops-monitoring", { platformNamespace: "mlops", endpoints: platform.serviceEndpoints,
+ *     router: platform.router, signOn: true }, { parent: platform });
+ * ```
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    /** The type token: the permanent identity of this component in URNs and policies. */
+    public static readonly __pulumiType = "mlops:observability:Monitoring";
+    public readonly namespace: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+    /** Prometheus's pods, as a NetworkPolicy peer of the platform namespace's scrape rules. */
+    public readonly scrapers: Peer;
+    /** PodMonitors by endpoint name. */
+    public readonly podMonitors: Record<string, k8s.apiextensions.CustomResource> = {};
+    /** Grafana's route. */
+    public readonly grafana: ExposedService;
+    /** Grafana's admin password (secret). */
+    public readonly grafanaAdminPassword: pulumi.Output<string>;
+    public readonly dcgmExporter?: k8s.helm.v3.Release;
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(Monitoring.__pulumiType, name, {}, opts);
+        const child = { parent: this };
+        const nsName = args.namespace ?? "monitoring";
+        // node-exporter reads the host (hostNetwork, hostPID, hostPath) and DCGM the kubelet's
+        // pod-resources socket as root: the `privileged` level, in this namespace alone.
+        const namespace = new k8s.core.v1.Namespace(
+            name,
+            { metadata: { name: nsName, labels: podSecurityLabels("privileged") } },
+            child,
+        );
+        this.namespace = namespace.metadata.name;
+        this.scrapers = {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": nsName } },
+            podSelector: { matchLabels: { ...SCRAPER_LABELS } },
+        };
+
+        const password = new random.RandomPassword(
+            `${name}-grafana-admin`,
+            { length: 24, special: false },
+            child,
+        );
+        this.grafanaAdminPassword = pulumi.secret(password.result);
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: "grafana-admin", namespace: this.namespace },
+                stringData: { "admin-user": "admin", "admin-password": this.grafanaAdminPassword },
+            },
+            child,
+        );
+
+        this.release = helmRelease(
+            name,
+            {
+                pin: charts.kubePrometheusStack,
+                mirror: args.mirror,
+                releaseName: MONITORING_RELEASE,
+                namespace: this.namespace,
+                values: monitoringValues(args, adminSecret.metadata.name),
+            },
+            { ...child, dependsOn: [adminSecret] },
+        );
+        const crds = { ...child, dependsOn: [this.release] };
+
+        for (const e of args.endpoints) {
+            if (!e.metrics) continue;
+            this.podMonitors[e.name] = new k8s.apiextensions.CustomResource(
+                `${name}-${e.name}`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PodMonitor",
+                    metadata: {
+                        name: e.name,
+                        namespace: this.namespace,
+                        labels: { ...MONITOR_LABELS },
+                    },
+                    spec: {
+                        namespaceSelector: { matchNames: [args.platformNamespace] },
+                        selector: e.pods,
+                        podMetricsEndpoints: [
+                            { portNumber: e.metrics.port, path: e.metrics.path ?? "/metrics" },
+                        ],
+                    },
+                },
+                crds,
+            );
+        }
+        for (const r of loadRules()) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-rules-${r.key}`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: {
+                        name: `mlops-${r.key}`,
+                        namespace: this.namespace,
+                        labels: { ...MONITOR_LABELS },
+                    },
+                    spec: r.spec,
+                },
+                crds,
+            );
+        }
+        for (const d of loadDashboards()) {
+            new k8s.core.v1.ConfigMap(
+                `${name}-dashboard-${d.key}`,
+                {
+                    metadata: {
+                        name: `mlops-dashboard-${d.key}`,
+                        namespace: this.namespace,
+                        labels: { ...DASHBOARD_LABELS },
+                    },
+                    data: { [`${d.key}.json`]: d.json },
+                },
+                child,
+            );
+        }
+
+        // Grafana answers the router alone: under single sign-on it trusts the identity
+        // headers oauth2-proxy's answer puts on each request.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-grafana`,
+            {
+                metadata: { name: "allow-grafana", namespace: this.namespace },
+                spec: {
+                    podSelector: { matchLabels: GRAFANA_LABELS },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [
+                                {
+                                    namespaceSelector: {
+                                        matchLabels: {
+                                            "kubernetes.io/metadata.name": args.platformNamespace,
+                                        },
+                                    },
+                                    podSelector: args.router.serviceEndpoint.pods,
+                                },
+                                { podSelector: { matchLabels: { ...SCRAPER_LABELS } } },
+                            ],
+                            ports: [{ protocol: "TCP", port: GRAFANA_PORT }],
+                        },
+                    ],
+                },
+            },
+            child,
+        );
+        this.grafana = args.router.expose(
+            `${name}-grafana`,
+            {
+                namespace: this.namespace,
+                subdomain: "grafana",
+                service: { name: GRAFANA_SERVICE, port: 80 },
+                authenticatedBy: args.signOn
+                    ? undefined
+                    : "grafana login (generated admin password)",
+            },
+            { ...child, dependsOn: [this.release] },
+        );
+
+        if (args.gpuNodes) this.dcgmExporter = this.dcgm(name, args, args.gpuNodes);
+        this.registerOutputs({ namespace: this.namespace });
+    }
+
+    /** NVIDIA's DCGM exporter on GPU nodes only, scraped through the chart's ServiceMonitor. */
+    private dcgm(name: string, args: MonitoringArgs, gpu: GpuScheduling) {
+        const ref = chartImages.dcgmExporter.exporter;
+        const selector = Object.keys(gpu.nodeSelector).length > 0;
+        return helmRelease(
+            `${name}-dcgm`,
+            {
+                pin: charts.dcgmExporter,
+                mirror: args.mirror,
+                releaseName: "dcgm-exporter",
+                namespace: this.namespace,
+                values: {
+                    image: { repository: mirrorImageName(ref, args.mirror), tag: imageTag(ref) },
+                    ...(selector
+                        ? { nodeSelector: { ...gpu.nodeSelector } }
+                        : {
+                              affinity: {
+                                  nodeAffinity: {
+                                      requiredDuringSchedulingIgnoredDuringExecution: {
+                                          nodeSelectorTerms: [
+                                              {
+                                                  matchExpressions: [
+                                                      { key: GPU_POOL_LABEL, operator: "Exists" },
+                                                  ],
+                                              },
+                                          ],
+                                      },
+                                  },
+                              },
+                          }),
+                    tolerations: [...gpu.tolerations],
+                    serviceMonitor: { enabled: true, additionalLabels: { ...MONITOR_LABELS } },
+                    resources: {
+                        requests: { cpu: "50m", memory: "128Mi" },
+                        limits: { cpu: "200m", memory: "512Mi" },
+                    },
+                },
+            },
+            { parent: this, dependsOn: [this.release] },
+        );
+    }
+}
+
+/** An image in the `registry`, `repository`, `tag` parts the charts take. */
+function image(ref: string, mirror?: Mirror) {
+    const p = mirrorImageParts(ref, mirror);
+    return { registry: p.registry, repository: p.repository, tag: p.tag };
+}
+
+const small = (cpu: string, memory: string, limitCpu: string, limitMemory: string) => ({
+    requests: { cpu, memory },
+    limits: { cpu: limitCpu, memory: limitMemory },
+});
+
+/**
+ * kube-prometheus-stack's values (88.5.3, values.yaml): every image pinned, small requests (the
+ * dev footprint), the retention and volume, the Grafana admin from a Secret, and no scrape of
+ * the control plane's own components, which managed clusters do not expose.
+ */
+export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input<string>) {
+    const img = chartImages.kubePrometheusStack;
+    const m = args.mirror;
+    return {
+        // GKE and EKS run etcd, the scheduler, the controller manager and (EKS) kube-proxy out
+        // of reach; kind and k3s bind them to loopback.
+        kubeEtcd: { enabled: false },
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeProxy: { enabled: false },
+        defaultRules: {
+            rules: {
+                etcd: false,
+                kubeControllerManager: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                kubeProxy: false,
+            },
+        },
+        prometheusOperator: {
+            image: image(img.operator, m),
+            prometheusConfigReloader: {
+                image: image(img.configReloader, m),
+                resources: small("10m", "16Mi", "100m", "64Mi"),
+            },
+            admissionWebhooks: { patch: { image: image(img.webhookCertgen, m) } },
+            resources: small("20m", "48Mi", "200m", "256Mi"),
+        },
+        prometheus: {
+            prometheusSpec: {
+                image: image(img.prometheus, m),
+                retention: args.retention ?? "7d",
+                podMetadata: { labels: { ...SCRAPER_LABELS } },
+                resources: small("100m", "256Mi", "1", "1536Mi"),
+                storageSpec: {
+                    volumeClaimTemplate: {
+                        spec: {
+                            ...(args.storageClass ? { storageClassName: args.storageClass } : {}),
+                            accessModes: ["ReadWriteOnce"],
+                            resources: { requests: { storage: args.storage ?? "10Gi" } },
+                        },
+                    },
+                },
+            },
+        },
+        alertmanager: {
+            alertmanagerSpec: {
+                image: image(img.alertmanager, m),
+                resources: small("10m", "32Mi", "100m", "128Mi"),
+            },
+        },
+        "kube-state-metrics": {
+            image: image(img.kubeStateMetrics, m),
+            resources: small("10m", "32Mi", "100m", "128Mi"),
+        },
+        "prometheus-node-exporter": {
+            // The tag carries `-distroless` already.
+            image: { ...image(img.nodeExporter, m), distroless: false },
+            resources: small("10m", "24Mi", "100m", "64Mi"),
+        },
+        grafana: {
+            fullnameOverride: GRAFANA_SERVICE,
+            image: image(img.grafana, m),
+            sidecar: {
+                image: image(img.grafanaSidecar, m),
+                resources: small("10m", "32Mi", "100m", "128Mi"),
+            },
+            initChownData: { enabled: false },
+            testFramework: { enabled: false },
+            admin: {
+                existingSecret: adminSecret,
+                userKey: "admin-user",
+                passwordKey: "admin-password",
+            },
+            resources: small("50m", "128Mi", "500m", "512Mi"),
+            "grafana.ini": args.signOn
+                ? {
+                      // oauth2-proxy signed the caller in; the route admits the admin groups.
+                      "auth.proxy": {
+                          enabled: true,
+                          header_name: "X-Auth-Request-Email",
+                          header_property: "email",
+                          auto_sign_up: true,
+                          headers: "Groups:X-Auth-Request-Groups",
+                      },
+                      auth: { disable_login_form: true },
+                      users: { auto_assign_org_role: "Admin", allow_sign_up: false },
+                  }
+                : {},
+        },
+    };
+}
