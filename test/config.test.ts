@@ -170,7 +170,7 @@ describe("invalid config: one message per problem, naming key, value and what is
         [
             "unknown top-level key",
             { tracing: { enabled: true } },
-            "mlops:tracing: unknown key (did you mean mlops:tracking?); allowed keys: kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, teams, platformStack, mirror",
+            "mlops:tracing: unknown key (did you mean mlops:tracking?); allowed keys: kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, observability, teams, platformStack, mirror",
         ],
         [
             "team name not a DNS label",
