@@ -293,7 +293,7 @@ describe("mlops:observability.alerting.receivers", () => {
                 ]),
             ),
         ).toEqual([
-            'mlops:observability.alerting.receivers[0].severities[0]: got "info"; must be one of \"critical\", \"warning\"',
+            'mlops:observability.alerting.receivers[0].severities[0]: got "info"; must be one of "critical", "warning"',
         ]);
     });
 });
