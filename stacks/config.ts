@@ -592,6 +592,68 @@ const serviceToggle = obj({ enabled: enabled.default(true) });
 /** A Prometheus duration of days or hours, such as `7d` or `36h`. */
 const RETENTION = /^[1-9][0-9]{0,3}[dhw]$/;
 
+/** Alert receivers' common keys (components/observability/alerting.ts, docs/alerts.md). */
+const receiverBase = {
+    /** Unique among the receivers. */
+    name: z
+        .string({ error: "must be a receiver name" })
+        .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+            error: "must be a lowercase name of letters, digits and '-' (1-63 characters)",
+        })
+        .refine((n) => n !== "null", { error: "is reserved (the receiver that drops alerts)" }),
+    /** Only alerts of these severities. @default every severity */
+    severities: z
+        .array(z.enum(["critical", "warning"]))
+        .min(1, { error: "must list at least one severity, or be left out" })
+        .optional(),
+    /** Only alerts about these teams. @default every alert */
+    teams: z
+        .array(
+            z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { error: "must be a team name" }),
+        )
+        .min(1, { error: "must list at least one team, or be left out" })
+        .optional(),
+};
+
+/** A URL alerts are sent to; set it with `pulumi config set --secret --path`. */
+const receiverUrl = z
+    .string({ error: "must be an http(s) URL" })
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/, { error: "must be an http(s) URL" });
+const alertReceiverSchema = z.discriminatedUnion(
+    "type",
+    [
+        obj({
+            ...receiverBase,
+            type: z.literal("slack"),
+            url: receiverUrl,
+            channel: z
+                .string()
+                .regex(/^[#@]?[\w.-]{1,80}$/, {
+                    error: "must be a channel name such as #ml-alerts",
+                })
+                .optional(),
+        }),
+        obj({
+            ...receiverBase,
+            type: z.literal("email"),
+            to: z.string().regex(EMAIL, { error: "must be an email address" }),
+            from: z.string().regex(EMAIL, { error: "must be an email address" }),
+            smarthost: z.string().regex(/^[a-zA-Z0-9.-]+:[0-9]{1,5}$/, {
+                error: "must be host:port of an SMTP relay",
+            }),
+            username: z.string().min(1).optional(),
+            password: z.string().min(1).optional(),
+        }),
+        obj({ ...receiverBase, type: z.literal("webhook"), url: receiverUrl }),
+    ],
+    { error: "must have type slack, email or webhook" },
+);
+/** Where alerts go: none by default (docs/alerts.md). */
+const alertingSchema = obj({
+    /** @default [] (alerts are evaluated and shown, and sent nowhere) */
+    receivers: z.array(alertReceiverSchema, { error: "must be a list of receivers" }).default([]),
+});
+
 /** Metrics, dashboards and alerts (components/observability, docs/observability.md). */
 const observabilitySchema = obj({
     /** Prometheus, Alertmanager, Grafana and the exporters. @default true */
@@ -612,6 +674,8 @@ const observabilitySchema = obj({
     backend: z
         .enum(["inCluster", "managed"], { error: "must be inCluster or managed" })
         .default("inCluster"),
+    /** Where alerts are sent: Slack, e-mail or webhook receivers. @default none */
+    alerting: alertingSchema.prefault({}),
 });
 
 /** Where charts and images come from instead of upstream (components/mirror.ts, docs/mirror.md). */
@@ -748,6 +812,7 @@ const NAMED_LISTS: readonly (readonly string[])[] = [
     ["cluster", "gpuPools"],
     ["serving", "models"],
     ["teams"],
+    ["observability", "alerting", "receivers"],
 ];
 
 /** Duplicate names, checked on the raw values so they are reported even beside other errors. */
@@ -920,6 +985,15 @@ function unknownKey(path: readonly PathSegment[], allowed: readonly string[]): s
     return `${keyPath(path)}: unknown key${hint}; allowed keys: ${allowed.join(", ")}`;
 }
 
+/** Keys whose values are secrets, never echoed in a message: alert receivers' URLs and passwords. */
+function isSecretKey(path: readonly PathSegment[]): boolean {
+    return (
+        path[0] === "observability" &&
+        path[1] === "alerting" &&
+        (path[path.length - 1] === "url" || path[path.length - 1] === "password")
+    );
+}
+
 function problemsOf(key: string, raw: unknown, error: z.ZodError): string[] {
     const out: string[] = [];
     for (const issue of error.issues) {
@@ -936,7 +1010,11 @@ function problemsOf(key: string, raw: unknown, error: z.ZodError): string[] {
             continue;
         }
         const value = valueAt(raw, issue.path);
-        out.push(`${keyPath(path)}: got ${show(value)}; ${describe(issue)}`);
+        const got =
+            isSecretKey(path) && typeof value === "string"
+                ? "a value (secret, not shown)"
+                : show(value);
+        out.push(`${keyPath(path)}: got ${got}; ${describe(issue)}`);
     }
     return out;
 }
@@ -1084,9 +1162,25 @@ function observabilityCheck(c: PlatformConfig, problems: string[]) {
     );
 }
 
+/**
+ * Alert receivers in prod send over TLS only: an `http://` URL would carry every alert (and,
+ * for Slack, the webhook's token) in the clear.
+ */
+function alertingCheck(c: PlatformConfig, problems: string[]) {
+    if (c.environment !== "prod") return;
+    c.observability.alerting.receivers.forEach((r, i) => {
+        if (r.type === "email" || !r.url.startsWith("http://")) return;
+        problems.push(
+            `${keyPath(["observability", "alerting", "receivers", i, "url"])}: got an http:// URL; ` +
+                `prod stacks send alerts over https only (the URL is a secret and is not shown)`,
+        );
+    });
+}
+
 /** Checks that span keys: what one key allows depends on another. */
 function crossCheck(c: PlatformConfig, problems: string[]) {
     const cloud: Cloud = c.cloud;
+    alertingCheck(c, problems);
     if (cloud === "gcp" && !c.cluster.gcp) {
         problems.push(
             `${keyPath(["cluster", "gcp"])}: got nothing; required when mlops:cloud is gcp ({project, region})`,
