@@ -188,7 +188,7 @@ export const KUBE_STATE_METRICS_NEEDS = {
  */
 export const HONOR_LABELS_SCRAPES = [
     "dcgm-exporter",
-    "argo-workflows-controller",
+    "argo-controller",
     "traefik",
     "kube-state-metrics",
 ] as const;

@@ -1,6 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
+import {
+    AlertReceiver,
+    alertmanagerConfig,
+    HONOR_LABELS_SCRAPES,
+    KUBE_STATE_METRICS_NEEDS,
+} from "./alerting";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as yaml from "js-yaml";
@@ -97,6 +103,8 @@ export interface MonitoringArgs {
      */
     readonly gpuNodes?: GpuScheduling;
     /** Every chart and image from a mirror. @default upstream */
+    /** Where alerts are sent (`mlops:observability.alerting.receivers`). @default none */
+    readonly alertReceivers?: readonly AlertReceiver[];
     readonly mirror?: Mirror;
 }
 
@@ -188,7 +196,14 @@ export class Monitoring extends pulumi.ComponentResource {
                         namespaceSelector: { matchNames: [args.platformNamespace] },
                         selector: e.pods,
                         podMetricsEndpoints: [
-                            { portNumber: e.metrics.port, path: e.metrics.path ?? "/metrics" },
+                            {
+                                portNumber: e.metrics.port,
+                                path: e.metrics.path ?? "/metrics",
+                                // The rules read the exporter's own namespace/service labels.
+                                ...((HONOR_LABELS_SCRAPES as readonly string[]).includes(e.name)
+                                    ? { honorLabels: true }
+                                    : {}),
+                            },
                         ],
                     },
                 },
@@ -303,7 +318,13 @@ export class Monitoring extends pulumi.ComponentResource {
                               },
                           }),
                     tolerations: [...gpu.tolerations],
-                    serviceMonitor: { enabled: true, additionalLabels: { ...MONITOR_LABELS } },
+                    // Its pod mapping's namespace and pod labels are the GPU user's (the rules
+                    // read them): honoured, not renamed.
+                    serviceMonitor: {
+                        enabled: true,
+                        honorLabels: true,
+                        additionalLabels: { ...MONITOR_LABELS },
+                    },
                     resources: {
                         requests: { cpu: "50m", memory: "128Mi" },
                         limits: { cpu: "200m", memory: "512Mi" },
@@ -377,6 +398,8 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
             },
         },
         alertmanager: {
+            // Where alerts go: none unless the config names receivers.
+            config: alertmanagerConfig(args.alertReceivers ?? []),
             alertmanagerSpec: {
                 image: image(img.alertmanager, m),
                 resources: small("10m", "32Mi", "100m", "128Mi"),
@@ -384,6 +407,9 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
         },
         "kube-state-metrics": {
             image: image(img.kubeStateMetrics, m),
+            // The GPU pool label of nodes, and pods' node selectors, which the GPU rules read.
+            metricLabelsAllowlist: [...KUBE_STATE_METRICS_NEEDS.metricLabelsAllowlist],
+            extraArgs: [`--metric-opt-in-list=${KUBE_STATE_METRICS_NEEDS.metricOptIn.join(",")}`],
             resources: small("10m", "32Mi", "100m", "128Mi"),
         },
         "prometheus-node-exporter": {

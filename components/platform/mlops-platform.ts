@@ -5,6 +5,7 @@ import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
 import { TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
+import { AlertReceiver } from "../observability/alerting";
 import { Monitoring } from "../observability/monitoring";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
@@ -173,6 +174,8 @@ export interface MlopsPlatformArgs {
         readonly retention?: string;
         /** @default "10Gi" */
         readonly storage?: string;
+        /** Where alerts are sent. @default none: alerts stay in Alertmanager */
+        readonly alerting?: { readonly receivers: readonly AlertReceiver[] };
     };
     /** Every chart and image from a mirror (`mlops:mirror`). @default upstream */
     readonly mirror?: Mirror;
@@ -621,6 +624,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 signOn: this.signOn !== undefined,
                 retention: args.observability?.retention,
                 storage: args.observability?.storage,
+                alertReceivers: args.observability?.alerting?.receivers,
                 storageClass: args.cluster.storageClasses.readWriteOnce,
                 gpuNodes: args.cluster.gpuScheduling(),
                 mirror: args.mirror,
