@@ -1,2 +1,3 @@
 export * from "./team";
 export * from "./members";
+export * from "./team-workloads";
