@@ -279,7 +279,7 @@ describe("stack outputs", () => {
                 "urls",
                 "credentials",
                 "kubeconfig",
-                "teamIdentities",
+                "teams",
                 "logins",
             ]),
         );

@@ -94,7 +94,7 @@ describe("the stack outputs in the human output", () => {
         }
         // Single sign-on: no route has a password (the dashboard's output is its URL); the
         // bundled Dex's logins are secret, the issuer to register at is not.
-        expect(dev.secretOutputs).toEqual(["credentials", "logins", "teamIdentities"]);
+        expect(dev.secretOutputs).toEqual(["credentials", "logins"]);
         expect(lines).toContainEqual(
             expect.stringMatching(/^ {8}issuer +: "https:\/\/dex\.mlops\.localtest\.me"$/),
         );
