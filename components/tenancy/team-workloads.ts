@@ -13,7 +13,7 @@ export interface TeamWorkloadsArgs {
  * What a team stack creates: the team's own workloads (the reference pipeline's
  * WorkflowTemplate and its scripts) in the namespace the platform stack created. The team's
  * fences (namespace, quota, members, network policies, runner identity and store keys) are
- * the platform's ({@link Team}); a team stack creates none of them, so that a team stack,
+ * the platform's (`Team`); a team stack creates none of them, so that a team stack,
  * run with a member's own kubeconfig, needs no rights beyond the team's role.
  *
  * ```ts
