@@ -3,6 +3,7 @@ import { Subnet } from "@pulumi/aws/ec2/subnet";
 import { Vpc } from "@pulumi/aws/ec2/vpc";
 import { VpcEndpoint } from "@pulumi/aws/ec2/vpcEndpoint";
 import * as pulumi from "@pulumi/pulumi";
+import { AWS_NAME_RULES, awsName } from "./names";
 
 /** The AWS services a team's pods reach: S3 for data, STS to exchange IRSA tokens. */
 export const PRIVATE_ENDPOINT_SERVICES = ["s3", "sts"] as const;
@@ -28,7 +29,7 @@ export interface AwsPrivateEndpointsArgs {
  */
 export class AwsPrivateEndpoints extends pulumi.ComponentResource {
     /** The type token: the permanent identity of this component in URNs and policies. */
-    public static readonly __pulumiType = "mlops:aws:PrivateEndpoints";
+    public static readonly __pulumiType = "mlops:aws:AwsPrivateEndpoints";
     public readonly endpoints: Record<(typeof PRIVATE_ENDPOINT_SERVICES)[number], VpcEndpoint>;
 
     constructor(
@@ -41,6 +42,7 @@ export class AwsPrivateEndpoints extends pulumi.ComponentResource {
         const sg = new SecurityGroup(
             `${name}-endpoints`,
             {
+                name: awsName(AWS_NAME_RULES.securityGroup, [name, "endpoints"]),
                 vpcId: args.vpc.id,
                 description: "HTTPS from the VPC to the S3 and STS interface endpoints",
                 ingress: [
