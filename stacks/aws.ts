@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EfsTeamVolume, teamPosixId } from "../components/aws/efs";
 import { EksCluster } from "../components/aws/eks";
 import { AwsBucketGrant, AwsIrsaIdentity } from "../components/aws/irsa";
+import { AwsPrivateEndpoints } from "../components/aws/private-endpoints";
 import { RdsDatabase } from "../components/aws/rds";
 import { S3ObjectStore } from "../components/aws/s3";
 import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
@@ -110,6 +111,13 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
         identities[svc] = id.annotations;
     }
 
+    // S3 and STS at addresses in the private subnets, which team network policies allow.
+    new AwsPrivateEndpoints(
+        name,
+        { region: a.region, vpc: cluster.vpc, subnets: cluster.privateSubnets },
+        opts,
+    );
+
     // Each inline team's runner: its prefix of the team buckets (objects under teams/<team>/,
     // and listing there only), nothing of any other prefix.
     const teamIdentities: Record<string, pulumi.Output<Record<string, string>>> = {};
@@ -154,8 +162,14 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
     return {
         cluster,
         teamIdentities,
-        // AWS APIs (STS for IRSA, S3) over HTTPS.
-        teamCloudEgress: [{ ports: [{ protocol: "TCP", port: 443 }] }],
+        // S3 and STS (IRSA's token exchange) over HTTPS at their interface endpoints in the
+        // private subnets, not every address on 443.
+        teamCloudEgress: [
+            {
+                to: cluster.privateCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                ports: [{ protocol: "TCP", port: 443 }],
+            },
+        ],
         apiServerCidrs: cluster.privateCidrs,
         objectStore: store.connection,
         database: {

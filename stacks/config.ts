@@ -6,6 +6,7 @@
  * and the offline plan exercise exactly what `pulumi up` runs.
  */
 import { z } from "zod";
+import { cidrProblem, parseIpAddress } from "./cidr";
 import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
 import { DEFAULT_OIDC_PREFIX, oidcPrefixProblem } from "../components/cluster/kubernetes-cluster";
 
@@ -745,6 +746,42 @@ const servingSchema = obj({
     models: z.array(modelSchema, { error: "must be a list of models" }).default([]),
 });
 
+/** The widest allow-list entry a team may have: a /8 (IPv4) or a /16 (IPv6). */
+const EGRESS_WIDEST = { 32: 8, 128: 16 } as const;
+
+/** One entry of a team's egress allow-list: addresses and the ports opened on them. */
+const egressSchema = obj({
+    /** A CIDR, IPv4 or IPv6, at most a /8 (IPv4) or /16 (IPv6) wide. */
+    cidr: z.string({ error: "must be a CIDR" }).superRefine((s, ctx) => {
+        const problem = cidrProblem(s);
+        if (problem) {
+            ctx.addIssue({ code: "custom", message: problem, input: s });
+            return;
+        }
+        const width = parseIpAddress(s.split("/")[0])!.length as 32 | 128;
+        const widest = EGRESS_WIDEST[width];
+        if (Number(s.split("/")[1]) < widest) {
+            ctx.addIssue({
+                code: "custom",
+                message: `must be at most a /${widest} wide: a team's egress is the addresses it needs, not the internet`,
+                input: s,
+            });
+        }
+    }),
+    /** The ports opened, 1 to 65535. */
+    ports: z
+        .array(
+            z
+                .int({ error: "must be a port number" })
+                .min(1, { error: "must be a port from 1 to 65535" })
+                .max(65535, { error: "must be a port from 1 to 65535" }),
+            { error: "must be a list of ports" },
+        )
+        .min(1, { error: "must list at least one port" }),
+    /** @default "TCP" */
+    protocol: z.enum(["TCP", "UDP"]).default("TCP"),
+});
+
 const teamSchema = obj({
     name: dnsLabel(
         "a team name",
@@ -752,8 +789,9 @@ const teamSchema = obj({
         " (its feature store's host is feast-<name>, a 63-character label)",
     ),
     /**
-     * The team's namespace and pipeline live in its own team stack; the platform only issues
-     * its store identity. @default false (the platform stack creates the team)
+     * The team's workloads (its reference pipeline) live in its own team stack; the platform
+     * still creates its fences (namespace, quota, members, network policies, identity).
+     * @default false (the platform stack creates the pipeline too)
      */
     stack: enabled.default(false),
     /**
@@ -791,6 +829,12 @@ const teamSchema = obj({
         /** Storage requested from the ReadWriteMany StorageClass. @default quota.storage */
         sharedStorage: bytes.optional(),
     }).prefault({}),
+    /**
+     * Addresses beyond the cluster the team's pods may open, besides the platform's services,
+     * DNS, the API server and the cloud's storage endpoints. Set in the platform stack.
+     * @default []
+     */
+    egress: z.array(egressSchema, { error: "must be a list of {cidr, ports}" }).default([]),
     /** The reference pipeline's hyperparameter search. */
     pipeline: obj({
         /** Training runs at once. @default 2 */
@@ -1240,7 +1284,8 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
                 );
             }
         });
-        if (t.pipeline.gpu > t.quota.gpu) {
+        // A team stack's quota is the platform stack's: the team stack compares when it reads it.
+        if (c.kind === "platform" && t.pipeline.gpu > t.quota.gpu) {
             problems.push(
                 `${keyPath(["teams", i, "pipeline", "gpu"])}: got ${t.pipeline.gpu}; must be ≤ quota.gpu (${t.quota.gpu})`,
             );
@@ -1270,6 +1315,37 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
             `${keyPath(["platformStack"])}: got ${show(c.platformStack)}; only team stacks (mlops:kind: team) read a platform stack`,
         );
     }
+}
+
+/** What a team stack may not set for its team: the platform stack owns the team's fences. */
+const PLATFORM_OWNED_TEAM_KEYS = {
+    quota: "its quota",
+    members: "its members",
+    egress: "its egress",
+    stack: "stack",
+} as const;
+
+/**
+ * A team stack (`mlops:kind: team`) sets only its own workloads: its quota, members and egress
+ * are the platform stack's, so that a team cannot raise its own fences.
+ */
+function teamStackScope(raw: Readonly<Record<string, unknown>>, problems: string[]) {
+    if (raw.kind !== "team") return;
+    const teams = raw.teams;
+    if (!Array.isArray(teams)) return;
+    const platform =
+        typeof raw.platformStack === "string" ? raw.platformStack : "named by mlops:platformStack";
+    teams.forEach((t, i) => {
+        for (const [key, what] of Object.entries(PLATFORM_OWNED_TEAM_KEYS)) {
+            const value = valueAt(t, [key]);
+            if (value === undefined) continue;
+            problems.push(
+                key === "stack"
+                    ? `${keyPath(["teams", i, key])}: got ${show(value)}; a team stack is its team's stack: remove it (stack: true belongs in the platform stack ${platform}'s mlops:teams)`
+                    : `${keyPath(["teams", i, key])}: a team stack cannot set ${what}; set it in the platform stack ${platform}'s mlops:teams`,
+            );
+        }
+    });
 }
 
 /** What routing.auth allows, given the cloud, the environment and TLS. */
@@ -1374,6 +1450,7 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformCon
         else problems.push(...problemsOf(key, raw[key], result.error));
     }
     duplicateNames(raw, problems);
+    teamStackScope(raw, problems);
     // Cross-key checks need every key they read to have parsed.
     if (problems.length === 0) {
         const parsed = out as ParsedConfig;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CloudSqlDatabase } from "../components/gcp/cloudsql";
 import { GcsObjectStore } from "../components/gcp/gcs";
 import { GkeCluster } from "../components/gcp/gke";
+import { PrivateGoogleApis } from "../components/gcp/private-google-apis";
 import { GcpWorkloadIdentity } from "../components/gcp/workload-identity";
 import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
 import { BucketKey, TEAM_BUCKETS, teamPrefix } from "../components/storage/object-store";
@@ -46,6 +47,12 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
                 ? config.storage.sharedFilesystem.tier
                 : undefined,
         protect: prod,
+    });
+    // Google APIs resolve to Private Google Access's addresses in the VPC, so that team
+    // network policies allow them by address, not every address on 443.
+    const googleApis = new PrivateGoogleApis(name, {
+        project: gcp.project,
+        network: cluster.network,
     });
     const store = new GcsObjectStore(name, {
         project: gcp.project,
@@ -100,15 +107,21 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
     return {
         cluster,
         teamIdentities,
-        // Google APIs over HTTPS and the GKE metadata server (Workload Identity tokens).
+        // Google APIs (Cloud Storage, token exchange) at their private addresses only, and the
+        // GKE metadata server, which issues Workload Identity tokens (the two addresses and ports
+        // GKE's Workload Identity documentation lists for clusters with network policies).
         teamCloudEgress: [
-            { ports: [{ protocol: "TCP", port: 443 }] },
+            {
+                to: [{ ipBlock: { cidr: googleApis.cidr } }],
+                ports: [{ protocol: "TCP", port: 443 }],
+            },
             {
                 to: [{ ipBlock: { cidr: "169.254.169.254/32" } }],
-                ports: [
-                    { protocol: "TCP", port: 80 },
-                    { protocol: "TCP", port: 988 },
-                ],
+                ports: [{ protocol: "TCP", port: 80 }],
+            },
+            {
+                to: [{ ipBlock: { cidr: "169.254.169.252/32" } }],
+                ports: [{ protocol: "TCP", port: 988 }],
             },
         ],
         apiServerCidrs: [cluster.controlPlaneCidr],

@@ -137,25 +137,20 @@ export function platformStack(config: PlatformConfig) {
         ...(platform.signOn?.dex ? { logins: platform.signOn.dex.logins } : {}),
         /** The admins' tracking server; each team's is `teamTrackingUrl(<team>)`. */
         trackingInternalUrl: platform.tracking?.internalUrl,
+        /**
+         * Each team's non-secret facts, one entry per team: what its team stack reads. No
+         * team's keys: they stay in the `runner-s3` Secret in the team's namespace.
+         */
         teams: Object.fromEntries(
-            Object.entries(platform.teams).map(([n, t]) => [n, { namespace: t.namespace }]),
-        ),
-        /** What team stacks need from the platform: each team's identity, issued here. */
-        teamIdentities: pulumi.secret(
-            pulumi.all(
-                Object.fromEntries(
-                    config.teams
-                        .filter((t) => t.stack)
-                        .map((t) => [
-                            t.name,
-                            pulumi.all({
-                                objectStoreCredentials:
-                                    platform.objectStore?.userCredentials[`team-${t.name}`],
-                                runnerAnnotations: foundation.teamIdentities?.[t.name],
-                            }),
-                        ]),
-                ),
-            ),
+            config.teams.map((t) => [
+                t.name,
+                {
+                    namespace: platform.teams[t.name].namespace,
+                    runnerServiceAccount: platform.teams[t.name].runnerServiceAccount,
+                    trackingUrl: platform.teamTracking[t.name]?.internalUrl,
+                    quota: t.quota,
+                },
+            ]),
         ),
         gpuScheduling: cluster.gpuScheduling(),
         cloud: config.cloud,

@@ -1,53 +1,81 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../components/cluster/kubernetes-cluster";
-import { TEAM_SERVICES } from "../components/platform/mlops-platform";
-import { Team } from "../components/tenancy/team";
-import { teamArtifactRoot, teamTrackingUrl } from "../components/tracking/team-tracking";
-import { PlatformConfig, kubernetesMemberPrefix } from "./config";
+import { TeamQuota } from "../components/tenancy/team";
+import { TeamWorkloads } from "../components/tenancy/team-workloads";
+import { teamArtifactRoot } from "../components/tracking/team-tracking";
+import { PlatformConfig } from "./config";
+
+/**
+ * What the platform stack tells a team stack about its team (its `teams.<name>` output):
+ * nothing secret. The team's store keys stay in the `runner-s3` Secret the platform wrote into
+ * the team's namespace; its cloud identity is on the runner account there.
+ */
+export interface TeamView {
+    readonly namespace: string;
+    readonly runnerServiceAccount: string;
+    /** The in-cluster URL of the team's tracking server. */
+    readonly trackingUrl?: string;
+    readonly quota: TeamQuota;
+}
 
 /** The platform stack's outputs a team stack reads. */
 interface PlatformView {
-    namespace: string;
     objectStore: {
         scheme: "s3" | "gs";
-        endpoint?: string;
-        region: string;
         buckets: Record<string, string>;
     };
     gpuScheduling: GpuScheduling;
-    teamIdentities: Record<
-        string,
-        {
-            objectStoreCredentials?: { accessKeyId: string; secretAccessKey: string };
-            runnerAnnotations?: Record<string, string>;
-        }
-    >;
+    teams: Record<string, TeamView>;
 }
 
-/** The error when the platform stack issues no identity for the team. */
+/** The error when the platform stack has no such team (it issues every team's fences). */
 export function missingIdentityMessage(team: string, platformStack: string): string {
     return (
-        `mlops:teams[0].name: got "${team}"; the platform stack ${platformStack} issues no identity ` +
-        `for it: add {name: ${team}, stack: true} to its mlops:teams`
+        `mlops:teams[0].name: got "${team}"; the platform stack ${platformStack} has no such team ` +
+        `and issues it no namespace, quota or identity: add {name: ${team}, stack: true, members, quota} ` +
+        `to its mlops:teams`
+    );
+}
+
+/** The error when the pipeline asks more GPUs per run than the platform granted the team. */
+export function pipelineGpuMessage(gpu: number, quota: number, platformStack: string): string {
+    return (
+        `mlops:teams[0].pipeline.gpu: got ${gpu}; must be ≤ the team's GPU quota (${quota}), ` +
+        `which the platform stack ${platformStack} sets`
     );
 }
 
 /**
- * A team stack: reads the platform stack through a StackReference and creates the team's
- * `Team` (namespace, quota, RBAC, network isolation, runner, reference pipeline) with the
- * identity the platform issued to it.
+ * The team's view in the platform stack's `teams` output, checked: the team exists there and
+ * its pipeline fits the quota the platform granted.
+ */
+export function teamView(
+    teams: Readonly<Record<string, TeamView>> | undefined,
+    team: PlatformConfig["teams"][number],
+    platformStack: string,
+): TeamView {
+    const view = teams?.[team.name];
+    if (!view) throw new Error(missingIdentityMessage(team.name, platformStack));
+    if (team.pipeline.gpu > view.quota.gpu)
+        throw new Error(pipelineGpuMessage(team.pipeline.gpu, view.quota.gpu, platformStack));
+    return view;
+}
+
+/**
+ * A team stack: reads its team's entry of the platform stack's `teams` output through a
+ * StackReference and creates the team's own workloads (the reference pipeline) in the
+ * namespace the platform created. Quotas, members, network policies and identities are the
+ * platform stack's: run this stack with a member's own kubeconfig, whose role cannot change
+ * them.
  */
 export function teamStack(config: PlatformConfig) {
     const team = config.teams[0]; // parseConfig: exactly one in a team stack
-    const ref = new pulumi.StackReference(config.platformStack!);
+    const platformStack = config.platformStack!;
+    const ref = new pulumi.StackReference(platformStack);
     const out = <K extends keyof PlatformView>(key: K) =>
         ref.requireOutput(key) as pulumi.Output<PlatformView[K]>;
-    const identity = out("teamIdentities").apply((ids) => {
-        const id = ids[team.name];
-        if (!id) throw new Error(missingIdentityMessage(team.name, config.platformStack!));
-        return id;
-    });
+    const view = out("teams").apply((teams) => teamView(teams, team, platformStack));
 
     // On an existing cluster the kubeconfig is this stack's own; GKE's comes from the platform.
     const provider = new k8s.Provider("platform", {
@@ -62,56 +90,26 @@ export function teamStack(config: PlatformConfig) {
     });
 
     const store = out("objectStore");
-    const scheduling = out("gpuScheduling");
-    const t = new Team(
+    const workloads = new TeamWorkloads(
         team.name,
         {
-            members: team.members,
-            // As the platform stack's cluster names members (team stacks know the cloud).
-            memberPrefix: kubernetesMemberPrefix(config),
-            quota: team.quota,
-            readWriteManyStorageClass: ref
-                .getOutput("readWriteManyStorageClass")
-                .apply((c) => c as string | undefined),
-            platformNamespace: out("namespace"),
-            platformServices: TEAM_SERVICES,
-            runnerAnnotations: identity.apply((id) => id.runnerAnnotations ?? {}),
-            // The platform's Argo server signs people in when its routes do: the same
-            // routing.auth defaults hold here (set mode basic in both stacks for basic auth).
-            argoSignOn: config.routing.auth.enabled && config.routing.auth.mode === "oidc",
-            objectStoreCredentials:
-                config.cloud === "local"
-                    ? {
-                          accessKeyId: identity.apply(
-                              (id) => id.objectStoreCredentials?.accessKeyId ?? "",
-                          ),
-                          secretAccessKey: identity.apply(
-                              (id) => id.objectStoreCredentials?.secretAccessKey ?? "",
-                          ),
-                      }
-                    : undefined,
-            artifactRepository: store.apply((s) => ({
-                scheme: s.scheme,
-                bucket: s.buckets.workflows,
-                endpoint: s.endpoint,
-                insecure: s.scheme === "s3" && (s.endpoint ?? "").startsWith("http://"),
-                region: s.region,
-            })),
+            namespace: view.namespace,
             pipeline: {
-                // The team's own server, which the platform runs in the team's namespace.
-                trackingUri: teamTrackingUrl(team.name),
+                trackingUri: view.apply((v) => v.trackingUrl ?? ""),
+                // The team's own server keeps artifacts under its prefix; runs log there.
                 artifactRoot: store.apply((s) =>
                     teamArtifactRoot(
                         { scheme: s.scheme, buckets: { tracking: s.buckets.tracking } },
                         team.name,
                     ),
                 ),
-                gpuScheduling: scheduling,
+                gpuScheduling: out("gpuScheduling"),
+                serviceAccount: view.runnerServiceAccount,
                 ...team.pipeline,
                 mirror: config.mirror,
             },
         },
         { providers: { kubernetes: provider } },
     );
-    return { team: team.name, namespace: t.namespace, platformStack: config.platformStack };
+    return { team: team.name, namespace: workloads.namespace, platformStack };
 }

@@ -222,9 +222,10 @@ describe("the AWS foundation at the limits of the config schema", () => {
         expect(inputs("aws:eks/cluster:Cluster", "name")[0]).toMatch(EKS_NAME(100));
 
         const sgs = inputs("aws:ec2/securityGroup:SecurityGroup", "name");
-        expect(sgs).toHaveLength(2);
+        // EFS, the database, the S3 and STS interface endpoints.
+        expect(sgs).toHaveLength(3);
         for (const s of sgs) expect([s, validSg(s)]).toEqual([s, true]);
-        expect(new Set(sgs).size).toBe(2);
+        expect(new Set(sgs).size).toBe(3);
     });
 
     it("shortens only what must be: the shipped AWS stack's names are used as they are", async () => {

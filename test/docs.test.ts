@@ -275,13 +275,7 @@ describe("stack outputs", () => {
     it("are found in the program", () => {
         expect(returnedKeys("stacks/platform.ts", "platformStack")).toEqual(
             // `logins` is spread in only when the bundled Dex runs.
-            expect.arrayContaining([
-                "urls",
-                "credentials",
-                "kubeconfig",
-                "teamIdentities",
-                "logins",
-            ]),
+            expect.arrayContaining(["urls", "credentials", "kubeconfig", "teams", "logins"]),
         );
         expect(returnedKeys("stacks/team.ts", "teamStack")).toEqual([
             "namespace",

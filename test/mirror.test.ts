@@ -370,11 +370,13 @@ describe("a platform with a mirror: no chart from upstream, no image outside the
                         region: "us-east-1",
                         buckets: { tracking: "t", workflows: "w" },
                     },
-                    trackingInternalUrl: "http://mlflow.mlops.svc.cluster.local:5000",
                     gpuScheduling: { nodeSelector: {}, tolerations: [] },
-                    teamIdentities: {
+                    teams: {
                         vision: {
-                            objectStoreCredentials: { accessKeyId: "a", secretAccessKey: "s" },
+                            namespace: "team-vision",
+                            runnerServiceAccount: "runner",
+                            trackingUrl: "http://mlflow.mlops.svc.cluster.local:5000",
+                            quota: { gpu: 2 },
                         },
                     },
                 },

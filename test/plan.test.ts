@@ -373,7 +373,8 @@ describe("the onprem plan", () => {
 
 describe("plan exit codes", () => {
     it("prints the resource tree without --json", () => {
-        const run = planCli("--stack", "dev");
+        // Over 120 resources (every team's fences): the whole tree with --tree.
+        const run = planCli("--stack", "dev", "--tree");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("└─ mlops:platform:MlopsPlatform  mlops");
         expect(run.stdout).toContain("│  ├─ kubernetes:apps/v1:StatefulSet  mlops-objectstore");
@@ -738,50 +739,64 @@ describe("inline teams in the onprem plan", () => {
 
 describe("team stacks", () => {
     it.each(["vision", "nlp"])(
-        "Pulumi.team-%s.yaml: everything under its Team, clean and schema-valid",
+        "Pulumi.team-%s.yaml: only its workloads, under its TeamWorkloads, clean and schema-valid",
         (team) => {
             const doc = planJson("--stack", `team-${team}`);
             expect(doc.policies).toEqual([]);
             expect(doc.schema).toEqual([]);
             expect((doc as any).schemaUnchecked).toEqual({});
-            const component = doc.resources.find((r) => r.type === "mlops:tenancy:Team")!;
+            const component = doc.resources.find((r) => r.type === "mlops:tenancy:TeamWorkloads")!;
             expect(component.name).toBe(team);
-            const kids = doc.resources.filter((r) => r.parent === component.urn);
-            const kinds = new Set(kids.map((r) => r.type));
-            for (const t of [
-                "kubernetes:core/v1:Namespace",
-                "kubernetes:core/v1:ResourceQuota",
-                "kubernetes:core/v1:LimitRange",
-                "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-                "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
-            ]) {
-                expect(kinds).toContain(t);
-            }
-            // Only the Team and the provider at the top.
             expect(
                 doc.resources
-                    .filter(
-                        (r) =>
-                            r.type !== "pulumi:pulumi:Stack" &&
-                            !kids.includes(r) &&
-                            r !== component,
-                    )
-                    .map((r) => r.type),
-            ).toEqual(["pulumi:providers:kubernetes"]);
+                    .filter((r) => r.type !== "pulumi:pulumi:Stack")
+                    .map((r) => [r.type, r.name, r.parent === component.urn]),
+            ).toEqual([
+                ["pulumi:providers:kubernetes", "platform", false],
+                ["mlops:tenancy:TeamWorkloads", team, false],
+                ["kubernetes:core/v1:ConfigMap", `${team}-pipeline-scripts`, true],
+                [
+                    "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+                    `${team}-reference-pipeline`,
+                    true,
+                ],
+            ]);
         },
     );
 
-    it("reads the platform through its StackReference: namespace, store, tracking, identity", () => {
-        const doc = planJson("--stack", "team-vision");
+    it("reads its own entry of the platform's teams output: namespace, runner, tracking", () => {
+        const doc = planJson("--stack", "team-nlp");
+        const wt = doc.resources.find(
+            (r) => r.type === "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+        )!;
+        expect(wt.inputs.metadata.namespace).toBe("team-nlp");
+        expect(wt.inputs.spec.serviceAccountName).toBe("runner");
+        const train = wt.inputs.spec.templates.find((t: any) => t.name === "train");
+        expect(train.container.env).toContainEqual({
+            name: "MLFLOW_TRACKING_URI",
+            value: "http://mlops-mlflow.mlops.svc.cluster.local:5000",
+        });
+        expect(wt.inputs.spec.parallelism).toBe(4);
+        const deploy = wt.inputs.spec.templates.find((t: any) => t.name === "deploy");
+        const manifest = JSON.parse(deploy.resource.manifest);
+        expect(manifest.kind).toBe("InferenceService");
+        expect(manifest.spec.predictor.serviceAccountName).toBe("runner");
+        expect(wt.inputs.spec.templates[0].dag.tasks.map((t: any) => t.name)).toEqual([
+            "train",
+            "select-and-register",
+            "deploy",
+            "smoke-test",
+        ]);
+    });
+
+    it("the platform stack creates the fences of its stack teams", () => {
+        const doc = planJson("--stack", "dev");
         const byN = (t: string, n: string) =>
             doc.resources.find((r) => r.type === t && r.name === n)!;
         expect(
             byN("kubernetes:networking.k8s.io/v1:NetworkPolicy", "vision-allow-from-router").inputs
                 .spec.ingress[0].from[0].namespaceSelector,
-        ).toEqual({
-            matchLabels: { "kubernetes.io/metadata.name": "mlops" },
-        });
+        ).toEqual({ matchLabels: { "kubernetes.io/metadata.name": "mlops" } });
         const repo = JSON.parse(
             byN("kubernetes:core/v1:ConfigMap", "vision-artifact-repositories").inputs.data.default,
         );
@@ -794,39 +809,20 @@ describe("team stacks", () => {
         expect(byN("kubernetes:core/v1:Secret", "vision-runner-s3").inputs.stringData).toBe(
             "[secret]",
         );
-        const wt = byN(
-            "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
-            "vision-reference-pipeline",
-        );
-        const train = wt.inputs.spec.templates.find((t: any) => t.name === "train");
-        expect(train.container.env).toContainEqual({
-            name: "MLFLOW_TRACKING_URI",
-            value: "http://mlops-mlflow.mlops.svc.cluster.local:5000",
-        });
-        // One GPU per run, on GPU nodes, two runs at a time.
-        expect(train.container.resources.limits["nvidia.com/gpu"]).toBe("1");
-        expect(train.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
-        expect(wt.inputs.spec.parallelism).toBe(2);
-        const deploy = wt.inputs.spec.templates.find((t: any) => t.name === "deploy");
-        const manifest = JSON.parse(deploy.resource.manifest);
-        expect(manifest.kind).toBe("InferenceService");
-        expect(manifest.spec.predictor.serviceAccountName).toBe("runner");
-        expect(manifest.spec.predictor.model.storageUri).toBe("{{inputs.parameters.storage-uri}}");
-        expect(wt.inputs.spec.templates[0].dag.tasks.map((t: any) => t.name)).toEqual([
-            "train",
-            "select-and-register",
-            "deploy",
-            "smoke-test",
-        ]);
+        expect(
+            byN("kubernetes:core/v1:ResourceQuota", "nlp").inputs.spec.hard[
+                "requests.nvidia.com/gpu"
+            ],
+        ).toBe("0");
+        // No pipeline of a stack team in the platform stack.
+        expect(
+            doc.resources
+                .filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate")
+                .map((r) => r.name),
+        ).toEqual([]);
     });
 
-    it("gives a team without a GPU quota a quota of zero GPUs", () => {
-        const doc = planJson("--stack", "team-nlp");
-        const quota = doc.resources.find((r) => r.type === "kubernetes:core/v1:ResourceQuota")!;
-        expect(quota.inputs.spec.hard["requests.nvidia.com/gpu"]).toBe("0");
-    });
-
-    it("fails clearly when the platform issues no identity for the team", () => {
+    it("refuses a team the platform stack does not have, before the run (exit 2)", () => {
         const file = writeStackConfig(
             "team-unknown",
             [
@@ -843,9 +839,9 @@ describe("team stacks", () => {
             path.join(path.dirname(file), "Pulumi.dev.yaml"),
         );
         const run = planCli("--config", file);
-        expect(run.status).toBe(1);
+        expect(run.status).toBe(2);
         expect(run.stderr).toContain(
-            'mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev issues no identity for it: add {name: robotics, stack: true} to its mlops:teams',
+            'mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev has no such team and issues it no namespace, quota or identity: add {name: robotics, stack: true, members, quota} to its mlops:teams',
         );
     });
 });

@@ -23,7 +23,7 @@ import {
 } from "../tracking/team-tracking";
 import { ModelServing, ServedModel } from "../serving/model-serving";
 import { ArgoWorkflows, WORKFLOW_SERVICE_ACCOUNT } from "../workflows/argo";
-import { RUNNER, RUNNER_S3_SECRET, Team, TeamQuota } from "../tenancy/team";
+import { RUNNER, RUNNER_S3_SECRET, Team, TeamEgress, TeamQuota } from "../tenancy/team";
 import { TeamFences } from "../tenancy/admission";
 import { PlatformNetworkPolicies } from "./network";
 import { everyTeamAccess, PlatformAuth, routerAuth, SignOn, signOn, teamAccess } from "./sign-on";
@@ -125,11 +125,17 @@ export interface MlopsPlatformArgs {
     /** Teams that live in this stack (inline teams). @default [] */
     readonly teams?: readonly {
         readonly name: string;
-        /** Managed by its own team stack: only its identity is issued here. @default false */
+        /**
+         * Its workloads (the reference pipeline) live in its own team stack; its fences
+         * (namespace, quota, members, network policies, identity) are still created here.
+         * @default false
+         */
         readonly stack?: boolean;
         /** `group:<name>`, `user:<email>` (or a bare email), `sub:<JWT subject>`. */
         readonly members: readonly string[];
         readonly quota: TeamQuota;
+        /** Addresses beyond the cluster its pods may open. @default none */
+        readonly egress?: readonly TeamEgress[];
         /** Reference pipeline settings. @default 4 trials, 2 at once, no GPU */
         readonly pipeline?: {
             /** Training runs at once. @default 2 */
@@ -224,7 +230,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     /** Each team's own feature store, by team. */
     public readonly teamFeatureStores: Record<string, TeamFeatureStore> = {};
     public readonly serving?: ModelServing;
-    /** Inline teams, by name. */
+    /** Every team's fences, by name: inline teams and teams with a stack of their own. */
     public readonly teams: Record<string, Team> = {};
     /** The members' role and the admission policies of every team namespace. */
     public readonly teamFences: TeamFences;
@@ -633,10 +639,14 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         );
     }
 
-    /** A {@link Team} for each inline team that has no team stack of its own. */
+    /**
+     * A {@link Team} for every team: the platform issues each team's fences (namespace, quota,
+     * members, network policies, runner identity and store keys) whether or not it has a stack
+     * of its own; only an inline team's reference pipeline is created here.
+     */
     private inlineTeams(args: MlopsPlatformArgs) {
         const store = this.objectStoreConnection;
-        for (const t of (args.teams ?? []).filter((team) => !team.stack)) {
+        for (const t of args.teams ?? []) {
             this.teams[t.name] = new Team(
                 t.name,
                 {
@@ -648,20 +658,22 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     platformServices: TEAM_SERVICES,
                     cloudEgress: args.teamCloudEgress,
                     apiServerCidrs: args.apiServerCidrs,
+                    egress: t.egress,
                     runnerAnnotations: args.teamIdentities?.[t.name],
                     argoSignOn: this.workflows?.signOn ?? false,
                     objectStoreCredentials: this.objectStore?.userCredentials[`team-${t.name}`],
-                    pipeline: this.tracking
-                        ? {
-                              // The team's own server (teamTrackingServers).
-                              trackingUri: teamTrackingUrl(t.name),
-                              artifactRoot: teamArtifactRoot(store, t.name),
-                              gpuScheduling: args.cluster.gpuScheduling(),
-                              ...t.pipeline,
-                              dependsOn: this.workflows ? [this.workflows.release] : [],
-                              mirror: args.mirror,
-                          }
-                        : undefined,
+                    pipeline:
+                        this.tracking && !t.stack
+                            ? {
+                                  // The team's own server (teamTrackingServers).
+                                  trackingUri: teamTrackingUrl(t.name),
+                                  artifactRoot: teamArtifactRoot(store, t.name),
+                                  gpuScheduling: args.cluster.gpuScheduling(),
+                                  ...t.pipeline,
+                                  dependsOn: this.workflows ? [this.workflows.release] : [],
+                                  mirror: args.mirror,
+                              }
+                            : undefined,
                     artifactRepository: pulumi.output(store.endpoint).apply((endpoint) => ({
                         scheme: store.scheme,
                         bucket: store.buckets.workflows,

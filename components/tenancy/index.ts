@@ -1,3 +1,4 @@
 export * from "./team";
 export * from "./members";
 export * from "./admission";
+export * from "./team-workloads";

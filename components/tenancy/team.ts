@@ -69,9 +69,15 @@ export interface TeamArgs {
     readonly cloudEgress?: readonly k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
     /**
      * Where the API server is, for Argo's executor, which reports task results to it.
-     * @default any address on ports 443 and 6443 (the address is cluster-specific)
+     * @default the private address ranges ({@link PRIVATE_RANGES}) on ports 443 and 6443 (an
+     * existing cluster's address is not known to the program)
      */
     readonly apiServerCidrs?: readonly string[];
+    /**
+     * Addresses beyond the cluster the team's pods may open (the platform stack's
+     * `mlops:teams[].egress`). @default none
+     */
+    readonly egress?: readonly TeamEgress[];
     /** Annotations of the runner service account (its cloud identity). @default none */
     readonly runnerAnnotations?: pulumi.Input<Record<string, string>>;
     /**
@@ -104,6 +110,24 @@ export interface TeamArgs {
         readonly secretAccessKey: pulumi.Input<string>;
     };
 }
+
+/** An entry of a team's egress allow-list. */
+export interface TeamEgress {
+    /** A CIDR (not the whole internet: the config refuses anything wider than a /8). */
+    readonly cidr: string;
+    readonly ports: readonly number[];
+    /** @default "TCP" */
+    readonly protocol?: "TCP" | "UDP";
+}
+
+/**
+ * The private address ranges (RFC 1918): where an existing cluster's API server is when the
+ * program does not know its address (kind, k3d, minikube and on-prem nodes all have one).
+ */
+export const PRIVATE_RANGES: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/** The ports the API server listens on: 443 behind the `kubernetes` Service, 6443 on nodes. */
+export const API_SERVER_PORTS: readonly number[] = [443, 6443];
 
 /** A RoleBinding subject naming a person or a group. */
 export interface RbacSubject {
@@ -184,10 +208,10 @@ type TeamMeta = (n: string) => {
  * quota on CPU, memory, GPUs, pods, claims and storage (none for LoadBalancer or NodePort
  * Services), default container limits, the platform's `mlops-team-member` role for its members
  * (fenced by the `TeamFences` admission policies), network isolation (default deny; in from the router and itself; out to DNS,
- * the platform services it is given (object store, tracking, feature store), and the API
- * server: its addresses when the cloud knows them, else any address on its ports 443 and
- * 6443), and a `runner` service account with Argo's executor rights and the team's own store
- * identity.
+ * the platform services it is given (object store), the API server (its addresses when the
+ * cloud knows them, else the private ranges, on ports 443 and 6443), the cloud's endpoints it
+ * is given and its own allow-list, never the whole internet), and a `runner` service account
+ * with Argo's executor rights and the team's own store identity.
  *
  * ```ts
  * new Team("vision", { members: ["group:ml-vision"], quota: { cpu: "16", memory: "64Gi", gpu: 4,
@@ -500,20 +524,16 @@ export class Team extends pulumi.ComponentResource {
                 })),
             });
         }
-        // Argo's executor reports task results to the API server: its addresses when known,
-        // else its ports only.
+        // Argo's executor reports task results to the API server: its addresses when the cloud
+        // knows them, else the private ranges (never the internet).
+        const apiServer = args.apiServerCidrs?.length ? args.apiServerCidrs : PRIVATE_RANGES;
         policy("allow-api-server", {
             podSelector: {},
             policyTypes: ["Egress"],
             egress: [
                 {
-                    ...(args.apiServerCidrs?.length
-                        ? { to: args.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })) }
-                        : {}),
-                    ports: [
-                        { protocol: "TCP", port: 443 },
-                        { protocol: "TCP", port: 6443 },
-                    ],
+                    to: apiServer.map((cidr) => ({ ipBlock: { cidr } })),
+                    ports: API_SERVER_PORTS.map((port) => ({ protocol: "TCP", port })),
                 },
             ],
         });
@@ -522,6 +542,16 @@ export class Team extends pulumi.ComponentResource {
                 podSelector: {},
                 policyTypes: ["Egress"],
                 egress: [...args.cloudEgress],
+            });
+        }
+        if (args.egress?.length) {
+            policy("allow-egress-list", {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: args.egress.map((e) => ({
+                    to: [{ ipBlock: { cidr: e.cidr } }],
+                    ports: e.ports.map((port) => ({ protocol: e.protocol ?? "TCP", port })),
+                })),
             });
         }
     }

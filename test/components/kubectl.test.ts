@@ -13,18 +13,11 @@ import * as yaml from "js-yaml";
 import { TEAM_SERVICES } from "../../components/platform/mlops-platform";
 import { KUBELOGIN_REDIRECT_URIS } from "../../components/platform/sign-on";
 import { Team, memberSubjects } from "../../components/tenancy/team";
-import { startRecording } from "../../tools/plan/recorder";
 import { awsFoundation } from "../../stacks/aws";
-import {
-    EKS_ACCESS_POLICY_NAMES,
-    PlatformConfig,
-    kubernetesMemberPrefix,
-    parseConfig,
-} from "../../stacks/config";
+import { EKS_ACCESS_POLICY_NAMES, kubernetesMemberPrefix, parseConfig } from "../../stacks/config";
 import { gcpFoundation } from "../../stacks/gcp";
 import { localFoundation } from "../../stacks/local";
 import { platformStack } from "../../stacks/platform";
-import { teamStack } from "../../stacks/team";
 import { configProblems as problems } from "../support/fixtures";
 import { at, childList, record, settled } from "../support/harness";
 
@@ -541,70 +534,6 @@ describe("stacks: each cloud's cluster and every team name members alike", () =>
             "http://localhost:8000",
             "http://localhost:18000",
         ]);
-    });
-
-    describe("team stacks resolve the same prefix from mlops:cloud", () => {
-        const PLATFORM = "organization/mlops-platform/prod";
-        async function teamPlan(raw: Record<string, unknown>) {
-            const rec = startRecording({
-                stack: "team",
-                stackReferences: {
-                    [PLATFORM]: {
-                        namespace: "mlops",
-                        kubeconfig: "{}",
-                        objectStore: {
-                            scheme: "s3",
-                            region: "us-east-1",
-                            buckets: { tracking: "t", workflows: "w" },
-                        },
-                        gpuScheduling: { nodeSelector: {}, tolerations: [] },
-                        teamIdentities: { vision: { runnerAnnotations: {} } },
-                    },
-                },
-            });
-            const config: PlatformConfig = parseConfig({
-                kind: "team",
-                platformStack: PLATFORM,
-                teams: [
-                    {
-                        name: "vision",
-                        members: ["group:ml-vision@example.com", "carol@example.com"],
-                    },
-                ],
-                ...raw,
-            });
-            teamStack(config);
-            await settled();
-            return at(rec.get(ROLE_BINDING, "vision-members"), "subjects");
-        }
-
-        it.each([
-            ["local", {}, "oidc:"],
-            ["local with cluster.oidcPrefix", { cluster: { oidcPrefix: "corp:" } }, "corp:"],
-            [
-                "aws",
-                {
-                    cloud: "aws",
-                    cluster: { aws: { region: "us-east-1", accountId: ACCOUNT } },
-                    routing: { auth: SSO },
-                },
-                "oidc:",
-            ],
-            [
-                "gcp",
-                {
-                    cloud: "gcp",
-                    cluster: { gcp: { project: "p", region: "us-central1" } },
-                    routing: { auth: SSO },
-                },
-                "",
-            ],
-        ])("%s", async (_, raw, prefix) => {
-            expect(await teamPlan(raw)).toEqual([
-                { kind: "Group", name: `${prefix}ml-vision@example.com`, apiGroup: RBAC },
-                { kind: "User", name: `${prefix}carol@example.com`, apiGroup: RBAC },
-            ]);
-        });
     });
 });
 

@@ -149,7 +149,20 @@ describe("Team", () => {
             // namespace admits nothing else there).
             ["feast", 6566],
         ]);
-        expect(spec("allow-api-server").egress[0].to).toBeUndefined();
+        // Unknown address: the private ranges, never the internet.
+        expect(spec("allow-api-server").egress).toEqual([
+            {
+                to: [
+                    { ipBlock: { cidr: "10.0.0.0/8" } },
+                    { ipBlock: { cidr: "172.16.0.0/12" } },
+                    { ipBlock: { cidr: "192.168.0.0/16" } },
+                ],
+                ports: [
+                    { protocol: "TCP", port: 443 },
+                    { protocol: "TCP", port: 6443 },
+                ],
+            },
+        ]);
         const narrowed = await build({ apiServerCidrs: ["172.16.0.0/28"] });
         expect(
             (
@@ -162,6 +175,42 @@ describe("Team", () => {
                 ) as any
             ).egress[0].to,
         ).toEqual([{ ipBlock: { cidr: "172.16.0.0/28" } }]);
+    });
+
+    it("opens its egress allow-list by address and port, and nothing without one", async () => {
+        const rec = await build({
+            egress: [
+                { cidr: "203.0.113.0/24", ports: [443, 8443] },
+                { cidr: "2001:db8::/32", ports: [53], protocol: "UDP" },
+            ],
+        });
+        expect(
+            at(
+                rec.get(
+                    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                    "vision-allow-egress-list",
+                ),
+                "spec",
+            ) as any,
+        ).toEqual({
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [{ ipBlock: { cidr: "203.0.113.0/24" } }],
+                    ports: [
+                        { protocol: "TCP", port: 443 },
+                        { protocol: "TCP", port: 8443 },
+                    ],
+                },
+                {
+                    to: [{ ipBlock: { cidr: "2001:db8::/32" } }],
+                    ports: [{ protocol: "UDP", port: 53 }],
+                },
+            ],
+        });
+        const none = await build({});
+        expect(none.resources.filter((r) => r.name === "vision-allow-egress-list").length).toBe(0);
     });
 
     it("reaches a new service from its team endpoint alone, on each of its ports", async () => {

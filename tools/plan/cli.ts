@@ -19,7 +19,7 @@ import { checkPolicies } from "./policy-check";
 import { checkSchemas, SchemaReport } from "./schema-check";
 import { estimateCost, renderCost } from "./cost";
 import { ConfigError, loadConfig } from "../../stacks/config";
-import { missingIdentityMessage } from "../../stacks/team";
+import { TeamView, teamView } from "../../stacks/team";
 import { readStackConfig, stackFileOf, StackFileError } from "./stack-config";
 import { footprintOf, renderFootprint } from "./footprint";
 import {
@@ -142,9 +142,14 @@ export function referencedOutputs(
         throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
     }
     // Fail before the run: the program would stop on this inside an apply.
-    const team = config.teams[0].name;
-    if (!(outputs.teamIdentities as Record<string, unknown> | undefined)?.[team]) {
-        throw new Error(missingIdentityMessage(team, config.platformStack));
+    try {
+        teamView(
+            outputs.teams as Record<string, TeamView> | undefined,
+            config.teams[0],
+            config.platformStack,
+        );
+    } catch (e) {
+        throw new ConfigError([(e as Error).message]);
     }
     return { [config.platformStack]: outputs };
 }
