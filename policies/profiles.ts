@@ -25,5 +25,8 @@ export const profiles: Readonly<Record<"dev" | "prod", PolicyPackConfig>> = {
         "database-not-public": mandatory,
         "database-deletion-protection": mandatory,
         "data-stores-protected": { ...mandatory, requireProtect: true },
+        "eks-node-metadata-protected": mandatory,
+        "gke-secrets-encryption": mandatory,
+        "gke-control-plane-restricted": mandatory,
     },
 };

@@ -105,7 +105,7 @@ describe("GkeCluster", () => {
 
     it("has no public endpoint when no network is listed, and never admits Google Cloud's public ranges", async () => {
         const { rec } = await build({ authorizedNetworks: [] });
-        const cluster = rec.get("gcp:container/cluster:Cluster", "ml").inputs;
+        const cluster = rec.get("gcp:container/cluster:Cluster", "ml").inputs as any;
         expect(cluster.privateClusterConfig.enablePrivateEndpoint).toBe(true);
         expect(cluster.masterAuthorizedNetworksConfig).toEqual({
             cidrBlocks: [],
