@@ -42,6 +42,12 @@ export const rationale: Readonly<Record<string, string>> = {
         "An API server reachable from any address is one credential leak or CVE away from the cluster.",
     "eks-node-metadata-protected":
         "A pod that reaches instance metadata takes the node's role, whatever its own IRSA role allows.",
+    "database-production-tier":
+        "Shared-core and burstable databases have no SLA or throttle when their credits run out.",
+    "routes-trusted-certificate":
+        "Clients taught to click through certificate warnings cannot tell an attacker's certificate from ours.",
+    "helm-repository-https":
+        "A chart fetched over plain HTTP can be swapped on the way for one that runs anything.",
     "efs-encrypted":
         "Shared training data at rest must be encrypted; EFS cannot be encrypted after creation.",
     "data-stores-protected":

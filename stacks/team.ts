@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GpuScheduling } from "../components/cluster/kubernetes-cluster";
 import { TEAM_SERVICES } from "../components/platform/mlops-platform";
 import { Team } from "../components/tenancy/team";
-import { PlatformConfig, kubernetesMemberPrefix } from "./config";
+import { ConfigError, PlatformConfig, kubernetesMemberPrefix } from "./config";
 
 /** The platform stack's outputs a team stack reads. */
 interface PlatformView {
@@ -34,6 +34,36 @@ export function missingIdentityMessage(team: string, platformStack: string): str
 }
 
 /**
+ * The error when the platform stack creates the team itself (an inline team): a team stack of
+ * that name would create the same namespace a second time. The advice changes nothing there.
+ */
+export function inlineTeamMessage(team: string, platformStack: string): string {
+    return (
+        `mlops:teams[0].name: got "${team}"; the platform stack ${platformStack} creates team ${team} ` +
+        `itself (an inline team in its mlops:teams), and a team stack of the same name would ` +
+        `create its namespace team-${team} a second time: give this stack's team another name, ` +
+        `or keep managing ${team} in the platform stack's config`
+    );
+}
+
+/**
+ * Why the platform stack's outputs issue no identity to the team, or undefined when they do:
+ * the team is the platform's inline team, or the platform does not know it.
+ */
+export function teamIdentityProblem(
+    team: string,
+    platformStack: string,
+    outputs: { teamIdentities?: unknown; teams?: unknown },
+): string | undefined {
+    const ids = outputs.teamIdentities as Record<string, unknown> | undefined;
+    if (ids?.[team]) return undefined;
+    const inline = outputs.teams as Record<string, unknown> | undefined;
+    return inline && typeof inline === "object" && team in inline
+        ? inlineTeamMessage(team, platformStack)
+        : missingIdentityMessage(team, platformStack);
+}
+
+/**
  * A team stack: reads the platform stack through a StackReference and creates the team's
  * `Team` (namespace, quota, RBAC, network isolation, runner, reference pipeline) with the
  * identity the platform issued to it.
@@ -43,11 +73,17 @@ export function teamStack(config: PlatformConfig) {
     const ref = new pulumi.StackReference(config.platformStack!);
     const out = <K extends keyof PlatformView>(key: K) =>
         ref.requireOutput(key) as pulumi.Output<PlatformView[K]>;
-    const identity = out("teamIdentities").apply((ids) => {
-        const id = ids[team.name];
-        if (!id) throw new Error(missingIdentityMessage(team.name, config.platformStack!));
-        return id;
-    });
+    // Refused as the config is (exit 2 from the plan): the platform's answer is the config.
+    const identity = pulumi
+        .all([out("teamIdentities"), ref.getOutput("teams")])
+        .apply(([ids, teams]) => {
+            const problem = teamIdentityProblem(team.name, config.platformStack!, {
+                teamIdentities: ids,
+                teams,
+            });
+            if (problem) throw new ConfigError([problem]);
+            return ids[team.name];
+        });
 
     // On an existing cluster the kubeconfig is this stack's own; GKE's comes from the platform.
     const provider = new k8s.Provider("platform", {

@@ -843,9 +843,37 @@ describe("team stacks", () => {
             path.join(path.dirname(file), "Pulumi.dev.yaml"),
         );
         const run = planCli("--config", file);
-        expect(run.status).toBe(1);
-        expect(run.stderr).toContain(
-            'mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev issues no identity for it: add {name: robotics, stack: true} to its mlops:teams',
+        expect(run.status).toBe(2);
+        expect(run.stderr.trim().split("\n")).toEqual([
+            "Invalid stack config (1 problem):",
+            '  - mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev issues no identity for it: add {name: robotics, stack: true} to its mlops:teams',
+        ]);
+    });
+
+    it("refuses a team stack named as one of the platform's inline teams, with advice that deletes nothing", () => {
+        const file = writeStackConfig(
+            "team-inline",
+            [
+                "config:",
+                "  mlops:kind: team",
+                "  mlops:platformStack: organization/mlops-platform/dev",
+                "  mlops:teams:",
+                "    - name: vision",
+                "",
+            ].join("\n"),
         );
+        // The dev platform with vision as an inline team (no `stack: true`).
+        const platform = fs
+            .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
+            .replace(/(- name: vision\n)\s+stack: true\n/, "$1");
+        expect(platform).not.toMatch(/- name: vision\n\s+stack: true/);
+        fs.writeFileSync(path.join(path.dirname(file), "Pulumi.dev.yaml"), platform);
+        const run = planCli("--config", file);
+        expect(run.status).toBe(2);
+        expect(run.stdout).toBe("");
+        expect(run.stderr.trim().split("\n")).toEqual([
+            "Invalid stack config (1 problem):",
+            '  - mlops:teams[0].name: got "vision"; the platform stack organization/mlops-platform/dev creates team vision itself (an inline team in its mlops:teams), and a team stack of the same name would create its namespace team-vision a second time: give this stack\'s team another name, or keep managing vision in the platform stack\'s config',
+        ]);
     });
 });

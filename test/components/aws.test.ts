@@ -1219,7 +1219,7 @@ describe("awsFoundation", () => {
     });
 
     it("protects data in production and lets dev be destroyed", async () => {
-        const { rec: prod } = await build({ environment: "prod" });
+        const { rec: prod } = await build({ environment: "prod", routing: { ...SSO, tls: { mode: "acme", acme: { email: "ops@example.com" } } } });
         expect(prod.get("aws:rds/instance:Instance", "ml-db").protect).toBe(true);
         expect(prod.ofType("aws:s3/bucket:Bucket").every((b) => b.protect)).toBe(true);
         expect(prod.get("aws:efs/fileSystem:FileSystem", "ml-efs").protect).toBe(true);

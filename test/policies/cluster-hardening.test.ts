@@ -178,3 +178,70 @@ describe("whole-internet CIDR lists", () => {
         });
     });
 });
+
+describe("what prod refuses in config, the guardrails catch in the plan", () => {
+    it("database-production-tier: a shared-core Cloud SQL tier, mandatory in prod, off in dev", async () => {
+        const sql = [
+            res("gcp:sql/databaseInstance:DatabaseInstance", "db", {
+                settings: { tier: "db-f1-micro" },
+            }),
+        ];
+        expect(await messages("database-production-tier", sql, profiles.prod)).toEqual([
+            "mandatory: Cloud SQL tier db-f1-micro is shared-core, with no SLA",
+        ]);
+        expect(await messages("database-production-tier", sql, profiles.dev)).toEqual([]);
+    });
+
+    it("routes-trusted-certificate: a self-signed certificate, mandatory in prod", async () => {
+        const cert = [
+            res("tls:index/selfSignedCert:SelfSignedCert", "tls", {
+                dnsNames: ["ml.example.com", "*.ml.example.com"],
+            }),
+        ];
+        expect(await messages("routes-trusted-certificate", cert, profiles.prod)).toEqual([
+            "mandatory: self-signed certificate for ml.example.com, *.ml.example.com",
+        ]);
+    });
+
+    it("helm-repository-https: a chart URL over plain HTTP, mandatory in prod", async () => {
+        const release = [
+            res("kubernetes:helm.sh/v3:Release", "argo", {
+                name: "argo",
+                chart: "http://mirror.example.com/argo-1.0.0.tgz",
+            }),
+        ];
+        expect(await messages("helm-repository-https", release, profiles.prod)).toEqual([
+            "mandatory: chart 'argo' is fetched over plain HTTP from http://mirror.example.com/argo-1.0.0.tgz",
+        ]);
+    });
+
+    it("no-everyone-bindings: every service account and the superusers are cluster-wide too", async () => {
+        const binding = (group: string) => [
+            res("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "b", {
+                roleRef: { name: "edit" },
+                subjects: [{ kind: "Group", name: group }],
+            }),
+        ];
+        expect(
+            await messages(
+                "no-everyone-bindings",
+                binding("system:serviceaccounts"),
+                profiles.prod,
+            ),
+        ).toEqual([
+            "mandatory: binds role 'edit' to group 'system:serviceaccounts': every service account of every namespace",
+        ]);
+        expect(
+            await messages("no-everyone-bindings", binding("system:masters"), profiles.prod),
+        ).toEqual([
+            "mandatory: binds role 'edit' to group 'system:masters': the cluster's superusers, beyond RBAC",
+        ]);
+        expect(
+            await messages(
+                "no-everyone-bindings",
+                binding("system:serviceaccounts:team-a"),
+                profiles.prod,
+            ),
+        ).toEqual([]);
+    });
+});

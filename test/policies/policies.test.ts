@@ -599,6 +599,30 @@ const cases: [string, R[], R[], string, object?][] = [
         "storageEncrypted is not true",
     ],
     [
+        "database-production-tier",
+        [rds, cloudSql],
+        [change(rds, "props.instanceClass", "db.t4g.small"), cloudSql],
+        "RDS instance class db.t4g.small is burstable",
+    ],
+    [
+        "routes-trusted-certificate",
+        [traefikRelease],
+        [
+            change(traefikRelease, "props.values.certificatesResolvers", {
+                le: {
+                    acme: { caServer: "https://acme-staging-v02.api.letsencrypt.org/directory" },
+                },
+            }),
+        ],
+        "certificate resolver 'le' uses the staging ACME directory https://acme-staging-v02.api.letsencrypt.org/directory",
+    ],
+    [
+        "helm-repository-https",
+        [traefikRelease],
+        [change(traefikRelease, "props.repositoryOpts", { repo: "http://charts.example.com" })],
+        "chart 'traefik' is fetched over plain HTTP from http://charts.example.com",
+    ],
+    [
         "gke-private-nodes",
         [gkeCluster],
         [change(gkeCluster, "props.privateClusterConfig.enablePrivateNodes", false)],

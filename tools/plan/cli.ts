@@ -19,7 +19,7 @@ import { checkPolicies } from "./policy-check";
 import { checkSchemas, SchemaReport } from "./schema-check";
 import { estimateCost, renderCost } from "./cost";
 import { ConfigError, loadConfig } from "../../stacks/config";
-import { missingIdentityMessage } from "../../stacks/team";
+import { teamIdentityProblem } from "../../stacks/team";
 import { readStackConfig, stackFileOf, StackFileError } from "./stack-config";
 import { footprintOf, renderFootprint } from "./footprint";
 import {
@@ -142,10 +142,9 @@ export function referencedOutputs(
         throw new Error(`planning the platform stack ${config.platformStack} failed:\n${r.stderr}`);
     }
     // Fail before the run: the program would stop on this inside an apply.
-    const team = config.teams[0].name;
-    if (!(outputs.teamIdentities as Record<string, unknown> | undefined)?.[team]) {
-        throw new Error(missingIdentityMessage(team, config.platformStack));
-    }
+    // A config problem of the team stack: exit 2, no stack trace.
+    const problem = teamIdentityProblem(config.teams[0].name, config.platformStack, outputs);
+    if (problem) throw new ConfigError([problem]);
     return { [config.platformStack]: outputs };
 }
 
