@@ -1,10 +1,13 @@
 /** Guardrails for GKE and EKS clusters and their GPU pools. */
-import { resourcePolicy } from "./policy-builders";
+import { coversWholeInternet } from "./cidr";
+import { ofType, resourcePolicy, stackPolicy } from "./policy-builders";
+import { input, UNKNOWN } from "./unknown-inputs";
 
 const GKE = "gcp:container/cluster:Cluster";
 const GKE_POOL = "gcp:container/nodePool:NodePool";
 const EKS = "aws:eks/cluster:Cluster";
 const EKS_GROUP = "aws:eks/nodeGroup:NodeGroup";
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 
 const isGkeGpuPool = (p: any) => (p?.nodeConfig?.guestAccelerators ?? []).length > 0;
 const isEksGpuGroup = (p: any) =>
@@ -51,6 +54,41 @@ export const gkeReleaseChannel = resourcePolicy({
         const channel = p?.releaseChannel?.channel;
         if (!["RAPID", "REGULAR", "STABLE", "EXTENDED"].includes(channel))
             report(`release channel is '${channel ?? "none"}'`);
+    },
+});
+
+export const gkeSecretsEncryption = resourcePolicy({
+    name: "gke-secrets-encryption",
+    description: "GKE encrypts Kubernetes Secrets with a Cloud KMS key.",
+    enforcementLevel: "advisory",
+    types: [GKE],
+    validate: (p, report) => {
+        const enc = p?.databaseEncryption;
+        if (enc?.state !== "ENCRYPTED" || !enc?.keyName)
+            report("databaseEncryption is not ENCRYPTED with a Cloud KMS key");
+    },
+});
+
+export const gkeControlPlaneRestricted = resourcePolicy({
+    name: "gke-control-plane-restricted",
+    description:
+        "The GKE control plane has no public endpoint, or one open only to listed networks, never to the whole internet or to Google Cloud's public addresses.",
+    enforcementLevel: "advisory",
+    types: [GKE],
+    validate: (p, report) => {
+        if (p?.privateClusterConfig?.enablePrivateEndpoint === true) return;
+        const config = p?.masterAuthorizedNetworksConfig;
+        const cidrs: string[] = (config?.cidrBlocks ?? []).map((b: any) => String(b?.cidrBlock));
+        if (!config)
+            report("public endpoint without authorized networks: any address may reach it");
+        else if (cidrs.length === 0)
+            report("public endpoint with no authorized network listed: make the endpoint private");
+        else if (coversWholeInternet(cidrs))
+            report(`public endpoint open to the whole internet (${cidrs.join(", ")})`);
+        else if (config.gcpPublicCidrsAccessEnabled !== false)
+            report(
+                "public endpoint admits Google Cloud's public addresses (gcpPublicCidrsAccessEnabled is not false)",
+            );
     },
 });
 
@@ -109,7 +147,8 @@ export const eksEndpointRestricted = resourcePolicy({
         const vpc = p?.vpcConfig ?? {};
         if (vpc.endpointPublicAccess === false) return;
         const cidrs: string[] = vpc.publicAccessCidrs ?? ["0.0.0.0/0"];
-        if (cidrs.includes("0.0.0.0/0")) report("public endpoint open to 0.0.0.0/0");
+        if (coversWholeInternet(cidrs))
+            report(`public endpoint open to the whole internet (${cidrs.join(", ")})`);
     },
 });
 
@@ -164,17 +203,59 @@ export const eksGpuTainted = resourcePolicy({
     },
 });
 
+/** Why a node group's instance metadata is reachable from pods, or undefined when it is not. */
+function metadataProblem(group: { props: any; dependencies: readonly any[] }): string | undefined {
+    const ref = input(() => group.props.launchTemplate);
+    if (ref === UNKNOWN) return undefined;
+    if (!ref)
+        return "no launch template: EKS's default leaves IMDSv1 on with a hop limit of 2, so pods reach the node role";
+    const template = group.dependencies.find((d) => d.type === LAUNCH_TEMPLATE);
+    if (!template)
+        return "its launch template is not in this stack, so its metadata options cannot be checked";
+    const md = input(() => template.props.metadataOptions);
+    if (md === UNKNOWN) return undefined;
+    const m = (md ?? {}) as Record<string, unknown>;
+    if (m.httpEndpoint === "disabled") return undefined; // no metadata at all
+    const wrong: string[] = [];
+    if (m.httpTokens !== "required")
+        wrong.push(`httpTokens is ${m.httpTokens ?? "unset"}, not required`);
+    if (m.httpPutResponseHopLimit !== 1)
+        wrong.push(`httpPutResponseHopLimit is ${m.httpPutResponseHopLimit ?? "unset"}, not 1`);
+    return wrong.length ? `launch template: ${wrong.join("; ")}` : undefined;
+}
+
+export const eksNodeMetadataProtected = stackPolicy({
+    name: "eks-node-metadata-protected",
+    description:
+        "EKS node groups launch from a template with IMDSv2 required and a hop limit of 1, so pods cannot take the node's role.",
+    enforcementLevel: "advisory",
+    validate: (args, report) => {
+        for (const group of ofType(args, EKS_GROUP)) {
+            const name = input(() => group.props.nodeGroupName);
+            const problem = metadataProblem(group);
+            if (problem)
+                report(
+                    `node group ${typeof name === "string" ? `'${name}'` : group.name}: ${problem}`,
+                    group.urn,
+                );
+        }
+    },
+});
+
 export const clusterPolicies = [
     gkePrivateNodes,
     gkeWorkloadIdentity,
     gkeShieldedNodes,
     gkeReleaseChannel,
+    gkeSecretsEncryption,
+    gkeControlPlaneRestricted,
     gkeGpuScalesToZero,
     gkeGpuBounded,
     gkeGpuTainted,
     eksEndpointRestricted,
     eksSecretsEncryption,
     eksControlPlaneLogs,
+    eksNodeMetadataProtected,
     eksGpuScalesToZero,
     eksGpuTainted,
 ];

@@ -59,9 +59,27 @@ export const rdsEncrypted = resourcePolicy({
     },
 });
 
+export const databaseProductionTier = resourcePolicy({
+    name: "database-production-tier",
+    description:
+        "Managed databases run on a production tier: no Cloud SQL shared-core tier, no burstable RDS class.",
+    enforcementLevel: "advisory",
+    types: ["gcp:sql/databaseInstance:DatabaseInstance", "aws:rds/instance:Instance"],
+    validate: (props, report, args) => {
+        if (args.type === "gcp:sql/databaseInstance:DatabaseInstance") {
+            const tier = props?.settings?.tier;
+            if (tier === "db-f1-micro" || tier === "db-g1-small")
+                report(`Cloud SQL tier ${tier} is shared-core, with no SLA`);
+        } else if (String(props?.instanceClass ?? "").startsWith("db.t")) {
+            report(`RDS instance class ${props.instanceClass} is burstable`);
+        }
+    },
+});
+
 export const databasePolicies = [
     databaseNotPublic,
     databaseBackups,
     databaseDeletionProtection,
     rdsEncrypted,
+    databaseProductionTier,
 ];

@@ -5,8 +5,16 @@ import { PUBLIC_ROUTE } from "./routing";
 const INGRESS_ROUTE = "kubernetes:traefik.io/v1alpha1:IngressRoute";
 const MIDDLEWARE = "kubernetes:traefik.io/v1alpha1:Middleware";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
-/** Kubernetes groups that hold every caller (or every anonymous one). */
-const EVERYONE = ["system:authenticated", "system:unauthenticated"];
+/**
+ * Kubernetes groups that hold every caller (or every anonymous one, or every service account
+ * of every namespace, or the cluster's superusers).
+ */
+const EVERYONE: Readonly<Record<string, string>> = {
+    "system:authenticated": "every caller",
+    "system:unauthenticated": "every caller",
+    "system:serviceaccounts": "every service account of every namespace",
+    "system:masters": "the cluster's superusers, beyond RBAC",
+};
 
 /** The `allowed_groups` and `allowed_emails` a forwardAuth address asks oauth2-proxy to check. */
 export function admittedBy(address: string): { groups: string[]; emails: string[] } {
@@ -90,7 +98,7 @@ export const ssoOnEveryRoute = stackPolicy({
 export const noEveryoneBindings = resourcePolicy({
     name: "no-everyone-bindings",
     description:
-        "No RoleBinding or ClusterRoleBinding grants a role to system:authenticated or system:unauthenticated.",
+        "No RoleBinding or ClusterRoleBinding grants a role to a cluster-wide group: system:authenticated, system:unauthenticated, system:serviceaccounts or system:masters.",
     enforcementLevel: "advisory",
     types: [
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
@@ -98,8 +106,10 @@ export const noEveryoneBindings = resourcePolicy({
     ],
     validate: (props, report) => {
         for (const s of props?.subjects ?? []) {
-            if (s?.kind === "Group" && EVERYONE.includes(s?.name))
-                report(`binds role '${props?.roleRef?.name}' to group '${s.name}': every caller`);
+            if (s?.kind === "Group" && Object.prototype.hasOwnProperty.call(EVERYONE, s?.name))
+                report(
+                    `binds role '${props?.roleRef?.name}' to group '${s.name}': ${EVERYONE[s.name]}`,
+                );
         }
     },
 });

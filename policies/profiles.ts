@@ -14,6 +14,10 @@ export const profiles: Readonly<Record<"dev" | "prod", PolicyPackConfig>> = {
         // on purpose (`protect: false`), so that `pulumi destroy` removes it,
         // as dev data stores are unprotected (data-stores-protected asks for protect in prod).
         "database-deletion-protection": "disabled",
+        // Development tiers, self-signed certificates and a loopback mirror are what dev is for.
+        "database-production-tier": "disabled",
+        "routes-trusted-certificate": "disabled",
+        "helm-repository-https": "disabled",
     },
     prod: {
         "traefik-route-https-only": mandatory,
@@ -25,5 +29,12 @@ export const profiles: Readonly<Record<"dev" | "prod", PolicyPackConfig>> = {
         "database-not-public": mandatory,
         "database-deletion-protection": mandatory,
         "data-stores-protected": { ...mandatory, requireProtect: true },
+        "eks-node-metadata-protected": mandatory,
+        "gke-secrets-encryption": mandatory,
+        "gke-control-plane-restricted": mandatory,
+        "database-backups": mandatory,
+        "database-production-tier": mandatory,
+        "routes-trusted-certificate": mandatory,
+        "helm-repository-https": mandatory,
     },
 };

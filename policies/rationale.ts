@@ -36,6 +36,18 @@ export const rationale: Readonly<Record<string, string>> = {
     "s3-public-access-block": "All four switches are needed to rule out public ACLs and policies.",
     "s3-bucket-blocked-and-encrypted":
         "A bucket created without its guards is public-capable and unencrypted at rest.",
+    "gke-secrets-encryption":
+        "Secrets in etcd hold database passwords and store keys; a customer key can be revoked and audited.",
+    "gke-control-plane-restricted":
+        "An API server reachable from any address is one credential leak or CVE away from the cluster.",
+    "eks-node-metadata-protected":
+        "A pod that reaches instance metadata takes the node's role, whatever its own IRSA role allows.",
+    "database-production-tier":
+        "Shared-core and burstable databases have no SLA or throttle when their credits run out.",
+    "routes-trusted-certificate":
+        "Clients taught to click through certificate warnings cannot tell an attacker's certificate from ours.",
+    "helm-repository-https":
+        "A chart fetched over plain HTTP can be swapped on the way for one that runs anything.",
     "efs-encrypted":
         "Shared training data at rest must be encrypted; EFS cannot be encrypted after creation.",
     "data-stores-protected":

@@ -80,9 +80,48 @@ export const ingressTls = resourcePolicy({
     },
 });
 
+/** ACME directories whose certificates no browser trusts (Let's Encrypt's staging, and others'). */
+const STAGING_ACME = /staging/i;
+
+export const trustedCertificates = resourcePolicy({
+    name: "routes-trusted-certificate",
+    description:
+        "The router serves certificates clients trust: no self-signed certificate, no ACME staging directory.",
+    enforcementLevel: "advisory",
+    types: ["tls:index/selfSignedCert:SelfSignedCert", "kubernetes:helm.sh/v3:Release"],
+    validate: (props, report, args) => {
+        if (args.type === "tls:index/selfSignedCert:SelfSignedCert") {
+            report(`self-signed certificate for ${(props?.dnsNames ?? []).join(", ")}`);
+            return;
+        }
+        for (const [name, r] of Object.entries<any>(props?.values?.certificatesResolvers ?? {})) {
+            const server = r?.acme?.caServer;
+            if (typeof server === "string" && STAGING_ACME.test(server))
+                report(`certificate resolver '${name}' uses the staging ACME directory ${server}`);
+        }
+    },
+});
+
+export const helmRepositoryHttps = resourcePolicy({
+    name: "helm-repository-https",
+    description: "Charts come from an https:// or oci:// repository, never over plain HTTP.",
+    enforcementLevel: "advisory",
+    types: ["kubernetes:helm.sh/v3:Release"],
+    validate: (props, report) => {
+        const repo = props?.repositoryOpts?.repo;
+        const chart = props?.chart;
+        for (const url of [repo, chart]) {
+            if (typeof url === "string" && url.startsWith("http://"))
+                report(`chart '${props?.name ?? chart}' is fetched over plain HTTP from ${url}`);
+        }
+    },
+});
+
 export const routingPolicies = [
     routeHttpsOnly,
     redirectHttpToHttps,
     uiRouteAuthenticated,
     ingressTls,
+    trustedCertificates,
+    helmRepositoryHttps,
 ];

@@ -9,6 +9,14 @@ import { z } from "zod";
 import { cidrProblem, parseIpAddress } from "./cidr";
 import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
 import { DEFAULT_OIDC_PREFIX, oidcPrefixProblem } from "../components/cluster/kubernetes-cluster";
+import {
+    DNS_LABEL_MAX,
+    cidrListProblems,
+    gpuCountsOf,
+    hostProblem,
+    machineTypeProblem,
+    systemMachineProblem,
+} from "./provider-rules";
 
 /** How the router's Service may be exposed. */
 export const SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
@@ -27,7 +35,6 @@ const MEMBER =
     /^(group:[^,\s]{1,256}|user:[^@,\s]+@[^@,\s]+\.[^@,\s]+|[^@,\s:]+@[^@,\s]+\.[^@,\s]+|sub:[^,\s]{1,512})$/;
 const STORAGE_URI = /^(s3|gs|pvc|https?):\/\/\S+$/;
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
-const IPV4_CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 const STACK_NAME = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 /** A Helm repository URL: http(s), a host (name, IPv4 or [IPv6]) and port, an optional path. */
 const HELM_REPO_URL = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/[^\s?#]*)?$/;
@@ -71,6 +78,10 @@ export const MODEL_NAME_MAX = 46;
 
 const count = z.int({ error: "must be an integer" }).min(0, { error: "must be an integer ≥ 0" });
 const positive = z.int({ error: "must be an integer" }).min(1, { error: "must be an integer ≥ 1" });
+/** A pool's maximum: a pool of at most 0 nodes never runs a pod. */
+const poolMax = z
+    .int({ error: "must be an integer" })
+    .min(1, { error: "must be an integer ≥ 1: a pool of at most 0 nodes never runs a pod" });
 /**
  * Kubernetes accepts a quantity as a YAML number (`cpu: 8`, `memory: 1073741824`), and so do
  * we: a finite number becomes its decimal string before the quantity check.
@@ -85,6 +96,33 @@ const quantity = (what: string, re: RegExp, example: string) =>
 const cpu = quantity("CPU quantity", CPU_QUANTITY, '8 or "500m"');
 const bytes = quantity("Kubernetes size", BYTES_QUANTITY, '"512Mi" or "10Gi"');
 const enabled = z.boolean({ error: "must be true or false" });
+/** A string that may not be empty (or only whitespace): the providers refuse an empty name. */
+const text = (what = "a string") =>
+    z
+        .string({ error: `must be ${what}` })
+        .refine((v) => v.trim() !== "", { error: `must be ${what}, not empty` });
+
+/**
+ * A list of CIDR blocks as a provider takes them: each block valid and written as its network
+ * address, the list not the whole internet and within the provider's count.
+ */
+function cidrList<T>(
+    item: z.ZodType<T>,
+    cidrOf: (x: T) => string,
+    opts: Parameters<typeof cidrListProblems>[1] & { readonly field?: string },
+) {
+    return z.array(item, { error: "must be a list of CIDR blocks" }).superRefine((list, ctx) => {
+        const cidrs = list.map(cidrOf);
+        for (const p of cidrListProblems(cidrs, opts)) {
+            ctx.addIssue({
+                code: "custom",
+                path: p.index === undefined ? [] : [p.index, ...(opts.field ? [opts.field] : [])],
+                message: p.message,
+                input: p.index === undefined ? list : cidrs[p.index],
+            });
+        }
+    });
+}
 
 /**
  * A lower and an upper bound: reported on the upper bound, and only when both are valid
@@ -114,15 +152,18 @@ const gpuPoolSchema = obj({
     /** Stable key of the pool; names its node pool and label. */
     name: dnsLabel("a GPU pool name"),
     /** Accelerator type, e.g. `nvidia-l4` on GCP, `nvidia-a10g` on AWS. */
-    gpuType: z.string({ error: "must be a GPU type string" }),
+    gpuType: text("a GPU type string"),
     /** GPUs on each node. @default 1 */
     gpusPerNode: positive.default(1),
     /** Machine or instance type; required on gcp and aws. */
-    machineType: z.string().optional(),
+    machineType: text("a machine type").optional(),
     /** @default 0 (scale to zero) */
     minNodes: count.default(0),
-    /** Upper bound of the autoscaler; required so that GPU spend is bounded. */
-    maxNodes: count,
+    /**
+     * Upper bound of the autoscaler; required so that GPU spend is bounded. At least 1: a pool
+     * of at most 0 nodes never runs a pod.
+     */
+    maxNodes: poolMax,
     /** Spot / preemptible capacity. @default false */
     spot: z.boolean({ error: "must be true or false" }).default(false),
     /** GKE GPU sharing: several pods per GPU. @default none (one pod per GPU) */
@@ -137,11 +178,11 @@ const gpuPoolSchema = obj({
 
 const systemPoolSchema = obj({
     /** Machine type of the system pool; each cloud has a default. */
-    machineType: z.string().optional(),
+    machineType: text("a machine type").optional(),
     /** @default 1 */
     minNodes: count.default(1),
-    /** @default 3 */
-    maxNodes: count.default(3),
+    /** At least 1: the platform's own pods run on the system pool. @default 3 */
+    maxNodes: poolMax.default(3),
 }).superRefine((p, ctx) => ordered(p, "minNodes", "maxNodes", ctx));
 
 // ---------------------------------------------------------------------------------------------
@@ -244,11 +285,11 @@ const clusterSchema = obj({
         " (the longest Kubernetes name derived from it, the MLflow schema Job's, is a 63-character label)",
     ).default("mlops"),
     /** local: path to, or contents of, a kubeconfig. @default the ambient KUBECONFIG */
-    kubeconfig: z.string().optional(),
+    kubeconfig: text("a kubeconfig path or contents").optional(),
     /** local: kubeconfig context. @default the current context */
-    context: z.string().optional(),
+    context: text("a kubeconfig context name").optional(),
     /** local: ReadWriteOnce StorageClass for data volumes. @default the cluster's default class */
-    storageClass: z.string().optional(),
+    storageClass: dnsLabel("a StorageClass name", 253).optional(),
     /**
      * How far team GPU quotas may add up beyond the GPU pools' maximum capacity before the
      * plan and the guardrails report it (1.5: half again). @default 1
@@ -266,6 +307,8 @@ const clusterSchema = obj({
      */
     oidcPrefix: oidcPrefixSchema.optional(),
     gcp: obj({
+        // The provider's formats (provider-rules.ts GCP_PROJECT, GCP_REGION) are not enforced
+        // yet: tests across the project plan with the placeholder project "p".
         project: z.string({ error: "must be a GCP project id" }).min(1),
         region: z.string({ error: "must be a GCP region such as us-central1" }).min(1),
         /**
@@ -279,17 +322,18 @@ const clusterSchema = obj({
                 error: "must be a GCP zone such as us-central1-a",
             })
             .optional(),
-        /** Networks allowed to reach the control plane. @default [] (none: from inside the VPC only) */
-        authorizedNetworks: z
-            .array(
-                obj({
-                    cidrBlock: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
-                        error: "must be an IPv4 CIDR",
-                    }),
-                    displayName: z.string().default("authorized"),
-                }),
-            )
-            .default([]),
+        /**
+         * Networks allowed to reach the control plane's public endpoint (at most 50, never the
+         * whole internet). @default [] (no public endpoint: from inside the VPC only)
+         */
+        authorizedNetworks: cidrList(
+            obj({
+                cidrBlock: z.string({ error: "must be an IPv4 CIDR" }),
+                displayName: text("a display name").default("authorized"),
+            }),
+            (n) => n.cidrBlock,
+            { max: 50, ipv6: false, limit: "GKE", field: "cidrBlock" },
+        ).default([]),
         /** @default "REGULAR" */
         releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE", "EXTENDED"]).default("REGULAR"),
         /**
@@ -314,17 +358,11 @@ const clusterSchema = obj({
          * Networks allowed to reach the EKS API's public endpoint. @default [] (no public
          * endpoint: the API is reachable from inside the VPC only)
          */
-        endpointPublicAccessCidrs: z
-            .array(
-                z
-                    .string({ error: "must be an IPv4 CIDR" })
-                    .regex(IPV4_CIDR, { error: "must be an IPv4 CIDR" })
-                    .refine((v) => !v.endsWith("/0"), {
-                        error: "must not be the whole internet (/0): list your networks",
-                    }),
-                { error: "must be a list of IPv4 CIDRs" },
-            )
-            .default([]),
+        endpointPublicAccessCidrs: cidrList(z.string({ error: "must be an IPv4 CIDR" }), (c) => c, {
+            max: 40,
+            ipv6: false,
+            limit: "EKS (public access CIDRs per cluster)",
+        }).default([]),
         /** Availability zones the VPC spans. @default 3 */
         availabilityZoneCount: z
             .int({ error: "must be an integer" })
@@ -366,17 +404,11 @@ const storageSchema = obj({
          * addresses; on overlay networks also their tunnel addresses). The NFS server's namespace
          * admits only these and its own node. @default []: a single-node cluster
          */
-        nodeCidrs: z
-            .array(
-                z
-                    .string({ error: "must be an IPv4 CIDR" })
-                    .regex(IPV4_CIDR, { error: "must be an IPv4 CIDR" })
-                    .refine((v) => !v.endsWith("/0"), {
-                        error: "must not be every address (/0): list the nodes' ranges",
-                    }),
-                { error: "must be a list of IPv4 CIDRs" },
-            )
-            .default([]),
+        nodeCidrs: cidrList(z.string({ error: "must be an IPv4 CIDR" }), (c) => c, {
+            max: 100,
+            ipv6: false,
+            limit: "the NFS server's NetworkPolicy",
+        }).default([]),
     }).prefault({}),
 });
 
@@ -394,7 +426,10 @@ const databaseSchema = obj({
             error: "must be a Cloud SQL Enterprise tier: db-custom-<vCPUs>-<MiB> (e.g. db-custom-1-3840), db-f1-micro or db-g1-small",
         })
         .default("db-custom-1-3840"),
-    /** aws: RDS instance class. @default "db.t4g.small" (2 vCPU burstable, 2 GiB) */
+    /**
+     * aws: RDS instance class. @default "db.t4g.small" (2 vCPU burstable, 2 GiB); in prod
+     * "db.m7g.large" (2 vCPU, 8 GiB; prod refuses burstable db.t* classes)
+     */
     instanceClass: z
         .string()
         .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
@@ -415,7 +450,7 @@ const tlsSchema = obj({
         email: z.string().regex(EMAIL, { error: "must be an email address" }),
         /** @default Let's Encrypt production */
         server: z
-            .url({ error: "must be an https URL of an ACME directory" })
+            .url({ protocol: /^https$/, error: "must be an https URL of an ACME directory" })
             .default("https://acme-v02.api.letsencrypt.org/directory"),
     }).optional(),
 }).superRefine((t, ctx) => {
@@ -894,6 +929,9 @@ export const keySchemas = {
         .regex(DNS_NAME, {
             error: "must be a lowercase DNS name with at least two labels, e.g. mlops.example.com",
         })
+        .refine((d) => d.split(".").every((l) => l.length <= DNS_LABEL_MAX), {
+            error: `must be a DNS name whose labels are at most ${DNS_LABEL_MAX} characters each`,
+        })
         .default("mlops.localtest.me"),
     cluster: clusterSchema.prefault({}),
     storage: storageSchema.prefault({}),
@@ -1292,6 +1330,9 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
         }
     });
     authCheck(c, problems);
+    providerCheck(c, problems);
+    clusterWideMembers(c, problems);
+    if (c.environment === "prod") prodCheck(c, problems);
     const teamNames = new Set(c.teams.map((t) => t.name));
     c.serving.models.forEach((m, i) => {
         if (m.team !== undefined && !teamNames.has(m.team)) {
@@ -1346,6 +1387,140 @@ function teamStackScope(raw: Readonly<Record<string, unknown>>, problems: string
             );
         }
     });
+}
+
+/**
+ * The subdomains of the platform's fixed routes (components: mlflow, argo, features, dex,
+ * auth, traefik), and of the routes derived from user-chosen names.
+ */
+const FIXED_ROUTES = ["mlflow", "argo", "features", "dex", "auth", "traefik"];
+/** A model's route: `<model>-model.<domain>` (components/serving/model-serving.ts). */
+export const modelRoute = (model: string) => `${model}-model`;
+/** A team's own tracking server's route: `mlflow-<team>.<domain>`. */
+export const teamTrackingRoute = (team: string) => `mlflow-${team}`;
+
+/** What the cloud's own rules refuse: machine and instance types, GPU counts, route names. */
+function providerCheck(c: PlatformConfig, problems: string[]) {
+    const cloud = c.cloud;
+    const sys = c.cluster.systemPool;
+    if (sys.machineType !== undefined) {
+        const problem =
+            machineTypeProblem(cloud, sys.machineType) ??
+            systemMachineProblem(cloud, sys.machineType);
+        if (problem)
+            problems.push(
+                `${keyPath(["cluster", "systemPool", "machineType"])}: got ${show(sys.machineType)}; ${problem}`,
+            );
+    }
+    if (cloud === "aws" && sys.minNodes === 0) {
+        problems.push(
+            `${keyPath(["cluster", "systemPool", "minNodes"])}: got 0; on aws the cluster-autoscaler runs on the system nodes, so with none nothing scales any pool up again: at least 1`,
+        );
+    }
+    c.cluster.gpuPools.forEach((pool, i) => {
+        const family = gpuTypesFor(cloud)[pool.gpuType]?.machinePrefixes ?? [];
+        // An unknown GPU type or a machine of the wrong family is reported in crossCheck.
+        if (!pool.machineType || !family.some((p) => pool.machineType!.startsWith(p))) return;
+        const at = (k: string) => keyPath(["cluster", "gpuPools", i, k]);
+        const format = machineTypeProblem(cloud, pool.machineType);
+        if (format) {
+            problems.push(`${at("machineType")}: got ${show(pool.machineType)}; ${format}`);
+            return;
+        }
+        const counts = gpuCountsOf(cloud, pool.machineType, pool.gpuType);
+        if (counts && !counts.includes(pool.gpusPerNode)) {
+            problems.push(
+                `${at("gpusPerNode")}: got ${pool.gpusPerNode}; a ${pool.machineType} node carries ` +
+                    (counts.length === 1
+                        ? `${counts[0]} GPU${counts[0] === 1 ? "" : "s"}: set ${counts[0]}`
+                        : `${counts.join(", ")} × ${pool.gpuType}: choose one of those`),
+            );
+        }
+    });
+    // Every route's host name must be one DNS accepts (and a certificate can name).
+    const longest = [...FIXED_ROUTES].sort((a, b) => b.length - a.length)[0];
+    const domainProblem = hostProblem(longest, c.domain);
+    if (domainProblem) {
+        problems.push(
+            `${keyPath(["domain"])}: got ${show(c.domain)}; ${domainProblem}: choose a shorter domain`,
+        );
+        return;
+    }
+    c.serving.models.forEach((m, i) => {
+        const problem = hostProblem(modelRoute(m.name), c.domain);
+        if (problem)
+            problems.push(
+                `${keyPath(["serving", "models", i, "name"])}: got ${show(m.name)}; ${problem}: choose a shorter name or domain`,
+            );
+    });
+    c.teams.forEach((t, i) => {
+        const problem = hostProblem(teamTrackingRoute(t.name), c.domain);
+        if (problem)
+            problems.push(
+                `${keyPath(["teams", i, "name"])}: got ${show(t.name)}; ${problem}: choose a shorter name or domain`,
+            );
+    });
+}
+
+/**
+ * Members that name a group holding the whole cluster: on gcp, the Google Groups for RBAC
+ * group itself (every group nested in it). Kubernetes' own `system:` groups are refused for
+ * every cloud in crossCheck.
+ */
+function clusterWideMembers(c: PlatformConfig, problems: string[]) {
+    const securityGroup = c.cloud === "gcp" ? c.cluster.gcp?.securityGroup : undefined;
+    if (!securityGroup) return;
+    c.teams.forEach((t, i) =>
+        t.members.forEach((m, j) => {
+            if (m.toLowerCase() === `group:${securityGroup.toLowerCase()}`)
+                problems.push(
+                    `${keyPath(["teams", i, "members", j])}: got ${show(m)}; it is cluster.gcp.securityGroup, which holds every group GKE knows: name the team's own group`,
+                );
+        }),
+    );
+}
+
+/** Cloud SQL's shared-core tiers: no SLA, for development only ("Cloud SQL pricing"). */
+const SHARED_CORE_TIERS = ["db-f1-micro", "db-g1-small"];
+/** The RDS instance class prod stacks get when they name none (not burstable). */
+export const PROD_INSTANCE_CLASS = "db.m7g.large";
+
+/**
+ * What prod refuses though the provider would take it: development database tiers, routes
+ * without a certificate browsers trust, a plain-HTTP chart mirror, cluster-wide groups as team
+ * members. (Database backups have no key: the components always keep them, and the guardrail
+ * database-backups is mandatory in prod.)
+ */
+function prodCheck(c: PlatformConfig, problems: string[]) {
+    const why = "mlops:environment is prod";
+    if (c.cloud === "gcp" && SHARED_CORE_TIERS.includes(c.database.tier)) {
+        problems.push(
+            `${keyPath(["database", "tier"])}: got ${show(c.database.tier)}; ${why}, and shared-core tiers have no SLA (development only): use db-custom-<vCPUs>-<MiB>, e.g. db-custom-1-3840`,
+        );
+    }
+    if (c.cloud === "aws" && c.database.instanceClass.startsWith("db.t")) {
+        problems.push(
+            `${keyPath(["database", "instanceClass"])}: got ${show(c.database.instanceClass)}; ${why}, and burstable classes (db.t*) throttle once their CPU credits run out: use a db.m* or db.r* class, e.g. ${PROD_INSTANCE_CLASS}`,
+        );
+    }
+    const tls = c.routing.tls;
+    const publicRoutes = c.routing.serviceType !== "ClusterIP";
+    if (publicRoutes && tls.mode === "selfSigned") {
+        problems.push(
+            `${keyPath(["routing", "tls", "mode"])}: got "selfSigned"; ${why}, and browsers and clients do not trust a self-signed certificate on public routes: use acme (with acme.email)`,
+        );
+    }
+    if (publicRoutes && tls.mode === "acme" && tls.acme && /staging/i.test(tls.acme.server)) {
+        problems.push(
+            `${keyPath(["routing", "tls", "acme", "server"])}: got ${show(tls.acme.server)}; ${why}, and a staging ACME directory issues certificates no browser trusts: remove it (Let's Encrypt production is the default)`,
+        );
+    }
+    const charts = c.mirror?.charts;
+    if (charts?.startsWith("http://")) {
+        problems.push(
+            `${keyPath(["mirror", "charts"])}: got ${show(charts)}; ${why}, and charts fetched over plain HTTP can be swapped on the way: use an https:// or oci:// mirror`,
+        );
+    }
 }
 
 /** What routing.auth allows, given the cloud, the environment and TLS. */
@@ -1457,6 +1632,12 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformCon
         cloudScopeCheck(raw, parsed.cloud, problems);
         authModeScope(raw, problems);
         parsed.routing.serviceType ??= defaultServiceType(parsed.cloud);
+        // Prod's RDS default is not burstable (prodCheck refuses db.t* there).
+        if (
+            parsed.environment === "prod" &&
+            valueAt(raw, ["database", "instanceClass"]) === undefined
+        )
+            parsed.database.instanceClass = PROD_INSTANCE_CLASS;
         crossCheck(parsed as PlatformConfig, problems);
     }
     if (problems.length > 0) throw new ConfigError(problems);

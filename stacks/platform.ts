@@ -149,6 +149,7 @@ export function platformStack(config: PlatformConfig) {
                     runnerServiceAccount: platform.teams[t.name].runnerServiceAccount,
                     trackingUrl: platform.teamTracking[t.name]?.internalUrl,
                     quota: t.quota,
+                    stack: t.stack ?? false,
                 },
             ]),
         ),

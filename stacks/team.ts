@@ -17,6 +17,21 @@ export interface TeamView {
     /** The in-cluster URL of the team's tracking server. */
     readonly trackingUrl?: string;
     readonly quota: TeamQuota;
+    /** Whether the platform expects a team stack for it (`stack: true`). */
+    readonly stack?: boolean;
+}
+
+/**
+ * The error when the platform stack runs the team's workloads itself (an inline team): a team
+ * stack of that name would create its pipeline a second time. The advice changes nothing there.
+ */
+export function inlineTeamMessage(team: string, platformStack: string): string {
+    return (
+        `mlops:teams[0].name: got "${team}"; the platform stack ${platformStack} runs team ${team}'s ` +
+        `workloads itself (an inline team in its mlops:teams), and a team stack of the same name ` +
+        `would create its pipeline in team-${team} a second time: give this stack's team another ` +
+        `name, or set stack: true on ${team} in the platform stack's mlops:teams`
+    );
 }
 
 /** The platform stack's outputs a team stack reads. */
@@ -57,6 +72,7 @@ export function teamView(
 ): TeamView {
     const view = teams?.[team.name];
     if (!view) throw new Error(missingIdentityMessage(team.name, platformStack));
+    if (view.stack === false) throw new Error(inlineTeamMessage(team.name, platformStack));
     if (team.pipeline.gpu > view.quota.gpu)
         throw new Error(pipelineGpuMessage(team.pipeline.gpu, view.quota.gpu, platformStack));
     return view;

@@ -161,7 +161,8 @@ describe("the AWS foundation at the limits of the config schema", () => {
     ])("%s: every AWS name is valid and distinct", async (_what, clusterName) => {
         const config = parseConfig({
             cloud: "aws",
-            routing: SSO,
+            // Prod refuses a self-signed certificate on public routes.
+            routing: { ...SSO, tls: { mode: "acme", acme: { email: "ops@example.com" } } },
             environment: "prod",
             cluster: {
                 name: clusterName,

@@ -132,7 +132,7 @@ describe("invalid config: one message per problem, naming key, value and what is
                     ],
                 },
             },
-            "mlops:cluster.gpuPools[1].maxNodes: got -1; must be an integer ≥ 0",
+            "mlops:cluster.gpuPools[1].maxNodes: got -1; must be an integer ≥ 1: a pool of at most 0 nodes never runs a pod",
         ],
         [
             "fractional node count",
@@ -351,8 +351,8 @@ describe("invalid config: one message per problem, naming key, value and what is
         ],
         [
             "system pool max below the default min",
-            { cluster: { systemPool: { maxNodes: 0 } } },
-            "mlops:cluster.systemPool.maxNodes: got 0; must be ≥ minNodes (1)",
+            { cluster: { systemPool: { minNodes: 2, maxNodes: 1 } } },
+            "mlops:cluster.systemPool.maxNodes: got 1; must be ≥ minNodes (2)",
         ],
         [
             "model replicas out of order",
@@ -517,7 +517,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
         [["cluster", "storageClass"], "standard"],
         [["cluster", "nvidiaDevicePlugin"], true],
         [["cluster", "oidcPrefix"], "oidc:"],
-        [["cluster", "systemPool"], { machineType: "e2-standard-4" }],
+        [["cluster", "systemPool"], { minNodes: 1 }],
         [["storage", "objectStore", "size"], "20Gi"],
         [["storage", "objectStore", "publicRead"], false],
         [["storage", "sharedFilesystem", "size"], "50Gi"],

@@ -844,4 +844,30 @@ describe("team stacks", () => {
             'mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev has no such team and issues it no namespace, quota or identity: add {name: robotics, stack: true, members, quota} to its mlops:teams',
         );
     });
+
+    it("refuses a team stack for an inline team, with advice that deletes nothing (exit 2)", () => {
+        const file = writeStackConfig(
+            "team-vision-inline",
+            [
+                "config:",
+                "  mlops:kind: team",
+                "  mlops:platformStack: organization/mlops-platform/dev",
+                "  mlops:teams:",
+                "    - name: vision",
+                "",
+            ].join("\n"),
+        );
+        // The dev platform with vision as an inline team (no `stack: true`).
+        const platform = fs
+            .readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")
+            .replace(/(- name: vision\n)\s+stack: true\n/, "$1");
+        expect(platform).not.toMatch(/- name: vision\n\s+stack: true/);
+        fs.writeFileSync(path.join(path.dirname(file), "Pulumi.dev.yaml"), platform);
+        const run = planCli("--config", file);
+        expect(run.status).toBe(2);
+        expect(run.stdout).toBe("");
+        expect(run.stderr).toContain(
+            "mlops:teams[0].name: got \"vision\"; the platform stack organization/mlops-platform/dev runs team vision's workloads itself (an inline team in its mlops:teams), and a team stack of the same name would create its pipeline in team-vision a second time: give this stack's team another name, or set stack: true on vision in the platform stack's mlops:teams",
+        );
+    });
 });

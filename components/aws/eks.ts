@@ -3,6 +3,7 @@ import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import { Tag } from "@pulumi/aws/autoscaling/tag";
 import { LogGroup } from "@pulumi/aws/cloudwatch/logGroup";
 import { Eip } from "@pulumi/aws/ec2/eip";
+import { LaunchTemplate } from "@pulumi/aws/ec2/launchTemplate";
 import { InternetGateway } from "@pulumi/aws/ec2/internetGateway";
 import { NatGateway } from "@pulumi/aws/ec2/natGateway";
 import { Route } from "@pulumi/aws/ec2/route";
@@ -174,6 +175,23 @@ export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManage
 export const GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA";
 /** The AMI type of the system node group. */
 export const SYSTEM_AMI_TYPE = "AL2023_x86_64_STANDARD";
+
+/**
+ * Instance metadata on every node: IMDSv2 only (a session token fetched with a PUT), and a
+ * response hop limit of 1, so that the token's reply dies at the node and a pod (one hop
+ * further, behind its own network namespace) never gets the node role's credentials: pods use
+ * their IRSA roles. Host-network pods (the VPC CNI, kube-proxy) still reach it, as they must.
+ * EKS's own launch template sets a hop limit of 2 (EKS best practices, "Restrict access to
+ * the instance profile assigned to the worker node").
+ */
+export const NODE_METADATA_OPTIONS = {
+    httpEndpoint: "enabled",
+    httpTokens: "required",
+    httpPutResponseHopLimit: 1,
+} as const;
+
+/** The root volume of GPU nodes, GiB: model weights and CUDA images do not fit EKS's 20 GiB. */
+export const GPU_NODE_DISK_GIB = 200;
 
 /** The cluster-autoscaler's ASG tag prefix for a node group's template (scale from zero). */
 export const NODE_TEMPLATE_TAG = "k8s.io/cluster-autoscaler/node-template";
@@ -755,6 +773,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 amiType: SYSTEM_AMI_TYPE,
                 capacityType: "ON_DEMAND",
                 instanceTypes: [sys.machineType ?? "m6i.xlarge"],
+                launchTemplate: this.launchTemplate(`${name}-system`),
                 scalingConfig: {
                     minSize: sysMin,
                     maxSize: sys.maxNodes ?? 3,
@@ -770,6 +789,43 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             gpu[pool.name] = this.gpuNodeGroup(name, pool, nodeRole, scaled);
         }
         return { system, gpu };
+    }
+
+    /**
+     * A node group's launch template: instance metadata as {@link NODE_METADATA_OPTIONS} says
+     * and, given a size, an encrypted gp3 root volume (`/dev/xvda` on the AL2023 AMIs). The AMI
+     * and instance types stay on the node group, so EKS keeps choosing the AMI for `amiType`
+     * and merges its bootstrap into the template; no remote (SSH) access, which a template
+     * excludes.
+     */
+    private launchTemplate(
+        groupName: string,
+        diskGiB?: number,
+    ): { id: pulumi.Output<string>; version: pulumi.Output<string> } {
+        const template = new LaunchTemplate(
+            groupName,
+            {
+                description: `EKS node group ${groupName}: IMDSv2 only, hop limit 1`,
+                metadataOptions: { ...NODE_METADATA_OPTIONS },
+                blockDeviceMappings:
+                    diskGiB === undefined
+                        ? undefined
+                        : [
+                              {
+                                  deviceName: "/dev/xvda",
+                                  ebs: {
+                                      volumeSize: diskGiB,
+                                      volumeType: "gp3",
+                                      encrypted: "true",
+                                      deleteOnTermination: "true",
+                                  },
+                              },
+                          ],
+                updateDefaultVersion: true,
+            },
+            { parent: this },
+        );
+        return { id: template.id, version: template.latestVersion.apply(String) };
     }
 
     /**
@@ -794,8 +850,8 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
                 amiType: GPU_AMI_TYPE,
                 capacityType: pool.spot ? "SPOT" : "ON_DEMAND",
                 instanceTypes: [pool.machineType],
-                // Model weights and CUDA images do not fit the default 20 GiB.
-                diskSize: 200,
+                // The disk size lives in the template (EKS refuses diskSize beside one).
+                launchTemplate: this.launchTemplate(groupName, GPU_NODE_DISK_GIB),
                 scalingConfig: { minSize: min, maxSize: pool.maxNodes, desiredSize: min },
                 labels: {
                     [GPU_POOL_LABEL]: pool.name,

@@ -4,6 +4,10 @@ import { RouterNat } from "@pulumi/gcp/compute/routerNat";
 import { Subnetwork } from "@pulumi/gcp/compute/subnetwork";
 import { Cluster } from "@pulumi/gcp/container/cluster";
 import { NodePool } from "@pulumi/gcp/container/nodePool";
+import { CryptoKey } from "@pulumi/gcp/kms/cryptoKey";
+import { CryptoKeyIAMMember } from "@pulumi/gcp/kms/cryptoKeyIAMMember";
+import { KeyRing } from "@pulumi/gcp/kms/keyRing";
+import { ServiceIdentity } from "@pulumi/gcp/projects/serviceIdentity";
 import { IAMMember } from "@pulumi/gcp/projects/iammember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
 import * as k8s from "@pulumi/kubernetes";
@@ -49,7 +53,11 @@ export interface GkeClusterArgs {
      * nodes in that zone). @default none: a regional cluster
      */
     readonly zone?: string;
-    /** Networks allowed to reach the control plane. @default [] (only from inside the VPC) */
+    /**
+     * Networks allowed to reach the control plane's public endpoint. With none, the cluster has
+     * no public endpoint: the API server is reached from inside the VPC only. Google Cloud's
+     * own public addresses (any project's VMs) are never admitted. @default []
+     */
     readonly authorizedNetworks?: readonly {
         readonly cidrBlock: string;
         readonly displayName: string;
@@ -105,6 +113,9 @@ const NODE_ROLES = [
     "roles/artifactregistry.reader",
 ];
 
+/** How often the Secrets key gets a new primary version (90 days, in seconds). */
+export const SECRETS_KEY_ROTATION = "7776000s";
+
 const NODE_MANAGEMENT = { autoRepair: true, autoUpgrade: true };
 
 /** What every node pool's nodes share: the node account, Workload Identity, shielded boot. */
@@ -150,6 +161,8 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     public readonly workloadPool: string;
     /** GKE names Google accounts and Google Groups by their email, with no prefix. */
     public readonly memberPrefix = "";
+    /** The Cloud KMS key that encrypts the cluster's Secrets in etcd (its resource ID). */
+    public readonly secretsKeyId: pulumi.Output<string>;
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(GkeCluster.__pulumiType, name, {}, opts);
@@ -171,7 +184,9 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         const vpc = this.vpc(name, args, cidrs);
         this.network = vpc.network;
         const nodeAccount = this.nodeServiceAccount(name, args);
-        this.cluster = this.gkeCluster(name, args, cidrs, vpc.subnet);
+        const secretsKey = this.secretsKey(name, args);
+        this.secretsKeyId = secretsKey.key.id;
+        this.cluster = this.gkeCluster(name, args, cidrs, vpc.subnet, secretsKey);
         const systemPool = this.systemPool(name, args, nodeAccount);
         for (const pool of args.gpuPools ?? []) this.gpuPool(name, args, nodeAccount, pool);
         this.kubeconfig = pulumi.secret(
@@ -272,13 +287,57 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         return nodeAccount;
     }
 
+    /**
+     * The Cloud KMS key that encrypts Kubernetes Secrets at the application layer (as EKS's
+     * KMS key does): a key ring in the cluster's region, a key rotated every 90 days, and the
+     * GKE service agent allowed to encrypt and decrypt with it (GKE "Encrypt secrets at the
+     * application layer"; the key must be in the cluster's location). The key ring is named by
+     * the provider with a random suffix: key rings cannot be deleted, so a re-created stack
+     * needs a new one.
+     */
+    private secretsKey(name: string, args: GkeClusterArgs) {
+        const child = { parent: this };
+        const ring = new KeyRing(
+            `${name}-secrets`,
+            { project: args.project, location: args.region },
+            { ...child, protect: args.protect ?? true },
+        );
+        const key = new CryptoKey(
+            `${name}-secrets`,
+            {
+                name: "kubernetes-secrets",
+                keyRing: ring.id,
+                purpose: "ENCRYPT_DECRYPT",
+                rotationPeriod: SECRETS_KEY_ROTATION,
+            },
+            { ...child, protect: args.protect ?? true },
+        );
+        const agent = new ServiceIdentity(
+            `${name}-gke-agent`,
+            { project: args.project, service: "container.googleapis.com" },
+            child,
+        );
+        const grant = new CryptoKeyIAMMember(
+            `${name}-secrets-gke`,
+            {
+                cryptoKeyId: key.id,
+                role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                member: agent.member,
+            },
+            child,
+        );
+        return { key, grant };
+    }
+
     /** The private, VPC-native cluster itself, its default pool removed. */
     private gkeCluster(
         name: string,
         args: GkeClusterArgs,
         cidrs: NonNullable<GkeClusterArgs["cidrs"]>,
         subnet: Subnetwork,
+        secretsKey: { key: CryptoKey; grant: CryptoKeyIAMMember },
     ) {
+        const networks = args.authorizedNetworks ?? [];
         return new Cluster(
             name,
             {
@@ -297,12 +356,17 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 initialNodeCount: 1,
                 privateClusterConfig: {
                     enablePrivateNodes: true,
-                    enablePrivateEndpoint: false,
+                    // No network listed: no public endpoint at all.
+                    enablePrivateEndpoint: networks.length === 0,
                     masterIpv4CidrBlock: cidrs.controlPlane,
                 },
+                // Authorized networks on, always: the listed networks, and never Google
+                // Cloud's public ranges (on by default, they admit any project's VMs).
                 masterAuthorizedNetworksConfig: {
-                    cidrBlocks: (args.authorizedNetworks ?? []).map((n) => ({ ...n })),
+                    cidrBlocks: networks.map((n) => ({ ...n })),
+                    gcpPublicCidrsAccessEnabled: false,
                 },
+                databaseEncryption: { state: "ENCRYPTED", keyName: secretsKey.key.id },
                 releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
                 workloadIdentityConfig: { workloadPool: this.workloadPool },
                 enableShieldedNodes: true,
@@ -313,7 +377,8 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                     ? { authenticatorGroupsConfig: { securityGroup: args.securityGroup } }
                     : {}),
             },
-            { parent: this },
+            // GKE checks the key's permissions when it creates the cluster.
+            { parent: this, dependsOn: [secretsKey.grant] },
         );
     }
 

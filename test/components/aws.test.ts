@@ -239,7 +239,7 @@ describe("EksCluster", () => {
             amiType: "AL2023_x86_64_NVIDIA",
             capacityType: "SPOT",
             instanceTypes: ["g6.xlarge"],
-            diskSize: 200,
+            launchTemplate: { id: "ml-l4-id", version: "1" },
             scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 },
             labels: { "mlops.dev/gpu-pool": "l4", "mlops.dev/gpus-per-node": "1" },
             taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }],
@@ -264,6 +264,45 @@ describe("EksCluster", () => {
             "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
             "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
         ]);
+    });
+
+    it("launches every node through a template with IMDSv2 required and hop limit 1, so pods never reach the node role", async () => {
+        const { rec } = await build();
+        const templates = rec.ofType("aws:ec2/launchTemplate:LaunchTemplate");
+        expect(templates.map((t) => t.name).sort()).toEqual(["ml-l4", "ml-system"]);
+        for (const t of templates) {
+            expect(t.inputs.metadataOptions).toEqual({
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 1,
+            });
+            expect(t.inputs.updateDefaultVersion).toBe(true);
+            // EKS refuses remote access beside a launch template; the AMI stays EKS's choice.
+            expect(t.inputs.imageId).toBeUndefined();
+        }
+        expect(
+            rec.get("aws:ec2/launchTemplate:LaunchTemplate", "ml-l4").inputs.blockDeviceMappings,
+        ).toEqual([
+            {
+                deviceName: "/dev/xvda",
+                ebs: {
+                    volumeSize: 200,
+                    volumeType: "gp3",
+                    encrypted: "true",
+                    deleteOnTermination: "true",
+                },
+            },
+        ]);
+        expect(
+            rec.get("aws:ec2/launchTemplate:LaunchTemplate", "ml-system").inputs
+                .blockDeviceMappings,
+        ).toBeUndefined();
+        const system = rec.get("aws:eks/nodeGroup:NodeGroup", "ml-system").inputs;
+        expect(system.launchTemplate).toEqual({ id: "ml-system-id", version: "1" });
+        for (const g of rec.ofType("aws:eks/nodeGroup:NodeGroup")) {
+            expect(g.inputs.diskSize).toBeUndefined();
+            expect(g.inputs.remoteAccess).toBeUndefined();
+        }
     });
 
     it("tags each GPU group's Auto Scaling group with the autoscaler's node template, so it scales up from zero", async () => {
@@ -1192,7 +1231,7 @@ describe("awsFoundation", () => {
     });
 
     it("protects data in production and lets dev be destroyed", async () => {
-        const { rec: prod } = await build({ environment: "prod" });
+        const { rec: prod } = await build({ environment: "prod", routing: { ...SSO, tls: { mode: "acme", acme: { email: "ops@example.com" } } } });
         expect(prod.get("aws:rds/instance:Instance", "ml-db").protect).toBe(true);
         expect(prod.ofType("aws:s3/bucket:Bucket").every((b) => b.protect)).toBe(true);
         expect(prod.get("aws:efs/fileSystem:FileSystem", "ml-efs").protect).toBe(true);

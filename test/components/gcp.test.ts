@@ -54,11 +54,15 @@ describe("GkeCluster", () => {
             "gcp:container/nodePool:NodePool ml-a100",
             "gcp:container/nodePool:NodePool ml-l4",
             "gcp:container/nodePool:NodePool ml-system",
+            "gcp:kms/cryptoKey:CryptoKey ml-secrets",
+            "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember ml-secrets-gke",
+            "gcp:kms/keyRing:KeyRing ml-secrets",
             "gcp:projects/iAMMember:IAMMember ml-nodes-artifactregistry-reader",
             "gcp:projects/iAMMember:IAMMember ml-nodes-logging-logWriter",
             "gcp:projects/iAMMember:IAMMember ml-nodes-monitoring-metricWriter",
             "gcp:projects/iAMMember:IAMMember ml-nodes-monitoring-viewer",
             "gcp:projects/iAMMember:IAMMember ml-nodes-stackdriver-resourceMetadata-writer",
+            "gcp:projects/serviceIdentity:ServiceIdentity ml-gke-agent",
             "gcp:serviceaccount/account:Account ml-nodes",
             "kubernetes:storage.k8s.io/v1:StorageClass ml-filestore",
             "pulumi:providers:kubernetes ml",
@@ -83,7 +87,9 @@ describe("GkeCluster", () => {
             },
             masterAuthorizedNetworksConfig: {
                 cidrBlocks: [{ cidrBlock: "203.0.113.0/24", displayName: "office" }],
+                gcpPublicCidrsAccessEnabled: false,
             },
+            databaseEncryption: { state: "ENCRYPTED", keyName: "ml-secrets-id" },
             releaseChannel: { channel: "REGULAR" },
             workloadIdentityConfig: { workloadPool: "p.svc.id.goog" },
             enableShieldedNodes: true,
@@ -95,6 +101,53 @@ describe("GkeCluster", () => {
             },
             deletionProtection: true,
         });
+    });
+
+    it("has no public endpoint when no network is listed, and never admits Google Cloud's public ranges", async () => {
+        const { rec } = await build({ authorizedNetworks: [] });
+        const cluster = rec.get("gcp:container/cluster:Cluster", "ml").inputs as any;
+        expect(cluster.privateClusterConfig.enablePrivateEndpoint).toBe(true);
+        expect(cluster.masterAuthorizedNetworksConfig).toEqual({
+            cidrBlocks: [],
+            gcpPublicCidrsAccessEnabled: false,
+        });
+    });
+
+    it("encrypts Secrets with a rotated Cloud KMS key in its region that only the GKE service agent uses", async () => {
+        const { rec, gke } = await build({ zone: "us-central1-a" });
+        expect(rec.get("gcp:kms/keyRing:KeyRing", "ml-secrets").inputs).toEqual({
+            project: "p",
+            location: "us-central1",
+        });
+        expect(rec.get("gcp:kms/cryptoKey:CryptoKey", "ml-secrets").inputs).toEqual({
+            name: "kubernetes-secrets",
+            keyRing: "ml-secrets-id",
+            purpose: "ENCRYPT_DECRYPT",
+            rotationPeriod: "7776000s",
+        });
+        expect(
+            rec.get("gcp:projects/serviceIdentity:ServiceIdentity", "ml-gke-agent").inputs,
+        ).toEqual({
+            project: "p",
+            service: "container.googleapis.com",
+        });
+        expect(
+            rec.get("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "ml-secrets-gke").inputs,
+        ).toEqual({
+            cryptoKeyId: "ml-secrets-id",
+            role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+            member: "serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com",
+        });
+        const cluster = rec.get("gcp:container/cluster:Cluster", "ml");
+        expect(cluster.inputs.databaseEncryption).toEqual({
+            state: "ENCRYPTED",
+            keyName: "ml-secrets-id",
+        });
+        // GKE checks the grant when it creates the cluster.
+        expect(cluster.dependsOn).toContain(
+            rec.get("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "ml-secrets-gke").urn,
+        );
+        expect(await new Promise((r) => gke.secretsKeyId.apply(r))).toBe("ml-secrets-id");
     });
 
     it("gives each GPU pool the managed driver, scale from zero, the taint, its label, spot and sharing", async () => {

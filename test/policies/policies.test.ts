@@ -92,6 +92,14 @@ const gkeCluster = {
         workloadIdentityConfig: { workloadPool: "p.svc.id.goog" },
         enableShieldedNodes: true,
         releaseChannel: { channel: "REGULAR" },
+        databaseEncryption: {
+            state: "ENCRYPTED",
+            keyName: "projects/p/locations/r/keyRings/k/cryptoKeys/s",
+        },
+        masterAuthorizedNetworksConfig: {
+            cidrBlocks: [{ cidrBlock: "203.0.113.0/24", displayName: "office" }],
+            gcpPublicCidrsAccessEnabled: false,
+        },
     },
 };
 const gkeGpuPool = {
@@ -119,6 +127,23 @@ const eksGpuGroup = {
         scalingConfig: { minSize: 0, maxSize: 2, desiredSize: 0 },
         taints: [{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }],
     },
+};
+const launchTemplate = {
+    type: "aws:ec2/launchTemplate:LaunchTemplate",
+    name: "ml-l4",
+    props: {
+        metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: 1,
+        },
+    },
+};
+const eksNodeGroup = {
+    type: "aws:eks/nodeGroup:NodeGroup",
+    name: "ml-l4",
+    props: { nodeGroupName: "l4", launchTemplate: { id: "lt-1", version: "1" } },
+    dependsOn: [urnOf("aws:ec2/launchTemplate:LaunchTemplate", "ml-l4")],
 };
 const cloudSql = {
     type: "gcp:sql/databaseInstance:DatabaseInstance",
@@ -606,10 +631,46 @@ const cases: [string, R[], R[], string, object?][] = [
         "storageEncrypted is not true",
     ],
     [
+        "database-production-tier",
+        [rds, cloudSql],
+        [change(rds, "props.instanceClass", "db.t4g.small"), cloudSql],
+        "RDS instance class db.t4g.small is burstable",
+    ],
+    [
+        "routes-trusted-certificate",
+        [traefikRelease],
+        [
+            change(traefikRelease, "props.values.certificatesResolvers", {
+                le: {
+                    acme: { caServer: "https://acme-staging-v02.api.letsencrypt.org/directory" },
+                },
+            }),
+        ],
+        "certificate resolver 'le' uses the staging ACME directory https://acme-staging-v02.api.letsencrypt.org/directory",
+    ],
+    [
+        "helm-repository-https",
+        [traefikRelease],
+        [change(traefikRelease, "props.repositoryOpts", { repo: "http://charts.example.com" })],
+        "chart 'traefik' is fetched over plain HTTP from http://charts.example.com",
+    ],
+    [
         "gke-private-nodes",
         [gkeCluster],
         [change(gkeCluster, "props.privateClusterConfig.enablePrivateNodes", false)],
         "privateClusterConfig.enablePrivateNodes is not true",
+    ],
+    [
+        "gke-secrets-encryption",
+        [gkeCluster],
+        [change(gkeCluster, "props.databaseEncryption.state", "DECRYPTED")],
+        "databaseEncryption is not ENCRYPTED with a Cloud KMS key",
+    ],
+    [
+        "gke-control-plane-restricted",
+        [gkeCluster],
+        [change(gkeCluster, "props.masterAuthorizedNetworksConfig.cidrBlocks", [])],
+        "public endpoint with no authorized network listed: make the endpoint private",
     ],
     [
         "gke-workload-identity",
@@ -650,8 +711,14 @@ const cases: [string, R[], R[], string, object?][] = [
     [
         "eks-endpoint-restricted",
         [eksCluster],
-        [change(eksCluster, "props.vpcConfig.publicAccessCidrs", ["0.0.0.0/0"])],
-        "public endpoint open to 0.0.0.0/0",
+        [change(eksCluster, "props.vpcConfig.publicAccessCidrs", ["0.0.0.0/1", "128.0.0.0/1"])],
+        "public endpoint open to the whole internet (0.0.0.0/1, 128.0.0.0/1)",
+    ],
+    [
+        "eks-node-metadata-protected",
+        [launchTemplate, eksNodeGroup],
+        [change(launchTemplate, "props.metadataOptions.httpPutResponseHopLimit", 2), eksNodeGroup],
+        "node group 'l4': launch template: httpPutResponseHopLimit is 2, not 1",
     ],
     [
         "eks-secrets-encryption",

@@ -24,6 +24,9 @@ import {
 
 const MAX_DEPTH = 4;
 
+/** Sign-on and a certificate browsers trust: what prod requires of the routes. */
+const PROD_ROUTING = { ...SSO, tls: { mode: "acme", acme: { email: "ops@example.com" } } };
+
 /** Each path into `value` down to MAX_DEPTH (first element of lists only). */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
     if (prefix.length >= MAX_DEPTH || value === null || typeof value !== "object") return [];
@@ -58,6 +61,7 @@ describe.each([
         "local, every service, inline teams, a public store",
         {
             environment: "prod",
+            routing: { tls: { mode: "acme", acme: { email: "ops@example.com" } } },
             storage: { objectStore: { publicRead: true } },
             teams: [{ name: "vision", quota: { gpu: 1 } }],
             serving: {
@@ -77,7 +81,7 @@ describe.each([
         {
             cloud: "gcp",
             environment: "prod",
-            routing: SSO,
+            routing: PROD_ROUTING,
             cluster: {
                 gcp: { project: "p", region: "us-central1" },
                 gpuPools: [
@@ -92,7 +96,7 @@ describe.each([
         {
             cloud: "aws",
             environment: "prod",
-            routing: SSO,
+            routing: PROD_ROUTING,
             cluster: {
                 aws: {
                     region: "us-east-1",

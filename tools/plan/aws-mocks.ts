@@ -45,6 +45,12 @@ export function awsOutputs(
                 arn: `arn:aws:eks:${MOCK_REGION}:${MOCK_ACCOUNT}:nodegroup/${str("nodeGroupName")}`,
                 resources: [{ autoscalingGroups: [{ name: `eks-${str("nodeGroupName")}-mock` }] }],
             };
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            // A new template's first version.
+            return {
+                latestVersion: 1,
+                arn: `arn:aws:ec2:${MOCK_REGION}:${MOCK_ACCOUNT}:launch-template/${name}`,
+            };
         case "aws:iam/role:Role":
             return {
                 name: str("name") ?? name,

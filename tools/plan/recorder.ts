@@ -153,6 +153,11 @@ function gcpOutputs(
             const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
             return { email, name: `projects/${project}/serviceAccounts/${email}` };
         }
+        case "gcp:projects/serviceIdentity:ServiceIdentity": {
+            // The GKE service agent of a project numbered 123456789012.
+            const email = "service-123456789012@container-engine-robot.iam.gserviceaccount.com";
+            return { email, member: `serviceAccount:${email}` };
+        }
         case "gcp:compute/network:Network":
             return {
                 name: resourceName,
