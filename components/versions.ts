@@ -23,6 +23,12 @@ export const charts = {
         version: "10.7.0",
         repo: "https://oauth2-proxy.github.io/manifests",
     },
+    /** OpenCost 1.120, cost allocation from Prometheus (https://github.com/opencost/opencost-helm-chart). */
+    opencost: {
+        chart: "opencost",
+        version: "2.5.17",
+        repo: "https://opencost.github.io/opencost-helm-chart",
+    },
     /** Dex, the bundled identity provider on local (https://github.com/dexidp/helm-charts). */
     dex: { chart: "dex", version: "0.24.0", repo: "https://charts.dexidp.io" },
     /** NFS Ganesha server and external provisioner (kubernetes-sigs). */
@@ -154,6 +160,11 @@ export const images = {
  * values.yaml again and updating these in the same diff.
  */
 export const chartImages = {
+    /**
+     * opencost-helm-chart opencost-2.5.17, charts/opencost/values.yaml
+     * `opencost.exporter.image.*` (the UI is not installed).
+     */
+    opencost: { exporter: "ghcr.io/opencost/opencost:1.120.1" },
     /** traefik-helm-chart v41.3.0, traefik/values.yaml `image.*` (tag: Chart.yaml appVersion). */
     traefik: { traefik: "docker.io/traefik:v3.7.11" },
     /**

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { profiles } from "../policies/profiles";
 import { policies } from "../policies/rules";
 import { loadConfig } from "../stacks/config";
-import { HOURS_PER_MONTH, fixedPrices, machinePrices, rdsPrices } from "../tools/plan/prices";
+import { HOURS_PER_MONTH, fixedPrices, machinePrices, rdsPrices } from "../components/prices";
 import { estimateCost } from "../tools/plan/cost";
 import { PlanResult, runPlan } from "../tools/plan/run";
 import { checkPolicies } from "../tools/plan/policy-check";

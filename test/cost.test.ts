@@ -1,6 +1,6 @@
 import { parseConfig } from "../stacks/config";
 import { estimateCost, renderCost } from "../tools/plan/cost";
-import { machinePrices, rdsPrices } from "../tools/plan/prices";
+import { machinePrices, rdsPrices } from "../components/prices";
 import { SSO } from "./support/fixtures";
 
 const gke = (pools: object[], extra: object = {}) =>

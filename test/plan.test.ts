@@ -37,6 +37,7 @@ describe("shipped stacks plan clean", () => {
     it("ships the stacks this suite plans", () => {
         expect(shippedStacks()).toEqual([
             "aws",
+            "aws-dev",
             "dev",
             "gcp",
             "gcp-dev",

@@ -15,9 +15,11 @@ import {
     gkeFreeTierMonthlyCredit,
     persistentDiskPerGiBMonth,
     fixedPrices,
+    gpuHourlyPrice,
     machinePrices,
     rdsPrices,
-} from "./prices";
+    unitPrices,
+} from "../../components/prices";
 
 /** Monthly USD in the four scenarios. */
 export interface Scenarios {
@@ -42,6 +44,22 @@ export interface CostEstimate {
     readonly total: Scenarios;
     /** Items with no price in the table (not in the total). */
     readonly unpriced: string[];
+    /**
+     * Each team's quota at full use, at the unit prices OpenCost is given: the most its pods
+     * can cost a month, to hold against OpenCost's actuals (`npm run cost:actuals`).
+     */
+    readonly teams: TeamCost[];
+}
+
+/** A team's quota priced at the unit prices, monthly, on demand. */
+export interface TeamCost {
+    readonly team: string;
+    readonly cpu: number;
+    readonly memoryGiB: number;
+    readonly gpu: number;
+    readonly storageGiB: number;
+    /** Undefined when a GPU has no price here (an existing cluster's GPUs). */
+    readonly monthly?: number;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -112,6 +130,71 @@ function gibOf(size: string): number {
         T: 1e12,
     };
     return Math.ceil((Number(m[1]) * (m[2] ? scale[m[2]] : 1)) / 2 ** 30);
+}
+
+/** Cores in a CPU quantity (`"8"`, `"500m"`). */
+export function coresOf(q: string): number {
+    return q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q);
+}
+
+/** GiB in a Kubernetes size, exactly. */
+export function exactGibOf(size: string): number {
+    const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(size);
+    if (!m) return 0;
+    const scale: Record<string, number> = {
+        Ki: 2 ** 10,
+        Mi: 2 ** 20,
+        Gi: 2 ** 30,
+        Ti: 2 ** 40,
+        k: 1e3,
+        M: 1e6,
+        G: 1e9,
+        T: 1e12,
+    };
+    return (Number(m[1]) * (m[2] ? scale[m[2]] : 1)) / 2 ** 30;
+}
+
+/**
+ * The price of one GPU that OpenCost is given: the stack's GPU pools' prices weighted by
+ * their GPUs at maximum scale (OpenCost's custom pricing has a single GPU price). Undefined
+ * when no pool has a price (none, or an existing cluster's).
+ */
+export function stackGpuPrice(config: PlatformConfig): number | undefined {
+    let gpus = 0;
+    let cost = 0;
+    for (const pool of config.cluster.gpuPools) {
+        const price = gpuHourlyPrice(config.cloud, pool);
+        if (price === undefined) continue;
+        const n = pool.gpusPerNode * Math.max(1, pool.maxNodes);
+        gpus += n;
+        cost += price * n;
+    }
+    return gpus === 0 ? undefined : cost / gpus;
+}
+
+/** Each team's quota at full use, on demand, at the unit prices. */
+export function teamCosts(config: PlatformConfig): TeamCost[] {
+    const u = unitPrices[config.cloud];
+    const gpuPrice = stackGpuPrice(config);
+    return config.teams.map((t) => {
+        const cpu = coresOf(t.quota.cpu);
+        const memoryGiB = exactGibOf(t.quota.memory);
+        const storageGiB = exactGibOf(t.quota.storage);
+        const gpu = t.quota.gpu;
+        const hourly =
+            cpu * u.cpu +
+            memoryGiB * u.memoryGiB +
+            storageGiB * u.storageGiB +
+            (gpu > 0 ? (gpuPrice ?? NaN) * gpu : 0);
+        return {
+            team: t.name,
+            cpu,
+            memoryGiB,
+            gpu,
+            storageGiB,
+            ...(Number.isNaN(hourly) ? {} : { monthly: round(monthly(hourly)) }),
+        };
+    });
 }
 
 /** The estimate for a validated config. */
@@ -244,6 +327,7 @@ export function estimateCost(config: PlatformConfig): CostEstimate {
             maxSpot: sum("maxSpot"),
         },
         unpriced,
+        teams: config.kind === "team" ? [] : teamCosts(config),
     };
 }
 
@@ -281,5 +365,21 @@ export function renderCost(estimate: CostEstimate): string {
         fmt(rows[rows.length - 1]),
         ...notes,
         ...estimate.unpriced.map((u) => `  not priced: ${u}`),
+        ...renderTeams(estimate.teams),
     ].join("\n");
+}
+
+/** The teams' quotas at full use, after the estimate. */
+function renderTeams(teams: readonly TeamCost[]): string[] {
+    if (teams.length === 0) return [];
+    const rows = teams.map((t) => [
+        t.team,
+        `${t.cpu} CPU, ${t.memoryGiB} GiB, ${t.gpu} GPU, ${t.storageGiB} GiB disk`,
+        t.monthly === undefined ? "GPU not priced" : money(t.monthly),
+    ]);
+    const w = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
+    return [
+        "Team quotas at full use (monthly, on demand; OpenCost's actuals: npm run cost:actuals)",
+        ...rows.map((r) => `  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2]}`),
+    ];
 }

@@ -123,3 +123,94 @@ export const persistentDiskPerGiBMonth = 0.1;
  * Autopilot clusters, that covers one zonal cluster's management fee (0.10 per hour).
  */
 export const gkeFreeTierMonthlyCredit = 74.4;
+
+/**
+ * vCPUs and GiB of memory of the GPU machines above, for the price of their GPUs alone
+ * (machine price less its vCPUs and memory at `unitPrices`). Google Cloud "Accelerator-optimized
+ * machine family" and "GPU machine types"; AWS "Amazon EC2 accelerated computing instances".
+ */
+export const gpuMachineShapes: Readonly<Record<string, { vcpus: number; memoryGiB: number }>> = {
+    "g2-standard-4": { vcpus: 4, memoryGiB: 16 },
+    "g2-standard-8": { vcpus: 8, memoryGiB: 32 },
+    "g2-standard-12": { vcpus: 12, memoryGiB: 48 },
+    "g2-standard-24": { vcpus: 24, memoryGiB: 96 },
+    "a2-highgpu-1g": { vcpus: 12, memoryGiB: 85 },
+    "a2-highgpu-2g": { vcpus: 24, memoryGiB: 170 },
+    "a2-ultragpu-1g": { vcpus: 12, memoryGiB: 170 },
+    "a3-highgpu-8g": { vcpus: 208, memoryGiB: 1872 },
+    "g4dn.xlarge": { vcpus: 4, memoryGiB: 16 },
+    "g4dn.2xlarge": { vcpus: 8, memoryGiB: 32 },
+    "g5.xlarge": { vcpus: 4, memoryGiB: 16 },
+    "g5.2xlarge": { vcpus: 8, memoryGiB: 32 },
+    "g6.xlarge": { vcpus: 4, memoryGiB: 16 },
+    "g6.2xlarge": { vcpus: 8, memoryGiB: 32 },
+    "g6e.xlarge": { vcpus: 4, memoryGiB: 32 },
+    "p4d.24xlarge": { vcpus: 96, memoryGiB: 1152 },
+    "p5.48xlarge": { vcpus: 192, memoryGiB: 2048 },
+};
+
+/** Hourly unit prices: what a vCPU, a GiB of memory and a GiB of disk cost, on demand and spot. */
+export interface UnitPrices {
+    readonly cpu: number;
+    readonly spotCpu: number;
+    readonly memoryGiB: number;
+    readonly spotMemoryGiB: number;
+    /** Persistent disk per GiB-hour. */
+    readonly storageGiB: number;
+}
+
+/**
+ * Unit prices, from the same source and date as the machines above. gcp: the E2 series'
+ * vCPU and memory prices in us-central1 (e2-standard-4 at these prices is its listed $0.134).
+ * aws: EC2 lists no separate vCPU and memory prices, so m6i.large's ($0.096 for 2 vCPUs and
+ * 8 GiB) is split between them in the E2 ratio; gp3 EBS at $0.08 per GiB-month. local (any
+ * existing cluster): gcp's, a reference the config can override with the organisation's own.
+ */
+export const unitPrices: Readonly<Record<"gcp" | "aws" | "local", UnitPrices>> = {
+    gcp: {
+        cpu: 0.021811,
+        spotCpu: 0.006543,
+        memoryGiB: 0.002923,
+        spotMemoryGiB: 0.000877,
+        storageGiB: persistentDiskPerGiBMonth / HOURS_PER_MONTH,
+    },
+    aws: {
+        cpu: 0.031248,
+        spotCpu: 0.01302,
+        memoryGiB: 0.004188,
+        spotMemoryGiB: 0.001745,
+        storageGiB: 0.08 / HOURS_PER_MONTH,
+    },
+    local: {
+        cpu: 0.021811,
+        spotCpu: 0.006543,
+        memoryGiB: 0.002923,
+        spotMemoryGiB: 0.000877,
+        storageGiB: persistentDiskPerGiBMonth / HOURS_PER_MONTH,
+    },
+};
+
+/** A GPU pool as far as its price goes. */
+export interface PricedGpuPool {
+    readonly gpuType: string;
+    readonly gpusPerNode: number;
+    /** Absent on an existing cluster. */
+    readonly machineType?: string;
+}
+
+/**
+ * The hourly on-demand price of one GPU of a pool: an attached GPU's list price (N1), else its
+ * machine's price less the machine's vCPUs and memory at `unitPrices`, per GPU. Undefined when
+ * the table cannot tell (an existing cluster's pool names no machine).
+ */
+export function gpuHourlyPrice(cloud: "gcp" | "aws" | "local", pool: PricedGpuPool) {
+    if (cloud === "gcp" && attachedGpuPrices[pool.gpuType])
+        return attachedGpuPrices[pool.gpuType].onDemand;
+    if (cloud === "local" || pool.machineType === undefined) return undefined;
+    const machine = machinePrices[cloud][pool.machineType];
+    const shape = gpuMachineShapes[pool.machineType];
+    if (!machine || !shape) return undefined;
+    const u = unitPrices[cloud];
+    const host = shape.vcpus * u.cpu + shape.memoryGiB * u.memoryGiB;
+    return Math.max(0, (machine.onDemand - host) / pool.gpusPerNode);
+}
