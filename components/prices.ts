@@ -164,7 +164,7 @@ export interface UnitPrices {
  * vCPU and memory prices in us-central1 (e2-standard-4 at these prices is its listed $0.134).
  * aws: EC2 lists no separate vCPU and memory prices, so m6i.large's ($0.096 for 2 vCPUs and
  * 8 GiB) is split between them in the E2 ratio; gp3 EBS at $0.08 per GiB-month. local (any
- * existing cluster): gcp's, a reference the config can override with the organisation's own.
+ * existing cluster): gcp's, as a reference.
  */
 export const unitPrices: Readonly<Record<"gcp" | "aws" | "local", UnitPrices>> = {
     gcp: {
@@ -213,4 +213,25 @@ export function gpuHourlyPrice(cloud: "gcp" | "aws" | "local", pool: PricedGpuPo
     const u = unitPrices[cloud];
     const host = shape.vcpus * u.cpu + shape.memoryGiB * u.memoryGiB;
     return Math.max(0, (machine.onDemand - host) / pool.gpusPerNode);
+}
+
+/**
+ * The price of one GPU that OpenCost is given: the GPU pools' prices weighted by their GPUs at
+ * maximum scale (OpenCost's custom pricing has a single GPU price). Undefined when no pool has
+ * a price (none, or an existing cluster's).
+ */
+export function weightedGpuPrice(
+    cloud: "gcp" | "aws" | "local",
+    pools: readonly (PricedGpuPool & { readonly maxNodes: number })[],
+): number | undefined {
+    let gpus = 0;
+    let cost = 0;
+    for (const pool of pools) {
+        const price = gpuHourlyPrice(cloud, pool);
+        if (price === undefined) continue;
+        const n = pool.gpusPerNode * Math.max(1, pool.maxNodes);
+        gpus += n;
+        cost += price * n;
+    }
+    return gpus === 0 ? undefined : cost / gpus;
 }

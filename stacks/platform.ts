@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MlopsPlatform } from "../components/platform/mlops-platform";
+import { unitPrices, weightedGpuPrice } from "../components/prices";
 import { capacityAnnotations } from "../policies/capacity";
 import { TlsArgs } from "../components/routing/traefik";
 import { cloudFoundation } from "./cloud";
@@ -43,7 +44,14 @@ export function platformStack(config: PlatformConfig) {
             tracking: config.tracking,
             workflows: config.workflows,
             featureStore: config.featureStore,
-            observability: config.observability,
+            observability: {
+                ...config.observability,
+                // OpenCost prices with the plan's own table (docs/cost.md).
+                costPrices: {
+                    ...unitPrices[config.cloud],
+                    gpu: weightedGpuPrice(config.cloud, config.cluster.gpuPools) ?? 0,
+                },
+            },
             serving: config.serving,
             teams: config.teams,
             teamIdentities: foundation.teamIdentities,

@@ -92,10 +92,12 @@ describe("the plan's team estimate", () => {
 
     it("leaves a GPU quota unpriced where no pool has a price", () => {
         const config = loadConfig({
-            "mlops:teams": [{ name: "a", quota: { cpu: "500m", memory: "512Mi", gpu: 1 } }],
-            "mlops:cluster": {
+            "mlops:teams": JSON.stringify([
+                { name: "a", quota: { cpu: "500m", memory: "512Mi", gpu: 1 } },
+            ]),
+            "mlops:cluster": JSON.stringify({
                 gpuPools: [{ name: "l4", gpuType: "nvidia-l4", gpusPerNode: 1, maxNodes: 1 }],
-            },
+            }),
         });
         expect(teamCosts(config)).toEqual([
             { team: "a", cpu: 0.5, memoryGiB: 0.5, gpu: 1, storageGiB: 100 },

@@ -27,6 +27,11 @@ export interface OpenCostArgs {
     readonly namespace: pulumi.Input<string>;
     readonly prometheus: PrometheusService;
     readonly prices: CostPrices;
+    /**
+     * Labels of the chart's ServiceMonitor, so that the platform's Prometheus scrapes OpenCost
+     * (it lives beside Prometheus, outside the platform namespace's PodMonitors). @default none
+     */
+    readonly serviceMonitorLabels?: Record<string, string>;
     /** The cluster's name in OpenCost's data. */
     readonly clusterId: string;
     /** Chart and image from a mirror. @default upstream */
@@ -95,7 +100,7 @@ export class OpenCost extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     fullnameOverride: RELEASE,
-                    // Prometheus scrapes it through the platform's PodMonitor, not the chart's.
+                    // Prometheus scrapes it through the chart's ServiceMonitor (serviceMonitorLabels).
                     opencost: {
                         exporter: {
                             defaultClusterId: args.clusterId,
@@ -132,7 +137,11 @@ export class OpenCost extends pulumi.ComponentResource {
                         },
                         mcp: { enabled: false },
                         ui: { enabled: false },
-                        metrics: { serviceMonitor: { enabled: false } },
+                        metrics: {
+                            serviceMonitor: args.serviceMonitorLabels
+                                ? { enabled: true, additionalLabels: args.serviceMonitorLabels }
+                                : { enabled: false },
+                        },
                     },
                 },
             },
@@ -146,7 +155,7 @@ export class OpenCost extends pulumi.ComponentResource {
             callers: {},
             calls: [{ endpoint: args.prometheus.endpoint, from: [podsWith(POD_LABELS)] }],
             metrics: { port: OPENCOST_PORT, path: "/metrics" },
-        } as ServiceEndpoint;
+        };
         this.registerOutputs({ apiUrl: this.apiUrl });
     }
 }

@@ -6,7 +6,8 @@ import { FeastFeatureStore } from "../features/feast";
 import { TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
 import { AlertReceiver } from "../observability/alerting";
-import { Monitoring } from "../observability/monitoring";
+import { MONITOR_LABELS, Monitoring } from "../observability/monitoring";
+import { CostPrices, OpenCost } from "../observability/opencost";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
 import { podSecurityLabels } from "../security";
@@ -182,6 +183,11 @@ export interface MlopsPlatformArgs {
         readonly storage?: string;
         /** Where alerts are sent. @default none: alerts stay in Alertmanager */
         readonly alerting?: { readonly receivers: readonly AlertReceiver[] };
+        /**
+         * OpenCost's prices, hourly (the plan's price table, `components/prices.ts`): with them,
+         * OpenCost allocates what each namespace costs. @default no OpenCost
+         */
+        readonly costPrices?: CostPrices;
     };
     /** Every chart and image from a mirror (`mlops:mirror`). @default upstream */
     readonly mirror?: Mirror;
@@ -234,6 +240,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly teams: Record<string, Team> = {};
     /** The members' role and the admission policies of every team namespace. */
     public readonly teamFences: TeamFences;
+    /** OpenCost, when monitoring runs and prices are given. */
+    public readonly cost?: OpenCost;
     /** Ingress isolation of the platform namespace. */
     public readonly networkPolicies: PlatformNetworkPolicies;
     /** The endpoints of every in-cluster service that runs, the router first. */
@@ -286,6 +294,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         ];
         this.serviceEndpoints = [this.router.serviceEndpoint, ...services];
         this.monitoring = this.monitoringOf(name, args);
+        this.cost = this.costOf(name, args);
         this.networkPolicies = new PlatformNetworkPolicies(
             `${name}-network`,
             {
@@ -636,6 +645,29 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 mirror: args.mirror,
             },
             { parent: this },
+        );
+    }
+
+    /** OpenCost beside Prometheus, which it reads and which scrapes it. */
+    private costOf(name: string, args: MlopsPlatformArgs) {
+        const prices = args.observability?.costPrices;
+        if (!this.monitoring || !prices) return undefined;
+        return new OpenCost(
+            `${name}-opencost`,
+            {
+                namespace: this.monitoring.namespace,
+                prices,
+                clusterId: name,
+                prometheus: {
+                    name: "prometheus-operated",
+                    namespace: this.monitoring.namespace,
+                    port: 9090,
+                    endpoint: "prometheus",
+                },
+                serviceMonitorLabels: { ...MONITOR_LABELS },
+                mirror: args.mirror,
+            },
+            { parent: this, dependsOn: [this.monitoring.release] },
         );
     }
 

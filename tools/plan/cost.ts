@@ -15,10 +15,10 @@ import {
     gkeFreeTierMonthlyCredit,
     persistentDiskPerGiBMonth,
     fixedPrices,
-    gpuHourlyPrice,
     machinePrices,
     rdsPrices,
     unitPrices,
+    weightedGpuPrice,
 } from "../../components/prices";
 
 /** Monthly USD in the four scenarios. */
@@ -160,16 +160,7 @@ export function exactGibOf(size: string): number {
  * when no pool has a price (none, or an existing cluster's).
  */
 export function stackGpuPrice(config: PlatformConfig): number | undefined {
-    let gpus = 0;
-    let cost = 0;
-    for (const pool of config.cluster.gpuPools) {
-        const price = gpuHourlyPrice(config.cloud, pool);
-        if (price === undefined) continue;
-        const n = pool.gpusPerNode * Math.max(1, pool.maxNodes);
-        gpus += n;
-        cost += price * n;
-    }
-    return gpus === 0 ? undefined : cost / gpus;
+    return weightedGpuPrice(config.cloud, config.cluster.gpuPools);
 }
 
 /** Each team's quota at full use, on demand, at the unit prices. */

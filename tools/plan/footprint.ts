@@ -25,6 +25,15 @@ export interface Footprint {
     readonly lines: FootprintLine[];
     /** Charts or workloads whose pods are not counted, and why. */
     readonly uncounted: string[];
+    /**
+     * Long-running pods in team namespaces (each team's tracking server and feature store):
+     * not in the platform's total, they count against each team's quota.
+     */
+    readonly teams: {
+        readonly cpuCores: number;
+        readonly memoryBytes: number;
+        readonly lines: FootprintLine[];
+    };
 }
 
 /**
@@ -119,6 +128,20 @@ export const CHART_PODS: Readonly<Record<string, (values: Untyped) => ChartPod[]
             name: "oauth2-proxy",
             replicas: num(v?.replicaCount, 1),
             containers: [{ resources: v?.resources }],
+        },
+    ],
+    // opencost/opencost-helm-chart opencost-2.5.17, charts/opencost/values.yaml: one
+    // Deployment, opencost.exporter.replicas 1; the UI container only with opencost.ui.enabled.
+    opencost: (v) => [
+        {
+            name: "opencost",
+            replicas: num(v?.opencost?.exporter?.replicas, 1),
+            containers: [
+                { resources: v?.opencost?.exporter?.resources },
+                ...(v?.opencost?.ui?.enabled === false
+                    ? []
+                    : [{ resources: v?.opencost?.ui?.resources }]),
+            ],
         },
     ],
     // dexidp/helm-charts dex-0.24.0, charts/dex/values.yaml: replicaCount 1, resources {}.
@@ -304,10 +327,12 @@ const LONG_RUNNING: Record<string, string> = {
 /** The footprint of a plan's resources. */
 export function footprintOf(resources: readonly RecordedResource[]): Footprint {
     const lines: FootprintLine[] = [];
+    const teamLines: FootprintLine[] = [];
     const uncounted: string[] = [];
+    let into = lines;
     const add = (workload: string, replicas: number, req: Requests) =>
         // To the millicore, the unit Kubernetes counts CPU in.
-        lines.push({
+        into.push({
             workload,
             replicas,
             cpuCores: Math.round(req.cpu * 1000) / 1000,
@@ -318,6 +343,8 @@ export function footprintOf(resources: readonly RecordedResource[]): Footprint {
         const kind = LONG_RUNNING[r.type];
         if (!kind && !COUNTED_OTHERWISE.has(r.type)) continue;
         const inputs = reveal(r.inputs) as Untyped;
+        const ns = inputs?.metadata?.namespace;
+        into = typeof ns === "string" && ns.startsWith("team-") ? teamLines : lines;
         if (kind) {
             const pod =
                 r.type === "kubernetes:core/v1:Pod" ? inputs?.spec : inputs?.spec?.template?.spec;
@@ -360,14 +387,11 @@ export function footprintOf(resources: readonly RecordedResource[]): Footprint {
             }
         }
     }
-    const cpu = lines.reduce((a, l) => a + l.cpuCores * l.replicas, 0);
-    const memory = lines.reduce((a, l) => a + l.memoryBytes * l.replicas, 0);
-    return {
-        cpuCores: Math.round(cpu * 1000) / 1000,
-        memoryBytes: memory,
-        lines,
-        uncounted,
-    };
+    const sum = (ls: FootprintLine[]) => ({
+        cpuCores: Math.round(ls.reduce((a, l) => a + l.cpuCores * l.replicas, 0) * 1000) / 1000,
+        memoryBytes: ls.reduce((a, l) => a + l.memoryBytes * l.replicas, 0),
+    });
+    return { ...sum(lines), lines, uncounted, teams: { ...sum(teamLines), lines: teamLines } };
 }
 
 const GiB = 1024 ** 3;
@@ -375,8 +399,14 @@ const GiB = 1024 ** 3;
 /** `Footprint: 1.15 CPU, 2.50 GiB requested by 14 kinds of pod (17 pods)`. */
 export function renderFootprint(footprint: Footprint): string {
     const pods = footprint.lines.reduce((a, l) => a + l.replicas, 0);
+    const teamPods = footprint.teams.lines.reduce((a, l) => a + l.replicas, 0);
     return [
         `Footprint: ${footprint.cpuCores.toFixed(2)} CPU, ${(footprint.memoryBytes / GiB).toFixed(2)} GiB requested by ${pods} long-running pod${pods === 1 ? "" : "s"} (chart pods included; Jobs not counted)`,
+        ...(teamPods > 0
+            ? [
+                  `  and in team namespaces, within each team's quota: ${footprint.teams.cpuCores.toFixed(2)} CPU, ${(footprint.teams.memoryBytes / GiB).toFixed(2)} GiB by ${teamPods} pod${teamPods === 1 ? "" : "s"} (each team's tracking server and feature store)`,
+              ]
+            : []),
         ...footprint.uncounted.map((u) => `  not counted: ${u}`),
     ].join("\n");
 }
