@@ -147,7 +147,7 @@ export function mlflowArtifactsDestination(
  * PostgreSQL, artifacts proxied by the server into the object store, the schema migrated by a
  * Job before a new version serves, and the UI and API behind Traefik with auth. The
  * platform runs one for its admins and one per team in the team's namespace
- * ({@link TeamTrackingServer}).
+ * (`TeamTrackingServer`).
  *
  * ```ts
  * const mlflow = new MlflowServer("mlflow", { namespace, database, objectStore, router });
