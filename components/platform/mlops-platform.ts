@@ -240,7 +240,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             { namespace: this.namespace, router: this.router.serviceEndpoint, services },
             { parent: this },
         );
-        this.teamFences = new TeamFences(`${name}-fences`, { parent: this });
+        this.teamFences = new TeamFences(`${name}-fences`, {}, { parent: this });
         this.inlineTeams(args);
 
         this.registerOutputs({ namespace: this.namespace });
