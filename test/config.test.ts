@@ -86,6 +86,8 @@ describe("defaults", () => {
             gpu: 0,
             storage: "100Gi",
             pods: 50,
+            claims: 10,
+            sharedClaims: 1,
         });
     });
 
@@ -618,6 +620,8 @@ describe("quantities as YAML numbers, as Kubernetes takes them", () => {
             gpu: 1,
             storage: "1000000000",
             pods: 50,
+            claims: 10,
+            sharedClaims: 1,
         });
         expect(c.teams[1].quota.cpu).toBe("0.5");
         expect(c.storage.objectStore.size).toBe("21474836480");

@@ -305,7 +305,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.teamFences = new TeamFences(`${name}-fences`, { parent: this });
+        this.teamFences = new TeamFences(`${name}-fences`, {}, { parent: this });
         this.inlineTeams(args);
         this.teamTrackingServers(name, args);
         this.teamFeatureStoresOf(name, args);

@@ -113,20 +113,40 @@ export function podSpecOf(root: "object" | "oldObject"): string {
  * (or of every key, an empty key with `Exists`) for its effect (or every effect) that matches
  * its value (or any value, `Exists`).
  */
-export function toleratesGpuTaint(spec: string): string {
+export function toleratesGpuTaint(spec: string, taint: GpuTaint = GPU_TAINT): string {
     return (
         `${spec}.?tolerations.orValue([]).exists(t, ` +
-        `t.?key.orValue('') in ['', '${GPU_TAINT.key}'] && ` +
-        `t.?effect.orValue('') in ['', '${GPU_TAINT.effect}'] && ` +
-        `(t.?operator.orValue('Equal') == 'Exists' || t.?value.orValue('') == '${GPU_TAINT.value}'))`
+        `t.?key.orValue('') in ['', '${taint.key}'] && ` +
+        `t.?effect.orValue('') in ['', '${taint.effect}'] && ` +
+        `(t.?operator.orValue('Equal') == 'Exists' || t.?value.orValue('') == '${taint.value}'))`
     );
 }
 
+/** A node taint: key, value, effect. */
+export interface GpuTaint {
+    readonly key: string;
+    readonly value: string;
+    readonly effect: "NoSchedule" | "NoExecute" | "PreferNoSchedule";
+}
+
+/** Arguments of {@link TeamFences}. */
+export interface TeamFencesArgs {
+    /**
+     * The taint of the cluster's GPU nodes, which only GPU namespaces' pods may tolerate (an
+     * existing cluster's nodes may carry another).
+     * @default the platform's GPU pools' taint, `nvidia.com/gpu=present:NoSchedule`
+     */
+    readonly gpuTaint?: GpuTaint;
+}
+
 export const GPU_NAMESPACE_EXPRESSION = `namespaceObject.metadata.?labels[?'${GPU_NAMESPACE_LABEL}'].orValue('') == 'true'`;
-export const GPU_MESSAGE_EXPRESSION =
-    "'mlops: ' + request.namespace + ' has no GPU quota, so its pods may not tolerate the GPU " +
-    `taint (${GPU_TAINT.key}). Remove the toleration, or ask the platform team for GPUs ` +
-    "(mlops:teams[].quota.gpu).'";
+export function gpuMessageExpression(taint: GpuTaint = GPU_TAINT): string {
+    return (
+        "'mlops: ' + request.namespace + ' has no GPU quota, so its pods may not tolerate the GPU " +
+        `taint (${taint.key}). Remove the toleration, or ask the platform team for GPUs ` +
+        "(mlops:teams[].quota.gpu).'"
+    );
+}
 export const NODE_NAME_EXPRESSION =
     "(object.kind == 'Pod' && request.operation == 'UPDATE') || " +
     "variables.podSpec.?nodeName.orValue('') == ''";
@@ -139,7 +159,9 @@ const TEAM_NAMESPACES = {
 };
 
 /** The three policies, by key of {@link FENCE_POLICIES}. */
-export function fencePolicySpecs(): Record<keyof typeof FENCE_POLICIES, PolicySpec> {
+export function fencePolicySpecs(
+    taint: GpuTaint = GPU_TAINT,
+): Record<keyof typeof FENCE_POLICIES, PolicySpec> {
     return {
         fences: {
             failurePolicy: "Fail",
@@ -191,17 +213,17 @@ export function fencePolicySpecs(): Record<keyof typeof FENCE_POLICIES, PolicySp
             variables: [
                 { name: "podSpec", expression: podSpecOf("object") },
                 { name: "gpuNamespace", expression: GPU_NAMESPACE_EXPRESSION },
-                { name: "toleratesGpu", expression: toleratesGpuTaint("variables.podSpec") },
+                { name: "toleratesGpu", expression: toleratesGpuTaint("variables.podSpec", taint) },
                 {
                     name: "toleratedGpu",
-                    expression: `request.operation == 'UPDATE' && ${toleratesGpuTaint(`(${podSpecOf("oldObject")})`)}`,
+                    expression: `request.operation == 'UPDATE' && ${toleratesGpuTaint(`(${podSpecOf("oldObject")})`, taint)}`,
                 },
             ],
             validations: [
                 {
                     expression:
                         "variables.gpuNamespace || !variables.toleratesGpu || variables.toleratedGpu",
-                    messageExpression: GPU_MESSAGE_EXPRESSION,
+                    messageExpression: gpuMessageExpression(taint),
                     reason: "Forbidden",
                 },
                 {
@@ -228,7 +250,7 @@ export function fencePolicySpecs(): Record<keyof typeof FENCE_POLICIES, PolicySp
  *   labelled `mlops.dev/gpu: "true"` (a GPU quota), and never name their node.
  *
  * ```ts
- * new TeamFences("mlops-fences", { parent: platform });
+ * new TeamFences("mlops-fences", {}, { parent: platform });
  * ```
  */
 export class TeamFences extends pulumi.ComponentResource {
@@ -237,7 +259,7 @@ export class TeamFences extends pulumi.ComponentResource {
     /** The members' ClusterRole, `mlops-team-member`. */
     public readonly memberRole: pulumi.Output<string>;
 
-    constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: TeamFencesArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super(TeamFences.__pulumiType, name, {}, opts);
         const child = { parent: this };
         const role = new k8s.rbac.v1.ClusterRole(
@@ -246,7 +268,7 @@ export class TeamFences extends pulumi.ComponentResource {
             child,
         );
         this.memberRole = role.metadata.name;
-        const specs = fencePolicySpecs();
+        const specs = fencePolicySpecs(args.gpuTaint ?? GPU_TAINT);
         for (const key of Object.keys(FENCE_POLICIES) as (keyof typeof FENCE_POLICIES)[]) {
             const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
                 `${name}-${key}`,

@@ -301,6 +301,25 @@ describe("TeamFences", () => {
         });
     });
 
+    it("reads another GPU taint when the cluster's GPU nodes carry one", async () => {
+        const rec = record();
+        new TeamFences("mlops-fences", {
+            gpuTaint: { key: "example.com/accelerator", value: "gpu", effect: "NoExecute" },
+        });
+        await settled();
+        const spec = at(rec.get(POLICY, "mlops-fences-gpu"), "spec") as any;
+        expect(spec.variables[2]).toEqual({
+            name: "toleratesGpu",
+            expression:
+                "variables.podSpec.?tolerations.orValue([]).exists(t, t.?key.orValue('') in ['', 'example.com/accelerator'] && " +
+                "t.?effect.orValue('') in ['', 'NoExecute'] && " +
+                "(t.?operator.orValue('Equal') == 'Exists' || t.?value.orValue('') == 'gpu'))",
+        });
+        expect(spec.validations[0].messageExpression).toContain(
+            "tolerate the GPU taint (example.com/accelerator)",
+        );
+    });
+
     it("binds each policy to every team namespace, denying", async () => {
         const rec = await fences();
         for (const key of ["fences", "services", "gpu"]) {

@@ -5,6 +5,8 @@
  * each quota counts claims, the ReadWriteMany class, and allows no LoadBalancer or NodePort.
  * The shipped stacks' plans (the test run's one plan of each) hold the same.
  */
+import { parseConfig } from "../../stacks/config";
+import { configProblems } from "../support/fixtures";
 import { planCli, shippedStackPlan, shippedStacks, writeStackConfig } from "../support/plan";
 
 interface Resource {
@@ -170,5 +172,30 @@ describe.each(shippedStacks())("the plan of %s", (stack) => {
         expect(grants(rs).filter((g) => g.role === "ClusterRole:edit")).toEqual([]);
         const platform = rs.some((r) => r.type === "mlops:platform:MlopsPlatform");
         expect(rs.filter((r) => r.type === POLICY).length).toBe(platform ? 3 : 0);
+    });
+});
+
+describe("the quota keys of the config", () => {
+    it("refuses claims, sharedClaims and sharedStorage that Kubernetes would", () => {
+        expect(
+            configProblems({
+                teams: [
+                    {
+                        name: "alpha",
+                        quota: { claims: -1, sharedClaims: 1.5, sharedStorage: "1TiB" },
+                    },
+                ],
+            }),
+        ).toEqual([
+            "mlops:teams[0].quota.claims: got -1; must be an integer ≥ 0",
+            "mlops:teams[0].quota.sharedClaims: got 1.5; must be an integer",
+            'mlops:teams[0].quota.sharedStorage: got "1TiB"; must be a Kubernetes size such as "512Mi" or "10Gi"',
+        ]);
+    });
+
+    it("defaults claims to 10 and sharedClaims to 1, and leaves sharedStorage to the total", () => {
+        const c = parseConfig({ teams: [{ name: "alpha" }] });
+        expect(c.teams[0].quota).toMatchObject({ claims: 10, sharedClaims: 1 });
+        expect(c.teams[0].quota.sharedStorage).toBeUndefined();
     });
 });
