@@ -84,6 +84,7 @@ export function platformStack(config: PlatformConfig) {
             workflows: platform.workflows?.url,
             featureStore: platform.featureStore?.url,
             models: platform.serving?.urls,
+            grafana: platform.monitoring?.grafana.url,
         },
         /**
          * Every generated secret a person may need: each route's basic-auth password, the
@@ -95,6 +96,13 @@ export function platformStack(config: PlatformConfig) {
                 tracking: platform.tracking?.route.password,
                 featureStore: platform.featureStore?.route.password,
                 models: pulumi.all(platform.serving?.passwords ?? {}),
+                // Grafana's own admin, and its route's password under basic auth.
+                grafana: platform.monitoring
+                    ? {
+                          admin: platform.monitoring.grafanaAdminPassword,
+                          route: platform.monitoring.grafana.password,
+                      }
+                    : undefined,
                 database: platform.database?.password ?? foundation.database?.password,
                 // In-cluster store only; cloud stores are reached through workload identity.
                 objectStore: store

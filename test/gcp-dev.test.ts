@@ -83,7 +83,7 @@ describe("the plan", () => {
             sso(
                 "no oauth2-proxy release: routes are not behind single sign-on (routing.auth.mode oidc)",
             ),
-            ...["traefik-dashboard", "mlflow", "feast"].map((route) =>
+            ...["traefik-dashboard", "mlflow", "feast", "monitoring-grafana"].map((route) =>
                 sso(
                     `Middleware 'mlops-dev-${route}-auth' is basic auth: one shared password, no user`,
                     urn("Middleware", `mlops-dev-${route}-auth`),
@@ -94,6 +94,7 @@ describe("the plan", () => {
                 ["traefik", "traefik-dashboard"],
                 ["mlflow", "mlflow"],
                 ["features", "feast"],
+                ["grafana", "monitoring-grafana"],
             ].map(([host, route]) =>
                 sso(
                     `route 'Host(\`${host}.ml-dev.example.com\`)' is not behind single sign-on`,
@@ -106,7 +107,7 @@ describe("the plan", () => {
         expect(plan.resources.length).toBeGreaterThan(100);
         expect(
             Object.keys(plan.schemaUnchecked).every((t) =>
-                /serving\.kserve\.io|machinelearning\.seldon/.test(t),
+                /serving\.kserve\.io|machinelearning\.seldon|monitoring\.coreos\.com/.test(t),
             ),
         ).toBe(true);
     });
@@ -125,6 +126,7 @@ describe("the plan", () => {
         expect(htpasswd.map((r) => r.name).sort()).toEqual([
             "mlops-dev-feast-auth",
             "mlops-dev-mlflow-auth",
+            "mlops-dev-monitoring-grafana-auth",
             "mlops-dev-traefik-dashboard-auth",
         ]);
         for (const r of htpasswd) expect(r.inputs.stringData).toBe("[secret]");

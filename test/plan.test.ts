@@ -70,7 +70,7 @@ describe("shipped stacks plan clean", () => {
         ).toBe(true);
         // gcp-dev keeps basic auth (dev only): the dev profile warns of it, finding by finding
         // (test/gcp-dev.test.ts names each). No other finding on any shipped stack.
-        const basicAuthWarnings = stack === "gcp-dev" ? 8 : 0;
+        const basicAuthWarnings = stack === "gcp-dev" ? 10 : 0;
         expect(doc.policies.map((v) => `${v.level} ${v.policy}`)).toEqual(
             Array(basicAuthWarnings).fill("advisory sso-on-every-route"),
         );
@@ -119,6 +119,7 @@ describe("the dev plan", () => {
 
     it("isolates the platform namespace: default-deny ingress and one rule per client", () => {
         expect(platformNetworkPolicies(doc)).toEqual([
+            "allow-argo-controller",
             "allow-argo-server",
             "allow-dex",
             "allow-feast",
@@ -191,6 +192,7 @@ describe("the dev plan", () => {
             workflows: "https://argo.mlops.localtest.me",
             featureStore: "https://features.mlops.localtest.me",
             models: { iris: "https://iris-model.mlops.localtest.me" },
+            grafana: "https://grafana.mlops.localtest.me",
         });
         expect(outputs.credentials).toBe("[secret]");
         // Single sign-on through the bundled Dex: what to register, and its users' passwords.
@@ -373,7 +375,8 @@ describe("the onprem plan", () => {
 
 describe("plan exit codes", () => {
     it("prints the resource tree without --json", () => {
-        const run = planCli("--stack", "dev");
+        // dev has more resources than the summary threshold: the tree on request.
+        const run = planCli("--stack", "dev", "--tree");
         expect(run.status).toBe(0);
         expect(run.stdout).toContain("└─ mlops:platform:MlopsPlatform  mlops");
         expect(run.stdout).toContain("│  ├─ kubernetes:apps/v1:StatefulSet  mlops-objectstore");
@@ -517,6 +520,7 @@ describe("the gcp plan", () => {
 
     it("isolates the platform namespace; no rules for stores or an issuer that live outside the cluster", () => {
         expect(platformNetworkPolicies(doc)).toEqual([
+            "allow-argo-controller",
             "allow-argo-server",
             "allow-feast",
             "allow-mlflow",

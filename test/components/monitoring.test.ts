@@ -137,7 +137,7 @@ describe("Monitoring", () => {
             (at(basic.rec.get("kubernetes:helm.sh/v3:Release", "mon"), "values") as any).grafana[
                 "grafana.ini"
             ],
-        ).toEqual({});
+        ).toEqual({ "auth.basic": { enabled: false } });
         // Only the router (and Prometheus) reach Grafana.
         expect(
             at(
