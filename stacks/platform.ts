@@ -102,6 +102,7 @@ export function platformStack(config: PlatformConfig) {
                     },
                 ]),
             ),
+            grafana: platform.monitoring?.grafana.url,
         },
         /**
          * Every generated secret a person may need: each route's basic-auth password, the
@@ -121,6 +122,13 @@ export function platformStack(config: PlatformConfig) {
                     ),
                 ),
                 models: pulumi.all(platform.serving?.passwords ?? {}),
+                // Grafana's own admin, and its route's password under basic auth.
+                grafana: platform.monitoring
+                    ? {
+                          admin: platform.monitoring.grafanaAdminPassword,
+                          route: platform.monitoring.grafana.password,
+                      }
+                    : undefined,
                 database: platform.database?.password ?? foundation.database?.password,
                 // In-cluster store only; cloud stores are reached through workload identity.
                 objectStore: store

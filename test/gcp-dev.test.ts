@@ -83,11 +83,12 @@ describe("the plan", () => {
             sso(
                 "no oauth2-proxy release: routes are not behind single sign-on (routing.auth.mode oidc)",
             ),
-            ...["traefik-dashboard", "mlflow", "feast", "feast-research"].map((route) =>
-                sso(
-                    `Middleware 'mlops-dev-${route}-auth' is basic auth: one shared password, no user`,
-                    urn("Middleware", `mlops-dev-${route}-auth`),
-                ),
+            ...["traefik-dashboard", "mlflow", "feast", "feast-research", "monitoring-grafana"].map(
+                (route) =>
+                    sso(
+                        `Middleware 'mlops-dev-${route}-auth' is basic auth: one shared password, no user`,
+                        urn("Middleware", `mlops-dev-${route}-auth`),
+                    ),
             ),
             ...[
                 ["argo", "argo"],
@@ -95,6 +96,7 @@ describe("the plan", () => {
                 ["mlflow", "mlflow"],
                 ["features", "feast"],
                 ["feast-research", "feast-research"],
+                ["grafana", "monitoring-grafana"],
             ].map(([host, route]) =>
                 sso(
                     `route 'Host(\`${host}.ml-dev.example.com\`)' is not behind single sign-on`,
@@ -107,7 +109,7 @@ describe("the plan", () => {
         expect(plan.resources.length).toBeGreaterThan(100);
         expect(
             Object.keys(plan.schemaUnchecked).every((t) =>
-                /serving\.kserve\.io|machinelearning\.seldon/.test(t),
+                /serving\.kserve\.io|machinelearning\.seldon|monitoring\.coreos\.com/.test(t),
             ),
         ).toBe(true);
     });
@@ -127,6 +129,7 @@ describe("the plan", () => {
             "mlops-dev-feast-auth",
             "mlops-dev-feast-research-auth",
             "mlops-dev-mlflow-auth",
+            "mlops-dev-monitoring-grafana-auth",
             "mlops-dev-traefik-dashboard-auth",
         ]);
         for (const r of htpasswd) expect(r.inputs.stringData).toBe("[secret]");

@@ -339,10 +339,12 @@ describe("a platform with a mirror: no chart from upstream, no image outside the
             [
                 "argo-workflows",
                 "cert-manager",
+                "dcgm-exporter",
                 "dex",
                 "kserve-crd",
                 "kserve-resources",
                 "kserve-runtime-configs",
+                "kube-prometheus-stack",
                 "nfs-server-provisioner",
                 "nvidia-device-plugin",
                 "oauth2-proxy",
@@ -569,6 +571,8 @@ describe("npm run mirror:list", () => {
         "kserveCrd",
         "kserveResources",
         "kserveRuntimeConfigs",
+        "kubePrometheusStack",
+        "dcgmExporter",
     ] as const;
     const canonical = (ref: string) => formatImage(canonicalImage(ref));
     const devImages = [

@@ -120,6 +120,7 @@ describe("the dev plan", () => {
 
     it("isolates the platform namespace: default-deny ingress and one rule per client", () => {
         expect(platformNetworkPolicies(doc)).toEqual([
+            "allow-argo-controller",
             "allow-argo-server",
             "allow-dex",
             "allow-feast",
@@ -192,6 +193,7 @@ describe("the dev plan", () => {
             workflows: "https://argo.mlops.localtest.me",
             featureStore: "https://features.mlops.localtest.me",
             models: { iris: "https://iris-model.mlops.localtest.me" },
+            grafana: "https://grafana.mlops.localtest.me",
         });
         expect(outputs.credentials).toBe("[secret]");
         // Single sign-on through the bundled Dex: what to register, and its users' passwords.
@@ -519,6 +521,7 @@ describe("the gcp plan", () => {
 
     it("isolates the platform namespace; no rules for stores or an issuer that live outside the cluster", () => {
         expect(platformNetworkPolicies(doc)).toEqual([
+            "allow-argo-controller",
             "allow-argo-server",
             "allow-feast",
             "allow-mlflow",

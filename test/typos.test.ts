@@ -19,7 +19,7 @@ function problems(all: Record<string, string>): string[] {
 }
 
 const ALLOWED =
-    "kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, teams, platformStack, mirror";
+    "kind, cloud, environment, domain, cluster, storage, database, routing, tracking, workflows, featureStore, serving, observability, teams, platformStack, mirror";
 
 describe("a namespace one edit away from mlops", () => {
     it.each([

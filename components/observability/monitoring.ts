@@ -178,6 +178,15 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             { ...child, dependsOn: [adminSecret] },
         );
+        this.monitorsAndRules(name, args);
+        this.grafana = this.grafanaRoute(name, args);
+        if (args.gpuNodes) this.dcgmExporter = this.dcgm(name, args, args.gpuNodes);
+        this.registerOutputs({ namespace: this.namespace });
+    }
+
+    /** A PodMonitor per endpoint with metrics, a PrometheusRule per rules file, the dashboards. */
+    private monitorsAndRules(name: string, args: MonitoringArgs) {
+        const child = { parent: this };
         const crds = { ...child, dependsOn: [this.release] };
 
         for (const e of args.endpoints) {
@@ -240,7 +249,11 @@ export class Monitoring extends pulumi.ComponentResource {
                 child,
             );
         }
+    }
 
+    /** Grafana at `grafana.<domain>`, reachable from the router alone. */
+    private grafanaRoute(name: string, args: MonitoringArgs): ExposedService {
+        const child = { parent: this };
         // Grafana answers the router alone: under single sign-on it trusts the identity
         // headers oauth2-proxy's answer puts on each request.
         new k8s.networking.v1.NetworkPolicy(
@@ -270,21 +283,15 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             child,
         );
-        this.grafana = args.router.expose(
+        return args.router.expose(
             `${name}-grafana`,
             {
                 namespace: this.namespace,
                 subdomain: "grafana",
                 service: { name: GRAFANA_SERVICE, port: 80 },
-                authenticatedBy: args.signOn
-                    ? undefined
-                    : "grafana login (generated admin password)",
             },
             { ...child, dependsOn: [this.release] },
         );
-
-        if (args.gpuNodes) this.dcgmExporter = this.dcgm(name, args, args.gpuNodes);
-        this.registerOutputs({ namespace: this.namespace });
     }
 
     /** NVIDIA's DCGM exporter on GPU nodes only, scraped through the chart's ServiceMonitor. */
@@ -445,7 +452,9 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
                       auth: { disable_login_form: true },
                       users: { auto_assign_org_role: "Admin", allow_sign_up: false },
                   }
-                : {},
+                : // Behind the router's basic auth, then Grafana's own login: Grafana must not
+                  // read the router's Authorization header as its own credentials.
+                  { "auth.basic": { enabled: false } },
         },
     };
 }

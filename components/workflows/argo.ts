@@ -410,35 +410,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             { ...child, dependsOn: [this.release] },
         );
         this.url = this.route.url;
-        this.controllerEndpoint = {
-            name: "argo-controller",
-            pods: { matchLabels: chartPodLabels("workflow-controller") },
-            ports: [],
-            callers: {},
-            metrics: { port: CONTROLLER_METRICS_PORT },
-        };
-        this.serviceEndpoint = {
-            name: "argo-server",
-            pods: { matchLabels: chartPodLabels("server") },
-            ports: [SERVER_PORT],
-            callers: { router: true },
-            metrics: { port: SERVER_PORT },
-            calls: [
-                {
-                    endpoint: OBJECT_STORE_ENDPOINT,
-                    from: [
-                        podsWith(chartPodLabels("workflow-controller")),
-                        podsWith(chartPodLabels("server")),
-                        // Workflows of this namespace save artifacts and archived logs.
-                        {
-                            podSelector: {
-                                matchExpressions: [{ key: WORKFLOW_POD_LABEL, operator: "Exists" }],
-                            },
-                        },
-                    ],
-                },
-            ],
-        };
+        [this.serviceEndpoint, this.controllerEndpoint] = argoEndpoints();
         this.registerOutputs({ url: this.url });
     }
 
@@ -635,4 +607,38 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         );
         boundRole(`${name}-workflow`, meta, [ARGO_EXECUTOR_RULE], sa.metadata.name, child);
     }
+}
+
+/** The server's endpoint (its callers and calls) and the controller's (its metrics alone). */
+function argoEndpoints(): [ServiceEndpoint, ServiceEndpoint] {
+    const controller: ServiceEndpoint = {
+        name: "argo-controller",
+        pods: { matchLabels: chartPodLabels("workflow-controller") },
+        ports: [],
+        callers: {},
+        metrics: { port: CONTROLLER_METRICS_PORT },
+    };
+    const server: ServiceEndpoint = {
+        name: "argo-server",
+        pods: { matchLabels: chartPodLabels("server") },
+        ports: [SERVER_PORT],
+        callers: { router: true },
+        metrics: { port: SERVER_PORT },
+        calls: [
+            {
+                endpoint: OBJECT_STORE_ENDPOINT,
+                from: [
+                    podsWith(chartPodLabels("workflow-controller")),
+                    podsWith(chartPodLabels("server")),
+                    // Workflows of this namespace save artifacts and archived logs.
+                    {
+                        podSelector: {
+                            matchExpressions: [{ key: WORKFLOW_POD_LABEL, operator: "Exists" }],
+                        },
+                    },
+                ],
+            },
+        ],
+    };
+    return [server, controller];
 }

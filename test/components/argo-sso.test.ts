@@ -136,7 +136,10 @@ describe("ArgoWorkflows under single sign-on", () => {
                 ],
             },
         });
-        expect(s.extraEnv).toEqual([{ name: "SSO_DELEGATE_RBAC_TO_NAMESPACE", value: "true" }]);
+        expect(s.extraEnv).toEqual([
+            { name: "SSO_DELEGATE_RBAC_TO_NAMESPACE", value: "true" },
+            { name: "ARGO_SERVER_METRICS_AUTH", value: "false" },
+        ]);
         // An issuer of the organisation's is reached by its public name.
         expect(s.hostAliases).toBeUndefined();
         expect(s.volumes).toBeUndefined();
@@ -306,6 +309,7 @@ describe("ArgoWorkflows with the issuer behind its router (the bundled Dex)", ()
         expect(s.extraEnv).toEqual([
             { name: "SSO_DELEGATE_RBAC_TO_NAMESPACE", value: "true" },
             { name: "SSL_CERT_DIR", value: "/etc/ssl/mlops-router" },
+            { name: "ARGO_SERVER_METRICS_AUTH", value: "false" },
         ]);
     });
 
@@ -317,6 +321,7 @@ describe("ArgoWorkflows with the issuer behind its router (the bundled Dex)", ()
         expect(rec.ofType("kubernetes:core/v1:ConfigMap")).toEqual([]);
         expect(server(rec).extraEnv).toEqual([
             { name: "SSO_DELEGATE_RBAC_TO_NAMESPACE", value: "true" },
+            { name: "ARGO_SERVER_METRICS_AUTH", value: "false" },
         ]);
     });
 });
@@ -327,7 +332,8 @@ describe("ArgoWorkflows without single sign-on", () => {
         const s = server(rec);
         expect(s.authModes).toEqual(["client"]);
         expect(s.sso).toBeUndefined();
-        expect(s.extraEnv).toBeUndefined();
+        // Only the metrics switch: /metrics answers Prometheus without a token.
+        expect(s.extraEnv).toEqual([{ name: "ARGO_SERVER_METRICS_AUTH", value: "false" }]);
         expect(rec.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")).toEqual([]);
         expect(
             rec.ofType("kubernetes:core/v1:ServiceAccount").map((r) => at(r, "metadata", "name")),

@@ -16,6 +16,7 @@ describe("MlopsPlatform", () => {
             "mlops:features:FeastFeatureStore p-feast",
             "mlops:identity:Dex p-dex",
             "mlops:identity:OAuth2Proxy p-sso",
+            "mlops:observability:Monitoring p-monitoring",
             "mlops:platform:PlatformNetworkPolicies p-network",
             "mlops:routing:ExposedService p-traefik-dashboard",
             "mlops:routing:Traefik p-traefik",
@@ -221,8 +222,20 @@ describe("MlopsPlatform", () => {
             expect(at(policy(key), "metadata")).toEqual({ name: key, namespace: "mlops" });
         }
         // The LoadBalancer's callers are anywhere; the store keeps its bucket Job and the teams.
+        // Prometheus reaches the exporter's port alone.
         expect(at(policy("allow-postgresql"), "spec", "ingress")).toEqual([
             { ports: [{ protocol: "TCP", port: 5432 }] },
+            {
+                from: [
+                    {
+                        namespaceSelector: {
+                            matchLabels: { "kubernetes.io/metadata.name": "mlops-monitoring" },
+                        },
+                        podSelector: { matchLabels: { "mlops.dev/scraper": "prometheus" } },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: 9187 }],
+            },
         ]);
         expect(at(policy("allow-seaweedfs"), "spec", "ingress", 0, "from")).toEqual([
             { podSelector: { matchLabels: { "app.kubernetes.io/name": "seaweedfs-buckets" } } },

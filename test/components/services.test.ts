@@ -84,11 +84,14 @@ describe("MlflowServer", () => {
             "--artifacts-destination=s3://b-tracking/",
             // The public host bare and on any port (port-forward, node port): MLflow 3.18.0
             // matches patterns without "*" exactly, port included (security_utils.py).
-            "--allowed-hosts=mlflow.ml.example.com,mlflow.ml.example.com:*,mlflow.mlops.svc.cluster.local:5000,mlflow:5000,mlflow.mlops:5000,localhost:*,127.0.0.1:*",
+            // Prometheus scrapes a pod at its IPv4 address: Host <pod IP>:5000.
+            "--allowed-hosts=mlflow.ml.example.com,mlflow.ml.example.com:*,mlflow.mlops.svc.cluster.local:5000,mlflow:5000,mlflow.mlops:5000,[0-9]*.[0-9]*.[0-9]*.[0-9]*:5000,localhost:*,127.0.0.1:*",
             // The UI's POSTs carry its origin; MLflow 3.18.0 answers any other 403
             // (security_utils.py, should_block_cors_request). Loopback origins pass anyway.
             "--cors-allowed-origins=https://mlflow.ml.example.com,https://mlflow.ml.example.com:*",
             "--workers=2",
+            // Prometheus metrics on /metrics (multiprocess files in the /tmp volume).
+            "--expose-prometheus=/tmp/prometheus-metrics",
         ]);
         expect(c.env).toEqual([
             {
@@ -383,6 +386,8 @@ describe("FeastFeatureStore", () => {
             "0.0.0.0",
             "-p",
             "6566",
+            // Prometheus metrics on port 8000 (feast 0.66.0, feast/metrics.py).
+            "--metrics",
         ]);
         expect(server.env).toContainEqual({
             name: "FEAST_S3_ENDPOINT_URL",

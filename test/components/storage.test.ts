@@ -63,6 +63,7 @@ describe("ObjectStore", () => {
             "-s3",
             "-s3.port=8333",
             "-s3.config=/etc/seaweedfs/s3.json",
+            "-metricsPort=9327",
         ]);
         expect(c.securityContext).toEqual(SECURE_CONTAINER);
         // Local disk bounded too: its 256Mi emptyDir plus room for logs.
