@@ -348,6 +348,7 @@ describe("a platform with a mirror: no chart from upstream, no image outside the
                 "nfs-server-provisioner",
                 "nvidia-device-plugin",
                 "oauth2-proxy",
+                "opencost",
                 "traefik",
             ].map((c) => [c, { repo: HTTP }]),
         );
@@ -573,6 +574,7 @@ describe("npm run mirror:list", () => {
         "kserveRuntimeConfigs",
         "kubePrometheusStack",
         "dcgmExporter",
+        "opencost",
     ] as const;
     const canonical = (ref: string) => formatImage(canonicalImage(ref));
     const devImages = [

@@ -71,7 +71,7 @@ describe("shipped stacks plan clean", () => {
         ).toBe(true);
         // gcp-dev keeps basic auth (dev only): the dev profile warns of it, finding by finding
         // (test/gcp-dev.test.ts names each). No other finding on any shipped stack.
-        const basicAuthWarnings = stack === "gcp-dev" ? 10 : 0;
+        const basicAuthWarnings = stack === "gcp-dev" ? 14 : 0;
         expect(doc.policies.map((v) => `${v.level} ${v.policy}`)).toEqual(
             Array(basicAuthWarnings).fill("advisory sso-on-every-route"),
         );
@@ -194,6 +194,16 @@ describe("the dev plan", () => {
             featureStore: "https://features.mlops.localtest.me",
             models: { iris: "https://iris-model.mlops.localtest.me" },
             grafana: "https://grafana.mlops.localtest.me",
+            teams: {
+                nlp: {
+                    featureStore: "https://feast-nlp.mlops.localtest.me",
+                    tracking: "https://mlflow-nlp.mlops.localtest.me",
+                },
+                vision: {
+                    featureStore: "https://feast-vision.mlops.localtest.me",
+                    tracking: "https://mlflow-vision.mlops.localtest.me",
+                },
+            },
         });
         expect(outputs.credentials).toBe("[secret]");
         // Single sign-on through the bundled Dex: what to register, and its users' passwords.
@@ -305,12 +315,20 @@ describe("the dev plan's services", () => {
     it("gives every workload it defines limits and a non-root user", () => {
         expect(k8sWorkloads.map((w) => w.name).sort()).toEqual([
             "mlops-feast",
+            "mlops-feast-nlp",
             "mlops-feast-online",
+            "mlops-feast-vision",
             "mlops-mlflow",
             "mlops-mlflow-db-upgrade",
+            "mlops-nlp-database",
             "mlops-objectstore",
             "mlops-objectstore-buckets",
             "mlops-postgres",
+            "mlops-tracking-nlp",
+            "mlops-tracking-nlp-db-upgrade",
+            "mlops-tracking-vision",
+            "mlops-tracking-vision-db-upgrade",
+            "mlops-vision-database",
         ]);
         for (const w of k8sWorkloads) {
             const pod = w.inputs.spec.template.spec;
@@ -404,7 +422,7 @@ describe("plan exit codes", () => {
             [
                 "Invalid stack config (2 problems):",
                 '  - mlops:cloud: got "azure"; must be one of "local", "gcp", "aws"',
-                "  - mlops:cluster.gpuPools[0].maxNodes: got -1; must be an integer ≥ 0",
+                "  - mlops:cluster.gpuPools[0].maxNodes: got -1; must be an integer ≥ 1: a pool of at most 0 nodes never runs a pod",
                 "",
             ].join("\n"),
         );
@@ -500,7 +518,7 @@ describe("deliberately insecure configs fail with the policy they target, or the
     it("prints the violations, the schema result and the cost table in text mode", () => {
         const run = planCli("--config", path.join(dir, "prod-public-database.yaml"));
         expect(run.status).toBe(1);
-        expect(run.stdout).toContain("Policies: 46 checked (prod profile), 1 violation\n");
+        expect(run.stdout).toContain("Policies: 53 checked (prod profile), 1 violation\n");
         expect(run.stdout).toContain(
             [
                 "  mandatory (fails the plan) database-not-public: 1 finding",
@@ -552,33 +570,23 @@ describe("the gcp plan", () => {
         );
     });
 
-    it("confines each team's writes to its prefix, with a separate list grant", () => {
+    it("confines each team's reads and writes to its prefix; listing through its managed folder", () => {
         const grants = ofType("gcp:storage/bucketIAMMember:BucketIAMMember")
             .filter((r) => r.name.includes("-team-"))
             .map((r) => [r.name, r.inputs.role, r.inputs.condition?.expression ?? null])
             .sort();
         const prefixed = (team: string, bucket: string) => [
-            [
-                `mlops-team-${team}-${bucket}`,
-                "roles/storage.objectAdmin",
-                `resource.name.startsWith("projects/_/buckets/my-ml-project-mlops-${bucket}/objects/teams/${team}/")`,
-            ],
-            [
-                `mlops-team-${team}-${bucket}-list`,
-                "roles/storage.objectViewer",
-                'resource.type == "storage.googleapis.com/Bucket"',
-            ],
+            `mlops-team-${team}-${bucket}`,
+            "roles/storage.objectAdmin",
+            `resource.name.startsWith("projects/_/buckets/my-ml-project-mlops-${bucket}/objects/teams/${team}/")`,
         ];
         expect(grants).toEqual(
-            [
-                ...prefixed("nlp", "datasets"),
-                ["mlops-team-nlp-tracking", "roles/storage.objectViewer", null],
-                ...prefixed("nlp", "workflows"),
-                ...prefixed("vision", "datasets"),
-                ["mlops-team-vision-tracking", "roles/storage.objectViewer", null],
-                ...prefixed("vision", "workflows"),
-            ].sort(),
+            ["nlp", "vision"]
+                .flatMap((t) => ["datasets", "tracking", "workflows"].map((b) => prefixed(t, b)))
+                .sort(),
         );
+        // No team grant on a bucket without a condition: nothing bucket-wide.
+        expect(grants.filter((g) => g[2] === null)).toEqual([]);
     });
 
     it("has a private GKE cluster with Workload Identity", () => {
@@ -778,7 +786,8 @@ describe("team stacks", () => {
         const train = wt.inputs.spec.templates.find((t: any) => t.name === "train");
         expect(train.container.env).toContainEqual({
             name: "MLFLOW_TRACKING_URI",
-            value: "http://mlops-mlflow.mlops.svc.cluster.local:5000",
+            // The team's own server, in its namespace.
+            value: "http://mlflow.team-nlp.svc.cluster.local:5000",
         });
         expect(wt.inputs.spec.parallelism).toBe(4);
         const deploy = wt.inputs.spec.templates.find((t: any) => t.name === "deploy");

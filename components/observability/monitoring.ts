@@ -105,6 +105,7 @@ export interface MonitoringArgs {
     /** Every chart and image from a mirror. @default upstream */
     /** Where alerts are sent (`mlops:observability.alerting.receivers`). @default none */
     readonly alertReceivers?: readonly AlertReceiver[];
+    /** Charts and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
 }
 

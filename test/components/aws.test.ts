@@ -48,6 +48,8 @@ describe("EksCluster", () => {
             "aws:cloudwatch/logGroup:LogGroup ml-control-plane",
             "aws:ec2/eip:Eip ml-nat-az1",
             "aws:ec2/internetGateway:InternetGateway ml",
+            "aws:ec2/launchTemplate:LaunchTemplate ml-l4",
+            "aws:ec2/launchTemplate:LaunchTemplate ml-system",
             "aws:ec2/natGateway:NatGateway ml-az1",
             "aws:ec2/route:Route ml-private-az1-nat",
             "aws:ec2/route:Route ml-private-az2-nat",
@@ -1226,12 +1228,23 @@ describe("awsFoundation", () => {
         expect(await valueOf(f.identities!.tracking as any)).toEqual({
             "eks.amazonaws.com/role-arn": `arn:aws:iam::${ACCOUNT}:role/ml-tracking`,
         });
-        expect(f.teamCloudEgress).toEqual([{ ports: [{ protocol: "TCP", port: 443 }] }]);
+        // HTTPS to the private subnets only (S3 and STS endpoints), never any address.
+        expect(f.teamCloudEgress).toEqual([
+            {
+                ports: [{ protocol: "TCP", port: 443 }],
+                to: ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"].map((cidr) => ({
+                    ipBlock: { cidr },
+                })),
+            },
+        ]);
         expect(f.apiServerCidrs).toEqual(["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"]);
     });
 
     it("protects data in production and lets dev be destroyed", async () => {
-        const { rec: prod } = await build({ environment: "prod", routing: { ...SSO, tls: { mode: "acme", acme: { email: "ops@example.com" } } } });
+        const { rec: prod } = await build({
+            environment: "prod",
+            routing: { ...SSO, tls: { mode: "acme", acme: { email: "ops@example.com" } } },
+        });
         expect(prod.get("aws:rds/instance:Instance", "ml-db").protect).toBe(true);
         expect(prod.ofType("aws:s3/bucket:Bucket").every((b) => b.protect)).toBe(true);
         expect(prod.get("aws:efs/fileSystem:FileSystem", "ml-efs").protect).toBe(true);
