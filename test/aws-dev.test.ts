@@ -43,13 +43,13 @@ describe("idle cost", () => {
         expect(c.unpriced).toEqual([]);
     });
 
-    it("is the production example's structure at a lower price: $374.86 there", () => {
+    it("is the production example's structure at a lower price: $573.42 there", () => {
         const prod = estimateCost(
             loadConfig(readStackConfig(path.join(ROOT, "Pulumi.aws.yaml")).config),
         );
-        expect(prod.total.idleOnDemand).toBe(374.86);
+        expect(prod.total.idleOnDemand).toBe(573.42);
         expect(prod.lines.map((l) => l.item)).toContain("NAT gateways (3)");
-        expect(prod.lines.map((l) => l.item)).toContain("database (db.t4g.small, Multi-AZ)");
+        expect(prod.lines.map((l) => l.item)).toContain("database (db.m7g.large, Multi-AZ)");
     });
 });
 

@@ -49,8 +49,8 @@ describe("the dev profile", () => {
         expect(f.memoryBytes).toBeLessThanOrEqual(4 * GiB);
         // DCGM runs on GPU nodes only, which a dev cluster need not have.
         expect(f.uncounted).toEqual(["chart dcgm-exporter: its DaemonSet runs on GPU nodes only"]);
-        expect(f.cpuCores).toBe(1.51);
-        expect(f.memoryBytes).toBe(3608 * Mi);
+        expect(f.cpuCores).toBe(1.52);
+        expect(f.memoryBytes).toBe(3672 * Mi);
     });
 
     it("counts each long-running pod of the program and of every chart, with its requests", () => {
@@ -87,15 +87,19 @@ describe("the dev profile", () => {
             ["chart kube-prometheus-stack: prometheus-operator", 1, 0.02, 48],
             ["chart nfs-server-provisioner: nfs-server-provisioner", 1, 0.1, 128],
             ["chart oauth2-proxy: oauth2-proxy", 1, 0.05, 64],
+            // OpenCost's exporter alone (no UI): 10m/64Mi.
+            ["chart opencost: opencost", 1, 0.01, 64],
             ["chart traefik: traefik", 1, 0.1, 128],
         ]);
-        // Jobs run to completion: the schema Job and the bucket Job are not counted.
-        expect(dev.resources.filter((r) => r.type === "kubernetes:batch/v1:Job")).toHaveLength(2);
+        // Jobs run to completion and are not counted: the bucket Job, the schema Jobs (the
+        // admins' server and each team's) and each team's database Job.
+        expect(dev.resources.filter((r) => r.type === "kubernetes:batch/v1:Job")).toHaveLength(6);
     });
 
     it("prints one line in the human output", () => {
         expect(renderFootprint(footprintOf(dev.resources))).toBe(
-            "Footprint: 1.51 CPU, 3.52 GiB requested by 23 long-running pods (chart pods included; Jobs not counted)\n" +
+            "Footprint: 1.52 CPU, 3.59 GiB requested by 24 long-running pods (chart pods included; Jobs not counted)\n" +
+                "  and in team namespaces, within each team's quota: 0.30 CPU, 1.25 GiB by 4 pods (each team's tracking server and feature store)\n" +
                 "  not counted: chart dcgm-exporter: its DaemonSet runs on GPU nodes only",
         );
     });
@@ -187,6 +191,7 @@ describe("the chart defaults, at the pinned versions", () => {
             seldonServers: "2.9.1",
             kubePrometheusStack: "88.5.3",
             dcgmExporter: "4.8.2",
+            opencost: "2.5.17",
         });
     });
 

@@ -83,20 +83,27 @@ describe("the plan", () => {
             sso(
                 "no oauth2-proxy release: routes are not behind single sign-on (routing.auth.mode oidc)",
             ),
-            ...["traefik-dashboard", "mlflow", "feast", "feast-research", "monitoring-grafana"].map(
-                (route) =>
-                    sso(
-                        `Middleware 'mlops-dev-${route}-auth' is basic auth: one shared password, no user`,
-                        urn("Middleware", `mlops-dev-${route}-auth`),
-                    ),
+            ...[
+                "traefik-dashboard",
+                "mlflow",
+                "feast",
+                "monitoring-grafana",
+                "tracking-research",
+                "feast-research",
+            ].map((route) =>
+                sso(
+                    `Middleware 'mlops-dev-${route}-auth' is basic auth: one shared password, no user`,
+                    urn("Middleware", `mlops-dev-${route}-auth`),
+                ),
             ),
             ...[
                 ["argo", "argo"],
                 ["traefik", "traefik-dashboard"],
                 ["mlflow", "mlflow"],
                 ["features", "feast"],
-                ["feast-research", "feast-research"],
                 ["grafana", "monitoring-grafana"],
+                ["mlflow-research", "tracking-research"],
+                ["feast-research", "feast-research"],
             ].map(([host, route]) =>
                 sso(
                     `route 'Host(\`${host}.ml-dev.example.com\`)' is not behind single sign-on`,
@@ -130,6 +137,7 @@ describe("the plan", () => {
             "mlops-dev-feast-research-auth",
             "mlops-dev-mlflow-auth",
             "mlops-dev-monitoring-grafana-auth",
+            "mlops-dev-tracking-research-auth",
             "mlops-dev-traefik-dashboard-auth",
         ]);
         for (const r of htpasswd) expect(r.inputs.stringData).toBe("[secret]");

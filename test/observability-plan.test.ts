@@ -115,8 +115,10 @@ describe.each(["gcp", "aws"])("the %s plan", (stack) => {
         expect(v.tolerations).toEqual([
             { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
         ]);
+        // Its pod mapping's namespace and pod labels are the GPU user's: honoured.
         expect(v.serviceMonitor).toEqual({
             enabled: true,
+            honorLabels: true,
             additionalLabels: { release: "kube-prometheus-stack" },
         });
     });
