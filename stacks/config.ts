@@ -73,7 +73,7 @@ const dnsLabel = (what: string, max = 63, why = "") =>
  * (test/names.test.ts builds the platform at these limits).
  */
 export const CLUSTER_NAME_MAX = 32;
-export const TEAM_NAME_MAX = 57;
+export const TEAM_NAME_MAX = 56;
 export const MODEL_NAME_MAX = 46;
 
 const count = z.int({ error: "must be an integer" }).min(0, { error: "must be an integer ≥ 0" });

@@ -54,16 +54,16 @@ export const OPENCOST_PORT = 9003;
  * and storage by 730 (pkg/cloud/provider/providerconfig.go): they are monthly prices, per vCPU,
  * per GiB, per GPU and per GiB of volume, written with six decimals.
  */
-export function openCostCostModel(p: CostPrices): Record<string, string> {
+export function openCostCostModel(prices: CostPrices): Record<string, string> {
     const month = (hourly: number) => (hourly * HOURS_PER_MONTH).toFixed(6);
     return {
         description: "The platform's dated price table (components/prices.ts), monthly",
-        CPU: month(p.cpu),
-        spotCPU: month(p.spotCpu),
-        RAM: month(p.memoryGiB),
-        spotRAM: month(p.spotMemoryGiB),
-        GPU: month(p.gpu ?? 0),
-        storage: month(p.storageGiB),
+        CPU: month(prices.cpu),
+        spotCPU: month(prices.spotCpu),
+        RAM: month(prices.memoryGiB),
+        spotRAM: month(prices.spotMemoryGiB),
+        GPU: month(prices.gpu ?? 0),
+        storage: month(prices.storageGiB),
     };
 }
 

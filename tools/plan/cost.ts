@@ -133,8 +133,8 @@ function gibOf(size: string): number {
 }
 
 /** Cores in a CPU quantity (`"8"`, `"500m"`). */
-export function coresOf(q: string): number {
-    return q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q);
+export function coresOf(quantity: string): number {
+    return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
 }
 
 /** GiB in a Kubernetes size, exactly. */
