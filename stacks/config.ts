@@ -821,7 +821,7 @@ const teamSchema = obj({
     name: dnsLabel(
         "a team name",
         TEAM_NAME_MAX,
-        " (its feature store's host is feast-<name>, a 63-character label)",
+        " (its tracking server's host is mlflow-<name>, a 63-character label)",
     ),
     /**
      * The team's workloads (its reference pipeline) live in its own team stack; the platform

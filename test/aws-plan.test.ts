@@ -105,7 +105,7 @@ describe("the plan of Pulumi.aws.yaml", () => {
             backupRetentionPeriod: 7,
             deletionProtection: true,
             multiAz: true,
-            instanceClass: "db.t4g.small",
+            instanceClass: "db.m7g.large",
         });
         expect(db.protect).toBe(true);
     });
@@ -228,15 +228,15 @@ describe("the plan of Pulumi.aws.yaml", () => {
         expect(line("system pool (m6i.xlarge)").idleOnDemand).toBe(
             month(machinePrices.aws["m6i.xlarge"].onDemand),
         );
-        expect(line("database (db.t4g.small, Multi-AZ)").idleOnDemand).toBe(
-            month(rdsPrices["db.t4g.small"] * 2),
+        expect(line("database (db.m7g.large, Multi-AZ)").idleOnDemand).toBe(
+            month(rdsPrices["db.m7g.large"] * 2),
         );
         expect(line("NAT gateways (3)").idleOnDemand).toBe(month(fixedPrices.aws.natGateway * 3));
         expect(cost.unpriced).toEqual([]);
         expect(cost.total.idleOnDemand).toBe(
             Math.round(cost.lines.reduce((a, l) => a + l.idleOnDemand, 0) * 100) / 100,
         );
-        expect(cost.total.idleOnDemand).toBe(374.86);
+        expect(cost.total.idleOnDemand).toBe(573.42);
     });
 });
 

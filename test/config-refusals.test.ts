@@ -90,9 +90,9 @@ describe("refused because the provider would refuse it", () => {
             `mlops:domain: got "${"a".repeat(61)}.${"a".repeat(14)}...; its route features.${"a".repeat(31)}... is 256 characters long; DNS allows 253: choose a shorter domain`,
         ],
         [
-            "a team whose tracking route is a label over 63 characters",
-            { teams: [{ name: "t".repeat(58) }] },
-            `mlops:teams[0].name: got "${"t".repeat(58)}"; its route mlflow-${"t".repeat(58)}.mlops.localtest.me starts with a 65-character label; DNS allows 63: choose a shorter name or domain`,
+            "a team whose tracking route would be a label over 63 characters",
+            { teams: [{ name: "t".repeat(57) }] },
+            `mlops:teams[0].name: got "${"t".repeat(57)}"; a team name must be at most 56 characters (its tracking server's host is mlflow-<name>, a 63-character label)`,
         ],
         [
             "a machine type GCE could not name",

@@ -24,7 +24,13 @@ describe("defaults", () => {
         });
         expect(c.storage).toEqual({
             objectStore: { size: "20Gi", publicRead: false },
-            sharedFilesystem: { enabled: true, size: "50Gi", tier: "BASIC_HDD", inCluster: false },
+            sharedFilesystem: {
+                enabled: true,
+                size: "50Gi",
+                tier: "BASIC_HDD",
+                inCluster: false,
+                nodeCidrs: [],
+            },
         });
         expect(c.database).toEqual({
             size: "10Gi",
@@ -640,8 +646,8 @@ describe("names: the limits that keep every derived name valid", () => {
         expect(problems({ cluster: { name: "c".repeat(33) } })).toEqual([
             `mlops:cluster.name: got "${"c".repeat(33)}"; the cluster name must be at most 32 characters (the longest Kubernetes name derived from it, the MLflow schema Job's, is a 63-character label)`,
         ]);
-        expect(problems({ teams: [{ name: "t".repeat(58) }] })).toEqual([
-            `mlops:teams[0].name: got "${"t".repeat(58)}"; a team name must be at most 57 characters (its feature store's host is feast-<name>, a 63-character label)`,
+        expect(problems({ teams: [{ name: "t".repeat(57) }] })).toEqual([
+            `mlops:teams[0].name: got "${"t".repeat(57)}"; a team name must be at most 56 characters (its tracking server's host is mlflow-<name>, a 63-character label)`,
         ]);
         expect(
             problems({

@@ -84,7 +84,7 @@ describe("single sign-on in the shipped stacks", () => {
         }
     });
 
-    it("gives the gcp stack's teams their own groups on the shared services, admins on the dashboard", () => {
+    it("gives the gcp stack's teams their own groups on their own servers, admins on the shared ones", () => {
         const resources = planOf("gcp");
         const address = (name: string) =>
             admittedBy(
@@ -95,12 +95,13 @@ describe("single sign-on in the shipped stacks", () => {
             groups: ["ml-platform-admins@example.com"],
             emails: [],
         });
+        // The shared MLflow is the admins'; each team has its own, for its own group.
         expect(address("mlops-mlflow-sso")).toEqual({
-            groups: [
-                "ml-platform-admins@example.com",
-                "ml-vision@example.com",
-                "ml-nlp@example.com",
-            ],
+            groups: ["ml-platform-admins@example.com"],
+            emails: [],
+        });
+        expect(address("mlops-tracking-vision-sso")).toEqual({
+            groups: ["ml-platform-admins@example.com", "ml-vision@example.com"],
             emails: [],
         });
     });

@@ -132,6 +132,7 @@ describe("TeamFeatureStore", () => {
             "0.0.0.0",
             "-p",
             "6566",
+            "--metrics",
         ]);
         expect(server.env).toEqual([
             ...dbEnv("team-database"),
@@ -295,7 +296,7 @@ describe("MlopsPlatform's feature stores, team a against team b", () => {
             callers: { router: true },
         });
         expect(platform.featureStore!.serviceEndpoints[0].callers.teams).toBeUndefined();
-        expect(TEAM_SERVICES.map((s) => s.app)).toEqual(["seaweedfs", "mlflow"]);
+        expect(TEAM_SERVICES.map((s) => s.app)).toEqual(["seaweedfs"]);
         expect("forTeams" in FeastFeatureStore).toBe(false);
         // The platform namespace's policy for the shared server admits the router only.
         const allow = at(

@@ -227,9 +227,10 @@ describe("TeamTrackingServer", () => {
             "--backend-store-uri=postgresql+psycopg2://team_vision@pg.mlops.svc.cluster.local:5432/team_vision_mlflow",
             "--serve-artifacts",
             "--artifacts-destination=s3://b-tracking/teams/vision/mlflow/",
-            "--allowed-hosts=mlflow-vision.ml.example.com,mlflow-vision.ml.example.com:*,mlflow.team-vision.svc.cluster.local:5000,mlflow:5000,mlflow.team-vision:5000,localhost:*,127.0.0.1:*",
+            "--allowed-hosts=mlflow-vision.ml.example.com,mlflow-vision.ml.example.com:*,mlflow.team-vision.svc.cluster.local:5000,mlflow:5000,mlflow.team-vision:5000,[0-9]*.[0-9]*.[0-9]*.[0-9]*:5000,localhost:*,127.0.0.1:*",
             "--cors-allowed-origins=https://mlflow-vision.ml.example.com,https://mlflow-vision.ml.example.com:*",
             "--workers=1",
+            "--expose-prometheus=/tmp/prometheus-metrics",
         ]);
         const env = Object.fromEntries(
             (c.env as any[]).map((e) => [e.name, e.valueFrom?.secretKeyRef ?? e.value]),

@@ -143,11 +143,8 @@ describe("Team", () => {
                 e.ports[0].port,
             ]),
         ).toEqual([
+            // The object store alone: each team's MLflow and Feast run in its own namespace.
             ["seaweedfs", 8333],
-            ["mlflow", 5000],
-            // Not Valkey: only the feature server reaches its online store (the platform
-            // namespace admits nothing else there).
-            ["feast", 6566],
         ]);
         // Unknown address: the private ranges, never the internet.
         expect(spec("allow-api-server").egress).toEqual([
@@ -225,8 +222,8 @@ describe("Team", () => {
             "spec",
             "egress",
         ) as unknown[];
-        expect(egress).toHaveLength(4);
-        expect(egress[3]).toEqual({
+        expect(egress).toHaveLength(2);
+        expect(egress[1]).toEqual({
             to: [
                 {
                     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mlops" } },

@@ -121,6 +121,8 @@ describe("the ObjectStore declares what anonymous callers may do", () => {
         const s3 = rec.get("kubernetes:core/v1:Secret", "store-s3-config");
         expect(at(s3, "metadata", "annotations")).toEqual({
             [ANONYMOUS_ACTIONS_ANNOTATION]: actions,
+            // No team identities in this store.
+            "mlops.dev/identity-actions": "{}",
         });
         const identities = JSON.parse(at(s3, "stringData", "s3.json") as string).identities;
         expect(

@@ -84,9 +84,10 @@ describe.each(STACKS)("the plan of $stack, team vision against team nlp", (s) =>
         const used = workloads.filter(
             (w) => w.namespace === "mlops" && teamApps.has(w.labels["app.kubernetes.io/name"]),
         );
-        // Tracking and features everywhere; the in-cluster store on local only.
+        // The in-cluster store on local only: tracking and features run in each team's own
+        // namespace, not the platform's.
         expect(used.map((w) => w.labels["app.kubernetes.io/name"]).sort()).toEqual(
-            s.stack === "dev" ? ["feast", "mlflow", "seaweedfs"] : ["feast", "mlflow"],
+            s.stack === "dev" ? ["seaweedfs"] : [],
         );
         for (const w of used) {
             const target = { ...w, ip: ip(100) };
@@ -120,9 +121,11 @@ describe.each(STACKS)("the plan of $stack, team vision against team nlp", (s) =>
         // server's ports on every pod there: a pod outside the teams is closed on them only by
         // its own namespace's ingress policies. On GKE the control plane has a range of its own.
         const apiPortsOnPods = s.stack === "gcp" ? [] : [443, 6443];
+        // The NFS server's namespace denies every pod by default (it admits the nodes alone),
+        // so even those ports are closed there.
         const nfs = { namespace: "mlops-nfs", labels: { app: "nfs-server-provisioner" } };
         expect(open(a, nfs)).toEqual([]);
-        expect(open(a, { ...nfs, ip: ip(50) })).toEqual(apiPortsOnPods);
+        expect(open(a, { ...nfs, ip: ip(50) })).toEqual([]);
         const dns = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" }, ip: ip(53) };
         expect(mayConnect(net, a, dns, 53, "UDP")).toBe(true);
         expect(mayConnect(net, a, dns, 53, "TCP")).toBe(true);
