@@ -190,15 +190,18 @@ describe("the in-cluster database admits each team's server from its own namespa
             (r) => r.type === NETPOL && r.inputs.metadata.name === "allow-postgresql",
         )!;
         const peers = allow.inputs.spec.ingress.flatMap((rule: any) => rule.from);
-        const teamPeers = peers.filter((p: any) => p.namespaceSelector);
+        // Team namespaces (the scraper's namespace is a peer too, by its labels).
+        const teamPeers = peers.filter(
+            (p: any) => p.namespaceSelector && p.podSelector?.matchExpressions,
+        );
         expect(
             teamPeers.map((p: any) => [
                 p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
                 p.podSelector.matchExpressions[0].values,
             ]),
         ).toEqual([
-            ["team-vision", ["mlflow", "mlflow-db-upgrade"]],
-            ["team-nlp", ["mlflow", "mlflow-db-upgrade"]],
+            ["team-vision", ["mlflow", "mlflow-db-upgrade", "feast"]],
+            ["team-nlp", ["mlflow", "mlflow-db-upgrade", "feast"]],
         ]);
         // And the Jobs that create the teams' databases, in the platform namespace.
         expect(peers).toContainEqual({
