@@ -53,7 +53,11 @@ describe("cost estimate", () => {
         parseConfig({
             cloud: "aws",
             environment,
-            routing: SSO,
+            // prod refuses a self-signed certificate on public routes.
+            routing:
+                environment === "prod"
+                    ? { ...SSO, tls: { mode: "acme", acme: { email: "ops@example.com" } } }
+                    : SSO,
             cluster: {
                 aws: { region: "us-east-1", accountId: "123456789012" },
                 gpuPools: [
@@ -75,7 +79,8 @@ describe("cost estimate", () => {
             ["control plane", 73, 73],
             ["system pool (m6i.xlarge)", 140.16, 420.48],
             ["GPU pool a100 (p4d.24xlarge, nvidia-a100)", 0, 23922.1],
-            ["database (db.t4g.small, Multi-AZ)", 46.72, 46.72],
+            // prod refuses burstable classes: its default is db.m7g.large.
+            ["database (db.m7g.large, Multi-AZ)", 245.28, 245.28],
             ["shared filesystem (EFS)", 0, 0],
             ["NAT gateways (3)", 98.55, 98.55],
             ["load balancer", 16.43, 16.43],
@@ -114,7 +119,7 @@ describe("cost estimate", () => {
     });
 
     it("lists a machine it has no price for instead of counting it as free", () => {
-        const c = estimateCost(gke([{ ...l4, machineType: "g2-standard-96" }]));
+        const c = estimateCost(gke([{ ...l4, machineType: "g2-standard-96", gpusPerNode: 8 }]));
         expect(c.unpriced).toEqual([
             "GPU pool l4 (g2-standard-96, nvidia-l4, spot): no price for g2-standard-96",
         ]);
@@ -139,7 +144,7 @@ describe("cost estimate", () => {
                 ...l4,
                 machineType: machines[next(machines.length)],
                 minNodes: min,
-                maxNodes: min + next(6),
+                maxNodes: min + 1 + next(6),
             };
             const t = estimateCost(gke([pool])).total;
             expect(t.idleOnDemand).toBeLessThanOrEqual(t.maxOnDemand);
