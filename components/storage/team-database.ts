@@ -220,26 +220,7 @@ export class TeamDatabase extends pulumi.ComponentResource {
             { metadata: meta(), stringData: { password: this.password } },
             child,
         );
-        const teamSecret = new k8s.core.v1.Secret(
-            name,
-            {
-                metadata: {
-                    name: TEAM_DATABASE_SECRET,
-                    namespace: `team-${args.team}`,
-                    labels: { "mlops.dev/team": args.team },
-                },
-                stringData: {
-                    username: this.username,
-                    password: this.password,
-                    host: this.host,
-                    port: String(this.port),
-                    "mlflow-database": this.mlflowDatabase,
-                    "feast-database": this.feastDatabase,
-                },
-            },
-            child,
-        );
-        this.secretName = teamSecret.metadata.name;
+        this.secretName = this.teamSecret(name, args.team).metadata.name;
         const sql = new k8s.core.v1.ConfigMap(
             `${name}-sql`,
             { metadata: meta(), data: { "team-database.sql": TEAM_DATABASE_SQL } },
@@ -318,5 +299,28 @@ export class TeamDatabase extends pulumi.ComponentResource {
             },
         );
         this.registerOutputs({ secretName: this.secretName, host: this.host });
+    }
+
+    /** The team's copy of its login, in its own namespace: the Secret `team-database`. */
+    private teamSecret(name: string, team: string) {
+        return new k8s.core.v1.Secret(
+            name,
+            {
+                metadata: {
+                    name: TEAM_DATABASE_SECRET,
+                    namespace: `team-${team}`,
+                    labels: { "mlops.dev/team": team },
+                },
+                stringData: {
+                    username: this.username,
+                    password: this.password,
+                    host: this.host,
+                    port: String(this.port),
+                    "mlflow-database": this.mlflowDatabase,
+                    "feast-database": this.feastDatabase,
+                },
+            },
+            { parent: this },
+        );
     }
 }
