@@ -323,7 +323,7 @@ describe("the EKS and RDS guardrails on the resources the program registers", ()
         ).toEqual(["efs-encrypted"]);
     });
 
-    it("aws-team-bucket-access-confined passes each planned team role and catches a whole-bucket write", async () => {
+    it("aws-team-bucket-access-confined passes each planned team role and catches whole-bucket reads and writes", async () => {
         const policy = named("aws-team-bucket-access-confined");
         expect(await checkPolicies(plan.resources, policy, profiles.prod)).toEqual([]);
         const role = one("aws:iam/role:Role", "mlops-team-vision");
@@ -345,7 +345,7 @@ describe("the EKS and RDS guardrails on the resources the program registers", ()
         ).toEqual([
             [
                 rolePolicy.urn,
-                "team 'vision' may s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on arn:aws:s3:::mlops-workflows-us-east-1-123456789012/*, outside its own prefix (.../vision/*)",
+                "team 'vision' may s3:GetObject, s3:GetObjectVersion, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload, s3:ListMultipartUploadParts on arn:aws:s3:::mlops-workflows-us-east-1-123456789012/*, outside its own prefix (.../vision/*)",
             ],
         ]);
     });

@@ -367,4 +367,11 @@ describe("the kube-score allowlist", () => {
             }),
         ]);
     });
+
+    it("reads kube-score's null (no object of a kind it checks, as on a team stack) as no findings", () => {
+        expect(findingsOf("team-nlp", "null")).toEqual([]);
+        expect(() => findingsOf("team-nlp", '{"checks": []}')).toThrow(
+            "kube-score's JSON output is not a list",
+        );
+    });
 });

@@ -113,7 +113,8 @@ export function entryMatches(entry: AllowEntry, finding: Finding): boolean {
 
 /** The findings of one `kube-score score -o json` run (output version v2). */
 export function findingsOf(stack: string, kubeScoreJson: string): Finding[] {
-    const objects = JSON.parse(kubeScoreJson) as unknown;
+    // kube-score prints null, not [], when no object is of a kind it checks.
+    const objects = (JSON.parse(kubeScoreJson) as unknown) ?? [];
     if (!Array.isArray(objects)) throw new Error("kube-score's JSON output is not a list");
     const findings: Finding[] = [];
     for (const o of objects as KubeScoreObject[]) {

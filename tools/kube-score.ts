@@ -133,8 +133,9 @@ function score(bin: string, stack: string, dir: string): { findings: Finding[]; 
             `kube-score on ${stack} failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr}`,
         );
     }
-    const scored = (JSON.parse(r.stdout) as unknown[]).length;
-    return { findings: findingsOf(stack, r.stdout), scored };
+    const findings = findingsOf(stack, r.stdout);
+    const scored = ((JSON.parse(r.stdout) as unknown[] | null) ?? []).length;
+    return { findings, scored };
 }
 
 function main(): number {
