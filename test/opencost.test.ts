@@ -11,7 +11,16 @@ import { gpuHourlyPrice, unitPrices } from "../components/prices";
 import { charts } from "../components/versions";
 import { loadConfig } from "../stacks/config";
 import { estimateCost, stackGpuPrice, teamCosts } from "../tools/plan/cost";
-import { allocationsOf, allocationUrl, renderActuals, teamActuals } from "../tools/plan/actuals";
+import {
+    allocationsOf,
+    allocationUrl,
+    assetsUrl,
+    nodePoolsOf,
+    poolActuals,
+    renderActuals,
+    renderPoolActuals,
+    teamActuals,
+} from "../tools/plan/actuals";
 import { readStackConfig } from "../tools/plan/stack-config";
 import { at, childList, record, settled } from "./support/harness";
 
@@ -205,6 +214,45 @@ const ANSWER = {
     ],
 };
 
+/**
+ * An `/assets` answer in OpenCost's JSON (core/pkg/opencost/asset_json.go, Node.MarshalJSON),
+ * abridged: node labels as OpenCost keeps them, the `label_` prefix removed.
+ */
+const WEEK = { start: "2026-11-30T00:00:00Z", end: "2026-12-07T00:00:00Z" };
+const ASSETS = {
+    code: 200,
+    data: {
+        "aws/ip-10-0-1-1": {
+            type: "Node",
+            properties: { name: "ip-10-0-1-1" },
+            labels: { mlops_dev_pool: "system" },
+            window: WEEK,
+            minutes: 10080,
+            gpuCost: 0,
+            totalCost: 30,
+        },
+        "aws/ip-10-0-1-2": {
+            type: "Node",
+            properties: { name: "ip-10-0-1-2" },
+            labels: { mlops_dev_pool: "system" },
+            window: WEEK,
+            minutes: 5040,
+            gpuCost: 0,
+            totalCost: 15,
+        },
+        "aws/ip-10-0-2-1": {
+            type: "Node",
+            properties: { name: "ip-10-0-2-1" },
+            labels: { mlops_dev_gpu_pool: "l4" },
+            window: WEEK,
+            minutes: 2520,
+            gpuCost: 15,
+            totalCost: 20,
+        },
+        "aws/pvc-1": { type: "Disk", properties: { name: "pvc-1" }, window: WEEK, totalCost: 3 },
+    },
+};
+
 describe("cost:actuals", () => {
     it("asks OpenCost per namespace, the window in one set", () => {
         expect(allocationUrl("http://localhost:9003", "7d")).toBe(
@@ -232,7 +280,49 @@ describe("cost:actuals", () => {
         ]);
     });
 
+    it("asks OpenCost for the window's assets", () => {
+        expect(assetsUrl("http://localhost:9003/", "24h")).toBe(
+            "http://localhost:9003/assets?window=24h",
+        );
+    });
+
+    it("holds each pool's nodes, by their mlops.dev/gpu-pool label, against its size range", () => {
+        const pools = nodePoolsOf(ASSETS);
+        expect([...pools.keys()]).toEqual(["system", "l4"]);
+        // The l4 node ran a quarter of the week: the monthly rate is over the week, not its life.
+        expect(pools.get("l4")).toEqual({
+            nodes: 1,
+            nodeMinutes: 2520,
+            cost: 20,
+            gpuCost: 15,
+            minutes: 10080,
+        });
+        const rows = poolActuals(configOf("aws"), pools);
+        expect(
+            rows.map((r) => [r.pool, r.minimum, r.maximum, r.monthlyRate, r.averageNodes]),
+        ).toEqual([
+            // m6i.xlarge $0.192/h: 1 and 3 nodes; 45 × 730 h / 168 h; 1.5 nodes on average.
+            ["system", 140.16, 420.48, 195.54, 1.5],
+            // g6.xlarge at spot, $0.32/h: 0 and 4 nodes.
+            ["l4", 0, 934.4, 86.9, 0.3],
+            ["a100", 0, 23922.1, undefined, undefined],
+        ]);
+        expect(renderPoolActuals(rows, "7d").split("\n")).toEqual([
+            "pool                 at minimum  at maximum  actual (7d)  monthly rate  nodes on average",
+            "system (m6i.xlarge)     $140.16     $420.48       $45.00       $195.54               1.5",
+            "l4 (g6.xlarge)            $0.00     $934.40       $20.00        $86.90               0.3",
+            "a100 (p4d.24xlarge)       $0.00   $23922.10     no nodes             -                 -",
+        ]);
+    });
+
+    it("has no pool rows where the platform provisions no pool", () => {
+        expect(poolActuals(configOf("onprem"), nodePoolsOf(ASSETS))).toEqual([]);
+    });
+
     it("refuses an answer that is not OpenCost's", () => {
+        expect(() => nodePoolsOf({ code: 500, message: "Error getting assets" })).toThrow(
+            "OpenCost answered code 500: Error getting assets",
+        );
         expect(() => allocationsOf({ code: 400, message: "Invalid 'window' parameter" })).toThrow(
             "OpenCost answered code 400: Invalid 'window' parameter",
         );
@@ -243,7 +333,7 @@ describe("cost:actuals", () => {
         const server = http.createServer((req, res) => {
             asked.push(req.url ?? "");
             res.setHeader("Content-Type", "application/json");
-            res.end(JSON.stringify(ANSWER));
+            res.end(JSON.stringify(req.url?.startsWith("/assets") ? ASSETS : ANSWER));
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
         const port = (server.address() as { port: number }).port;
@@ -271,8 +361,14 @@ describe("cost:actuals", () => {
             );
             expect(run.err).toBe("");
             expect(run.code).toBe(0);
-            expect(asked).toEqual(["/allocation?window=7d&aggregate=namespace&accumulate=true"]);
+            expect(asked).toEqual([
+                "/allocation?window=7d&aggregate=namespace&accumulate=true",
+                "/assets?window=7d",
+            ]);
             expect(run.out).toContain("vision           $7796.03        $352.00       $300.00");
+            expect(run.out).toContain(
+                "system (m6i.xlarge)     $140.16     $420.48       $45.00       $195.54               1.5",
+            );
         } finally {
             server.close();
         }

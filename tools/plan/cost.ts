@@ -188,6 +188,49 @@ export function teamCosts(config: PlatformConfig): TeamCost[] {
     });
 }
 
+/** A provisioned pool's node price and size, to hold against OpenCost's node costs. */
+export interface PoolEstimate {
+    /** `system`, or the GPU pool's name (its nodes' `mlops.dev/gpu-pool` label). */
+    readonly pool: string;
+    readonly machine: string;
+    /** One node's hourly price: spot for a spot pool, on demand otherwise. */
+    readonly nodeHourly: number;
+    readonly minNodes: number;
+    readonly maxNodes: number;
+}
+
+/** The pools the platform provisions (none on `local`, none in a team stack), priced per node. */
+export function poolEstimates(config: PlatformConfig): PoolEstimate[] {
+    if (config.kind === "team" || config.cloud === "local") return [];
+    const cloud = config.cloud;
+    const out: PoolEstimate[] = [];
+    const sys = config.cluster.systemPool;
+    const sysMachine = sys.machineType ?? defaultSystemMachine[cloud];
+    const sysPrice = nodePrice(cloud, sysMachine);
+    if (sysPrice) {
+        out.push({
+            pool: "system",
+            machine: sysMachine,
+            nodeHourly: sysPrice.onDemand,
+            minNodes: sys.minNodes,
+            maxNodes: sys.maxNodes,
+        });
+    }
+    for (const pool of config.cluster.gpuPools) {
+        const machine = pool.machineType ?? "";
+        const price = nodePrice(cloud, machine, pool.gpuType, pool.gpusPerNode);
+        if (!price) continue;
+        out.push({
+            pool: pool.name,
+            machine,
+            nodeHourly: pool.spot ? price.spot : price.onDemand,
+            minNodes: pool.minNodes,
+            maxNodes: pool.maxNodes,
+        });
+    }
+    return out;
+}
+
 /** The estimate for a validated config. */
 export function estimateCost(config: PlatformConfig): CostEstimate {
     const lines: CostLine[] = [];
