@@ -195,6 +195,8 @@ export class TeamFeatureStore extends pulumi.ComponentResource {
                 subdomain,
                 service: { name: service.metadata.name, port: FEAST_PORT },
                 access: args.access,
+                // Members can replace the server behind it: it gets no session cookie.
+                tenantBackend: true,
             },
             w.child,
         );

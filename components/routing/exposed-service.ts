@@ -69,7 +69,17 @@ export interface ExposeArgs {
     readonly publicBecause?: string;
     /** Further Middlewares (in the route's namespace), applied after auth. @default [] */
     readonly middlewares?: readonly pulumi.Input<string>[];
+    /**
+     * The backend is a team's own server, which the team's members can replace: the caller's
+     * credentials (the `Cookie` header, which carries the sign-on session valid on every route,
+     * and `Authorization`) are removed after authentication, so that a backend a member points
+     * the route at cannot replay an admin's session on other routes. @default false
+     */
+    readonly tenantBackend?: boolean;
 }
+
+/** What a tenant's backend never receives: the caller's session cookie and bearer token. */
+export const STRIPPED_FROM_TENANT_BACKENDS = ["Cookie", "Authorization"] as const;
 
 /** Arguments of {@link ExposedService}. */
 export interface ExposedServiceArgs extends ExposeArgs {
@@ -145,6 +155,26 @@ export class ExposedService extends pulumi.ComponentResource {
             namespace: args.namespace,
         });
         const extra = (args.middlewares ?? []).map((m) => ({ name: m, namespace: args.namespace }));
+        if (args.tenantBackend) {
+            // Traefik removes a request header that customRequestHeaders sets to "".
+            const strip = new k8s.apiextensions.CustomResource(
+                `${name}-strip-credentials`,
+                {
+                    apiVersion: TRAEFIK_API,
+                    kind: "Middleware",
+                    metadata: { name: `${name}-strip-credentials`, namespace: args.namespace },
+                    spec: {
+                        headers: {
+                            customRequestHeaders: Object.fromEntries(
+                                STRIPPED_FROM_TENANT_BACKENDS.map((h) => [h, ""]),
+                            ),
+                        },
+                    },
+                },
+                child,
+            );
+            extra.unshift(ref(strip));
+        }
         const auth = router.auth;
         const guarded = args.publicBecause === undefined;
 

@@ -59,6 +59,11 @@ export interface MlflowServerArgs {
     /** Who may use its route, besides the router's admin groups. @default the admin groups */
     readonly access?: RouteAccess;
     /**
+     * A team's own server: its route removes the caller's credentials before the request
+     * reaches it (`ExposeArgs.tenantBackend`). @default false
+     */
+    readonly tenantBackend?: boolean;
+    /**
      * What the schema Job waits for before it starts (the in-cluster database, whose
      * StatefulSet must be ready). @default none
      */
@@ -238,6 +243,7 @@ export class MlflowServer extends pulumi.ComponentResource {
                 subdomain: args.subdomain ?? "mlflow",
                 service: { name: service.metadata.name, port: PORT },
                 access: args.access,
+                tenantBackend: args.tenantBackend,
             },
             child,
         );

@@ -131,6 +131,7 @@ export class TeamTrackingServer extends pulumi.ComponentResource {
                 serviceAccountName: args.serviceAccountName,
                 router: args.router,
                 access: args.access,
+                tenantBackend: true,
                 replicas: 1,
                 workers: 1,
                 resources: args.resources ?? {

@@ -288,6 +288,28 @@ describe("MlopsPlatform's feature stores, team a against team b", () => {
         ).not.toContain("p-feast-a-jwt");
     });
 
+    it("strips the caller's cookie and token before a team's server, on both of b's rules; the shared store keeps them", async () => {
+        const { rec } = await build();
+        const route = rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "p-feast-b");
+        expect(
+            (at(route, "spec", "routes") as { middlewares: { name: string }[] }[]).map((r) =>
+                r.middlewares.map((m) => m.name),
+            ),
+        ).toEqual([
+            ["p-feast-b-sso", "p-feast-b-strip-credentials"],
+            ["p-feast-b-jwt", "p-feast-b-strip-credentials"],
+        ]);
+        expect(
+            at(
+                rec.get("kubernetes:traefik.io/v1alpha1:Middleware", "p-feast-b-strip-credentials"),
+                "spec",
+            ),
+        ).toEqual({ headers: { customRequestHeaders: { Cookie: "", Authorization: "" } } });
+        expect(
+            rec.ofType("kubernetes:traefik.io/v1alpha1:Middleware").map((m) => m.name),
+        ).not.toContain("p-feast-strip-credentials");
+    });
+
     it("keeps the shared store for the admin groups: no team on its route or its endpoint", async () => {
         const { rec, platform } = await build();
         expect(sso(rec, "p-feast-sso")).toEqual({ groups: ["mlops-admins"], emails: [] });

@@ -266,6 +266,29 @@ describe("TeamTrackingServer", () => {
         );
     });
 
+    it("keeps the caller's session cookie and token from the server, which the team can replace", async () => {
+        // A member can point the route at a pod of its own; an admin who opens it must not hand
+        // that pod the sign-on cookie every other route accepts.
+        const { rec } = build();
+        await settled();
+        const route = rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "p-tracking-vision");
+        expect(at(route, "spec", "routes", 0, "middlewares")).toEqual([
+            { name: "p-tracking-vision-sso", namespace: "team-vision" },
+            { name: "p-tracking-vision-strip-credentials", namespace: "team-vision" },
+        ]);
+        const strip = rec.get(
+            "kubernetes:traefik.io/v1alpha1:Middleware",
+            "p-tracking-vision-strip-credentials",
+        );
+        expect(at(strip, "metadata")).toEqual({
+            name: "p-tracking-vision-strip-credentials",
+            namespace: "team-vision",
+        });
+        expect(at(strip, "spec")).toEqual({
+            headers: { customRequestHeaders: { Cookie: "", Authorization: "" } },
+        });
+    });
+
     it("opens its pods' egress to the in-cluster database's pods on its port", async () => {
         const { rec } = build();
         await settled();
