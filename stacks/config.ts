@@ -863,6 +863,8 @@ const teamSchema = obj({
         sharedClaims: count.default(1),
         /** Storage requested from the ReadWriteMany StorageClass. @default quota.storage */
         sharedStorage: bytes.optional(),
+        /** Node-local disk, requests and limits (`*.ephemeral-storage`). @default "100Gi" */
+        ephemeralStorage: bytes.default("100Gi"),
     }).prefault({}),
     /**
      * Addresses beyond the cluster the team's pods may open, besides the platform's services,

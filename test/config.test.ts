@@ -94,6 +94,7 @@ describe("defaults", () => {
             pods: 50,
             claims: 10,
             sharedClaims: 1,
+            ephemeralStorage: "100Gi",
         });
     });
 
@@ -628,6 +629,7 @@ describe("quantities as YAML numbers, as Kubernetes takes them", () => {
             pods: 50,
             claims: 10,
             sharedClaims: 1,
+            ephemeralStorage: "100Gi",
         });
         expect(c.teams[1].quota.cpu).toBe("0.5");
         expect(c.storage.objectStore.size).toBe("21474836480");

@@ -13,6 +13,7 @@ export const FENCE_POLICIES = {
     fences: "mlops-team-fences",
     services: "mlops-team-services",
     gpu: "mlops-team-gpu",
+    tokens: "mlops-team-tokens",
 } as const;
 
 /**
@@ -153,6 +154,20 @@ export const NODE_NAME_EXPRESSION =
 export const NODE_NAME_MESSAGE =
     "mlops: pods in team namespaces are placed by the scheduler; remove spec.nodeName.";
 
+/**
+ * A Secret of type `kubernetes.io/service-account-token`, which the control plane fills with
+ * a token that never expires for the account it names, is created or changed only by whoever
+ * may write Secrets cluster-wide: a member would otherwise mint a token for `runner` or
+ * `argo-sso` that outlives their membership.
+ */
+export const TOKEN_SECRET_EXPRESSION =
+    "object.?type.orValue('Opaque') != 'kubernetes.io/service-account-token' || " +
+    "authorizer.group('').resource('secrets').check(variables.verb).allowed()";
+export const TOKEN_SECRET_MESSAGE =
+    "mlops: Secrets of type kubernetes.io/service-account-token (tokens that never expire) are " +
+    "not created in team namespaces; a pod gets a short-lived token of its service account " +
+    "through its projected volume.";
+
 /** The namespaces the policies bind to: every team namespace. */
 const TEAM_NAMESPACES = {
     namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
@@ -233,6 +248,20 @@ export function fencePolicySpecs(
                 },
             ],
         },
+        tokens: {
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: rule(["CREATE", "UPDATE"], [{ group: "", resources: ["secrets"] }]),
+            },
+            variables: [{ name: "verb", expression: VERB_OF_OPERATION }],
+            validations: [
+                {
+                    expression: TOKEN_SECRET_EXPRESSION,
+                    message: TOKEN_SECRET_MESSAGE,
+                    reason: "Forbidden",
+                },
+            ],
+        },
     };
 }
 
@@ -247,7 +276,9 @@ export function fencePolicySpecs(
  *   cluster-wide (the platform's deployer and the control plane), never by a namespace grant;
  * - `mlops-team-services`: no Service of type LoadBalancer or NodePort, none with externalIPs;
  * - `mlops-team-gpu`: pods (and pod templates) tolerate the GPU taint only in namespaces
- *   labelled `mlops.dev/gpu: "true"` (a GPU quota), and never name their node.
+ *   labelled `mlops.dev/gpu: "true"` (a GPU quota), and never name their node;
+ * - `mlops-team-tokens`: no Secret of type `kubernetes.io/service-account-token` (a token that
+ *   never expires) unless the requester may write Secrets cluster-wide.
  *
  * ```ts
  * new TeamFences("mlops-fences", {}, { parent: platform });

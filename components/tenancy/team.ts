@@ -36,6 +36,11 @@ export interface TeamQuota {
     readonly sharedClaims?: number;
     /** Storage requested from the ReadWriteMany StorageClass. @default `storage` */
     readonly sharedStorage?: string;
+    /**
+     * Node-local disk (emptyDir, logs, container layers' writes), requests and limits: a team
+     * cannot fill a node's disk and get other teams' pods evicted. @default "100Gi"
+     */
+    readonly ephemeralStorage?: string;
 }
 
 /** Arguments of {@link Team}. */
@@ -170,7 +175,21 @@ export const TEAM_LABEL = "mlops.dev/team";
  */
 export const GPU_NAMESPACE_LABEL = "mlops.dev/gpu";
 /** Defaults of the optional {@link TeamQuota} keys. */
-export const QUOTA_DEFAULTS = { claims: 10, sharedClaims: 1 } as const;
+export const QUOTA_DEFAULTS = {
+    claims: 10,
+    sharedClaims: 1,
+    ephemeralStorage: "100Gi",
+    /** Objects the API server keeps in etcd for every team: bounded, not configurable. */
+    configMaps: 100,
+    secrets: 100,
+} as const;
+
+/**
+ * The priority classes Kubernetes creates for the node's own agents. A pod of either preempts
+ * any other pod on its node, so a team may run none: a second ResourceQuota scoped to them
+ * allows 0 pods (the API server accepts them in any namespace unless told otherwise).
+ */
+export const SYSTEM_PRIORITY_CLASSES = ["system-node-critical", "system-cluster-critical"] as const;
 /** The service account pipelines run as. */
 export const RUNNER = "runner";
 /** The runner's S3 keys (in-cluster store), which its artifacts are read with. */
@@ -178,8 +197,8 @@ export const RUNNER_S3_SECRET = "runner-s3";
 
 /** Default requests and limits for containers that set none. */
 const CONTAINER_DEFAULTS = {
-    defaultRequest: { cpu: "250m", memory: "512Mi" },
-    default: { cpu: "1", memory: "2Gi" },
+    defaultRequest: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "64Mi" },
+    default: { cpu: "1", memory: "2Gi", "ephemeral-storage": "1Gi" },
 };
 
 /**
@@ -363,6 +382,10 @@ export class Team extends pulumi.ComponentResource {
             "requests.storage": q.storage,
             pods: String(q.pods),
             "count/persistentvolumeclaims": String(q.claims ?? QUOTA_DEFAULTS.claims),
+            "requests.ephemeral-storage": q.ephemeralStorage ?? QUOTA_DEFAULTS.ephemeralStorage,
+            "limits.ephemeral-storage": q.ephemeralStorage ?? QUOTA_DEFAULTS.ephemeralStorage,
+            "count/configmaps": String(QUOTA_DEFAULTS.configMaps),
+            "count/secrets": String(QUOTA_DEFAULTS.secrets),
             "services.loadbalancers": "0",
             "services.nodeports": "0",
         };
@@ -380,6 +403,25 @@ export class Team extends pulumi.ComponentResource {
                                   .apply((c) =>
                                       c ? { ...hard, ...storageClassQuota(c, q) } : hard,
                                   ),
+                },
+            },
+            child,
+        );
+        new k8s.core.v1.ResourceQuota(
+            `${name}-system-priority`,
+            {
+                metadata: meta("team-system-priority"),
+                spec: {
+                    hard: { pods: "0" },
+                    scopeSelector: {
+                        matchExpressions: [
+                            {
+                                scopeName: "PriorityClass",
+                                operator: "In",
+                                values: [...SYSTEM_PRIORITY_CLASSES],
+                            },
+                        ],
+                    },
                 },
             },
             child,

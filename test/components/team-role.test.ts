@@ -33,15 +33,17 @@ async function team(over: Partial<TeamArgs> = {}) {
 }
 
 describe("TeamFences", () => {
-    it("creates exactly the member role and three policies, each with its binding", async () => {
+    it("creates exactly the member role and four policies, each with its binding", async () => {
         const rec = await fences();
         expect(childList(rec, rec.get("mlops:tenancy:TeamFences", "mlops-fences"))).toEqual([
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-fences",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-gpu",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-services",
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-tokens",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-fences",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-gpu",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-services",
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-tokens",
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole mlops-fences-member",
         ]);
     });
@@ -238,6 +240,41 @@ describe("TeamFences", () => {
         });
     });
 
+    it("refuses a never-expiring service account token Secret unless the requester writes Secrets cluster-wide", async () => {
+        const rec = await fences();
+        const policy = rec.get(POLICY, "mlops-fences-tokens");
+        expect(at(policy, "metadata")).toEqual({ name: "mlops-team-tokens" });
+        expect(at(policy, "spec")).toEqual({
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: [
+                    {
+                        apiGroups: [""],
+                        apiVersions: ["*"],
+                        operations: ["CREATE", "UPDATE"],
+                        resources: ["secrets"],
+                    },
+                ],
+            },
+            variables: [
+                {
+                    name: "verb",
+                    expression:
+                        "request.operation == 'CREATE' ? 'create' : request.operation == 'UPDATE' ? 'update' : 'delete'",
+                },
+            ],
+            validations: [
+                {
+                    expression:
+                        "object.?type.orValue('Opaque') != 'kubernetes.io/service-account-token' || authorizer.group('').resource('secrets').check(variables.verb).allowed()",
+                    message:
+                        "mlops: Secrets of type kubernetes.io/service-account-token (tokens that never expire) are not created in team namespaces; a pod gets a short-lived token of its service account through its projected volume.",
+                    reason: "Forbidden",
+                },
+            ],
+        });
+    });
+
     it("lets pods and pod templates tolerate the GPU taint only in GPU namespaces, and pin no node", async () => {
         const rec = await fences();
         const policy = rec.get(POLICY, "mlops-fences-gpu");
@@ -322,7 +359,7 @@ describe("TeamFences", () => {
 
     it("binds each policy to every team namespace, denying", async () => {
         const rec = await fences();
-        for (const key of ["fences", "services", "gpu"]) {
+        for (const key of ["fences", "services", "gpu", "tokens"]) {
             const binding = rec.get(BINDING, `mlops-fences-${key}`);
             expect(at(binding, "metadata")).toEqual({ name: `mlops-team-${key}` });
             expect(at(binding, "spec")).toEqual({
@@ -396,6 +433,10 @@ describe("Team: the member binding, the GPU label and the quota", () => {
             "requests.storage": "500Gi",
             pods: "50",
             "count/persistentvolumeclaims": "10",
+            "requests.ephemeral-storage": "100Gi",
+            "limits.ephemeral-storage": "100Gi",
+            "count/configmaps": "100",
+            "count/secrets": "100",
             "services.loadbalancers": "0",
             "services.nodeports": "0",
         });
@@ -408,7 +449,7 @@ describe("Team: the member binding, the GPU label and the quota", () => {
             "1",
         );
         expect(hard["mlops-filestore.storageclass.storage.k8s.io/requests.storage"]).toBe("500Gi");
-        expect(Object.keys(hard)).toHaveLength(12);
+        expect(Object.keys(hard)).toHaveLength(16);
     });
 
     it("takes claims, sharedClaims and sharedStorage from the quota", async () => {

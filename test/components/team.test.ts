@@ -25,6 +25,7 @@ describe("Team", () => {
             "kubernetes:core/v1:LimitRange vision",
             "kubernetes:core/v1:Namespace vision",
             "kubernetes:core/v1:ResourceQuota vision",
+            "kubernetes:core/v1:ResourceQuota vision-system-priority",
             "kubernetes:core/v1:ServiceAccount vision-runner",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy vision-allow-api-server",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy vision-allow-dns",
@@ -59,15 +60,54 @@ describe("Team", () => {
             "requests.storage": "500Gi",
             pods: "50",
             "count/persistentvolumeclaims": "10",
+            "requests.ephemeral-storage": "100Gi",
+            "limits.ephemeral-storage": "100Gi",
+            "count/configmaps": "100",
+            "count/secrets": "100",
             "services.loadbalancers": "0",
             "services.nodeports": "0",
         });
         expect(at(rec.get("kubernetes:core/v1:LimitRange", "vision"), "spec", "limits")).toEqual([
             {
                 type: "Container",
-                defaultRequest: { cpu: "250m", memory: "512Mi" },
-                default: { cpu: "1", memory: "2Gi" },
+                defaultRequest: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "64Mi" },
+                default: { cpu: "1", memory: "2Gi", "ephemeral-storage": "1Gi" },
             },
+        ]);
+    });
+
+    it("allows no pod of the node's own priority classes, which would preempt other teams' pods", async () => {
+        const rec = await build();
+        const q = rec.get("kubernetes:core/v1:ResourceQuota", "vision-system-priority");
+        expect(at(q, "metadata")).toEqual({
+            name: "team-system-priority",
+            namespace: "team-vision",
+            labels: { "mlops.dev/team": "vision" },
+        });
+        expect(at(q, "spec")).toEqual({
+            hard: { pods: "0" },
+            scopeSelector: {
+                matchExpressions: [
+                    {
+                        scopeName: "PriorityClass",
+                        operator: "In",
+                        values: ["system-node-critical", "system-cluster-critical"],
+                    },
+                ],
+            },
+        });
+    });
+
+    it("takes the node-local disk from quota.ephemeralStorage", async () => {
+        const rec = await build({ quota: { ...quota, ephemeralStorage: "20Gi" } });
+        const hard = at(
+            rec.get("kubernetes:core/v1:ResourceQuota", "vision"),
+            "spec",
+            "hard",
+        ) as Record<string, string>;
+        expect([hard["requests.ephemeral-storage"], hard["limits.ephemeral-storage"]]).toEqual([
+            "20Gi",
+            "20Gi",
         ]);
     });
 

@@ -105,7 +105,12 @@ describe("team alpha against team beta on the plan of a platform with both", () 
             ofType(POLICY)
                 .map((p) => p.inputs.metadata.name)
                 .sort(),
-        ).toEqual(["mlops-team-fences", "mlops-team-gpu", "mlops-team-services"]);
+        ).toEqual([
+            "mlops-team-fences",
+            "mlops-team-gpu",
+            "mlops-team-services",
+            "mlops-team-tokens",
+        ]);
         for (const b of ofType(BINDING)) {
             expect(b.inputs.spec.matchResources.namespaceSelector).toEqual({
                 matchExpressions: [{ key: "mlops.dev/team", operator: "Exists" }],
@@ -119,6 +124,28 @@ describe("team alpha against team beta on the plan of a platform with both", () 
         expect(bound).toEqual(["team-alpha", "team-beta"]);
     });
 
+    it("lets neither team run a pod at the node agents' priority, which would preempt the other's", () => {
+        const scoped = ofType(QUOTA)
+            .filter((q) => q.inputs.metadata.name === "team-system-priority")
+            .map((q) => [q.inputs.metadata.namespace, q.inputs.spec]);
+        const spec = {
+            hard: { pods: "0" },
+            scopeSelector: {
+                matchExpressions: [
+                    {
+                        scopeName: "PriorityClass",
+                        operator: "In",
+                        values: ["system-node-critical", "system-cluster-critical"],
+                    },
+                ],
+            },
+        };
+        expect(scoped).toEqual([
+            ["team-alpha", spec],
+            ["team-beta", spec],
+        ]);
+    });
+
     it("labels beta's namespace for GPUs (quota 2) and not alpha's (quota 0)", () => {
         const gpu = Object.fromEntries(
             ofType(NAMESPACE)
@@ -130,7 +157,10 @@ describe("team alpha against team beta on the plan of a platform with both", () 
 
     it("counts each team's claims and its claims of the in-cluster NFS class", () => {
         const hard = (ns: string) =>
-            ofType(QUOTA).find((q) => q.inputs.metadata.namespace === ns)!.inputs.spec.hard;
+            ofType(QUOTA).find(
+                (q) =>
+                    q.inputs.metadata.namespace === ns && q.inputs.metadata.name === "team-quota",
+            )!.inputs.spec.hard;
         // The platform's NFS StorageClass, which its chart creates.
         const key = "mlops-nfs.storageclass.storage.k8s.io";
         const lines = (ns: string) => {
@@ -171,7 +201,7 @@ describe.each(shippedStacks())("the plan of %s", (stack) => {
         for (const b of members) expect(b.inputs.roleRef.name).toBe("mlops-team-member");
         expect(grants(rs).filter((g) => g.role === "ClusterRole:edit")).toEqual([]);
         const platform = rs.some((r) => r.type === "mlops:platform:MlopsPlatform");
-        expect(rs.filter((r) => r.type === POLICY).length).toBe(platform ? 3 : 0);
+        expect(rs.filter((r) => r.type === POLICY).length).toBe(platform ? 4 : 0);
     });
 });
 

@@ -249,10 +249,11 @@ async function main(): Promise<void> {
 
     // No controller manager runs: compute the quotas' status as its quota controller would
     // (nothing is used yet), else quota admission refuses everything ("status unknown").
-    for (const ns of ["team-a", "team-b"]) {
+    for (const [ns, name] of ["team-a", "team-b"].flatMap((n) =>
+        ["team-quota", "team-system-priority"].map((q) => [n, q]),
+    )) {
         const q = JSON.parse(
-            (await kubectl(["get", "resourcequota", "team-quota", "-n", ns, "-o", "json"], admin))
-                .out,
+            (await kubectl(["get", "resourcequota", name, "-n", ns, "-o", "json"], admin)).out,
         );
         const hard = q.spec.hard as Record<string, string>;
         const used = Object.fromEntries(Object.keys(hard).map((k) => [k, "0"]));
@@ -260,7 +261,7 @@ async function main(): Promise<void> {
             [
                 "patch",
                 "resourcequota",
-                "team-quota",
+                name,
                 "-n",
                 ns,
                 "--subresource=status",
@@ -269,7 +270,7 @@ async function main(): Promise<void> {
             ],
             admin,
         );
-        check(`${ns}: quota status initialised`, r.status === 0, r.status ? r.out : "");
+        check(`${ns}: quota ${name} status initialised`, r.status === 0, r.status ? r.out : "");
     }
     // And each namespace's `default` service account, as its service account controller would.
     for (const ns of ["team-a", "team-b"]) {
@@ -344,6 +345,49 @@ async function main(): Promise<void> {
         }),
     );
     await allowed("member: a Pod", create(alice, pod("debug", "team-a")));
+    await denied(
+        "member: a Pod at system-node-critical priority: the team's scoped quota refuses",
+        create(alice, pod("preempt", "team-a", { priorityClassName: "system-node-critical" })),
+        "exceeded quota: team-system-priority",
+    );
+    const limited = await kubectl(
+        ["get", "pod", "debug", "-n", "team-a", "-o", "jsonpath={.spec.containers[0].resources}"],
+        admin,
+    );
+    check(
+        "member's Pod: the team's defaults add an ephemeral-storage request and limit",
+        limited.out.includes('"ephemeral-storage":"1Gi"') &&
+            limited.out.includes('"ephemeral-storage":"64Mi"'),
+        limited.out,
+    );
+    const tokenSecret = (name: string) => ({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+            name,
+            namespace: "team-a",
+            annotations: { "kubernetes.io/service-account.name": "runner" },
+        },
+        type: "kubernetes.io/service-account-token",
+    });
+    await denied(
+        "member: a service-account-token Secret for runner: the admission policy refuses",
+        create(alice, tokenSecret("runner-forever")),
+        "ValidatingAdmissionPolicy 'mlops-team-tokens' with binding 'mlops-team-tokens' denied request: mlops: Secrets of type kubernetes.io/service-account-token",
+    );
+    await allowed(
+        "member: an Opaque Secret",
+        create(alice, {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "mine", namespace: "team-a" },
+            stringData: { k: "v" },
+        }),
+    );
+    await allowed(
+        "cluster admin: a service-account-token Secret in a team namespace",
+        create(admin, tokenSecret("runner-admin")),
+    );
     await denied(
         "member of team-a: a Pod in team-b: RBAC refuses",
         create(alice, pod("intruder", "team-b")),
