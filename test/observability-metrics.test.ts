@@ -74,6 +74,7 @@ describe("inventories name their upstream source", () => {
         expect(inventories.map((i) => i.exporter)).toEqual([
             "argo-workflows",
             "dcgm-exporter",
+            "feast",
             "kube-state-metrics",
             "kubelet",
             "mlflow",

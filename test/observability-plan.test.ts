@@ -1,8 +1,8 @@
 /**
  * Observability in the plans of the shipped stacks: the dev platform namespace admits
  * Prometheus on each service's metrics port and nowhere else, a PodMonitor per metrics
- * endpoint, and DCGM on GPU nodes alone (gcp, aws) tolerating the GPU taint; `backend: managed`
- * is refused.
+ * endpoint (the platform's, and each team's servers'), and DCGM on GPU nodes alone (gcp,
+ * aws) tolerating the GPU taint; `backend: managed` is refused.
  */
 import { ConfigError, loadConfig } from "../stacks/config";
 import { shippedStackPlan } from "./support/plan";
@@ -69,10 +69,15 @@ describe("the dev plan", () => {
             "postgresql",
             "predictors",
             "seaweedfs",
+            // Each team's own servers, in its namespace (test/tenancy/scrape.test.ts).
+            "team-nlp-feast",
+            "team-nlp-mlflow",
+            "team-vision-feast",
+            "team-vision-mlflow",
             "traefik",
             "valkey",
         ]);
-        for (const m of monitors) {
+        for (const m of monitors.filter((x) => !x[0].startsWith("team-"))) {
             expect(m.slice(1, 4)).toEqual([
                 "mlops-monitoring",
                 { release: "kube-prometheus-stack" },
@@ -81,6 +86,12 @@ describe("the dev plan", () => {
         }
         expect(monitors.find((m) => m[0] === "mlflow")![4]).toEqual([
             { portNumber: 5000, path: "/metrics" },
+        ]);
+        expect(monitors.find((m) => m[0] === "team-vision-mlflow")!.slice(1)).toEqual([
+            "mlops-monitoring",
+            { release: "kube-prometheus-stack" },
+            { matchNames: ["team-vision"] },
+            [{ portNumber: 5000, path: "/metrics", honorLabels: false }],
         ]);
     });
 

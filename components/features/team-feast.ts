@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ServiceEndpoint } from "../endpoint";
 import { Mirror } from "../mirror";
 import { ExposedService, RouteAccess } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { ContainerResources } from "../security";
 import { serviceHost, workload } from "../service-workload";
-import { FEAST_PORT, featureServerDeployment } from "./server";
+import { FEAST_METRICS_PORT, FEAST_PORT, featureServerDeployment } from "./server";
 
 /** TLS to the team's database, as libpq's `sslmode`. */
 export type DatabaseSslMode = "require" | "disable";
@@ -124,6 +125,11 @@ export class TeamFeatureStore extends pulumi.ComponentResource {
     public readonly project: string;
     /** Name of the ConfigMap holding `feature_store.yaml`, for the team's jobs. */
     public readonly configMapName: pulumi.Output<string>;
+    /**
+     * The feature server in the team's namespace, as the platform's monitoring scrapes it:
+     * its pods, its port, and Prometheus on `--metrics`' port.
+     */
+    public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(name: string, args: TeamFeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super(TeamFeatureStore.__pulumiType, name, {}, opts);
@@ -201,6 +207,13 @@ export class TeamFeatureStore extends pulumi.ComponentResource {
             w.child,
         );
         this.url = this.route.url;
+        this.serviceEndpoint = {
+            name: TEAM_FEAST,
+            pods: { matchLabels: w.labels },
+            ports: [FEAST_PORT],
+            callers: { router: true },
+            metrics: { port: FEAST_METRICS_PORT },
+        };
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
     }
 }

@@ -1,2 +1,3 @@
 export * from "./exporters";
 export * from "./monitoring";
+export * from "./team-scrape";

@@ -7,6 +7,7 @@ import { TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
 import { AlertReceiver } from "../observability/alerting";
 import { MONITOR_LABELS, Monitoring } from "../observability/monitoring";
+import { TeamScrapes } from "../observability/team-scrape";
 import { CostPrices, OpenCost } from "../observability/opencost";
 import { ExposedService } from "../routing/exposed-service";
 import { TlsArgs, Traefik } from "../routing/traefik";
@@ -248,6 +249,8 @@ export class MlopsPlatform extends pulumi.ComponentResource {
     public readonly serviceEndpoints: readonly ServiceEndpoint[];
     /** Metrics, alerts and dashboards, when enabled. */
     public readonly monitoring?: Monitoring;
+    /** Prometheus's scrapes of each team's tracking and feature servers, by team. */
+    public readonly teamScrapes: Record<string, TeamScrapes> = {};
 
     constructor(name: string, args: MlopsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super(MlopsPlatform.__pulumiType, name, {}, opts);
@@ -309,6 +312,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         this.inlineTeams(args);
         this.teamTrackingServers(name, args);
         this.teamFeatureStoresOf(name, args);
+        this.teamScrapesOf(name);
 
         this.registerOutputs({ namespace: this.namespace });
     }
@@ -646,6 +650,35 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+    }
+
+    /**
+     * Prometheus scraping each team's own servers in the team's namespace, derived from their
+     * endpoints: a PodMonitor each, and the one scrape rule each needs in the team's namespace.
+     */
+    private teamScrapesOf(name: string) {
+        const monitoring = this.monitoring;
+        if (!monitoring) return;
+        for (const team of Object.keys(this.teams)) {
+            const endpoints = [
+                ...(this.teamTracking[team] ? [this.teamTracking[team].serviceEndpoint] : []),
+                ...(this.teamFeatureStores[team]
+                    ? [this.teamFeatureStores[team].serviceEndpoint]
+                    : []),
+            ];
+            if (endpoints.length === 0) continue;
+            this.teamScrapes[team] = new TeamScrapes(
+                `${name}-scrape-${team}`,
+                {
+                    team,
+                    endpoints,
+                    monitoringNamespace: monitoring.namespace,
+                    scrapers: monitoring.scrapers,
+                },
+                // The PodMonitor kind comes with the chart; the team's namespace with its Team.
+                { parent: this, dependsOn: [monitoring.release, this.teams[team]] },
+            );
+        }
     }
 
     /** OpenCost beside Prometheus, which it reads and which scrapes it. */

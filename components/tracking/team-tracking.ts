@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PodSelector, tcpPorts } from "../endpoint";
+import { PodSelector, ServiceEndpoint, tcpPorts } from "../endpoint";
 import { Mirror } from "../mirror";
 import { RouteAccess } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
@@ -103,6 +103,13 @@ export class TeamTrackingServer extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** {@link teamTrackingUrl}. */
     public readonly internalUrl: pulumi.Output<string>;
+    /**
+     * The server in the team's namespace, as the platform's monitoring scrapes it: its pods,
+     * its port, and `/metrics` on that port (`--expose-prometheus`). Its callers are the
+     * team's own NetworkPolicies' business, and it calls nothing the platform namespace admits
+     * by endpoint: no `calls`.
+     */
+    public readonly serviceEndpoint: ServiceEndpoint;
 
     constructor(
         name: string,
@@ -144,6 +151,8 @@ export class TeamTrackingServer extends pulumi.ComponentResource {
         );
         this.url = this.server.url;
         this.internalUrl = this.server.internalUrl;
+        const { name: app, pods, ports, callers, metrics } = this.server.serviceEndpoint;
+        this.serviceEndpoint = { name: app, pods, ports, callers, metrics };
 
         // The team's default deny holds; its server and schema Job also reach the database.
         const at = args.databaseAt;
