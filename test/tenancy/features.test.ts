@@ -207,8 +207,10 @@ describe.each([
         const route = one(resources, ROUTE, `mlops-feast-${team.name}`).inputs;
         expect(route.metadata.namespace).toBe(`team-${team.name}`);
         expect(route.spec.routes[0].match).toBe(`Host(\`feast-${team.name}.${domain}\`)`);
+        // Sign-on, then the caller's cookie and token removed: the team can replace its server.
         expect(route.spec.routes[0].middlewares).toEqual([
             { name: `mlops-feast-${team.name}-sso`, namespace: `team-${team.name}` },
+            { name: `mlops-feast-${team.name}-strip-credentials`, namespace: `team-${team.name}` },
         ]);
         const admitted = ssoOf(resources, `mlops-feast-${team.name}-sso`);
         expect(admitted.groups).toEqual(expect.arrayContaining(team.groups));

@@ -59,10 +59,19 @@ describe.each(["onprem", "gcp", "aws"])("tracking in the plan of %s", (stack) =>
         const names = route.inputs.spec.routes.flatMap((x: any) =>
             x.middlewares.map((m: any) => m.name),
         );
-        const admitted = rs
+        const used = rs
             .filter((r) => r.type === MIDDLEWARE && inNamespace(r, `team-${a}`))
-            .filter((m) => names.includes(m.inputs.metadata.name))
+            .filter((m) => names.includes(m.inputs.metadata.name));
+        const admitted = used
+            .filter((m) => m.inputs.spec.forwardAuth)
             .flatMap((m) => admittedBy(m.inputs.spec.forwardAuth.address).groups);
+        // Every rule ends by removing the caller's cookie and token: the team's server is the team's.
+        for (const x of route.inputs.spec.routes)
+            expect(x.middlewares.at(-1).name).toBe(`mlops-tracking-${a}-strip-credentials`);
+        expect(
+            used.find((m) => m.inputs.metadata.name === `mlops-tracking-${a}-strip-credentials`)!
+                .inputs.spec,
+        ).toEqual({ headers: { customRequestHeaders: { Cookie: "", Authorization: "" } } });
         expect(admitted).toContain(GROUPS[stack][a]);
         expect(admitted).not.toContain(GROUPS[stack][b]);
     });
