@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_TAINT } from "../cluster/kubernetes-cluster";
 import { TEAM_MEMBER_ROLE, TEAM_MEMBER_RULES } from "../rbac";
-import { GPU_NAMESPACE_LABEL, TEAM_LABEL } from "./team";
+import { GPU_NAMESPACE_LABEL, TEAM_FACTS_CONFIGMAP, TEAM_LABEL } from "./team";
 
 /** A ValidatingAdmissionPolicy spec. */
 export type PolicySpec = k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec;
@@ -13,6 +13,7 @@ export const FENCE_POLICIES = {
     fences: "mlops-team-fences",
     services: "mlops-team-services",
     gpu: "mlops-team-gpu",
+    facts: "mlops-team-facts",
 } as const;
 
 /**
@@ -88,6 +89,16 @@ export const FENCE_MESSAGE_EXPRESSION =
     "'mlops: ' + request.resource.resource + ' in team namespaces belong to the platform; " +
     "team members may not ' + variables.verb + ' them (' + request.namespace + '). ' + variables.advice";
 
+/**
+ * The denial of a change to a team's facts (the `mlops-team` ConfigMap), which the platform
+ * stack writes: a member who edits them would change what the team stack reads (the quota it
+ * checks, the runner it uses), not the team's fences.
+ */
+export const FACTS_MESSAGE_EXPRESSION =
+    `'mlops: the ConfigMap ${TEAM_FACTS_CONFIGMAP} in ' + request.namespace + ' holds the team facts, ` +
+    "which the platform stack writes; team members may not ' + variables.verb + ' it. " +
+    "Ask the platform team to change the team (mlops:teams).'";
+
 /** A Service of a type that reaches beyond the cluster. */
 export const SERVICE_TYPE_EXPRESSION =
     "!(object.spec.?type.orValue('ClusterIP') in ['LoadBalancer', 'NodePort'])";
@@ -158,7 +169,7 @@ const TEAM_NAMESPACES = {
     namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
 };
 
-/** The three policies, by key of {@link FENCE_POLICIES}. */
+/** The policies, by key of {@link FENCE_POLICIES}. */
 export function fencePolicySpecs(
     taint: GpuTaint = GPU_TAINT,
 ): Record<keyof typeof FENCE_POLICIES, PolicySpec> {
@@ -176,6 +187,29 @@ export function fencePolicySpecs(
                 {
                     expression: CLUSTER_WIDE_RIGHT,
                     messageExpression: FENCE_MESSAGE_EXPRESSION,
+                    reason: "Forbidden",
+                },
+            ],
+        },
+        // The team's facts: created, changed and deleted only by the platform's deployer.
+        facts: {
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: [
+                    {
+                        apiGroups: [""],
+                        apiVersions: ["*"],
+                        operations: ["CREATE", "UPDATE", "DELETE"],
+                        resources: ["configmaps"],
+                        resourceNames: [TEAM_FACTS_CONFIGMAP],
+                    },
+                ],
+            },
+            variables: [{ name: "verb", expression: VERB_OF_OPERATION }],
+            validations: [
+                {
+                    expression: CLUSTER_WIDE_RIGHT,
+                    messageExpression: FACTS_MESSAGE_EXPRESSION,
                     reason: "Forbidden",
                 },
             ],
@@ -247,7 +281,9 @@ export function fencePolicySpecs(
  *   cluster-wide (the platform's deployer and the control plane), never by a namespace grant;
  * - `mlops-team-services`: no Service of type LoadBalancer or NodePort, none with externalIPs;
  * - `mlops-team-gpu`: pods (and pod templates) tolerate the GPU taint only in namespaces
- *   labelled `mlops.dev/gpu: "true"` (a GPU quota), and never name their node.
+ *   labelled `mlops.dev/gpu: "true"` (a GPU quota), and never name their node;
+ * - `mlops-team-facts`: the team's facts (the `mlops-team` ConfigMap its team stack reads) are
+ *   created, changed and deleted only by whoever holds that right cluster-wide.
  *
  * ```ts
  * new TeamFences("mlops-fences", {}, { parent: platform });

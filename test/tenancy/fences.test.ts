@@ -105,7 +105,12 @@ describe("team alpha against team beta on the plan of a platform with both", () 
             ofType(POLICY)
                 .map((p) => p.inputs.metadata.name)
                 .sort(),
-        ).toEqual(["mlops-team-fences", "mlops-team-gpu", "mlops-team-services"]);
+        ).toEqual([
+            "mlops-team-facts",
+            "mlops-team-fences",
+            "mlops-team-gpu",
+            "mlops-team-services",
+        ]);
         for (const b of ofType(BINDING)) {
             expect(b.inputs.spec.matchResources.namespaceSelector).toEqual({
                 matchExpressions: [{ key: "mlops.dev/team", operator: "Exists" }],
