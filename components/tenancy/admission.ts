@@ -89,6 +89,11 @@ export const FENCE_MESSAGE_EXPRESSION =
     "'mlops: ' + request.resource.resource + ' in team namespaces belong to the platform; " +
     "team members may not ' + variables.verb + ' them (' + request.namespace + '). ' + variables.advice";
 
+/** Whether the request is about the team's facts: the object created, or the one changed or deleted. */
+export const FACTS_MATCH_EXPRESSION =
+    `request.operation == 'CREATE' ? (object != null && object.metadata.name == '${TEAM_FACTS_CONFIGMAP}') : ` +
+    `(oldObject != null && oldObject.metadata.name == '${TEAM_FACTS_CONFIGMAP}')`;
+
 /**
  * The denial of a change to a team's facts (the `mlops-team` ConfigMap), which the platform
  * stack writes: a member who edits them would change what the team stack reads (the quota it
@@ -191,20 +196,18 @@ export function fencePolicySpecs(
                 },
             ],
         },
-        // The team's facts: created, changed and deleted only by the platform's deployer.
+        // The team's facts: created, changed and deleted only by the platform's deployer. By
+        // the object's name, not `resourceNames`: a DeleteCollection admits each item with no
+        // request name, which `resourceNames` would let through.
         facts: {
             failurePolicy: "Fail",
             matchConstraints: {
-                resourceRules: [
-                    {
-                        apiGroups: [""],
-                        apiVersions: ["*"],
-                        operations: ["CREATE", "UPDATE", "DELETE"],
-                        resources: ["configmaps"],
-                        resourceNames: [TEAM_FACTS_CONFIGMAP],
-                    },
-                ],
+                resourceRules: rule(
+                    ["CREATE", "UPDATE", "DELETE"],
+                    [{ group: "", resources: ["configmaps"] }],
+                ),
             },
+            matchConditions: [{ name: "team-facts", expression: FACTS_MATCH_EXPRESSION }],
             variables: [{ name: "verb", expression: VERB_OF_OPERATION }],
             validations: [
                 {

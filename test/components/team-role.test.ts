@@ -219,10 +219,17 @@ describe("TeamFences", () => {
                         apiVersions: ["*"],
                         operations: ["CREATE", "UPDATE", "DELETE"],
                         resources: ["configmaps"],
-                        resourceNames: ["mlops-team"],
                     },
                 ],
             },
+            // Not resourceNames: a DeleteCollection admits each item with no request name.
+            matchConditions: [
+                {
+                    name: "team-facts",
+                    expression:
+                        "request.operation == 'CREATE' ? (object != null && object.metadata.name == 'mlops-team') : (oldObject != null && oldObject.metadata.name == 'mlops-team')",
+                },
+            ],
             variables: [
                 {
                     name: "verb",
