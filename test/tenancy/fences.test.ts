@@ -176,7 +176,7 @@ describe.each(shippedStacks())("the plan of %s", (stack) => {
         for (const b of members) expect(b.inputs.roleRef.name).toBe("mlops-team-member");
         expect(grants(rs).filter((g) => g.role === "ClusterRole:edit")).toEqual([]);
         const platform = rs.some((r) => r.type === "mlops:platform:MlopsPlatform");
-        expect(rs.filter((r) => r.type === POLICY).length).toBe(platform ? 3 : 0);
+        expect(rs.filter((r) => r.type === POLICY).length).toBe(platform ? 4 : 0);
     });
 });
 
