@@ -838,13 +838,9 @@ describe("team stacks", () => {
     it("refuses a team the platform stack does not have, before the run (exit 2)", () => {
         const file = writeStackConfig(
             "team-unknown",
-            [
-                "config:",
-                "  mlops:kind: team",
-                "  mlops:teams:",
-                "    - name: robotics",
-                "",
-            ].join("\n"),
+            ["config:", "  mlops:kind: team", "  mlops:teams:", "    - name: robotics", ""].join(
+                "\n",
+            ),
         );
         fs.copyFileSync(
             path.join(ROOT, "Pulumi.dev.yaml"),
@@ -860,13 +856,9 @@ describe("team stacks", () => {
     it("refuses a team stack for an inline team, with advice that deletes nothing (exit 2)", () => {
         const file = writeStackConfig(
             "team-vision-inline",
-            [
-                "config:",
-                "  mlops:kind: team",
-                "  mlops:teams:",
-                "    - name: vision",
-                "",
-            ].join("\n"),
+            ["config:", "  mlops:kind: team", "  mlops:teams:", "    - name: vision", ""].join(
+                "\n",
+            ),
         );
         // The dev platform with vision as an inline team (no `stack: true`).
         const platform = fs

@@ -254,8 +254,7 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
     try {
         stack = readStackConfig(args.file);
         config = loadConfig(stack.config);
-        resources = (await runPlan(stack, undefined, clusterObjects(config, args.file)))
-            .resources;
+        resources = (await runPlan(stack, undefined, clusterObjects(config, args.file))).resources;
     } catch (e) {
         if (!(
             e instanceof ConfigError ||
