@@ -284,9 +284,12 @@ const clusterSchema = obj({
         CLUSTER_NAME_MAX,
         " (the longest Kubernetes name derived from it, the MLflow schema Job's, is a 63-character label)",
     ).default("mlops"),
-    /** local: path to, or contents of, a kubeconfig. @default the ambient KUBECONFIG */
+    /**
+     * local, and team stacks (which leave mlops:cloud unset on every cloud): path to, or
+     * contents of, a kubeconfig, a member's own in a team stack. @default the ambient KUBECONFIG
+     */
     kubeconfig: text("a kubeconfig path or contents").optional(),
-    /** local: kubeconfig context. @default the current context */
+    /** local, and team stacks: kubeconfig context. @default the current context */
     context: text("a kubeconfig context name").optional(),
     /** local: ReadWriteOnce StorageClass for data volumes. @default the cluster's default class */
     storageClass: dnsLabel("a StorageClass name", 253).optional(),
@@ -946,7 +949,10 @@ export const keySchemas = {
     /** Metrics, dashboards and alerts. */
     observability: observabilitySchema.prefault({}),
     teams: teamsSchema,
-    /** Team stacks: the platform stack to read, `<org>/<project>/<stack>` or a stack name. */
+    /**
+     * Deprecated, no longer read: team stacks read their team's facts from the cluster (the
+     * `mlops-team` ConfigMap), not from the platform stack. Accepted with a warning.
+     */
     platformStack: z
         .string()
         .regex(STACK_NAME, {
@@ -1348,14 +1354,9 @@ function crossCheck(c: PlatformConfig, problems: string[]) {
             `${keyPath(["teams"])}: got ${c.teams.length} teams; a team stack (mlops:kind: team) declares exactly one`,
         );
     }
-    if (c.kind === "team" && !c.platformStack) {
-        problems.push(
-            `${keyPath(["platformStack"])}: got nothing; required when mlops:kind is team`,
-        );
-    }
     if (c.kind === "platform" && c.platformStack) {
         problems.push(
-            `${keyPath(["platformStack"])}: got ${show(c.platformStack)}; only team stacks (mlops:kind: team) read a platform stack`,
+            `${keyPath(["platformStack"])}: got ${show(c.platformStack)}; not used by a platform stack (team stacks no longer read it either): remove it`,
         );
     }
 }
@@ -1376,16 +1377,14 @@ function teamStackScope(raw: Readonly<Record<string, unknown>>, problems: string
     if (raw.kind !== "team") return;
     const teams = raw.teams;
     if (!Array.isArray(teams)) return;
-    const platform =
-        typeof raw.platformStack === "string" ? raw.platformStack : "named by mlops:platformStack";
     teams.forEach((t, i) => {
         for (const [key, what] of Object.entries(PLATFORM_OWNED_TEAM_KEYS)) {
             const value = valueAt(t, [key]);
             if (value === undefined) continue;
             problems.push(
                 key === "stack"
-                    ? `${keyPath(["teams", i, key])}: got ${show(value)}; a team stack is its team's stack: remove it (stack: true belongs in the platform stack ${platform}'s mlops:teams)`
-                    : `${keyPath(["teams", i, key])}: a team stack cannot set ${what}; set it in the platform stack ${platform}'s mlops:teams`,
+                    ? `${keyPath(["teams", i, key])}: got ${show(value)}; a team stack is its team's stack: remove it (stack: true belongs in the platform stack's mlops:teams)`
+                    : `${keyPath(["teams", i, key])}: a team stack cannot set ${what}; the platform team sets it in the platform stack's mlops:teams`,
             );
         }
     });

@@ -154,8 +154,9 @@ export function platformStack(config: PlatformConfig) {
         /** The admins' tracking server; each team's is `teamTrackingUrl(<team>)`. */
         trackingInternalUrl: platform.tracking?.internalUrl,
         /**
-         * Each team's non-secret facts, one entry per team: what its team stack reads. No
-         * team's keys: they stay in the `runner-s3` Secret in the team's namespace.
+         * Each team's non-secret facts, one entry per team, for the administrators: team stacks
+         * do not read this stack (its outputs decrypt to every admin secret); each reads the
+         * same facts from the `mlops-team` ConfigMap in its namespace.
          */
         teams: Object.fromEntries(
             config.teams.map((t) => [

@@ -407,15 +407,14 @@ describe("invalid config: one message per problem, naming key, value and what is
             "mlops:routing.tls.acme: got nothing; is required when mode is acme (set acme.email)",
         ],
         [
-            "team stack without its platform",
-            { kind: "team", teams: [{ name: "vision" }] },
-            "mlops:platformStack: got nothing; required when mlops:kind is team",
+            "platform stack naming a platform stack",
+            { platformStack: "org/mlops-platform/dev" },
+            'mlops:platformStack: got "org/mlops-platform/dev"; not used by a platform stack (team stacks no longer read it either): remove it',
         ],
         [
             "team stack without exactly one team",
             {
                 kind: "team",
-                platformStack: "org/mlops-platform/dev",
                 teams: [{ name: "a" }, { name: "b" }],
             },
             "mlops:teams: got 2 teams; a team stack (mlops:kind: team) declares exactly one",

@@ -277,11 +277,7 @@ describe("stack outputs", () => {
             // `logins` is spread in only when the bundled Dex runs.
             expect.arrayContaining(["urls", "credentials", "kubeconfig", "teams", "logins"]),
         );
-        expect(returnedKeys("stacks/team.ts", "teamStack")).toEqual([
-            "namespace",
-            "platformStack",
-            "team",
-        ]);
+        expect(returnedKeys("stacks/team.ts", "teamStack")).toEqual(["namespace", "team"]);
     });
 
     it("of platform and team stacks are each documented, and nothing else is", () => {

@@ -17,6 +17,7 @@ import { chartImages, charts, images } from "../components/versions";
 import { loadConfig, parseConfig } from "../stacks/config";
 import { platformStack } from "../stacks/platform";
 import { teamStack } from "../stacks/team";
+import { TEAM_FACTS_CONFIGMAP, teamFactsData } from "../components/tenancy/team";
 import {
     RecordedResource,
     SecretValue,
@@ -364,26 +365,30 @@ describe("a platform with a mirror: no chart from upstream, no image outside the
     it("a team stack's reference pipeline pulls from the mirror", async () => {
         const rec = startRecording({
             stack: "team-vision",
-            stackReferences: {
-                "organization/mlops-platform/dev": {
-                    namespace: "mlops",
-                    objectStore: {
-                        scheme: "s3",
-                        endpoint: "http://s3.mlops.svc.cluster.local:8333",
-                        region: "us-east-1",
-                        buckets: { tracking: "t", workflows: "w" },
-                    },
-                    gpuScheduling: { nodeSelector: {}, tolerations: [] },
-                    teams: {
-                        vision: {
+            existing: [
+                {
+                    type: "kubernetes:core/v1:ConfigMap",
+                    id: `team-vision/${TEAM_FACTS_CONFIGMAP}`,
+                    state: {
+                        data: teamFactsData({
+                            team: "vision",
                             namespace: "team-vision",
                             runnerServiceAccount: "runner",
-                            trackingUrl: "http://mlflow.mlops.svc.cluster.local:5000",
-                            quota: { gpu: 2 },
-                        },
+                            trackingUrl: "http://mlflow.team-vision.svc.cluster.local:5000",
+                            quota: { cpu: "8", memory: "32Gi", gpu: 2, storage: "1Ti", pods: 50 },
+                            stack: true,
+                            objectStore: {
+                                scheme: "s3",
+                                endpoint: "http://s3.mlops.svc.cluster.local:8333",
+                                region: "us-east-1",
+                                buckets: { tracking: "t", workflows: "w" },
+                                prefix: "teams/vision/",
+                            },
+                            gpuScheduling: { nodeSelector: {}, tolerations: [] },
+                        }),
                     },
                 },
-            },
+            ],
         });
         teamStack(
             loadConfig({

@@ -282,6 +282,7 @@ describe("--json as the README documents it", () => {
         expect(topLevel(sentence)).toEqual([
             "stack",
             "resources",
+            "reads",
             "policies",
             "schema",
             "schemaUnchecked",
@@ -297,6 +298,7 @@ describe("--json as the README documents it", () => {
                 .split(",")
                 .map((k) => k.trim());
         expect(Object.keys(doc.resources[0])).toEqual(inner("resources"));
+        expect(doc.reads).toEqual([]);
         expect(Object.keys(doc.footprint)).toEqual(inner("footprint"));
         expect(doc.footprint.cpuCores).toBeGreaterThan(0);
         expect(doc.outputs.domain).toBe("mlops.localtest.me");

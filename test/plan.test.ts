@@ -838,14 +838,9 @@ describe("team stacks", () => {
     it("refuses a team the platform stack does not have, before the run (exit 2)", () => {
         const file = writeStackConfig(
             "team-unknown",
-            [
-                "config:",
-                "  mlops:kind: team",
-                "  mlops:platformStack: organization/mlops-platform/dev",
-                "  mlops:teams:",
-                "    - name: robotics",
-                "",
-            ].join("\n"),
+            ["config:", "  mlops:kind: team", "  mlops:teams:", "    - name: robotics", ""].join(
+                "\n",
+            ),
         );
         fs.copyFileSync(
             path.join(ROOT, "Pulumi.dev.yaml"),
@@ -854,21 +849,16 @@ describe("team stacks", () => {
         const run = planCli("--config", file);
         expect(run.status).toBe(2);
         expect(run.stderr).toContain(
-            'mlops:teams[0].name: got "robotics"; the platform stack organization/mlops-platform/dev has no such team and issues it no namespace, quota or identity: add {name: robotics, stack: true, members, quota} to its mlops:teams',
+            'mlops:teams[0].name: got "robotics"; the platform stack has no such team and issues it no namespace, quota or identity (no ConfigMap mlops-team in team-robotics): ask the platform team to add {name: robotics, stack: true, members, quota} to its mlops:teams',
         );
     });
 
     it("refuses a team stack for an inline team, with advice that deletes nothing (exit 2)", () => {
         const file = writeStackConfig(
             "team-vision-inline",
-            [
-                "config:",
-                "  mlops:kind: team",
-                "  mlops:platformStack: organization/mlops-platform/dev",
-                "  mlops:teams:",
-                "    - name: vision",
-                "",
-            ].join("\n"),
+            ["config:", "  mlops:kind: team", "  mlops:teams:", "    - name: vision", ""].join(
+                "\n",
+            ),
         );
         // The dev platform with vision as an inline team (no `stack: true`).
         const platform = fs
@@ -880,7 +870,7 @@ describe("team stacks", () => {
         expect(run.status).toBe(2);
         expect(run.stdout).toBe("");
         expect(run.stderr).toContain(
-            "mlops:teams[0].name: got \"vision\"; the platform stack organization/mlops-platform/dev runs team vision's workloads itself (an inline team in its mlops:teams), and a team stack of the same name would create its pipeline in team-vision a second time: give this stack's team another name, or set stack: true on vision in the platform stack's mlops:teams",
+            "mlops:teams[0].name: got \"vision\"; the platform stack runs team vision's workloads itself (an inline team in its mlops:teams), and a team stack of the same name would create its pipeline in team-vision a second time: give this stack's team another name, or set stack: true on vision in the platform stack's mlops:teams",
         );
     });
 });

@@ -26,7 +26,7 @@ import { ConfigError, loadConfig } from "../stacks/config";
 import { PlanConfigError, runPlan } from "./plan/run";
 import { SecretValue } from "./plan/recorder";
 import { StackConfig, StackFileError, readStackConfig, stackFileOf } from "./plan/stack-config";
-import { referencedOutputs } from "./plan/cli";
+import { clusterObjects } from "./plan/cli";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -254,8 +254,7 @@ export async function mirrorListCommand(argv: readonly string[]): Promise<number
     try {
         stack = readStackConfig(args.file);
         config = loadConfig(stack.config);
-        resources = (await runPlan(stack, undefined, referencedOutputs(config, args.file)))
-            .resources;
+        resources = (await runPlan(stack, undefined, clusterObjects(config, args.file))).resources;
     } catch (e) {
         if (!(
             e instanceof ConfigError ||

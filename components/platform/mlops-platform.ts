@@ -706,8 +706,9 @@ export class MlopsPlatform extends pulumi.ComponentResource {
 
     /**
      * A {@link Team} for every team: the platform issues each team's fences (namespace, quota,
-     * members, network policies, runner identity and store keys) whether or not it has a stack
-     * of its own; only an inline team's reference pipeline is created here.
+     * members, network policies, runner identity and store keys, and the facts its stack reads)
+     * whether or not it has a stack of its own; only an inline team's reference pipeline is
+     * created here.
      */
     private inlineTeams(args: MlopsPlatformArgs) {
         const store = this.objectStoreConnection;
@@ -727,6 +728,18 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                     runnerAnnotations: args.teamIdentities?.[t.name],
                     argoSignOn: this.workflows?.signOn ?? false,
                     objectStoreCredentials: this.objectStore?.userCredentials[`team-${t.name}`],
+                    // What the team's stack reads, in its namespace (`mlops-team`).
+                    facts: {
+                        trackingUrl: this.tracking ? teamTrackingUrl(t.name) : undefined,
+                        objectStore: {
+                            scheme: store.scheme,
+                            endpoint: store.endpoint,
+                            region: store.region,
+                            buckets: store.buckets,
+                        },
+                        gpuScheduling: args.cluster.gpuScheduling(),
+                        stack: t.stack ?? false,
+                    },
                     pipeline:
                         this.tracking && !t.stack
                             ? {

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_TAINT } from "../cluster/kubernetes-cluster";
 import { TEAM_MEMBER_ROLE, TEAM_MEMBER_RULES } from "../rbac";
-import { GPU_NAMESPACE_LABEL, TEAM_LABEL } from "./team";
+import { GPU_NAMESPACE_LABEL, TEAM_FACTS_CONFIGMAP, TEAM_LABEL } from "./team";
 
 /** A ValidatingAdmissionPolicy spec. */
 export type PolicySpec = k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec;
@@ -14,6 +14,7 @@ export const FENCE_POLICIES = {
     services: "mlops-team-services",
     gpu: "mlops-team-gpu",
     tokens: "mlops-team-tokens",
+    facts: "mlops-team-facts",
 } as const;
 
 /**
@@ -88,6 +89,21 @@ export const FENCE_ADVICE_EXPRESSION =
 export const FENCE_MESSAGE_EXPRESSION =
     "'mlops: ' + request.resource.resource + ' in team namespaces belong to the platform; " +
     "team members may not ' + variables.verb + ' them (' + request.namespace + '). ' + variables.advice";
+
+/** Whether the request is about the team's facts: the object created, or the one changed or deleted. */
+export const FACTS_MATCH_EXPRESSION =
+    `request.operation == 'CREATE' ? (object != null && object.metadata.name == '${TEAM_FACTS_CONFIGMAP}') : ` +
+    `(oldObject != null && oldObject.metadata.name == '${TEAM_FACTS_CONFIGMAP}')`;
+
+/**
+ * The denial of a change to a team's facts (the `mlops-team` ConfigMap), which the platform
+ * stack writes: a member who edits them would change what the team stack reads (the quota it
+ * checks, the runner it uses), not the team's fences.
+ */
+export const FACTS_MESSAGE_EXPRESSION =
+    `'mlops: the ConfigMap ${TEAM_FACTS_CONFIGMAP} in ' + request.namespace + ' holds the team facts, ` +
+    "which the platform stack writes; team members may not ' + variables.verb + ' it. " +
+    "Ask the platform team to change the team (mlops:teams).'";
 
 /** A Service of a type that reaches beyond the cluster. */
 export const SERVICE_TYPE_EXPRESSION =
@@ -173,7 +189,7 @@ const TEAM_NAMESPACES = {
     namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
 };
 
-/** The three policies, by key of {@link FENCE_POLICIES}. */
+/** The policies, by key of {@link FENCE_POLICIES}. */
 export function fencePolicySpecs(
     taint: GpuTaint = GPU_TAINT,
 ): Record<keyof typeof FENCE_POLICIES, PolicySpec> {
@@ -191,6 +207,27 @@ export function fencePolicySpecs(
                 {
                     expression: CLUSTER_WIDE_RIGHT,
                     messageExpression: FENCE_MESSAGE_EXPRESSION,
+                    reason: "Forbidden",
+                },
+            ],
+        },
+        // The team's facts: created, changed and deleted only by the platform's deployer. By
+        // the object's name, not `resourceNames`: a DeleteCollection admits each item with no
+        // request name, which `resourceNames` would let through.
+        facts: {
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: rule(
+                    ["CREATE", "UPDATE", "DELETE"],
+                    [{ group: "", resources: ["configmaps"] }],
+                ),
+            },
+            matchConditions: [{ name: "team-facts", expression: FACTS_MATCH_EXPRESSION }],
+            variables: [{ name: "verb", expression: VERB_OF_OPERATION }],
+            validations: [
+                {
+                    expression: CLUSTER_WIDE_RIGHT,
+                    messageExpression: FACTS_MESSAGE_EXPRESSION,
                     reason: "Forbidden",
                 },
             ],
@@ -278,7 +315,9 @@ export function fencePolicySpecs(
  * - `mlops-team-gpu`: pods (and pod templates) tolerate the GPU taint only in namespaces
  *   labelled `mlops.dev/gpu: "true"` (a GPU quota), and never name their node;
  * - `mlops-team-tokens`: no Secret of type `kubernetes.io/service-account-token` (a token that
- *   never expires) unless the requester may write Secrets cluster-wide.
+ *   never expires) unless the requester may write Secrets cluster-wide;
+ * - `mlops-team-facts`: the team's facts (the `mlops-team` ConfigMap its team stack reads) are
+ *   created, changed and deleted only by whoever holds that right cluster-wide.
  *
  * ```ts
  * new TeamFences("mlops-fences", {}, { parent: platform });

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { membersOfKind, parseMember } from "./members";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_OIDC_PREFIX } from "../cluster/kubernetes-cluster";
+import { DEFAULT_OIDC_PREFIX, GpuScheduling } from "../cluster/kubernetes-cluster";
 import { TeamEndpoint, tcpPorts } from "../endpoint";
 import { ARGO_EXECUTOR_RULE, boundRole, TEAM_MEMBER_ROLE } from "../rbac";
 import { ROUTER_APP } from "../routing/traefik";
@@ -113,6 +113,98 @@ export interface TeamArgs {
     readonly objectStoreCredentials?: {
         readonly accessKeyId: pulumi.Input<string>;
         readonly secretAccessKey: pulumi.Input<string>;
+    };
+    /**
+     * What the team's stack needs to know about its team, written with the team's name,
+     * namespace, runner account and quota to the `mlops-team` ConfigMap in its namespace
+     * ({@link TEAM_FACTS_CONFIGMAP}), which members read and may not change. Nothing secret.
+     * @default none (no `mlops-team` ConfigMap: no team stack can run for the team)
+     */
+    readonly facts?: TeamFactsArgs;
+}
+
+/** The facts of {@link TeamArgs.facts} that the platform knows beyond the team itself. */
+export interface TeamFactsArgs {
+    /** The team's own tracking server, in the cluster. @default none (tracking is off) */
+    readonly trackingUrl?: string;
+    /** The object store the team's workloads use, under their prefix. */
+    readonly objectStore: {
+        readonly scheme: "s3" | "gs";
+        /** S3 endpoint URL (S3-compatible stores). @default the cloud's own */
+        readonly endpoint?: pulumi.Input<string | undefined>;
+        readonly region: string;
+        readonly buckets: { readonly tracking: string; readonly workflows: string };
+    };
+    /** How GPU runs are scheduled on the cluster. */
+    readonly gpuScheduling: GpuScheduling;
+    /** Whether the team has a stack of its own (`stack: true`). @default false */
+    readonly stack?: boolean;
+}
+
+/**
+ * A team's facts as its `mlops-team` ConfigMap holds them: everything its team stack needs,
+ * nothing secret (no password, key or token: the team's store keys stay in the `runner-s3`
+ * Secret; its cloud identity is on the runner account).
+ */
+export interface TeamFacts {
+    readonly team: string;
+    readonly namespace: string;
+    readonly runnerServiceAccount: string;
+    /** The team's own tracking server; absent when tracking is off. */
+    readonly trackingUrl?: string;
+    readonly quota: TeamQuota;
+    /** Whether the platform expects a team stack for it (`stack: true`). */
+    readonly stack: boolean;
+    readonly objectStore: {
+        readonly scheme: "s3" | "gs";
+        /** S3 endpoint URL (S3-compatible stores); absent on the cloud's own store. */
+        readonly endpoint?: string;
+        readonly region: string;
+        readonly buckets: { readonly tracking: string; readonly workflows: string };
+        /** The team's prefix in every bucket, `teams/<team>/`. */
+        readonly prefix: string;
+    };
+    readonly gpuScheduling: GpuScheduling;
+}
+
+/** The ConfigMap in each team namespace that holds the team's facts ({@link TeamFacts}). */
+export const TEAM_FACTS_CONFIGMAP = "mlops-team";
+
+/** The keys of {@link TEAM_FACTS_CONFIGMAP} whose values are JSON. */
+const JSON_FACTS = ["quota", "objectStore", "gpuScheduling"] as const;
+
+/**
+ * The data of the `mlops-team` ConfigMap: strings as they are, `stack` as `"true"` or
+ * `"false"`, the quota, the object store and the GPU scheduling as JSON.
+ */
+export function teamFactsData(facts: TeamFacts): Record<string, string> {
+    const data: Record<string, string> = {
+        team: facts.team,
+        namespace: facts.namespace,
+        runnerServiceAccount: facts.runnerServiceAccount,
+        stack: String(facts.stack),
+    };
+    if (facts.trackingUrl !== undefined) data.trackingUrl = facts.trackingUrl;
+    for (const key of JSON_FACTS) data[key] = JSON.stringify(facts[key]);
+    return data;
+}
+
+/** The facts in a `mlops-team` ConfigMap's data ({@link teamFactsData} read back). */
+export function parseTeamFacts(data: Readonly<Record<string, string>>): TeamFacts {
+    const json = (key: (typeof JSON_FACTS)[number]) => {
+        const value = data[key];
+        if (value === undefined) throw new Error(`${TEAM_FACTS_CONFIGMAP}: no ${key}`);
+        return JSON.parse(value);
+    };
+    return {
+        team: data.team,
+        namespace: data.namespace,
+        runnerServiceAccount: data.runnerServiceAccount,
+        ...(data.trackingUrl !== undefined ? { trackingUrl: data.trackingUrl } : {}),
+        quota: json("quota") as TeamQuota,
+        stack: data.stack === "true",
+        objectStore: json("objectStore") as TeamFacts["objectStore"],
+        gpuScheduling: json("gpuScheduling") as GpuScheduling,
     };
 }
 
@@ -350,6 +442,7 @@ export class Team extends pulumi.ComponentResource {
                 child,
             );
         }
+        if (args.facts) this.factsConfigMap(name, args.quota, args.facts, meta);
         if (args.pipeline) {
             const { dependsOn, ...pipeline } = args.pipeline;
             referencePipeline(
@@ -360,6 +453,42 @@ export class Team extends pulumi.ComponentResource {
             );
         }
         this.registerOutputs({ namespace: this.namespace });
+    }
+
+    /**
+     * The team's facts for its team stack, in its namespace: members may read them (the team
+     * role reads ConfigMaps), the `mlops-team-facts` admission policy keeps them from changing
+     * them, and no other team can read them.
+     */
+    private factsConfigMap(name: string, quota: TeamQuota, facts: TeamFactsArgs, meta: TeamMeta) {
+        const data = pulumi
+            .all([this.namespace, this.runnerServiceAccount, facts.objectStore.endpoint])
+            .apply(([namespace, runner, endpoint]) =>
+                teamFactsData({
+                    team: name,
+                    namespace,
+                    runnerServiceAccount: runner,
+                    trackingUrl: facts.trackingUrl,
+                    quota,
+                    stack: facts.stack ?? false,
+                    objectStore: {
+                        scheme: facts.objectStore.scheme,
+                        ...(endpoint ? { endpoint } : {}),
+                        region: facts.objectStore.region,
+                        buckets: {
+                            tracking: facts.objectStore.buckets.tracking,
+                            workflows: facts.objectStore.buckets.workflows,
+                        },
+                        prefix: `teams/${name}/`,
+                    },
+                    gpuScheduling: facts.gpuScheduling,
+                }),
+            );
+        new k8s.core.v1.ConfigMap(
+            `${name}-facts`,
+            { metadata: meta(TEAM_FACTS_CONFIGMAP), data },
+            { parent: this },
+        );
     }
 
     /**

@@ -33,13 +33,15 @@ async function team(over: Partial<TeamArgs> = {}) {
 }
 
 describe("TeamFences", () => {
-    it("creates exactly the member role and four policies, each with its binding", async () => {
+    it("creates exactly the member role and five policies, each with its binding", async () => {
         const rec = await fences();
         expect(childList(rec, rec.get("mlops:tenancy:TeamFences", "mlops-fences"))).toEqual([
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-facts",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-fences",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-gpu",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-services",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy mlops-fences-tokens",
+            "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-facts",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-fences",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-gpu",
             "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding mlops-fences-services",
@@ -206,6 +208,56 @@ describe("TeamFences", () => {
         });
     });
 
+    it("keeps the team facts (the mlops-team ConfigMap) from anyone without the right cluster-wide", async () => {
+        const rec = await fences();
+        const policy = rec.get(POLICY, "mlops-fences-facts");
+        expect(at(policy, "metadata")).toEqual({ name: "mlops-team-facts" });
+        expect(at(policy, "spec")).toEqual({
+            failurePolicy: "Fail",
+            matchConstraints: {
+                resourceRules: [
+                    {
+                        apiGroups: [""],
+                        apiVersions: ["*"],
+                        operations: ["CREATE", "UPDATE", "DELETE"],
+                        resources: ["configmaps"],
+                    },
+                ],
+            },
+            // Not resourceNames: a DeleteCollection admits each item with no request name.
+            matchConditions: [
+                {
+                    name: "team-facts",
+                    expression:
+                        "request.operation == 'CREATE' ? (object != null && object.metadata.name == 'mlops-team') : (oldObject != null && oldObject.metadata.name == 'mlops-team')",
+                },
+            ],
+            variables: [
+                {
+                    name: "verb",
+                    expression:
+                        "request.operation == 'CREATE' ? 'create' : request.operation == 'UPDATE' ? 'update' : 'delete'",
+                },
+            ],
+            validations: [
+                {
+                    expression:
+                        "authorizer.group(request.resource.group).resource(request.resource.resource).check(variables.verb).allowed()",
+                    messageExpression:
+                        "'mlops: the ConfigMap mlops-team in ' + request.namespace + ' holds the team facts, which the platform stack writes; team members may not ' + variables.verb + ' it. Ask the platform team to change the team (mlops:teams).'",
+                    reason: "Forbidden",
+                },
+            ],
+        });
+        // Members may read it: the team role reads (and writes) ConfigMaps in the namespace;
+        // only the policy keeps this one from them.
+        expect(TEAM_MEMBER_RULES).toContainEqual({
+            apiGroups: [""],
+            resources: ["configmaps", "secrets", "persistentvolumeclaims", "services"],
+            verbs: WRITE,
+        });
+    });
+
     it("refuses LoadBalancer, NodePort and external IPs on Services, whoever asks", async () => {
         const rec = await fences();
         const policy = rec.get(POLICY, "mlops-fences-services");
@@ -359,7 +411,7 @@ describe("TeamFences", () => {
 
     it("binds each policy to every team namespace, denying", async () => {
         const rec = await fences();
-        for (const key of ["fences", "services", "gpu", "tokens"]) {
+        for (const key of ["fences", "services", "gpu", "tokens", "facts"]) {
             const binding = rec.get(BINDING, `mlops-fences-${key}`);
             expect(at(binding, "metadata")).toEqual({ name: `mlops-team-${key}` });
             expect(at(binding, "spec")).toEqual({
@@ -470,5 +522,64 @@ describe("Team: the member binding, the GPU label and the quota", () => {
         const rec = await team({ readWriteManyStorageClass: output(undefined) });
         const hard = at(rec.get(QUOTA, "vision"), "spec", "hard") as Record<string, string>;
         expect(Object.keys(hard).filter((k) => k.includes("storageclass"))).toEqual([]);
+    });
+});
+
+describe("Team: the facts its team stack reads", () => {
+    const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
+    const facts = {
+        trackingUrl: "http://mlflow.team-vision.svc.cluster.local:5000",
+        objectStore: {
+            scheme: "gs" as const,
+            region: "europe-west4",
+            buckets: { tracking: "acme-tracking", workflows: "acme-workflows" },
+        },
+        gpuScheduling: { nodeSelector: { "mlops.dev/gpu-pool": "l4" }, tolerations: [] },
+        stack: true,
+    };
+
+    it("writes the mlops-team ConfigMap in the team's namespace, exactly, with nothing secret", async () => {
+        const rec = await team({
+            facts,
+            objectStoreCredentials: { accessKeyId: "AKIAVISION", secretAccessKey: "vision-secret" },
+        });
+        const map = rec.get(CONFIGMAP, "vision-facts");
+        expect(at(map, "metadata")).toEqual({
+            name: "mlops-team",
+            namespace: "team-vision",
+            labels: { "mlops.dev/team": "vision" },
+        });
+        expect(at(map, "data")).toEqual({
+            team: "vision",
+            namespace: "team-vision",
+            runnerServiceAccount: "runner",
+            stack: "true",
+            trackingUrl: "http://mlflow.team-vision.svc.cluster.local:5000",
+            quota: JSON.stringify(quota),
+            objectStore: JSON.stringify({
+                scheme: "gs",
+                region: "europe-west4",
+                buckets: { tracking: "acme-tracking", workflows: "acme-workflows" },
+                prefix: "teams/vision/",
+            }),
+            gpuScheduling: JSON.stringify(facts.gpuScheduling),
+        });
+        expect(JSON.stringify(at(map, "data"))).not.toMatch(/AKIAVISION|vision-secret/);
+    });
+
+    it("writes none without facts, and no trackingUrl when tracking is off", async () => {
+        expect((await team()).ofType(CONFIGMAP).map((r) => r.name)).toEqual([]);
+        const rec = await team({ facts: { ...facts, trackingUrl: undefined, stack: undefined } });
+        const data = at(rec.get(CONFIGMAP, "vision-facts"), "data") as Record<string, string>;
+        expect(Object.keys(data).sort()).toEqual([
+            "gpuScheduling",
+            "namespace",
+            "objectStore",
+            "quota",
+            "runnerServiceAccount",
+            "stack",
+            "team",
+        ]);
+        expect(data.stack).toBe("false");
     });
 });

@@ -106,6 +106,7 @@ describe("team alpha against team beta on the plan of a platform with both", () 
                 .map((p) => p.inputs.metadata.name)
                 .sort(),
         ).toEqual([
+            "mlops-team-facts",
             "mlops-team-fences",
             "mlops-team-gpu",
             "mlops-team-services",
@@ -201,7 +202,7 @@ describe.each(shippedStacks())("the plan of %s", (stack) => {
         for (const b of members) expect(b.inputs.roleRef.name).toBe("mlops-team-member");
         expect(grants(rs).filter((g) => g.role === "ClusterRole:edit")).toEqual([]);
         const platform = rs.some((r) => r.type === "mlops:platform:MlopsPlatform");
-        expect(rs.filter((r) => r.type === POLICY).length).toBe(platform ? 4 : 0);
+        expect(rs.filter((r) => r.type === POLICY).length).toBe(platform ? 5 : 0);
     });
 });
 

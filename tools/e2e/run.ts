@@ -15,8 +15,8 @@
  *   6. `pulumi up --expect-no-changes`;
  *   7. `pulumi preview --policy-pack policies` again (values known): no violation, no policy
  *      that cannot run;
- *   8. a team stack (Pulumi.team-vision.yaml, its platformStack pointed at the e2e stack): up,
- *      every resource created, destroy;
+ *   8. a team stack (Pulumi.team-vision.yaml, on the same kubeconfig context: it reads its
+ *      team's mlops-team ConfigMap that the e2e stack wrote): up, every resource created, destroy;
  *   9. `pulumi destroy --yes`, then, through the API server, no object left that was not
  *      there before step 5 (events and leases aside), naming the objects in the stacks'
  *      namespaces or carrying their labels.
@@ -55,7 +55,6 @@ import {
 } from "./kube-client";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const PROJECT = "mlops-platform";
 /** What the copy of the project needs to run the program and the policy pack. */
 const PROJECT_FILES = [
     "Pulumi.yaml",
@@ -379,7 +378,8 @@ async function upAndCheck(runner: Runner, stack: string, label: string): Promise
         stack,
         "--skip-preview",
     ]);
-    // Created, or read (a StackReference is read, not created): what the state must hold.
+    // Created, or read (the team stack's mlops-team ConfigMap is read, not created): what the
+    // state must hold.
     const created = urnsWithOp(r, "create", "read");
     const c = changes(r);
     let detail = `${fmtChanges(c)}`;
@@ -790,7 +790,6 @@ async function main(opts: Options): Promise<number> {
                     config: Record<string, unknown>;
                 };
                 const tc = e2eStackConfig(team.config, kube.context, mirror);
-                tc["mlops:platformStack"] = `organization/${PROJECT}/${stack}`;
                 fs.writeFileSync(
                     path.join(runner.project, `Pulumi.${teamStack}.yaml`),
                     yaml.dump({ config: tc }),

@@ -47,13 +47,35 @@ export interface RecordingOptions {
     readonly stack?: string;
     /** Handlers of the invokes a program may make, by token. */
     readonly invokes?: Readonly<Record<string, InvokeHandler>>;
-    /** Outputs of the stacks a program references, by stack name. */
-    readonly stackReferences?: Readonly<Record<string, Record<string, unknown>>>;
+    /**
+     * What already exists where the program reads (`<Resource>.get`), by type and id: a read
+     * of anything else fails, as the engine's does.
+     */
+    readonly existing?: readonly ExistingObject[];
+}
+
+/** An object that exists before the run, for the program's reads. */
+export interface ExistingObject {
+    /** The resource type, e.g. `kubernetes:core/v1:ConfigMap`. */
+    readonly type: string;
+    /** Its id, e.g. `team-vision/mlops-team`. */
+    readonly id: string;
+    /** Its state, as a read returns it. */
+    readonly state: Record<string, unknown>;
+}
+
+/** A read the program made (`<Resource>.get`): not a create. */
+export interface RecordedRead {
+    readonly type: string;
+    readonly name: string;
+    readonly id: string;
 }
 
 /** The resources a run has registered so far. */
 export interface Recording {
     readonly resources: RecordedResource[];
+    /** Reads the program made (not in `resources`: nothing is created). */
+    readonly reads: RecordedRead[];
     /** Invokes the program made, by token. */
     readonly invokes: string[];
     /** Resources of one type. */
@@ -188,20 +210,19 @@ function gcpOutputs(
  */
 export function startRecording(opts: RecordingOptions = {}): Recording {
     const resources: RecordedResource[] = [];
+    const reads: RecordedRead[] = [];
     const invokes: string[] = [];
     const handlers = { ...awsInvokes, ...opts.invokes };
 
     pulumi.runtime.setMocks(
         {
             newResource(args) {
-                if (args.type === "pulumi:pulumi:StackReference") {
-                    const outputs = opts.stackReferences?.[args.inputs.name];
-                    if (!outputs)
-                        throw new Error(`no outputs for referenced stack ${args.inputs.name}`);
-                    return {
-                        id: args.inputs.name,
-                        state: { name: args.inputs.name, outputs, secretOutputNames: [] },
-                    };
+                if (args.id) {
+                    // A read (`<Resource>.get`): what the cluster holds, or nothing to read.
+                    const { type, id } = args;
+                    const found = opts.existing?.find((o) => o.type === type && o.id === id);
+                    if (!found) throw new Error(`${type} ${id}: not found`);
+                    return { id: found.id, state: { ...found.state } };
                 }
                 return {
                     id: `${args.name}-id`,
@@ -220,13 +241,19 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
         true,
     );
 
-    // The mocks see no parents or options: wrap the mock monitor's registration (the monitor
-    // getMonitor returns once setMocks has run) to record them from each request.
+    // The mocks see no parents or options: wrap the mock monitor's registration and reads (the
+    // monitor getMonitor returns once setMocks has run) to record them from each request.
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(
             req: RegisterRequest,
             cb: (err: unknown, res?: RegisterResponse) => void,
         ): void;
+        readResource(req: ReadRequest, cb: (err: unknown, res?: unknown) => void): void;
+    };
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req, cb) => {
+        reads.push({ type: req.getType(), name: req.getName(), id: req.getId() });
+        read(req, cb);
     };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
@@ -251,6 +278,7 @@ export function startRecording(opts: RecordingOptions = {}): Recording {
 
     return {
         resources,
+        reads,
         invokes,
         ofType: (type) => resources.filter((r) => r.type === type),
         get(type, name) {
@@ -275,6 +303,12 @@ interface RegisterRequest {
     getProvider(): string;
     getDependenciesList(): string[];
     getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+/** What the recording reads of a read request. */
+interface ReadRequest {
+    getType(): string;
+    getName(): string;
+    getId(): string;
 }
 interface RegisterResponse {
     getUrn(): string;

@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../stacks/config";
-import { RecordedResource, settle, startRecording } from "./recorder";
+import { ExistingObject, RecordedRead, RecordedResource, settle, startRecording } from "./recorder";
 import { StackConfig } from "./stack-config";
 
 /** The program's entry point. */
@@ -15,6 +15,8 @@ export const PROGRAM = path.resolve(__dirname, "..", "..", "index.ts");
 export interface PlanResult {
     readonly stack: string;
     readonly resources: RecordedResource[];
+    /** What the program read without creating it (`<Resource>.get`). */
+    readonly reads: RecordedRead[];
     /** The stack outputs, resolved, and which of them are secret. */
     readonly outputs: Record<string, unknown>;
     readonly secretOutputs: string[];
@@ -35,14 +37,14 @@ export class PlanConfigError extends Error {
 export async function runPlan(
     stack: StackConfig,
     program: string = PROGRAM,
-    stackReferences: Readonly<Record<string, Record<string, unknown>>> = {},
+    existing: readonly ExistingObject[] = [],
 ): Promise<PlanResult> {
     const failures: unknown[] = [];
     const onRejection = (reason: unknown) => failures.push(reason);
     process.on("unhandledRejection", onRejection);
     try {
         pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
-        const recording = startRecording({ stack: stack.stack, stackReferences });
+        const recording = startRecording({ stack: stack.stack, existing });
         let exported: Record<string, unknown> | undefined;
         try {
             // The program must load after the mocks and config are in place, inside the stack.
@@ -63,7 +65,13 @@ export async function runPlan(
             outputs[key] = await new Promise((resolve) => output.apply((v) => resolve(v)));
             if (await pulumi.isSecret(output)) secretOutputs.push(key);
         }
-        return { stack: stack.stack, resources: recording.resources, outputs, secretOutputs };
+        return {
+            stack: stack.stack,
+            resources: recording.resources,
+            reads: recording.reads,
+            outputs,
+            secretOutputs,
+        };
     } finally {
         process.off("unhandledRejection", onRejection);
     }

@@ -1,6 +1,6 @@
 /**
  * The team role and the admission policies on a real kube-apiserver: the Namespaces,
- * ResourceQuotas, NetworkPolicies and member RoleBindings of two teams (`Team`), and the
+ * ResourceQuotas, NetworkPolicies, facts (`mlops-team`) and member RoleBindings of two teams (`Team`), and the
  * `mlops-team-member` ClusterRole and the ValidatingAdmissionPolicies with their bindings
  * (`TeamFences`), all as the program renders them under the plan's recording mocks, applied
  * as a cluster admin. Then members act with their own credentials (a static token file names
@@ -85,6 +85,15 @@ async function render(): Promise<Obj[]> {
             readWriteManyStorageClass: SHARED_CLASS,
             platformNamespace: "mlops",
             platformServices: TEAM_SERVICES,
+            facts: {
+                objectStore: {
+                    scheme: "s3",
+                    region: "us-east-1",
+                    buckets: { tracking: "tracking", workflows: "workflows" },
+                },
+                gpuScheduling: { nodeSelector: {}, tolerations: [] },
+                stack: true,
+            },
         });
     team("a", 0);
     team("b", 2);
@@ -412,6 +421,66 @@ async function main(): Promise<void> {
             (await canI("impersonate", "serviceaccounts")) === "no",
     );
 
+    // The team's facts (mlops-team): members read their own, not another team's, and change
+    // them in no way.
+    const facts = await as(alice, ["get", "configmap", "mlops-team", "-n", "team-a", "-o", "json"]);
+    check(
+        "member: reads the team's facts (mlops-team) in its namespace",
+        facts.status === 0 && JSON.parse(facts.out).data.team === "a",
+        facts.status ? facts.out : "",
+    );
+    await denied(
+        "member of team-a: team-b's facts: RBAC refuses",
+        as(alice, ["get", "configmap", "mlops-team", "-n", "team-b"]),
+        'cannot get resource "configmaps"',
+    );
+    const factsMessage = (verb: string) =>
+        `ValidatingAdmissionPolicy 'mlops-team-facts' with binding 'mlops-team-facts' denied request: mlops: the ConfigMap mlops-team in team-a holds the team facts, which the platform stack writes; team members may not ${verb} it. Ask the platform team to change the team (mlops:teams).`;
+    await denied(
+        "member: raise the quota in its facts: the admission policy refuses",
+        as(alice, [
+            "patch",
+            "configmap",
+            "mlops-team",
+            "-n",
+            "team-a",
+            "--type=merge",
+            `-p=${JSON.stringify({ data: { quota: JSON.stringify({ ...JSON.parse(JSON.parse(facts.out).data.quota), gpu: 8 }) } })}`,
+        ]),
+        factsMessage("update"),
+    );
+    await denied(
+        "member: delete its facts: the admission policy refuses",
+        as(alice, ["delete", "configmap", "mlops-team", "-n", "team-a"]),
+        factsMessage("delete"),
+    );
+    await allowed(
+        "member: a ConfigMap of its own",
+        create(alice, {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "settings", namespace: "team-a" },
+            data: { lr: "0.1" },
+        }),
+    );
+    // A DeleteCollection of every ConfigMap: the API server admits each item on its own.
+    await as(alice, ["delete", "--raw=/api/v1/namespaces/team-a/configmaps"]);
+    const left = await as(admin, ["get", "configmap", "-n", "team-a", "-o", "name"]);
+    check(
+        "member: deleting every ConfigMap at once leaves the facts",
+        left.out.split("\n").includes("configmap/mlops-team"),
+        left.out,
+    );
+    const kept = await as(admin, ["get", "configmap", "mlops-team", "-n", "team-a", "-o", "json"]);
+    check(
+        "the facts are as the platform wrote them",
+        kept.status === 0 && JSON.parse(kept.out).data.quota === JSON.parse(facts.out).data.quota,
+    );
+    await allowed(
+        "the platform's deployer (cluster-wide rights) changes the facts",
+        as(admin, ["label", "configmap", "mlops-team", "-n", "team-a", "mlops.dev/checked=true"]),
+    );
+
     // Quota: claims, and claims and storage of the ReadWriteMany class.
     await allowed(
         "quota: a 1Ti claim of the shared class",
@@ -480,6 +549,11 @@ async function main(): Promise<void> {
         "control: with edit, delete NetworkPolicy default-deny: the admission policy refuses",
         as(alice, ["delete", "networkpolicy", "default-deny", "-n", "team-a"]),
         `ValidatingAdmissionPolicy 'mlops-team-fences' with binding 'mlops-team-fences' denied request: ${npMessage}`,
+    );
+    await denied(
+        "control: with edit, delete the team's facts: the admission policy refuses",
+        as(alice, ["delete", "configmap", "mlops-team", "-n", "team-a"]),
+        factsMessage("delete"),
     );
     await denied(
         "control: with edit, a LoadBalancer Service: the admission policy refuses",
