@@ -16,6 +16,7 @@ import {
     GCP_ZONE,
     awsRegionProblem,
     cidrListProblems,
+    cloudSqlTierProblem,
     gcpRegionProblem,
     gpuCountsOf,
     hostProblem,
@@ -434,6 +435,10 @@ const databaseSchema = obj({
         .regex(/^(db-custom-[0-9]+-[0-9]+|db-f1-micro|db-g1-small)$/, {
             error: "must be a Cloud SQL Enterprise tier: db-custom-<vCPUs>-<MiB> (e.g. db-custom-1-3840), db-f1-micro or db-g1-small",
         })
+        .superRefine((tier, ctx) => {
+            const problem = cloudSqlTierProblem(tier);
+            if (problem) ctx.addIssue({ code: "custom", message: problem, input: tier });
+        })
         .default("db-custom-1-3840"),
     /**
      * aws: RDS instance class. @default "db.t4g.small" (2 vCPU burstable, 2 GiB); in prod
@@ -590,7 +595,7 @@ const dexSchema = obj({
             obj({
                 type: z.enum(DEX_CONNECTOR_TYPES),
                 id: dnsLabel("a connector id"),
-                name: z.string().min(1, { error: "must not be empty" }),
+                name: text("a connector name"),
                 config: z.record(z.string(), z.unknown(), { error: "must be a mapping" }),
             }),
             { error: "must be a list of connectors" },
@@ -686,8 +691,8 @@ const alertReceiverSchema = z.discriminatedUnion(
             smarthost: z.string().regex(/^[a-zA-Z0-9.-]+:[0-9]{1,5}$/, {
                 error: "must be host:port of an SMTP relay",
             }),
-            username: z.string().min(1).optional(),
-            password: z.string().min(1).optional(),
+            username: text("an SMTP user name").optional(),
+            password: text("an SMTP password").optional(),
         }),
         obj({ ...receiverBase, type: z.literal("webhook"), url: receiverUrl }),
     ],

@@ -255,3 +255,23 @@ export function hostProblem(label: string, domain: string): string | undefined {
         return `its route ${host.slice(0, 40)}... is ${host.length} characters long; DNS allows ${DNS_NAME_MAX}`;
     return undefined;
 }
+
+/**
+ * Why a Cloud SQL custom tier (`db-custom-<vCPUs>-<MiB>`) is one Cloud SQL would refuse, or
+ * undefined ("About instance settings": 1 or an even number of vCPUs up to 96; 0.9 to 6.5 GB
+ * per vCPU, a multiple of 256 MB, 3.75 GB at least). The memory bounds are read leniently (GB
+ * as 10^9 bytes at the bottom, as GiB at the top) so that no tier Cloud SQL takes is refused.
+ */
+export function cloudSqlTierProblem(tier: string): string | undefined {
+    const m = /^db-custom-([0-9]+)-([0-9]+)$/.exec(tier);
+    if (!m) return undefined;
+    const vcpus = Number(m[1]);
+    const mib = Number(m[2]);
+    if (vcpus < 1 || vcpus > 96 || (vcpus > 1 && vcpus % 2 === 1))
+        return `has ${vcpus} vCPUs; Cloud SQL takes 1 or an even number of vCPUs up to 96`;
+    const lo = Math.max(3840, Math.ceil((vcpus * 0.9e9) / 2 ** 20 / 256) * 256);
+    const hi = vcpus * 6656;
+    if (mib % 256 !== 0 || mib < lo || mib > hi)
+        return `has ${mib} MiB of memory; with ${vcpus} vCPU${vcpus === 1 ? "" : "s"} Cloud SQL takes ${lo} to ${hi} MiB in multiples of 256 (0.9 to 6.5 GB per vCPU, 3840 MiB at least)`;
+    return undefined;
+}

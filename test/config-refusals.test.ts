@@ -202,6 +202,21 @@ describe("refused because the provider would refuse it", () => {
             "mlops:cluster.gpuPools[0].gpusPerNode: got 1; a n1-standard-32 node carries 4, 8 × nvidia-tesla-v100: its 32 vCPUs need at least 4 (N1 allows at most 12 with 1, 24 with 2, 48 with 4, 96 with 8): choose one of those, or a machine with fewer vCPUs",
         ],
         [
+            "a Cloud SQL tier of an odd number of vCPUs",
+            gcp({}, { database: { tier: "db-custom-3-11520" } }),
+            'mlops:database.tier: got "db-custom-3-11520"; has 3 vCPUs; Cloud SQL takes 1 or an even number of vCPUs up to 96',
+        ],
+        [
+            "a Cloud SQL tier with too little memory for its vCPUs",
+            gcp({}, { database: { tier: "db-custom-8-4096" } }),
+            'mlops:database.tier: got "db-custom-8-4096"; has 4096 MiB of memory; with 8 vCPUs Cloud SQL takes 6912 to 53248 MiB in multiples of 256 (0.9 to 6.5 GB per vCPU, 3840 MiB at least)',
+        ],
+        [
+            "a Cloud SQL tier whose memory is not a multiple of 256 MiB",
+            gcp({}, { database: { tier: "db-custom-1-3900" } }),
+            'mlops:database.tier: got "db-custom-1-3900"; has 3900 MiB of memory; with 1 vCPU Cloud SQL takes 3840 to 6656 MiB in multiples of 256 (0.9 to 6.5 GB per vCPU, 3840 MiB at least)',
+        ],
+        [
             "a system machine too small for the platform",
             aws({ systemPool: { machineType: "t3.small" } }),
             "mlops:cluster.systemPool.machineType: got \"t3.small\"; has 2 GiB of memory or less, which after the node's reservations holds less than the platform's system pods request: choose e2-standard-4 or m6i.xlarge (the defaults) or larger",
@@ -254,6 +269,40 @@ describe("refused because the provider would refuse it", () => {
             'mlops:cluster.context: got ""; must be a kubeconfig context name, not empty',
         ],
         [
+            "a Dex connector named with spaces only",
+            {
+                routing: {
+                    auth: {
+                        dex: {
+                            connectors: [{ type: "github", id: "github", name: "  ", config: {} }],
+                        },
+                    },
+                },
+            },
+            'mlops:routing.auth.dex.connectors[0].name: got "  "; must be a connector name, not empty',
+        ],
+        [
+            "an empty SMTP password, which is not shown",
+            {
+                observability: {
+                    alerting: {
+                        receivers: [
+                            {
+                                name: "mail",
+                                type: "email",
+                                to: "ml@example.com",
+                                from: "alerts@example.com",
+                                smarthost: "smtp.example.com:587",
+                                username: "alerts",
+                                password: "",
+                            },
+                        ],
+                    },
+                },
+            },
+            "mlops:observability.alerting.receivers[0].password: got a value (secret, not shown); must be an SMTP password, not empty",
+        ],
+        [
             "an ACME directory over plain HTTP",
             {
                 routing: {
@@ -282,14 +331,12 @@ describe("refused because the provider would refuse it", () => {
 });
 
 describe("what the providers take passes", () => {
-    it.each([
-        "my-ml-project",
-        "abcdef",
-        `a${"b".repeat(28)}9`,
-        "example.com:my-project",
-    ])("GCP project %s", (project) => {
-        expect(configProblems(gcp({ gcp: { ...GCP, project } }))).toEqual([]);
-    });
+    it.each(["my-ml-project", "abcdef", `a${"b".repeat(28)}9`, "example.com:my-project"])(
+        "GCP project %s",
+        (project) => {
+            expect(configProblems(gcp({ gcp: { ...GCP, project } }))).toEqual([]);
+        },
+    );
 
     it.each(["us-central1", "europe-west4", "northamerica-northeast2", "me-central2"])(
         "GCP region %s, with its zone -b",
@@ -306,6 +353,17 @@ describe("what the providers take passes", () => {
             expect(configProblems(aws({ aws: { ...AWS, region } }))).toEqual([]);
         },
     );
+
+    it.each([
+        "db-custom-1-3840",
+        "db-custom-1-6656",
+        "db-custom-2-7680",
+        "db-custom-4-26624",
+        "db-custom-96-638976",
+        "db-f1-micro",
+    ])("Cloud SQL tier %s", (tier) => {
+        expect(configProblems(gcp({}, { database: { tier } }))).toEqual([]);
+    });
 
     it.each([
         "e2-standard-4",
@@ -351,7 +409,8 @@ describe("what the providers take passes", () => {
         ["aws", { gpuType: "nvidia-l4", machineType: "g6.3xlarge", gpusPerNode: 2 }],
         ["gcp", { gpuType: "nvidia-l4", machineType: "g2-standard-2", gpusPerNode: 1 }],
     ])("%s GPU pool %j", (cloud, p) => {
-        const config = cloud === "gcp" ? gcp({ gpuPools: [pool(p)] }) : aws({ gpuPools: [pool(p)] });
+        const config =
+            cloud === "gcp" ? gcp({ gpuPools: [pool(p)] }) : aws({ gpuPools: [pool(p)] });
         expect(configProblems(config)).toEqual([]);
     });
 });
