@@ -17,8 +17,11 @@ export const GCP_PROJECT_RULE =
     "must be a GCP project ID: 6-30 lowercase letters, digits and '-', starting with a letter and not ending with '-' (e.g. my-ml-project; the ID, not the project's name or number)";
 /** A GCP region: `us-central1`, `europe-west4`, `northamerica-northeast2`. */
 export const GCP_REGION = /^[a-z]+-[a-z]+[0-9]+$/;
-/** A GCP zone: its region, '-' and a letter (`us-central1-a`). */
-export const GCP_ZONE = /^[a-z]+-[a-z]+[0-9]+-[a-z]$/;
+/**
+ * A GCP zone: its region, '-' and a letter (`us-central1-a`), or an AI zone's `ai<n>` and the
+ * letter of its parent zone (`us-central1-ai1a`).
+ */
+export const GCP_ZONE = /^[a-z]+-[a-z]+[0-9]+-(ai[0-9]+)?[a-z]$/;
 /**
  * An AWS region: `us-east-1`, `ap-southeast-2`, `us-gov-west-1`, `us-isob-east-1`,
  * `eusc-de-east-1`.
@@ -29,7 +32,7 @@ export const AWS_REGION = /^[a-z]{2,4}(-[a-z]+){1,3}-[0-9]{1,2}$/;
 export function gcpRegionProblem(region: string): string | undefined {
     if (GCP_REGION.test(region)) return undefined;
     if (GCP_ZONE.test(region))
-        return `is a zone; the region is ${region.slice(0, -2)} (a zonal cluster sets cluster.gcp.zone as well)`;
+        return `is a zone; the region is ${region.replace(/-[a-z0-9]+$/, "")} (a zonal cluster sets cluster.gcp.zone as well)`;
     return "must be a GCP region such as us-central1 or europe-west4";
 }
 

@@ -136,6 +136,11 @@ describe("refused because the provider would refuse it", () => {
             'mlops:cluster.gcp.region: got "us-central1-a"; is a zone; the region is us-central1 (a zonal cluster sets cluster.gcp.zone as well)',
         ],
         [
+            "a GCP AI zone where the region belongs",
+            gcp({ gcp: { ...GCP, region: "us-south1-ai1b" } }),
+            'mlops:cluster.gcp.region: got "us-south1-ai1b"; is a zone; the region is us-south1 (a zonal cluster sets cluster.gcp.zone as well)',
+        ],
+        [
             "a GCP zone without its letter",
             gcp({ gcp: { ...GCP, zone: "us-central1" } }),
             'mlops:cluster.gcp.zone: got "us-central1"; must be a GCP zone such as us-central1-a',
@@ -346,6 +351,10 @@ describe("what the providers take passes", () => {
             );
         },
     );
+
+    it("a GCP AI zone of the region", () => {
+        expect(configProblems(gcp({ gcp: { ...GCP, zone: "us-central1-ai1a" } }))).toEqual([]);
+    });
 
     it.each(["us-east-1", "ap-southeast-7", "us-gov-west-1", "cn-northwest-1", "eusc-de-east-1"])(
         "AWS region %s",
