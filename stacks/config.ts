@@ -11,7 +11,13 @@ import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
 import { DEFAULT_OIDC_PREFIX, oidcPrefixProblem } from "../components/cluster/kubernetes-cluster";
 import {
     DNS_LABEL_MAX,
+    GCP_PROJECT,
+    GCP_PROJECT_RULE,
+    GCP_ZONE,
+    awsRegionProblem,
     cidrListProblems,
+    cloudSqlTierProblem,
+    gcpRegionProblem,
     gpuCountsOf,
     hostProblem,
     machineTypeProblem,
@@ -34,7 +40,6 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const MEMBER =
     /^(group:[^,\s]{1,256}|user:[^@,\s]+@[^@,\s]+\.[^@,\s]+|[^@,\s:]+@[^@,\s]+\.[^@,\s]+|sub:[^,\s]{1,512})$/;
 const STORAGE_URI = /^(s3|gs|pvc|https?):\/\/\S+$/;
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$/;
 const STACK_NAME = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 /** A Helm repository URL: http(s), a host (name, IPv4 or [IPv6]) and port, an optional path. */
 const HELM_REPO_URL = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/[^\s?#]*)?$/;
@@ -101,6 +106,13 @@ const text = (what = "a string") =>
     z
         .string({ error: `must be ${what}` })
         .refine((v) => v.trim() !== "", { error: `must be ${what}, not empty` });
+
+/** A string the provider checks: `problem` says why a value is not one, or undefined. */
+const providerString = (what: string, problem: (v: string) => string | undefined) =>
+    z.string({ error: `must be ${what}` }).superRefine((v, ctx) => {
+        const why = problem(v);
+        if (why) ctx.addIssue({ code: "custom", message: why, input: v });
+    });
 
 /**
  * A list of CIDR blocks as a provider takes them: each block valid and written as its network
@@ -310,10 +322,12 @@ const clusterSchema = obj({
      */
     oidcPrefix: oidcPrefixSchema.optional(),
     gcp: obj({
-        // The provider's formats (provider-rules.ts GCP_PROJECT, GCP_REGION) are not enforced
-        // yet: tests across the project plan with the placeholder project "p".
-        project: z.string({ error: "must be a GCP project id" }).min(1),
-        region: z.string({ error: "must be a GCP region such as us-central1" }).min(1),
+        /** The project ID (not its name or number). */
+        project: z
+            .string({ error: GCP_PROJECT_RULE })
+            .regex(GCP_PROJECT, { error: GCP_PROJECT_RULE }),
+        /** The region of the cluster and of every regional resource. */
+        region: providerString("a GCP region such as us-central1", gcpRegionProblem),
         /**
          * A zonal cluster in this zone of `region` (control plane and nodes in one zone, which
          * the GKE free tier covers for one cluster per billing account). @default none: a
@@ -321,9 +335,7 @@ const clusterSchema = obj({
          */
         zone: z
             .string({ error: "must be a GCP zone such as us-central1-a" })
-            .regex(/^[a-z]+-[a-z]+[0-9]+-[a-z]$/, {
-                error: "must be a GCP zone such as us-central1-a",
-            })
+            .regex(GCP_ZONE, { error: "must be a GCP zone such as us-central1-a" })
             .optional(),
         /**
          * Networks allowed to reach the control plane's public endpoint (at most 50, never the
@@ -347,9 +359,7 @@ const clusterSchema = obj({
         securityGroup: gkeSecurityGroupSchema.optional(),
     }).optional(),
     aws: obj({
-        region: z
-            .string({ error: "must be an AWS region such as us-east-1" })
-            .regex(AWS_REGION, { error: "must be an AWS region such as us-east-1" }),
+        region: providerString("an AWS region such as us-east-1", awsRegionProblem),
         /**
          * The AWS account the stack deploys into (12 digits): the provider refuses any other,
          * and bucket names, which are global, end in it.
@@ -427,6 +437,10 @@ const databaseSchema = obj({
         .string()
         .regex(/^(db-custom-[0-9]+-[0-9]+|db-f1-micro|db-g1-small)$/, {
             error: "must be a Cloud SQL Enterprise tier: db-custom-<vCPUs>-<MiB> (e.g. db-custom-1-3840), db-f1-micro or db-g1-small",
+        })
+        .superRefine((tier, ctx) => {
+            const problem = cloudSqlTierProblem(tier);
+            if (problem) ctx.addIssue({ code: "custom", message: problem, input: tier });
         })
         .default("db-custom-1-3840"),
     /**
@@ -584,7 +598,7 @@ const dexSchema = obj({
             obj({
                 type: z.enum(DEX_CONNECTOR_TYPES),
                 id: dnsLabel("a connector id"),
-                name: z.string().min(1, { error: "must not be empty" }),
+                name: text("a connector name"),
                 config: z.record(z.string(), z.unknown(), { error: "must be a mapping" }),
             }),
             { error: "must be a list of connectors" },
@@ -680,8 +694,8 @@ const alertReceiverSchema = z.discriminatedUnion(
             smarthost: z.string().regex(/^[a-zA-Z0-9.-]+:[0-9]{1,5}$/, {
                 error: "must be host:port of an SMTP relay",
             }),
-            username: z.string().min(1).optional(),
-            password: z.string().min(1).optional(),
+            username: text("an SMTP user name").optional(),
+            password: text("an SMTP password").optional(),
         }),
         obj({ ...receiverBase, type: z.literal("webhook"), url: receiverUrl }),
     ],
@@ -1428,13 +1442,16 @@ function providerCheck(c: PlatformConfig, problems: string[]) {
             problems.push(`${at("machineType")}: got ${show(pool.machineType)}; ${format}`);
             return;
         }
-        const counts = gpuCountsOf(cloud, pool.machineType, pool.gpuType);
-        if (counts && !counts.includes(pool.gpusPerNode)) {
+        const carries = gpuCountsOf(cloud, pool.machineType, pool.gpuType);
+        const counts = carries?.counts ?? [];
+        if (carries && !counts.includes(pool.gpusPerNode)) {
             problems.push(
                 `${at("gpusPerNode")}: got ${pool.gpusPerNode}; a ${pool.machineType} node carries ` +
-                    (counts.length === 1
+                    (counts.length === 1 && !carries.vcpuRule
                         ? `${counts[0]} GPU${counts[0] === 1 ? "" : "s"}: set ${counts[0]}`
-                        : `${counts.join(", ")} × ${pool.gpuType}: choose one of those`),
+                        : carries.vcpuRule
+                          ? `${counts.join(", ")} × ${pool.gpuType}: ${carries.vcpuRule}: choose one of those, or a machine with fewer vCPUs`
+                          : `${counts.join(", ")} × ${pool.gpuType}: choose one of those`),
             );
         }
     });

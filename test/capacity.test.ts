@@ -26,7 +26,7 @@ async function guardrail(resources: RecordedResource[]): Promise<string[]> {
     return found.map((v) => v.message);
 }
 
-const gcp = { project: "p", region: "us-central1" };
+const gcp = { project: "my-project", region: "us-central1" };
 const kinds: Record<string, Record<string, unknown>> = {
     // An existing cluster: its GPU nodes are not in the stack; the config declares them.
     "existing (local)": {

@@ -65,7 +65,7 @@ describe("defaults", () => {
     it("GPU pools scale from zero and are on-demand unless asked", () => {
         const c = parseConfig({
             cloud: "gcp",
-            cluster: { gcp: { project: "p", region: "us-central1" }, gpuPools: [l4Pool] },
+            cluster: { gcp: { project: "my-project", region: "us-central1" }, gpuPools: [l4Pool] },
             routing: SSO,
         });
         expect(c.cluster.gpuPools).toEqual([
@@ -340,7 +340,7 @@ describe("invalid config: one message per problem, naming key, value and what is
                 cloud: "gcp",
                 routing: SSO,
                 cluster: {
-                    gcp: { project: "p", region: "r" },
+                    gcp: { project: "my-project", region: "us-central1" },
                     gpuPools: [{ ...l4Pool, machineType: "n1-standard-8" }],
                 },
             },
@@ -352,7 +352,7 @@ describe("invalid config: one message per problem, naming key, value and what is
                 cloud: "gcp",
                 routing: SSO,
                 cluster: {
-                    gcp: { project: "p", region: "r" },
+                    gcp: { project: "my-project", region: "us-central1" },
                     gpuPools: [{ name: "l4", gpuType: "nvidia-l4", maxNodes: 1 }],
                 },
             },
@@ -491,7 +491,7 @@ describe("reading Pulumi's config map", () => {
 });
 
 describe("every key is honoured on the selected cloud or refused there", () => {
-    const gcp = { project: "p", region: "us-central1" };
+    const gcp = { project: "my-project", region: "us-central1" };
     const aws = { region: "us-east-1", accountId: "123456789012" };
     /** A valid base config for each cloud. */
     const base: Record<"local" | "gcp" | "aws", Record<string, unknown>> = {
@@ -592,7 +592,7 @@ describe("every key is honoured on the selected cloud or refused there", () => {
 
     it("refuses a GKE section on the local target and an EKS one on gcp", () => {
         expect(problems({ cluster: { gcp } })).toEqual([
-            'mlops:cluster.gcp: got {"project":"p","region":"us-central1"}; not used when mlops:cloud is local (it configures a GKE cluster); it applies to mlops:cloud gcp: remove it',
+            'mlops:cluster.gcp: got {"project":"my-project","region":"us-central1"}; not used when mlops:cloud is local (it configures a GKE cluster); it applies to mlops:cloud gcp: remove it',
         ]);
         expect(problems({ cloud: "gcp", cluster: { gcp, aws: AWS }, routing: SSO })).toEqual([
             'mlops:cluster.aws: got {"region":"us-east-1","accountId":"123456789012"}; not used when mlops:cloud is gcp (it configures an EKS cluster); it applies to mlops:cloud aws: remove it',

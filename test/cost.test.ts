@@ -6,7 +6,7 @@ import { SSO } from "./support/fixtures";
 const gke = (pools: object[], extra: object = {}) =>
     parseConfig({
         cloud: "gcp",
-        cluster: { gcp: { project: "p", region: "us-central1" }, gpuPools: pools },
+        cluster: { gcp: { project: "my-project", region: "us-central1" }, gpuPools: pools },
         routing: SSO,
         ...extra,
     });

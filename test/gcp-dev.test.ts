@@ -207,14 +207,14 @@ describe("why the edition is set: the provider documents the API's default", () 
 describe("the profile's keys", () => {
     const gcp = {
         cloud: "gcp",
-        cluster: { gcp: { project: "p", region: "us-central1" } },
+        cluster: { gcp: { project: "my-project", region: "us-central1" } },
         routing: SSO,
     };
 
     it("accepts a zone of the region, refuses another region's or a malformed one", () => {
         const zoned = (zone: string) => ({
             ...gcp,
-            cluster: { gcp: { project: "p", region: "us-central1", zone } },
+            cluster: { gcp: { project: "my-project", region: "us-central1", zone } },
         });
         expect(configProblems(zoned("us-central1-a"))).toEqual([]);
         expect(configProblems(zoned("europe-west1-b"))).toEqual([

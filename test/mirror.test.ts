@@ -180,7 +180,7 @@ describe("mlops:mirror config", () => {
         expect(
             problems({
                 cloud: "gcp",
-                cluster: { gcp: { project: "p", region: "r" } },
+                cluster: { gcp: { project: "my-project", region: "us-central1" } },
                 routing: SSO,
                 mirror,
             }),

@@ -159,7 +159,7 @@ describe("mlops:observability", () => {
         expect(
             errorOf({
                 "mlops:cloud": "gcp",
-                "mlops:cluster": { gcp: { project: "p", region: "europe-west4" } },
+                "mlops:cluster": { gcp: { project: "my-project", region: "europe-west4" } },
                 "mlops:observability": { backend: "managed" },
             }),
         ).toContain('mlops:observability.backend: got "managed"; not yet supported on gcp');

@@ -635,7 +635,7 @@ describe("gcpFoundation", () => {
         gcpFoundation(
             parseConfig({
                 cloud: "gcp",
-                cluster: { name: "ml", gcp: { project: "p", region: "us-central1" } },
+                cluster: { name: "ml", gcp: { project: "my-project", region: "us-central1" } },
                 routing: SSO,
                 teams: [{ name: "vision" }, { name: "nlp" }],
             }),
@@ -664,7 +664,7 @@ describe("gcpFoundation", () => {
             ["datasets", "tracking", "workflows"].map((b) => [
                 `ml-team-vision-${b}`,
                 "roles/storage.objectAdmin",
-                `resource.name.startsWith("projects/_/buckets/p-ml-${b}/objects/teams/vision/")`,
+                `resource.name.startsWith("projects/_/buckets/my-project-ml-${b}/objects/teams/vision/")`,
             ]),
         );
         const folders = rec
@@ -674,7 +674,7 @@ describe("gcpFoundation", () => {
             .sort();
         expect(folders).toEqual(
             ["datasets", "tracking", "workflows"].map((b) => [
-                `p-ml-${b}`,
+                `my-project-ml-${b}`,
                 "teams/vision/",
                 "roles/storage.objectViewer",
             ]),

@@ -303,7 +303,7 @@ describe("members as RoleBinding subjects", () => {
 });
 
 describe("config: the keys kubectl access adds", () => {
-    const gcp = { project: "p", region: "us-central1" };
+    const gcp = { project: "my-project", region: "us-central1" };
     const aws = { region: "us-east-1", accountId: ACCOUNT };
     const onGcp = (over: Record<string, unknown> = {}) => ({
         cloud: "gcp",
@@ -472,7 +472,7 @@ describe("stacks: each cloud's cluster and every team name members alike", () =>
             cluster: {
                 name: "ml",
                 gcp: {
-                    ...{ project: "p", region: "us-central1" },
+                    ...{ project: "my-project", region: "us-central1" },
                     securityGroup: "gke-security-groups@example.com",
                 },
             },

@@ -83,7 +83,7 @@ describe.each([
             environment: "prod",
             routing: PROD_ROUTING,
             cluster: {
-                gcp: { project: "p", region: "us-central1" },
+                gcp: { project: "my-project", region: "us-central1" },
                 gpuPools: [
                     { name: "l4", gpuType: "nvidia-l4", machineType: "g2-standard-8", maxNodes: 2 },
                 ],
