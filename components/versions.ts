@@ -150,6 +150,12 @@ export const images = {
      * prometheus-postgres-exporter chart 8.2.0: `image.registry`/`repository`, appVersion).
      */
     postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.20.1",
+    /**
+     * awslabs/aws-sigv4-proxy v1.11.1 (its release workflow publishes
+     * `public.ecr.aws/aws-observability/aws-sigv4-proxy:<VERSION>`): signs Grafana's queries to
+     * Amazon Managed Service for Prometheus (`mlops:observability.backend: managed` on aws).
+     */
+    awsSigv4Proxy: "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1",
 } as const;
 
 /**

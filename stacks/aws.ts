@@ -3,10 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { EfsTeamVolume, teamPosixId } from "../components/aws/efs";
 import { EksCluster } from "../components/aws/eks";
 import { AwsBucketGrant, AwsIrsaIdentity } from "../components/aws/irsa";
+import { AwsManagedPrometheus } from "../components/aws/managed-prometheus";
 import { AwsPrivateEndpoints } from "../components/aws/private-endpoints";
 import { RdsDatabase } from "../components/aws/rds";
 import { S3ObjectStore } from "../components/aws/s3";
-import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
+import {
+    ServiceKey,
+    monitoringServiceAccountsOf,
+    serviceAccountsOf,
+} from "../components/platform/mlops-platform";
 import { BucketKey, TEAM_BUCKETS, teamPrefix } from "../components/storage/object-store";
 import { RUNNER } from "../components/tenancy/team";
 import { PlatformConfig, kubernetesMemberPrefix } from "./config";
@@ -140,6 +145,24 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
         teamIdentities[t.name] = id.annotations;
     }
 
+    // `backend: managed`: Amazon Managed Service for Prometheus, written and read by the
+    // monitoring namespace's two service accounts alone.
+    const o = config.observability;
+    const amp =
+        o.enabled && o.backend === "managed"
+            ? new AwsManagedPrometheus(
+                  name,
+                  {
+                      region: a.region,
+                      ...irsa,
+                      writerServiceAccount: monitoringServiceAccountsOf().writer,
+                      readerServiceAccount: monitoringServiceAccountsOf().reader,
+                      retention: o.retention,
+                  },
+                  opts,
+              )
+            : undefined;
+
     // Each inline team's own directory on EFS, through its own access point.
     if (cluster.efs) {
         const owners = new Map<number, string>();
@@ -182,6 +205,11 @@ export function awsFoundation(config: PlatformConfig): CloudFoundation {
             cidrs: cluster.privateCidrs,
         },
         identities,
-        outputs: { kubeconfig: cluster.kubeconfig, clusterName: cluster.cluster.name },
+        managedPrometheus: amp?.managed,
+        outputs: {
+            kubeconfig: cluster.kubeconfig,
+            clusterName: cluster.cluster.name,
+            ...(amp ? { prometheusWorkspace: amp.workspace.arn } : {}),
+        },
     };
 }

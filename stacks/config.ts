@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { cidrProblem, parseIpAddress } from "./cidr";
+import { AMP_MAX_RETENTION_DAYS, retentionDays } from "../components/aws/amp-retention";
 import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
 import { DEFAULT_OIDC_PREFIX, oidcPrefixProblem } from "../components/cluster/kubernetes-cluster";
 import {
@@ -1253,17 +1254,45 @@ function cloudScopeCheck(raw: Readonly<Record<string, unknown>>, cloud: Cloud, p
     }
 }
 
-/** `mlops:observability.backend: managed`: a cloud's managed Prometheus. */
+/**
+ * `mlops:observability.backend: managed`: Amazon Managed Service for Prometheus on aws
+ * (components/aws/managed-prometheus.ts); not on local, not yet on gcp.
+ */
 function observabilityCheck(c: PlatformConfig, problems: string[]) {
     const o = c.observability;
     if (!o.enabled || o.backend !== "managed") return;
     const key = keyPath(["observability", "backend"]);
-    problems.push(
-        c.cloud === "local"
-            ? `${key}: got "managed"; a managed Prometheus exists on gcp and aws only; on local use inCluster`
-            : `${key}: got "managed"; not yet supported on ${c.cloud} (Managed Service for Prometheus ` +
-                  `is planned): use inCluster, which runs on every cloud`,
-    );
+    if (c.cloud === "local") {
+        problems.push(
+            `${key}: got "managed"; a managed Prometheus exists on gcp and aws only; on local use inCluster`,
+        );
+        return;
+    }
+    if (c.cloud === "gcp") {
+        problems.push(
+            `${key}: got "managed"; not yet supported on gcp (Google Cloud Managed Service for ` +
+                `Prometheus needs managed collection on the cluster, the scrape targets as ` +
+                `PodMonitoring resources, the rules as Rules resources and Grafana behind its query ` +
+                `frontend, none of which the platform creates yet): use inCluster`,
+        );
+        return;
+    }
+    const receivers = o.alerting.receivers;
+    if (receivers.length > 0) {
+        problems.push(
+            `${keyPath(["observability", "alerting", "receivers"])}: got ${receivers.length} ` +
+                `receiver(s); with backend managed on aws the rules run in Amazon Managed Service ` +
+                `for Prometheus, whose Alertmanager sends to Amazon SNS only (not Slack, e-mail ` +
+                `or webhooks): remove the receivers, or use backend inCluster`,
+        );
+    }
+    const days = retentionDays(o.retention);
+    if (days > AMP_MAX_RETENTION_DAYS) {
+        problems.push(
+            `${keyPath(["observability", "retention"])}: got ${show(o.retention)} (${days} days); ` +
+                `with backend managed on aws the workspace keeps at most ${AMP_MAX_RETENTION_DAYS} days`,
+        );
+    }
 }
 
 /**

@@ -7,6 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../components/cluster/kubernetes-cluster";
+import { ManagedPrometheus } from "../components/observability/monitoring";
 import { ExternalDatabase, ServiceKey } from "../components/platform/mlops-platform";
 import { ObjectStoreConnection } from "../components/storage/object-store";
 
@@ -22,6 +23,8 @@ export interface CloudFoundation {
     readonly teamCloudEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
     /** The API server's addresses, when the cloud knows them. */
     readonly apiServerCidrs?: string[];
+    /** The cloud's managed Prometheus (`mlops:observability.backend: managed`). */
+    readonly managedPrometheus?: ManagedPrometheus;
     /** Extra stack outputs. */
     readonly outputs?: Record<string, unknown>;
 }

@@ -46,6 +46,7 @@ export function platformStack(config: PlatformConfig) {
             featureStore: config.featureStore,
             observability: {
                 ...config.observability,
+                managed: foundation.managedPrometheus,
                 // OpenCost prices with the plan's own table (docs/cost.md).
                 costPrices: {
                     ...unitPrices[config.cloud],

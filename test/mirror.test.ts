@@ -583,9 +583,10 @@ describe("npm run mirror:list", () => {
     ] as const;
     const canonical = (ref: string) => formatImage(canonicalImage(ref));
     const devImages = [
-        // The ACME init container's busybox is the only pinned image dev does not run.
+        // The ACME init container's busybox and the managed Prometheus's query signer (aws)
+        // are the pinned images dev does not run.
         ...Object.entries(images)
-            .filter(([k]) => k !== "busybox")
+            .filter(([k]) => k !== "busybox" && k !== "awsSigv4Proxy")
             .map(([, ref]) => ref),
         ...DEV_CHARTS.flatMap((k) =>
             Object.values((chartImages as Record<string, Record<string, string>>)[k] ?? {}),

@@ -2,7 +2,8 @@
  * Observability in the plans of the shipped stacks: the dev platform namespace admits
  * Prometheus on each service's metrics port and nowhere else, a PodMonitor per metrics
  * endpoint (the platform's, and each team's servers'), and DCGM on GPU nodes alone (gcp,
- * aws) tolerating the GPU taint; `backend: managed` is refused.
+ * aws) tolerating the GPU taint; `backend: managed` is refused on local and gcp (on aws:
+ * observability-managed-plan.test.ts).
  */
 import { ConfigError, loadConfig } from "../stacks/config";
 import { shippedStackPlan } from "./support/plan";
@@ -152,7 +153,7 @@ describe("mlops:observability", () => {
         }
         return undefined;
     };
-    it("refuses a managed backend on local, and on the clouds until it is supported", () => {
+    it("refuses a managed backend on local, and on gcp until it is supported", () => {
         expect(errorOf({ "mlops:observability": { backend: "managed" } })).toContain(
             'mlops:observability.backend: got "managed"; a managed Prometheus exists on gcp and aws only; on local use inCluster',
         );

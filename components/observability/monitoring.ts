@@ -13,11 +13,11 @@ import * as yaml from "js-yaml";
 import { GpuScheduling, GPU_POOL_LABEL } from "../cluster/kubernetes-cluster";
 import { Peer, ServiceEndpoint } from "../endpoint";
 import { helmRelease } from "../helm-release";
-import { Mirror, imageTag, mirrorImageName, mirrorImageParts } from "../mirror";
+import { Mirror, imageTag, mirrorImage, mirrorImageName, mirrorImageParts } from "../mirror";
 import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
-import { podSecurityLabels } from "../security";
-import { chartImages, charts } from "../versions";
+import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "../security";
+import { chartImages, charts, images } from "../versions";
 
 /** The kube-prometheus-stack release name: its monitors and rules selector is `release: <it>`. */
 export const MONITORING_RELEASE = "kube-prometheus-stack";
@@ -35,6 +35,45 @@ const GRAFANA_LABELS = {
 /** Grafana's container port and Service (`grafana.fullnameOverride` below, `service.port` 80). */
 const GRAFANA_PORT = 3000;
 const GRAFANA_SERVICE = "grafana";
+
+/** Prometheus's service account (kube-prometheus-stack's `<fullname>-prometheus`). */
+export const PROMETHEUS_SERVICE_ACCOUNT = `${MONITORING_RELEASE}-prometheus`;
+/** The query signer's Deployment, Service and service account (a managed backend with SigV4). */
+export const QUERY_PROXY = "prometheus-query-proxy";
+/** The query signer's port, on the Service and the container. */
+const QUERY_PROXY_PORT = 8005;
+const QUERY_PROXY_LABELS = {
+    "app.kubernetes.io/name": "aws-sigv4-proxy",
+    "app.kubernetes.io/instance": QUERY_PROXY,
+};
+/**
+ * How long the in-cluster Prometheus keeps samples when a managed backend stores them: long
+ * enough to ride out an outage of the remote write (Prometheus retries from its write-ahead
+ * log) and for OpenCost, which reads it.
+ */
+export const MANAGED_LOCAL_RETENTION = "1d";
+
+/**
+ * A cloud's managed Prometheus as the backend (`mlops:observability.backend: managed`): the
+ * in-cluster Prometheus scrapes as before and remote-writes every sample there, the managed
+ * service evaluates the shipped rules, and Grafana queries it. Built by the cloud's stack
+ * (components/aws/managed-prometheus.ts on aws).
+ */
+export interface ManagedPrometheus {
+    /** Prometheus's remote write endpoint. */
+    readonly remoteWriteUrl: pulumi.Input<string>;
+    /**
+     * The query endpoint's host and path (the Prometheus HTTP API lives under the path), which
+     * Grafana reaches through the query signer.
+     */
+    readonly query: { readonly host: string; readonly path: pulumi.Input<string> };
+    /** AWS Signature Version 4 on both: the service name and the region signed for. */
+    readonly sigv4: { readonly service: string; readonly region: string };
+    /** Annotations binding Prometheus's service account to the identity that may write. */
+    readonly writerAnnotations: pulumi.Input<Record<string, string>>;
+    /** Annotations binding the query signer's service account to the identity that may read. */
+    readonly readerAnnotations: pulumi.Input<Record<string, string>>;
+}
 
 /** The rule groups and dashboards shipped with the platform, one file each. */
 export const RULES_DIR = path.join(__dirname, "rules");
@@ -64,6 +103,15 @@ export function loadRules(dir = RULES_DIR): { key: string; spec: { groups: unkno
         }
         return { key, spec: { groups: spec.groups } };
     });
+}
+
+/**
+ * Each rules file as shipped, by file name: the text a managed Prometheus loads (the same
+ * `groups: [...]` YAML a PrometheusRule's spec holds), checked as {@link loadRules} checks it.
+ */
+export function loadRuleFiles(dir = RULES_DIR): { key: string; text: string }[] {
+    loadRules(dir);
+    return filesOf(dir, ".yaml");
 }
 
 /** Each dashboard file: Grafana dashboard JSON, by file name. */
@@ -102,9 +150,18 @@ export interface MonitoringArgs {
      * on the GPU pool label every GPU node carries. @default no DCGM exporter
      */
     readonly gpuNodes?: GpuScheduling;
-    /** Every chart and image from a mirror. @default upstream */
-    /** Where alerts are sent (`mlops:observability.alerting.receivers`). @default none */
+    /**
+     * Where alerts are sent (`mlops:observability.alerting.receivers`); with a managed backend,
+     * none (the managed service evaluates the rules). @default none
+     */
     readonly alertReceivers?: readonly AlertReceiver[];
+    /**
+     * A managed Prometheus as the backend: Prometheus remote-writes to it and keeps
+     * {@link MANAGED_LOCAL_RETENTION} itself, no Alertmanager and no PrometheusRule runs in the
+     * cluster (the managed service evaluates the rules), and Grafana queries it.
+     * @default the in-cluster Prometheus alone
+     */
+    readonly managed?: ManagedPrometheus;
     /** Charts and images from a mirror. @default upstream */
     readonly mirror?: Mirror;
 }
@@ -135,9 +192,16 @@ export class Monitoring extends pulumi.ComponentResource {
     /** Grafana's admin password (secret). */
     public readonly grafanaAdminPassword: pulumi.Output<string>;
     public readonly dcgmExporter?: k8s.helm.v3.Release;
+    /** The query signer Grafana reaches a managed backend through. */
+    public readonly queryProxy?: k8s.apps.v1.Deployment;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super(Monitoring.__pulumiType, name, {}, opts);
+        if (args.managed && (args.alertReceivers ?? []).length > 0) {
+            throw new Error(
+                `Monitoring ${name}: alertReceivers: a managed backend evaluates the rules itself; no Alertmanager runs in the cluster to send to them`,
+            );
+        }
         const child = { parent: this };
         const nsName = args.namespace ?? "monitoring";
         // node-exporter reads the host (hostNetwork, hostPID, hostPath) and DCGM the kubelet's
@@ -180,6 +244,7 @@ export class Monitoring extends pulumi.ComponentResource {
             { ...child, dependsOn: [adminSecret] },
         );
         this.monitorsAndRules(name, args);
+        if (args.managed) this.queryProxy = this.querySigner(name, args.managed, args.mirror);
         this.grafana = this.grafanaRoute(name, args);
         if (args.gpuNodes) this.dcgmExporter = this.dcgm(name, args, args.gpuNodes);
         this.registerOutputs({ namespace: this.namespace });
@@ -220,7 +285,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 crds,
             );
         }
-        for (const r of loadRules()) {
+        // A managed backend evaluates the same files itself.
+        for (const r of args.managed ? [] : loadRules()) {
             new k8s.apiextensions.CustomResource(
                 `${name}-rules-${r.key}`,
                 {
@@ -295,6 +361,101 @@ export class Monitoring extends pulumi.ComponentResource {
         );
     }
 
+    /**
+     * The query signer: awslabs' aws-sigv4-proxy signs Grafana's queries with its own service
+     * account's identity (read-only on the workspace) and forwards them to the managed service.
+     * Grafana's core Prometheus data source talks to it unsigned, so the dashboards' data source
+     * type stays `prometheus`. It answers Grafana's pods alone: any other caller would read every
+     * team's metrics with the platform's identity.
+     */
+    private querySigner(name: string, managed: ManagedPrometheus, mirror?: Mirror) {
+        const child = { parent: this };
+        const account = new k8s.core.v1.ServiceAccount(
+            `${name}-query-proxy`,
+            {
+                metadata: {
+                    name: QUERY_PROXY,
+                    namespace: this.namespace,
+                    annotations: managed.readerAnnotations,
+                },
+                automountServiceAccountToken: false,
+            },
+            child,
+        );
+        // The image is FROM scratch with no user: any non-root uid runs it.
+        const uid = 65534;
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-query-proxy`,
+            {
+                metadata: {
+                    name: QUERY_PROXY,
+                    namespace: this.namespace,
+                    labels: QUERY_PROXY_LABELS,
+                },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: QUERY_PROXY_LABELS },
+                    template: {
+                        metadata: { labels: QUERY_PROXY_LABELS },
+                        spec: {
+                            serviceAccountName: account.metadata.name,
+                            securityContext: podSecurityContext(uid),
+                            containers: [
+                                {
+                                    name: "aws-sigv4-proxy",
+                                    image: mirrorImage(images.awsSigv4Proxy, mirror),
+                                    args: [
+                                        `--name=${managed.sigv4.service}`,
+                                        `--region=${managed.sigv4.region}`,
+                                        `--host=${managed.query.host}`,
+                                        `--port=:${QUERY_PROXY_PORT}`,
+                                    ],
+                                    ports: [{ name: "http", containerPort: QUERY_PROXY_PORT }],
+                                    securityContext: containerSecurityContext(),
+                                    resources: small("10m", "32Mi", "200m", "128Mi"),
+                                },
+                            ],
+                        },
+                    },
+                },
+            },
+            child,
+        );
+        new k8s.core.v1.Service(
+            `${name}-query-proxy`,
+            {
+                metadata: {
+                    name: QUERY_PROXY,
+                    namespace: this.namespace,
+                    labels: QUERY_PROXY_LABELS,
+                },
+                spec: {
+                    selector: QUERY_PROXY_LABELS,
+                    ports: [{ name: "http", port: QUERY_PROXY_PORT, targetPort: "http" }],
+                },
+            },
+            child,
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-query-proxy`,
+            {
+                metadata: { name: "allow-prometheus-query-proxy", namespace: this.namespace },
+                spec: {
+                    podSelector: { matchLabels: QUERY_PROXY_LABELS },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            from: [{ podSelector: { matchLabels: GRAFANA_LABELS } }],
+                            ports: [{ protocol: "TCP", port: QUERY_PROXY_PORT }],
+                        },
+                    ],
+                },
+            },
+            child,
+        );
+        return deployment;
+    }
+
     /** NVIDIA's DCGM exporter on GPU nodes only, scraped through the chart's ServiceMonitor. */
     private dcgm(name: string, args: MonitoringArgs, gpu: GpuScheduling) {
         const ref = chartImages.dcgmExporter.exporter;
@@ -358,11 +519,14 @@ const small = (cpu: string, memory: string, limitCpu: string, limitMemory: strin
 /**
  * kube-prometheus-stack's values (88.5.3, values.yaml): every image pinned, small requests (the
  * dev footprint), the retention and volume, the Grafana admin from a Secret, and no scrape of
- * the control plane's own components, which managed clusters do not expose.
+ * the control plane's own components, which managed clusters do not expose. With a managed
+ * backend: remote write signed with Prometheus's own identity, a short local retention, no
+ * Alertmanager and no rules in the cluster, and Grafana's data source on the query signer.
  */
 export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input<string>) {
     const img = chartImages.kubePrometheusStack;
     const m = args.mirror;
+    const managed = args.managed;
     return {
         // GKE and EKS run etcd, the scheduler, the controller manager and (EKS) kube-proxy out
         // of reach; kind and k3s bind them to loopback.
@@ -370,15 +534,18 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeProxy: { enabled: false },
-        defaultRules: {
-            rules: {
-                etcd: false,
-                kubeControllerManager: false,
-                kubeSchedulerAlerting: false,
-                kubeSchedulerRecording: false,
-                kubeProxy: false,
-            },
-        },
+        // The chart's own rules would alert into no Alertmanager under a managed backend.
+        defaultRules: managed
+            ? { create: false }
+            : {
+                  rules: {
+                      etcd: false,
+                      kubeControllerManager: false,
+                      kubeSchedulerAlerting: false,
+                      kubeSchedulerRecording: false,
+                      kubeProxy: false,
+                  },
+              },
         prometheusOperator: {
             image: image(img.operator, m),
             prometheusConfigReloader: {
@@ -389,9 +556,21 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
             resources: small("20m", "48Mi", "200m", "256Mi"),
         },
         prometheus: {
+            ...(managed ? { serviceAccount: { annotations: managed.writerAnnotations } } : {}),
             prometheusSpec: {
                 image: image(img.prometheus, m),
-                retention: args.retention ?? "7d",
+                retention: managed ? MANAGED_LOCAL_RETENTION : (args.retention ?? "7d"),
+                // Signed with the service account's web identity (IRSA): no key anywhere.
+                ...(managed
+                    ? {
+                          remoteWrite: [
+                              {
+                                  url: managed.remoteWriteUrl,
+                                  sigv4: { region: managed.sigv4.region },
+                              },
+                          ],
+                      }
+                    : {}),
                 podMetadata: { labels: { ...SCRAPER_LABELS } },
                 resources: small("100m", "256Mi", "1", "1536Mi"),
                 storageSpec: {
@@ -405,14 +584,16 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
                 },
             },
         },
-        alertmanager: {
-            // Where alerts go: none unless the config names receivers.
-            config: alertmanagerConfig(args.alertReceivers ?? []),
-            alertmanagerSpec: {
-                image: image(img.alertmanager, m),
-                resources: small("10m", "32Mi", "100m", "128Mi"),
-            },
-        },
+        alertmanager: managed
+            ? { enabled: false }
+            : {
+                  // Where alerts go: none unless the config names receivers.
+                  config: alertmanagerConfig(args.alertReceivers ?? []),
+                  alertmanagerSpec: {
+                      image: image(img.alertmanager, m),
+                      resources: small("10m", "32Mi", "100m", "128Mi"),
+                  },
+              },
         "kube-state-metrics": {
             image: image(img.kubeStateMetrics, m),
             // The GPU pool label of nodes, and pods' node selectors, which the GPU rules read.
@@ -431,6 +612,15 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
             sidecar: {
                 image: image(img.grafanaSidecar, m),
                 resources: small("10m", "32Mi", "100m", "128Mi"),
+                // The chart's default data source (`Prometheus`, type prometheus), on the
+                // managed backend through the query signer.
+                ...(managed
+                    ? {
+                          datasources: {
+                              url: pulumi.interpolate`http://${QUERY_PROXY}.${args.namespace ?? "monitoring"}.svc:${QUERY_PROXY_PORT}${managed.query.path}`,
+                          },
+                      }
+                    : {}),
             },
             initChownData: { enabled: false },
             testFramework: { enabled: false },

@@ -6,7 +6,13 @@ import { FeastFeatureStore } from "../features/feast";
 import { TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
 import { AlertReceiver } from "../observability/alerting";
-import { MONITOR_LABELS, Monitoring } from "../observability/monitoring";
+import {
+    MONITOR_LABELS,
+    ManagedPrometheus,
+    Monitoring,
+    PROMETHEUS_SERVICE_ACCOUNT,
+    QUERY_PROXY,
+} from "../observability/monitoring";
 import { TeamScrapes } from "../observability/team-scrape";
 import { CostPrices, OpenCost } from "../observability/opencost";
 import { ExposedService } from "../routing/exposed-service";
@@ -71,6 +77,20 @@ export function serviceAccountsOf(name: string, namespace = "mlops"): Record<Ser
         features: [`${namespace}/${name}-feast`],
         serving: [`${namespace}/${name}-serving-models`],
     };
+}
+
+/** The namespace of Prometheus, Grafana and the exporters: `<platform namespace>-monitoring`. */
+export function monitoringNamespaceOf(namespace = "mlops"): string {
+    return `${namespace}-monitoring`;
+}
+
+/**
+ * The Kubernetes service accounts (`namespace/name`) a managed Prometheus backend binds cloud
+ * identities to before the platform exists: Prometheus (writes) and the query signer (reads).
+ */
+export function monitoringServiceAccountsOf(namespace = "mlops") {
+    const ns = monitoringNamespaceOf(namespace);
+    return { writer: `${ns}/${PROMETHEUS_SERVICE_ACCOUNT}`, reader: `${ns}/${QUERY_PROXY}` };
 }
 
 /** Arguments of {@link MlopsPlatform}. */
@@ -184,6 +204,11 @@ export interface MlopsPlatformArgs {
         readonly storage?: string;
         /** Where alerts are sent. @default none: alerts stay in Alertmanager */
         readonly alerting?: { readonly receivers: readonly AlertReceiver[] };
+        /**
+         * The cloud's managed Prometheus (`backend: managed`), which the cloud's stack creates.
+         * @default the in-cluster Prometheus alone
+         */
+        readonly managed?: ManagedPrometheus;
         /**
          * OpenCost's prices, hourly (the plan's price table, `components/prices.ts`): with them,
          * OpenCost allocates what each namespace costs. @default no OpenCost
@@ -636,7 +661,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
         return new Monitoring(
             `${name}-monitoring`,
             {
-                namespace: `${args.namespace ?? "mlops"}-monitoring`,
+                namespace: monitoringNamespaceOf(args.namespace),
                 platformNamespace: this.namespace,
                 endpoints: this.serviceEndpoints,
                 router: this.router,
@@ -644,6 +669,7 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 retention: args.observability?.retention,
                 storage: args.observability?.storage,
                 alertReceivers: args.observability?.alerting?.receivers,
+                managed: args.observability?.managed,
                 storageClass: args.cluster.storageClasses.readWriteOnce,
                 gpuNodes: args.cluster.gpuScheduling(),
                 mirror: args.mirror,

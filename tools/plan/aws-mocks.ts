@@ -67,6 +67,12 @@ export function awsOutputs(
                 address: `${str("identifier")}.c9akciq32example.${MOCK_REGION}.rds.amazonaws.com`,
                 port: 5432,
             };
+        case "aws:amp/workspace:Workspace":
+            // A workspace id per resource name (AMP computes ws-<uuid>).
+            return {
+                arn: `arn:aws:aps:${MOCK_REGION}:${MOCK_ACCOUNT}:workspace/ws-${name}`,
+                prometheusEndpoint: `https://aps-workspaces.${MOCK_REGION}.amazonaws.com/workspaces/ws-${name}/`,
+            };
         case "aws:rds/subnetGroup:SubnetGroup":
             return { name: str("name") ?? name };
         default:

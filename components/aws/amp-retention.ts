@@ -1,0 +1,23 @@
+/**
+ * How long an Amazon Managed Service for Prometheus workspace keeps samples, with no SDK import:
+ * the config's validation reads it whatever the cloud.
+ */
+
+/** A workspace keeps samples 1 to 1095 days (AMP User Guide, "Configure your workspace"). */
+export const AMP_MAX_RETENTION_DAYS = 1095;
+
+const RETENTION = /^([1-9][0-9]{0,3})([hdw])$/;
+
+/**
+ * A retention such as `36h`, `7d` or `2w` (`mlops:observability.retention`) in whole days,
+ * rounded up: a workspace keeps whole days.
+ */
+export function retentionDays(retention: string): number {
+    const m = RETENTION.exec(retention);
+    if (!m)
+        throw new Error(
+            `retention: got ${JSON.stringify(retention)}; must be such as 36h, 7d or 2w`,
+        );
+    const n = Number(m[1]);
+    return m[2] === "h" ? Math.ceil(n / 24) : m[2] === "d" ? n : n * 7;
+}
