@@ -205,8 +205,9 @@ interface PodSpecLike {
  */
 export function kubeApiReader(args: PreflightArgs = {}): ClusterReader {
     const timeoutMs = args.timeoutMs ?? 15_000;
+    let access: ApiAccess | undefined;
     const list = async <T>(apiPath: string, what: string): Promise<T[]> => {
-        const access = resolveAccess(
+        access ??= resolveAccess(
             kubeconfigSources(args.kubeconfig, args.env ?? process.env),
             args.context,
         );
