@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Mirror } from "../mirror";
 import { nvidiaDevicePlugin } from "./device-plugin";
-import { checkClusterStorage } from "./preflight";
+import { checkNetworkPolicyEnforcement } from "./network-policy-preflight";
+import { checkClusterStorage, kubeApiReader } from "./preflight";
 import {
     DEFAULT_OIDC_PREFIX,
     GPU_POOL_LABEL,
@@ -37,9 +38,11 @@ export interface ExistingClusterArgs {
     /**
      * Before anything is created in the cluster, check through its API server that it has
      * the StorageClass the platform's claims need (`storageClass`, else a default class) and
-     * stop with a message that says what to change (see `checkClusterStorage`). Every object
-     * in the cluster waits for the check, through the provider. Needs plain (not secret
-     * Output) `kubeconfig`, `context` and `storageClass`. @default false
+     * stop with a message that says what to change (see `checkClusterStorage`); then warn
+     * when its network plugin does not enforce NetworkPolicy, on which the teams' isolation
+     * rests (see `checkNetworkPolicyEnforcement`). Every object in the cluster waits for the
+     * check, through the provider. Needs plain (not secret Output) `kubeconfig`, `context`
+     * and `storageClass`. @default false
      */
     readonly preflight?: boolean;
     /**
@@ -136,6 +139,11 @@ export class ExistingCluster extends pulumi.ComponentResource implements Kuberne
                             (result.isDefault ? " (the cluster's default)" : ""),
                         this,
                     );
+                    // A warning, never a failure: the platform works without it, unfenced.
+                    const warning = await checkNetworkPolicyEnforcement(
+                        kubeApiReader({ kubeconfig, context }),
+                    );
+                    if (warning) pulumi.log.warn(warning, this);
                 } else {
                     pulumi.log.warn(`cluster preflight skipped: ${result.reason}`, this);
                 }

@@ -15,6 +15,7 @@ import {
     runExecPlugin,
     tlsAndHeaders,
 } from "./kubeconfig";
+import { ClusterDaemonSet, ClusterNode, ClusterReader } from "./network-policy-preflight";
 
 /** The annotation that marks a default StorageClass, and its beta form (still honoured). */
 export const DEFAULT_CLASS_ANNOTATIONS = [
@@ -190,4 +191,59 @@ export async function checkClusterStorage(args: PreflightArgs = {}): Promise<Pre
         `mlops:cluster.storageClass: not set, and ${where} has no default StorageClass, so the ` +
             `platform's volume claims (database, object store, shared filesystem) would never bind. ${fix}`,
     );
+}
+
+interface PodSpecLike {
+    containers?: { image?: string; command?: string[]; args?: string[] }[];
+    initContainers?: { image?: string; command?: string[]; args?: string[] }[];
+}
+
+/**
+ * The cluster's DaemonSets and Nodes through its API server, for the network policy check
+ * (`checkNetworkPolicyEnforcement`). Each read rejects with what went wrong (no such context,
+ * unreachable, refused); the check turns that into a warning.
+ */
+export function kubeApiReader(args: PreflightArgs = {}): ClusterReader {
+    const timeoutMs = args.timeoutMs ?? 15_000;
+    let access: ApiAccess | undefined;
+    const list = async <T>(apiPath: string, what: string): Promise<T[]> => {
+        access ??= resolveAccess(
+            kubeconfigSources(args.kubeconfig, args.env ?? process.env),
+            args.context,
+        );
+        const res = await get(access, apiPath, timeoutMs);
+        if (res.status !== 200) {
+            throw new Error(`listing ${what} failed (${res.status}: ${apiMessage(res.body)})`);
+        }
+        return (JSON.parse(res.body) as { items?: T[] }).items ?? [];
+    };
+    return {
+        daemonSets: async (): Promise<ClusterDaemonSet[]> =>
+            (
+                await list<{
+                    metadata: { name: string; namespace: string };
+                    spec?: { template?: { spec?: PodSpecLike } };
+                }>("/apis/apps/v1/daemonsets", "DaemonSets")
+            ).map((d) => {
+                const pod = d.spec?.template?.spec ?? {};
+                const containers = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+                return {
+                    namespace: d.metadata.namespace,
+                    name: d.metadata.name,
+                    images: containers.flatMap((c) => (c.image ? [c.image] : [])),
+                    args: containers.flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]),
+                };
+            }),
+        nodes: async (): Promise<ClusterNode[]> =>
+            (
+                await list<{
+                    metadata: { name: string; annotations?: Record<string, string> };
+                    spec?: { providerID?: string };
+                }>("/api/v1/nodes", "Nodes")
+            ).map((n) => ({
+                name: n.metadata.name,
+                providerID: n.spec?.providerID,
+                annotations: n.metadata.annotations ?? {},
+            })),
+    };
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubernetesCluster } from "../cluster/kubernetes-cluster";
 import { ServiceEndpoint, TeamEndpoint } from "../endpoint";
 import { FeastFeatureStore } from "../features/feast";
-import { TeamFeatureStore } from "../features/team-feast";
+import { TEAM_FEAST, TeamFeatureStore } from "../features/team-feast";
 import { Mirror } from "../mirror";
 import { AlertReceiver } from "../observability/alerting";
 import {
@@ -21,10 +21,16 @@ import { podSecurityLabels } from "../security";
 import { Database } from "../storage/database";
 import { ObjectStore, ObjectStoreConnection } from "../storage/object-store";
 import { SharedFilesystem } from "../storage/shared-filesystem";
-import { TEAM_DATABASE_SECRET, TeamDatabase, teamDatabaseEndpoint } from "../storage/team-database";
+import {
+    TEAM_DATABASE_SECRET,
+    TeamDatabase,
+    teamDatabaseClientPods,
+    teamDatabaseEgress,
+    teamDatabaseEndpoint,
+} from "../storage/team-database";
 import { MlflowServer, TrackingDatabase } from "../tracking/mlflow";
 import {
-    TEAM_TRACKING_DATABASE_CLIENTS,
+    TEAM_TRACKING_DATABASE_CLIENT_NAMES,
     TeamTrackingServer,
     teamArtifactRoot,
     teamTrackingUrl,
@@ -596,18 +602,18 @@ export class MlopsPlatform extends pulumi.ComponentResource {
 
     /**
      * The callers of the platform's database for the teams' databases: the Jobs that create
-     * them, and each team's tracking server in its namespace.
+     * them, and in each team's namespace the team's clients of its databases.
      */
     private teamDatabaseEndpoints(args: MlopsPlatformArgs) {
         const teams = (args.teams ?? []).map((t) => t.name);
         if (teams.length === 0) return [];
-        // Each team's tracking server and feature store call it (TEAM_TRACKING_DATABASE_CLIENTS).
-        const clients = (args.tracking?.enabled ?? true) || (args.featureStore?.enabled ?? true);
-        return [teamDatabaseEndpoint(teams, clients ? [TEAM_TRACKING_DATABASE_CLIENTS] : [])];
+        const clients = teamDatabaseClients(args);
+        return [teamDatabaseEndpoint(teams, clients ? [clients] : [])];
     }
 
     /**
-     * For each team: its databases on the platform's PostgreSQL and, with tracking on, its own
+     * For each team: its databases on the platform's PostgreSQL, the egress to them of the
+     * team's clients of them (teamDatabaseClients) and, with tracking on, its own
      * MLflow in its namespace, reached with the team's identity, at `mlflow-<team>.<domain>`
      * for its members.
      */
@@ -627,15 +633,40 @@ export class MlopsPlatform extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [resource] },
             );
             this.teamDatabases[team] = database;
+            const clients = teamDatabaseClients(args);
+            if (clients) {
+                teamDatabaseEgress(
+                    `${name}-${team}-database-egress`,
+                    {
+                        team,
+                        clients,
+                        at: this.database
+                            ? { inCluster: true, platformNamespace: this.namespace }
+                            : { inCluster: false, cidrs: args.externalDatabase?.cidrs },
+                        port: database.port,
+                    },
+                    {
+                        parent: database,
+                        // Where it was when the tracking server made it.
+                        aliases: [
+                            {
+                                name: `${name}-tracking-${team}-database`,
+                                parent: pulumi.createUrn(
+                                    `${name}-tracking-${team}`,
+                                    TeamTrackingServer.__pulumiType,
+                                    this,
+                                ),
+                            },
+                        ],
+                    },
+                );
+            }
             if (!this.tracking) continue;
             this.teamTracking[team] = new TeamTrackingServer(
                 `${name}-tracking-${team}`,
                 {
                     team,
                     database,
-                    databaseAt: this.database
-                        ? { inCluster: true, platformNamespace: this.namespace }
-                        : { inCluster: false, cidrs: args.externalDatabase?.cidrs },
                     // The team's own store identity: its keys on the in-cluster store, its
                     // runner's cloud identity (teamIdentities) on GCS and S3.
                     objectStore: this.objectStore
@@ -790,4 +821,16 @@ export class MlopsPlatform extends pulumi.ComponentResource {
             );
         }
     }
+}
+
+/**
+ * The pods in a team's namespace that call its databases: its tracking server and schema Job
+ * with tracking on, its feature server with features on; undefined when neither runs.
+ */
+function teamDatabaseClients(args: MlopsPlatformArgs) {
+    const names = [
+        ...((args.tracking?.enabled ?? true) ? TEAM_TRACKING_DATABASE_CLIENT_NAMES : []),
+        ...((args.featureStore?.enabled ?? true) ? [TEAM_FEAST] : []),
+    ];
+    return names.length > 0 ? teamDatabaseClientPods(names) : undefined;
 }

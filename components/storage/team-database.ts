@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { derivedName } from "../cluster/derived-names";
-import { PodSelector, ServiceEndpoint, podsWith } from "../endpoint";
+import { PodSelector, ServiceEndpoint, podsWith, tcpPorts } from "../endpoint";
 import { Mirror, mirrorImage } from "../mirror";
 import { containerSecurityContext, podSecurityContext, withLocalDisk } from "../security";
 import { images } from "../versions";
@@ -129,7 +129,8 @@ export const TEAM_DATABASE_COMMAND = [
 /**
  * The platform's database endpoint's callers for team databases, for the platform namespace's
  * policies: the Jobs, and in each team's namespace the pods that `clients` selects (the
- * team's tracking server). It admits nobody itself, so it makes no policy of its own.
+ * team's tracking server and feature server). It admits nobody itself, so it makes no policy
+ * of its own.
  */
 export function teamDatabaseEndpoint(
     teams: readonly string[],
@@ -157,6 +158,96 @@ export function teamDatabaseEndpoint(
             },
         ],
     };
+}
+
+/**
+ * The pods of a team's clients of its databases, by `app.kubernetes.io/name` (e.g. the
+ * tracking server and its schema Job, the feature server), as one selector.
+ */
+export function teamDatabaseClientPods(names: readonly string[]): PodSelector {
+    return {
+        matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: [...names] }],
+    };
+}
+
+/**
+ * Where a team's pods reach the platform's database: the platform namespace's PostgreSQL pods,
+ * or, for a managed database (Cloud SQL, RDS), addresses (none: any address on its port).
+ */
+export type TeamDatabaseLocation =
+    | { readonly inCluster: true; readonly platformNamespace: pulumi.Input<string> }
+    | { readonly inCluster: false; readonly cidrs?: readonly pulumi.Input<string>[] };
+
+/** Arguments of {@link teamDatabaseEgress}. */
+export interface TeamDatabaseEgressArgs {
+    /** The team's name; the policy is in `team-<name>`. */
+    readonly team: string;
+    /** The team's pods that call its databases: {@link teamDatabaseClientPods}. */
+    readonly clients: PodSelector;
+    readonly at: TeamDatabaseLocation;
+    /** The database's port. */
+    readonly port: number;
+}
+
+/**
+ * The egress of a team's database clients (its tracking server, its feature server) to the
+ * platform's database, in the team's namespace, whose default deny holds for every other pod.
+ * The object keeps its first name, `allow-tracking-database`. Parent it to the team's
+ * {@link TeamDatabase}: it exists whenever the team has a client of its databases, whichever.
+ *
+ * ```ts
+ * teamDatabaseEgress("mlops-vision-database-egress", { team: "vision",
+ *     clients: teamDatabaseClientPods(["feast"]),
+ *     at: { inCluster: true, platformNamespace: "mlops" }, port: 5432 }, { parent: db });
+ * ```
+ */
+export function teamDatabaseEgress(
+    name: string,
+    args: TeamDatabaseEgressArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy {
+    const at = args.at;
+    return new k8s.networking.v1.NetworkPolicy(
+        name,
+        {
+            metadata: {
+                name: "allow-tracking-database",
+                namespace: `team-${args.team}`,
+                labels: { "mlops.dev/team": args.team },
+            },
+            spec: {
+                podSelector: args.clients,
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        ...(at.inCluster
+                            ? {
+                                  to: [
+                                      {
+                                          namespaceSelector: {
+                                              matchLabels: {
+                                                  "kubernetes.io/metadata.name":
+                                                      at.platformNamespace,
+                                              },
+                                          },
+                                          podSelector: {
+                                              matchLabels: {
+                                                  "app.kubernetes.io/name": "postgresql",
+                                              },
+                                          },
+                                      },
+                                  ],
+                              }
+                            : at.cidrs?.length
+                              ? { to: at.cidrs.map((cidr) => ({ ipBlock: { cidr } })) }
+                              : {}),
+                        ports: tcpPorts([args.port]),
+                    },
+                ],
+            },
+        },
+        opts,
+    );
 }
 
 /**

@@ -1,12 +1,15 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PodSelector, ServiceEndpoint, tcpPorts } from "../endpoint";
+import { PodSelector, ServiceEndpoint } from "../endpoint";
 import { Mirror } from "../mirror";
 import { RouteAccess } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { ContainerResources } from "../security";
 import { ObjectStoreConnection } from "../storage/object-store";
-import { TEAM_DATABASE_SECRET, TeamDatabase } from "../storage/team-database";
+import {
+    TEAM_DATABASE_SECRET,
+    TeamDatabase,
+    teamDatabaseClientPods,
+} from "../storage/team-database";
 import { MlflowServer, mlflowArtifactsDestination } from "./mlflow";
 
 /** The name of a team's tracking server's Service (and Deployment) in its namespace. */
@@ -37,19 +40,20 @@ export function teamArtifactRoot(
     return mlflowArtifactsDestination(store, teamArtifactsPrefix(team));
 }
 
+/** The `app.kubernetes.io/name` of a team's tracking server's pods and its schema Job's. */
+export const TEAM_TRACKING_DATABASE_CLIENT_NAMES: readonly string[] = [
+    TEAM_TRACKING_NAME,
+    `${TEAM_TRACKING_NAME}-db-upgrade`,
+];
+
 /**
- * The pods of a team's tracking server and its schema Job, and of its feature store, which
- * call the platform's database; the platform namespace admits them from the team's namespace.
+ * The pods of a team's tracking server and its schema Job, and of its feature store (`feast`),
+ * which call the platform's database, when both run.
  */
-export const TEAM_TRACKING_DATABASE_CLIENTS: PodSelector = {
-    matchExpressions: [
-        {
-            key: "app.kubernetes.io/name",
-            operator: "In",
-            values: ["mlflow", "mlflow-db-upgrade", "feast"],
-        },
-    ],
-};
+export const TEAM_TRACKING_DATABASE_CLIENTS: PodSelector = teamDatabaseClientPods([
+    ...TEAM_TRACKING_DATABASE_CLIENT_NAMES,
+    "feast",
+]);
 
 /** Arguments of {@link TeamTrackingServer}. */
 export interface TeamTrackingServerArgs {
@@ -57,14 +61,6 @@ export interface TeamTrackingServerArgs {
     readonly team: string;
     /** The team's database (its `team-database` Secret is in the team's namespace). */
     readonly database: TeamDatabase;
-    /**
-     * How the platform's database is reached from the team's namespace: the platform
-     * namespace's PostgreSQL pods, or, for a managed database, an address. The server's
-     * pods get egress to it on its port and nowhere else beyond the team's own rules.
-     */
-    readonly databaseAt:
-        | { readonly inCluster: true; readonly platformNamespace: pulumi.Input<string> }
-        | { readonly inCluster: false; readonly cidrs?: readonly pulumi.Input<string>[] };
     /**
      * The object store, reached with the team's own identity: on the in-cluster store
      * `credentialsSecretName` is the team's `runner-s3` Secret.
@@ -90,7 +86,6 @@ export interface TeamTrackingServerArgs {
  *
  * ```ts
  * new TeamTrackingServer("mlops-tracking-vision", { team: "vision", database, objectStore,
- *     databaseAt: { inCluster: true, platformNamespace: "mlops" },
  *     serviceAccountName: "runner", router, access: teamAccess(team) },
  *     { parent: platform, dependsOn: [team] });
  * ```
@@ -154,49 +149,6 @@ export class TeamTrackingServer extends pulumi.ComponentResource {
         const { name: app, pods, ports, callers, metrics } = this.server.serviceEndpoint;
         this.serviceEndpoint = { name: app, pods, ports, callers, metrics };
 
-        // The team's default deny holds; its server and schema Job also reach the database.
-        const at = args.databaseAt;
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-database`,
-            {
-                metadata: {
-                    name: "allow-tracking-database",
-                    namespace,
-                    labels: { "mlops.dev/team": args.team },
-                },
-                spec: {
-                    podSelector: TEAM_TRACKING_DATABASE_CLIENTS,
-                    policyTypes: ["Egress"],
-                    egress: [
-                        {
-                            ...(at.inCluster
-                                ? {
-                                      to: [
-                                          {
-                                              namespaceSelector: {
-                                                  matchLabels: {
-                                                      "kubernetes.io/metadata.name":
-                                                          at.platformNamespace,
-                                                  },
-                                              },
-                                              podSelector: {
-                                                  matchLabels: {
-                                                      "app.kubernetes.io/name": "postgresql",
-                                                  },
-                                              },
-                                          },
-                                      ],
-                                  }
-                                : at.cidrs?.length
-                                  ? { to: at.cidrs.map((cidr) => ({ ipBlock: { cidr } })) }
-                                  : {}),
-                            ports: tcpPorts([db.port]),
-                        },
-                    ],
-                },
-            },
-            { parent: this },
-        );
         this.registerOutputs({ url: this.url, internalUrl: this.internalUrl });
     }
 }

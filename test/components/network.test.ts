@@ -719,8 +719,8 @@ describe("the tenant view", () => {
                         "allow-same-namespace",
                         "default-deny",
                     ].map((key) => `${team}-${key}`),
-                    // The team's own MLflow to the platform's database (TeamTrackingServer).
-                    `p-tracking-${team}-database`,
+                    // The team's clients of its databases to the platform's (TeamDatabase).
+                    `p-${team}-database-egress`,
                 ].sort(),
             );
             expect(JSON.stringify(policies.map((pol) => at(pol, "spec")))).not.toContain(other);

@@ -9,9 +9,11 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { ExistingCluster } from "../../components/cluster/existing";
 import { kubeconfigSources, resolveAccess } from "../../components/cluster/kubeconfig";
+import { NETWORK_POLICY_ADVICE } from "../../components/cluster/network-policy-preflight";
 import { ClusterPreflightError, checkClusterStorage } from "../../components/cluster/preflight";
 import { record, settled } from "../support/harness";
 
@@ -24,6 +26,9 @@ interface Answer {
     body: unknown;
 }
 let answer: Answer;
+/** What the server answers for DaemonSets and Nodes (the network policy check). */
+let daemonSets: Answer;
+let nodes: Answer;
 const seen: { authorization?: string; clientCert: boolean; url?: string }[] = [];
 let server: https.Server;
 let url: string;
@@ -115,7 +120,11 @@ beforeAll(async () => {
             const unauthenticated = !tls.authorized && !req.headers.authorization;
             const a = unauthenticated
                 ? { status: 401, body: { kind: "Status", message: "Unauthorized" } }
-                : answer;
+                : req.url === "/apis/apps/v1/daemonsets"
+                  ? daemonSets
+                  : req.url === "/api/v1/nodes"
+                    ? nodes
+                    : answer;
             res.writeHead(a.status, { "content-type": "application/json" });
             res.end(JSON.stringify(a.body));
         },
@@ -130,6 +139,8 @@ afterAll(() => {
 beforeEach(() => {
     seen.length = 0;
     answer = list(sc("local-path", DEFAULT));
+    daemonSets = { status: 200, body: { kind: "DaemonSetList", items: [] } };
+    nodes = { status: 200, body: { kind: "NodeList", items: [] } };
 });
 
 /** A kubeconfig file for `user`, context `test` (current) plus `other`. */
@@ -351,7 +362,105 @@ describe("ExistingCluster with the preflight", () => {
         });
         await settled();
         expect(rec.get("pulumi:providers:kubernetes", "ok").inputs.context).toBe("test");
-        expect(seen.map((s) => s.url)).toEqual(["/apis/storage.k8s.io/v1/storageclasses"]);
+        expect(seen.map((s) => s.url).sort()).toEqual([
+            "/api/v1/nodes",
+            "/apis/apps/v1/daemonsets",
+            "/apis/storage.k8s.io/v1/storageclasses",
+        ]);
+    });
+
+    describe("warns when the network plugin does not enforce NetworkPolicy", () => {
+        let warn: jest.SpyInstance;
+        beforeEach(() => {
+            warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async () => undefined);
+        });
+        afterEach(() => warn.mockRestore());
+        const kindnet = (tag: string) => ({
+            status: 200,
+            body: {
+                kind: "DaemonSetList",
+                items: [
+                    {
+                        metadata: { name: "kindnet", namespace: "kube-system" },
+                        spec: {
+                            template: {
+                                spec: {
+                                    containers: [
+                                        {
+                                            name: "kindnet-cni",
+                                            image: `docker.io/kindest/kindnetd:${tag}`,
+                                        },
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                ],
+            },
+        });
+        const warnings = () => warn.mock.calls.map((c) => c[0] as string);
+
+        it("on kind before v0.24.0: a warning on the cluster, and the provider still gets its context", async () => {
+            daemonSets = kindnet("v20240513-cd2ac642");
+            const rec = record();
+            const cluster = new ExistingCluster("old-kind", {
+                kubeconfig: kubeconfig(certUser),
+                context: "test",
+                preflight: true,
+            });
+            await settled();
+            expect(rec.get("pulumi:providers:kubernetes", "old-kind").inputs.context).toBe("test");
+            expect(warnings()).toEqual([
+                "cluster preflight: the cluster's network plugin does not enforce NetworkPolicy: found " +
+                    "kindnet (DaemonSet kube-system/kindnet, image docker.io/kindest/kindnetd:v20240513-cd2ac642, " +
+                    `older than kind v0.24.0). ${NETWORK_POLICY_ADVICE}`,
+            ]);
+            expect(warn.mock.calls[0][1]).toBe(cluster);
+        });
+
+        it("on kind v0.24.0 and k3s: nothing", async () => {
+            daemonSets = kindnet("v20240813-c6f155d6");
+            record();
+            new ExistingCluster("kind", { kubeconfig: kubeconfig(certUser), preflight: true });
+            await settled();
+            daemonSets = { status: 200, body: { items: [] } };
+            nodes = {
+                status: 200,
+                body: {
+                    items: [
+                        {
+                            metadata: {
+                                name: "k3d-mlops-server-0",
+                                annotations: { "k3s.io/node-args": '["server"]' },
+                            },
+                            spec: { providerID: "k3s://k3d-mlops-server-0" },
+                        },
+                    ],
+                },
+            };
+            new ExistingCluster("k3d", { kubeconfig: kubeconfig(certUser), preflight: true });
+            await settled();
+            expect(warnings()).toEqual([]);
+        });
+
+        it("when the API server refuses the read: a warning that says so, not a failure", async () => {
+            nodes = {
+                status: 403,
+                body: { kind: "Status", message: 'nodes is forbidden: User "dev"' },
+            };
+            const rec = record();
+            new ExistingCluster("refused", {
+                kubeconfig: kubeconfig(certUser),
+                context: "test",
+                preflight: true,
+            });
+            await settled();
+            expect(rec.get("pulumi:providers:kubernetes", "refused").inputs.context).toBe("test");
+            expect(warnings()).toEqual([
+                "cluster preflight: could not tell whether the cluster's network plugin enforces " +
+                    `NetworkPolicy (listing Nodes failed (403: nodes is forbidden: User "dev")). ${NETWORK_POLICY_ADVICE}`,
+            ]);
+        });
     });
 
     it("asks nothing of the cluster without it", async () => {

@@ -7,6 +7,8 @@ import {
     TEAM_DATABASE_COMMAND,
     TEAM_DATABASE_SQL,
     TeamDatabase,
+    teamDatabaseClientPods,
+    teamDatabaseEgress,
     teamDatabaseEndpoint,
     teamDatabaseNames,
     teamPgName,
@@ -37,7 +39,7 @@ const ADMIN = {
     credentialsSecretName: "pg-credentials",
 };
 
-function build(inCluster = true) {
+function build() {
     const rec = record();
     const router = new Traefik("router", {
         namespace: "mlops",
@@ -52,9 +54,6 @@ function build(inCluster = true) {
     const tracking = new TeamTrackingServer("p-tracking-vision", {
         team: "vision",
         database,
-        databaseAt: inCluster
-            ? { inCluster: true, platformNamespace: "mlops" }
-            : { inCluster: false, cidrs: ["10.0.0.0/16"] },
         objectStore: { ...STORE, credentialsSecretName: "runner-s3" },
         serviceAccountName: "runner",
         router,
@@ -190,14 +189,11 @@ describe("TeamDatabase", () => {
 });
 
 describe("TeamTrackingServer", () => {
-    it("creates the team's MLflow and its egress to the database", async () => {
+    it("creates the team's MLflow (its egress to the database is the database's)", async () => {
         const { rec } = build();
         await settled();
         const parent = rec.get("mlops:tracking:TeamTrackingServer", "p-tracking-vision");
-        expect(childList(rec, parent)).toEqual([
-            "kubernetes:networking.k8s.io/v1:NetworkPolicy p-tracking-vision-database",
-            "mlops:tracking:MlflowServer p-tracking-vision",
-        ]);
+        expect(childList(rec, parent)).toEqual(["mlops:tracking:MlflowServer p-tracking-vision"]);
         // No account of its own: it runs as the team's runner.
         expect(childList(rec, rec.get("mlops:tracking:MlflowServer", "p-tracking-vision"))).toEqual(
             [
@@ -288,15 +284,43 @@ describe("TeamTrackingServer", () => {
             headers: { customRequestHeaders: { Cookie: "", Authorization: "" } },
         });
     });
+});
 
-    it("opens its pods' egress to the in-cluster database's pods on its port", async () => {
-        const { rec } = build();
+describe("teamDatabaseEgress", () => {
+    const egress = (at: Parameters<typeof teamDatabaseEgress>[1]["at"], names: string[]) => {
+        const rec = record();
+        const database = new TeamDatabase("p-vision-database", {
+            team: "vision",
+            platformNamespace: "mlops",
+            admin: ADMIN,
+        });
+        teamDatabaseEgress(
+            "p-vision-database-egress",
+            { team: "vision", clients: teamDatabaseClientPods(names), at, port: database.port },
+            { parent: database },
+        );
+        return { rec, database };
+    };
+
+    it("opens the clients' egress to the in-cluster database's pods on its port", async () => {
+        const { rec } = egress({ inCluster: true, platformNamespace: "mlops" }, [
+            "mlflow",
+            "mlflow-db-upgrade",
+            "feast",
+        ]);
         await settled();
+        expect(
+            childList(rec, rec.get("mlops:storage:TeamDatabase", "p-vision-database")),
+        ).toContain("kubernetes:networking.k8s.io/v1:NetworkPolicy p-vision-database-egress");
         const policy = rec.get(
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-            "p-tracking-vision-database",
+            "p-vision-database-egress",
         );
-        expect(at(policy, "metadata", "namespace")).toBe("team-vision");
+        expect(at(policy, "metadata")).toEqual({
+            name: "allow-tracking-database",
+            namespace: "team-vision",
+            labels: { "mlops.dev/team": "vision" },
+        });
         expect(at(policy, "spec")).toEqual({
             podSelector: TEAM_TRACKING_DATABASE_CLIENTS,
             policyTypes: ["Egress"],
@@ -318,12 +342,26 @@ describe("TeamTrackingServer", () => {
         });
     });
 
-    it("opens its pods' egress to a managed database's addresses on its port", async () => {
-        const { rec } = build(false);
+    it("admits exactly the clients named: the feature server alone", async () => {
+        const { rec } = egress({ inCluster: true, platformNamespace: "mlops" }, ["feast"]);
         await settled();
         const policy = rec.get(
             "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-            "p-tracking-vision-database",
+            "p-vision-database-egress",
+        );
+        expect(at(policy, "spec", "podSelector")).toEqual({
+            matchExpressions: [
+                { key: "app.kubernetes.io/name", operator: "In", values: ["feast"] },
+            ],
+        });
+    });
+
+    it("opens the clients' egress to a managed database's addresses on its port", async () => {
+        const { rec } = egress({ inCluster: false, cidrs: ["10.0.0.0/16"] }, ["feast"]);
+        await settled();
+        const policy = rec.get(
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+            "p-vision-database-egress",
         );
         expect(at(policy, "spec", "egress")).toEqual([
             {
