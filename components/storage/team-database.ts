@@ -94,12 +94,21 @@ function kubernetesName(parts: readonly string[]): string {
  * PUBLIC on the team's databases and on the platform's own, so a team's role opens only its
  * own databases (a superuser still opens any). The administrator is made a member of the role
  * because PostgreSQL 16 and later let a non-superuser (RDS's and Cloud SQL's administrators)
- * create a database for an owner only when it may `SET ROLE` to it.
+ * create a database for an owner only when it may `SET ROLE` to it. The role opens at most
+ * {@link TEAM_DATABASE_CONNECTIONS} connections, so that one team cannot take the server's
+ * `max_connections` from the others.
  *
  * The values come from the environment through psql's `\getenv` (psql 15 and later), so
  * the password is in no argument: TEAM_ROLE, TEAM_PASSWORD, MLFLOW_DATABASE, FEAST_DATABASE
  * and PGDATABASE.
  */
+/**
+ * The connections a team's role may hold at once: its MLflow's pool (SQLAlchemy's 5 and 10
+ * overflow), its Feast server's registry pool and online-store pool (10), the schema Job, and
+ * room for a rolling update.
+ */
+export const TEAM_DATABASE_CONNECTIONS = 50;
+
 export const TEAM_DATABASE_SQL = `\\getenv role TEAM_ROLE
 \\getenv password TEAM_PASSWORD
 \\getenv mlflow_database MLFLOW_DATABASE
@@ -107,7 +116,7 @@ export const TEAM_DATABASE_SQL = `\\getenv role TEAM_ROLE
 \\getenv platform_database PGDATABASE
 SELECT format('CREATE ROLE %I LOGIN', :'role')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \\gexec
-ALTER ROLE :"role" WITH LOGIN PASSWORD :'password';
+ALTER ROLE :"role" WITH LOGIN PASSWORD :'password' CONNECTION LIMIT ${TEAM_DATABASE_CONNECTIONS};
 GRANT :"role" TO CURRENT_USER;
 SELECT format('CREATE DATABASE %I OWNER %I', db, :'role')
   FROM unnest(ARRAY[:'mlflow_database', :'feast_database']) AS db

@@ -160,6 +160,12 @@ describe("TeamDatabase", () => {
         expect(TEAM_DATABASE_SQL).not.toMatch(/SUPERUSER|CREATEDB|CREATEROLE/);
     });
 
+    it("caps the team role's connections, so one team cannot take the server's from the others", () => {
+        expect(TEAM_DATABASE_SQL).toContain(
+            `ALTER ROLE :"role" WITH LOGIN PASSWORD :'password' CONNECTION LIMIT 50;`,
+        );
+    });
+
     it("declares the Jobs' and the team servers' calls to the platform's database", () => {
         expect(teamDatabaseEndpoint(["a", "b"], [TEAM_TRACKING_DATABASE_CLIENTS])).toEqual({
             name: "team-database",
