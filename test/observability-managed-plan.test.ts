@@ -51,7 +51,7 @@ describe("mlops:observability.backend: managed", () => {
         expect(
             errorOf({
                 "mlops:cloud": "gcp",
-                "mlops:cluster": { gcp: { project: "p", region: "europe-west4" } },
+                "mlops:cluster": { gcp: { project: "my-project", region: "europe-west4" } },
                 "mlops:observability": { backend: "managed" },
             }),
         ).toContain(
