@@ -289,6 +289,7 @@ describe("members as RoleBinding subjects", () => {
             "kubernetes:core/v1:LimitRange vision",
             "kubernetes:core/v1:Namespace vision",
             "kubernetes:core/v1:ResourceQuota vision",
+            "kubernetes:core/v1:ResourceQuota vision-system-priority",
             "kubernetes:core/v1:ServiceAccount vision-runner",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy vision-allow-api-server",
             "kubernetes:networking.k8s.io/v1:NetworkPolicy vision-allow-dns",

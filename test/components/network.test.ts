@@ -721,6 +721,9 @@ describe("the tenant view", () => {
                     ].map((key) => `${team}-${key}`),
                     // The team's clients of its databases to the platform's (TeamDatabase).
                     `p-${team}-database-egress`,
+                    // Prometheus to its servers' metrics ports (TeamScrapes).
+                    `p-scrape-${team}-feast`,
+                    `p-scrape-${team}-mlflow`,
                 ].sort(),
             );
             expect(JSON.stringify(policies.map((pol) => at(pol, "spec")))).not.toContain(other);
