@@ -124,7 +124,7 @@ export function teamPolicyProblems(identity: string, policy: unknown): string[] 
                 );
         } else {
             problems.push(
-                `${at}: ${actions.join(", ")} go beyond reading, writing and listing its own objects (allowed: ${[...TEAM_OBJECT_ACTIONS, ...TEAM_LIST_ACTIONS].join(", ")}, in separate statements)`,
+                `${at}: ${actions.join(", ")}: only object actions (${[...TEAM_OBJECT_ACTIONS].join(", ")}) or listing actions (${[...TEAM_LIST_ACTIONS].join(", ")}), each in its own statement`,
             );
         }
     });
