@@ -83,5 +83,5 @@ export const rationale: Readonly<Record<string, string>> = {
     "aws-team-bucket-access-confined":
         "A grant on a whole shared bucket lets one team read, list, overwrite or delete another team's data.",
     "object-store-team-identities-confined":
-        "A bucket-wide action in the in-cluster store lets one team read or list another team's datasets and models.",
+        "A bucket-wide action in the in-cluster store lets one team read or list another team's datasets and models; an action that holds for a bucket-level request lets it set lifecycle rules that delete them.",
 };

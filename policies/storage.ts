@@ -49,38 +49,92 @@ export const objectStoreNoAnonymous = resourcePolicy({
 });
 
 /**
- * The annotation on the object store's identities Secret that declares the actions of each
- * identity other than the platform's, as JSON `{ "<identity>": ["<Action>:<bucket>/<prefix>/*"] }`.
+ * The annotation on the object store's identities Secret that declares the IAM policy attached
+ * to each identity other than the platform's, as JSON `{ "<identity>": <policy document> }`.
  * Known in a fresh preview, like {@link ANONYMOUS_ACTIONS_ANNOTATION}.
  */
-export const IDENTITY_ACTIONS_ANNOTATION = "mlops.dev/identity-actions";
+export const IDENTITY_POLICIES_ANNOTATION = "mlops.dev/identity-policies";
 
 /** A team's identity in the in-cluster store: `team-<team>`. */
 const TEAM_IDENTITY = /^team-([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)$/;
 
+/** What a team's object statement may allow: its objects, no bucket-level configuration. */
+const TEAM_OBJECT_ACTIONS = new Set([
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+]);
+const TEAM_LIST_ACTIONS = new Set(["s3:ListBucket", "s3:ListBucketVersions"]);
+
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
 /**
- * Why a team identity's actions reach beyond its prefix: every action must be scoped to
- * `<bucket>/<...>/<team>/*` (the gateway matches `<Action>:<bucket>/<key>`, with a listing's
- * prefix as the key); a bare action or one scoped to a bucket reaches every team's objects.
+ * Why a team identity's policy reaches beyond its prefix. The gateway resolves a request
+ * without an object key (lifecycle, versioning, CORS, object lock) to an object action on
+ * `<bucket>/<prefix>` when the request carries `?prefix=`, so an object statement must hold
+ * only where `s3:prefix` is absent (`Null`), and a listing only for `s3:prefix` under the
+ * team's own prefix. Legacy actions (`Write:<bucket>/...`) are refused outright: the gateway
+ * matches them against the same `prefix`, and nothing there can tell the requests apart.
  */
-export function teamActionProblems(identity: string, actions: unknown): string[] {
+export function teamPolicyProblems(identity: string, policy: unknown): string[] {
     const team = TEAM_IDENTITY.exec(identity)?.[1];
     if (team === undefined) return [];
-    if (!Array.isArray(actions)) return [`identity '${identity}' declares no list of actions`];
-    const own = new RegExp(`^(?:Read|Write|List|Tagging):[^/*?]+/(?:[^*?]*/)?${team}/\\*$`);
-    return actions
-        .map(String)
-        .filter((a) => !own.test(a))
-        .map(
-            (a) =>
-                `team '${team}' (identity '${identity}') may ${a}, beyond its own prefix (<bucket>/.../${team}/*)`,
-        );
+    const doc = policy as { Version?: unknown; Statement?: unknown } | null;
+    if (doc === null || typeof doc !== "object" || !Array.isArray(doc.Statement))
+        return [`identity '${identity}' declares no policy document`];
+    const who = `team '${team}' (identity '${identity}')`;
+    const ownObject = new RegExp(`^arn:aws:s3:::[^/*?]+/(?:[^*?]*/)?${team}/\\*$`);
+    const ownPrefix = new RegExp(`^(?:[^*?]*/)?${team}/\\*$`);
+    const bucketArn = /^arn:aws:s3:::[^/*?]+$/;
+    const problems: string[] = [];
+    if (doc.Version !== "2012-10-17") problems.push(`${who}: policy Version must be 2012-10-17`);
+    doc.Statement.forEach((raw: any, i: number) => {
+        if (raw?.Effect === "Deny") return;
+        const at = `${who}, statement ${i}`;
+        if (raw?.NotAction !== undefined || raw?.NotResource !== undefined) {
+            problems.push(`${at}: NotAction/NotResource reach beyond its own prefix`);
+            return;
+        }
+        const actions = asList(raw?.Action).map(String);
+        const resources = asList(raw?.Resource).map(String);
+        const condition = JSON.stringify(raw?.Condition ?? {});
+        if (actions.every((a) => TEAM_OBJECT_ACTIONS.has(a))) {
+            for (const r of resources.filter((r) => !ownObject.test(r)))
+                problems.push(`${at}: ${actions.join(", ")} on ${r}, beyond its own prefix`);
+            if (condition !== JSON.stringify({ Null: { "s3:prefix": "true" } }))
+                problems.push(
+                    `${at}: object actions without the condition {"Null":{"s3:prefix":"true"}} also allow bucket-level requests that carry ?prefix= (lifecycle, versioning, CORS, object lock); got ${condition}`,
+                );
+        } else if (actions.every((a) => TEAM_LIST_ACTIONS.has(a))) {
+            for (const r of resources.filter((r) => !bucketArn.test(r)))
+                problems.push(`${at}: ${actions.join(", ")} on ${r}, not a bucket`);
+            const prefixes = asList(raw?.Condition?.StringLike?.["s3:prefix"]).map(String);
+            const keys = Object.keys(raw?.Condition ?? {});
+            if (
+                keys.length !== 1 ||
+                keys[0] !== "StringLike" ||
+                Object.keys(raw.Condition.StringLike).join() !== "s3:prefix" ||
+                prefixes.length === 0 ||
+                !prefixes.every((p) => ownPrefix.test(p))
+            )
+                problems.push(
+                    `${at}: listing must be limited by StringLike s3:prefix to its own prefix (<...>/${team}/*); got ${condition}`,
+                );
+        } else {
+            problems.push(
+                `${at}: ${actions.join(", ")}: only object actions (${[...TEAM_OBJECT_ACTIONS].join(", ")}) or listing actions (${[...TEAM_LIST_ACTIONS].join(", ")}), each in its own statement`,
+            );
+        }
+    });
+    return problems;
 }
 
 export const objectStoreTeamsConfined = resourcePolicy({
     name: "object-store-team-identities-confined",
     description:
-        "Each team's identity in the in-cluster object store reads, writes and lists under its own prefix only.",
+        "Each team's identity in the in-cluster object store reads, writes and lists under its own prefix only, and changes no bucket's configuration.",
     enforcementLevel: "mandatory",
     types: ["kubernetes:core/v1:Secret"],
     validate: (props, report) => {
@@ -89,35 +143,46 @@ export const objectStoreTeamsConfined = resourcePolicy({
         const data = input(() => props?.stringData);
         const hasConfig = data !== null && typeof data === "object" && "s3.json" in data;
         const declaredText = stringInput(
-            () => props?.metadata?.annotations?.[IDENTITY_ACTIONS_ANNOTATION],
+            () => props?.metadata?.annotations?.[IDENTITY_POLICIES_ANNOTATION],
         );
         if (declaredText === UNKNOWN) return;
         if (declaredText === undefined) {
             if (hasConfig)
-                report(`the identities Secret does not declare ${IDENTITY_ACTIONS_ANNOTATION}`);
+                report(`the identities Secret does not declare ${IDENTITY_POLICIES_ANNOTATION}`);
             return;
         }
         let declared: Record<string, unknown>;
         try {
             declared = JSON.parse(declaredText);
         } catch {
-            report(`${IDENTITY_ACTIONS_ANNOTATION} is not JSON`);
+            report(`${IDENTITY_POLICIES_ANNOTATION} is not JSON`);
             return;
         }
-        for (const [identity, actions] of Object.entries(declared))
-            for (const problem of teamActionProblems(identity, actions)) report(problem);
-        // The identities themselves, when known: each must hold what the annotation declares.
+        for (const [identity, policy] of Object.entries(declared))
+            for (const problem of teamPolicyProblems(identity, policy)) report(problem);
+        // The identities themselves, when known: each team's holds no legacy action and exactly
+        // the policy the annotation declares.
         const config = hasConfig ? stringInput(() => props?.stringData?.["s3.json"]) : undefined;
         if (typeof config !== "string") return;
-        const identities: { name?: string; actions?: unknown }[] =
-            JSON.parse(config).identities ?? [];
+        const parsed = JSON.parse(config);
+        const identities: { name?: string; actions?: unknown; policyNames?: unknown }[] =
+            parsed.identities ?? [];
+        const policies: { name?: string; content?: unknown }[] = parsed.policies ?? [];
         for (const i of identities) {
             const name = String(i.name);
             if (!TEAM_IDENTITY.test(name)) continue;
-            const held = JSON.stringify(i.actions ?? []);
-            if (held !== JSON.stringify(declared[name] ?? null))
+            if (asList(i.actions).length > 0)
                 report(
-                    `identity '${name}' holds ${held}, but ${IDENTITY_ACTIONS_ANNOTATION} declares ${JSON.stringify(declared[name] ?? null)}`,
+                    `identity '${name}' holds legacy actions ${JSON.stringify(i.actions)}: the gateway matches them against a request's ?prefix=, so they allow bucket-level configuration`,
+                );
+            const attached = asList(i.policyNames).map(String);
+            const contents = attached.map((p) => {
+                const content = policies.find((q) => q.name === p)?.content;
+                return typeof content === "string" ? JSON.parse(content) : null;
+            });
+            if (JSON.stringify(contents) !== JSON.stringify([declared[name] ?? null]))
+                report(
+                    `identity '${name}' is attached ${JSON.stringify(contents)}, but ${IDENTITY_POLICIES_ANNOTATION} declares ${JSON.stringify(declared[name] ?? null)}`,
                 );
         }
     },

@@ -31,23 +31,69 @@ export function teamPrefix(team: string): string {
 
 /**
  * The annotation on the in-cluster store's identities Secret that declares, per identity other
- * than the platform's, the actions it holds (JSON `{ "<identity>": ["Read:<bucket>/<prefix>/*",
- * ...] }`): known during preview, while the identities themselves hold generated keys.
+ * than the platform's, the IAM policy document attached to it (JSON `{ "<identity>": <policy> }`):
+ * known during preview, while the identities themselves hold generated keys.
  */
-export const IDENTITY_ACTIONS_ANNOTATION = "mlops.dev/identity-actions";
+export const IDENTITY_POLICIES_ANNOTATION = "mlops.dev/identity-policies";
+
+/** An IAM policy document as the gateway's policy engine reads it. */
+export interface PolicyDocument {
+    readonly Version: "2012-10-17";
+    readonly Statement: readonly {
+        readonly Sid: string;
+        readonly Effect: "Allow";
+        readonly Action: readonly string[];
+        readonly Resource: readonly string[];
+        readonly Condition: Readonly<Record<string, Readonly<Record<string, string | string[]>>>>;
+    }[];
+}
+
+/** The object actions of a confined identity: read, write (multipart included) and delete. */
+export const PREFIX_OBJECT_ACTIONS = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+] as const;
+/** The listing actions of a confined identity, on the bucket, for its prefix only. */
+export const PREFIX_LIST_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions"] as const;
 
 /**
- * The gateway's actions of an identity confined to `<prefix>/` of `buckets`: read, write and
- * list there and nowhere else. SeaweedFS matches `<Action>:<bucket>/<object key>` against each
- * granted action with `*` wildcards, and for a listing it takes the request's `prefix` as the
- * object key (weed/s3api/auth_credentials.go, `CanDo` and the `ACTION_LIST` prefix case): so
- * `List:<bucket>/teams/a/*` lists `teams/a/` and refuses `teams/b/` and the bucket root. The
+ * The policy of an identity confined to `<prefix>/` of `buckets`: read, write, delete and list
+ * there and nothing else, no bucket-level request (lifecycle, versioning, CORS, object lock,
+ * policy, ACL) at all.
+ *
+ * Why a policy and not the gateway's legacy `Read/Write/List:<bucket>/<prefix>/*` actions: for
+ * any request without an object key SeaweedFS takes the request's `prefix` query parameter as
+ * the key, not only for a listing, so `PUT /<bucket>?lifecycle&prefix=<prefix>/` is authorised
+ * as `Write:<bucket>/<prefix>/` and a team could set the lifecycle rules, versioning, CORS or
+ * object lock of the whole shared bucket. Through an attached policy the same request resolves
+ * to an object action on `<bucket>/<prefix>/` too; what tells it apart is the `prefix` parameter
+ * itself (the `s3:prefix` condition key), which no object request carries: the object actions
+ * hold only where `s3:prefix` is absent, the listing only where it is under `<prefix>/`. The
  * trailing '/' keeps team `a` out of team `a-b`'s objects.
  */
-export function prefixActions(buckets: readonly string[], prefix: string): string[] {
-    return buckets.flatMap((bucket) =>
-        ["Read", "Write", "List"].map((action) => `${action}:${bucket}/${prefix}/*`),
-    );
+export function prefixPolicy(buckets: readonly string[], prefix: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ObjectsUnderPrefix",
+                Effect: "Allow",
+                Action: [...PREFIX_OBJECT_ACTIONS],
+                Resource: buckets.map((b) => `arn:aws:s3:::${b}/${prefix}/*`),
+                Condition: { Null: { "s3:prefix": "true" } },
+            },
+            {
+                Sid: "ListPrefix",
+                Effect: "Allow",
+                Action: [...PREFIX_LIST_ACTIONS],
+                Resource: buckets.map((b) => `arn:aws:s3:::${b}`),
+                Condition: { StringLike: { "s3:prefix": `${prefix}/*` } },
+            },
+        ],
+    };
 }
 
 /**
@@ -262,7 +308,9 @@ export class ObjectStore extends pulumi.ComponentResource {
             return {
                 name: u.name,
                 credentials: [{ accessKey: creds.accessKeyId, secretKey: creds.secretAccessKey }],
-                actions: prefixActions(
+                // Attached policies are authoritative: the identity holds no legacy actions.
+                policyNames: [u.name],
+                policy: prefixPolicy(
                     TEAM_BUCKETS.map((b) => this.buckets[b]),
                     u.prefix,
                 ),
@@ -274,7 +322,12 @@ export class ObjectStore extends pulumi.ComponentResource {
     private s3ConfigSecret(
         name: string,
         w: Workload,
-        users: { readonly name: string; readonly actions: string[] }[],
+        users: {
+            readonly name: string;
+            readonly credentials: unknown;
+            readonly policyNames: string[];
+            readonly policy: PolicyDocument;
+        }[],
         publicRead: boolean,
     ) {
         const anonymousActions = publicRead ? ["Read", "List"] : [];
@@ -287,8 +340,8 @@ export class ObjectStore extends pulumi.ComponentResource {
                     // object-store-no-anonymous-access guardrail runs in a fresh preview.
                     annotations: {
                         "mlops.dev/anonymous-actions": anonymousActions.join(","),
-                        [IDENTITY_ACTIONS_ANNOTATION]: JSON.stringify(
-                            Object.fromEntries(users.map((u) => [u.name, u.actions])),
+                        [IDENTITY_POLICIES_ANNOTATION]: JSON.stringify(
+                            Object.fromEntries(users.map((u) => [u.name, u.policy])),
                         ),
                     },
                 },
@@ -306,11 +359,16 @@ export class ObjectStore extends pulumi.ComponentResource {
                                     ],
                                     actions: ["Admin", "Read", "Write", "List", "Tagging"],
                                 },
-                                ...users,
+                                ...users.map(({ policy: _policy, ...identity }) => identity),
                                 ...(anonymousActions.length
                                     ? [{ name: "anonymous", actions: anonymousActions }]
                                     : []),
                             ],
+                            // The S3 config form of a policy: its document as a JSON string.
+                            policies: users.map((u) => ({
+                                name: u.name,
+                                content: JSON.stringify(u.policy),
+                            })),
                         }),
                     ),
                 },
@@ -401,6 +459,11 @@ export class ObjectStore extends pulumi.ComponentResource {
                                         "-s3",
                                         `-s3.port=${S3_PORT}`,
                                         "-s3.config=/etc/seaweedfs/s3.json",
+                                        // No embedded IAM API and no advanced IAM integration:
+                                        // the identities' attached policies in s3.json are then
+                                        // evaluated by the gateway's own policy engine, and no
+                                        // caller can change identities or policies at run time.
+                                        "-s3.iam=false",
                                         `-metricsPort=${METRICS_PORT}`,
                                     ],
                                     ports: [

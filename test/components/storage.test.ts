@@ -2,10 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import { Database } from "../../components/storage/database";
 import {
     CREATE_BUCKETS_SCRIPT,
-    IDENTITY_ACTIONS_ANNOTATION,
+    IDENTITY_POLICIES_ANNOTATION,
     ObjectStore,
 } from "../../components/storage/object-store";
-import { IDENTITY_ACTIONS_ANNOTATION as POLICY_IDENTITY_ACTIONS } from "../../policies/storage";
+import {
+    IDENTITY_POLICIES_ANNOTATION as POLICY_IDENTITY_POLICIES,
+    teamPolicyProblems,
+} from "../../policies/storage";
 import { SharedFilesystem } from "../../components/storage/shared-filesystem";
 import { images, charts } from "../../components/versions";
 import {
@@ -63,6 +66,7 @@ describe("ObjectStore", () => {
             "-s3",
             "-s3.port=8333",
             "-s3.config=/etc/seaweedfs/s3.json",
+            "-s3.iam=false",
             "-metricsPort=9327",
         ]);
         expect(c.securityContext).toEqual(SECURE_CONTAINER);
@@ -103,6 +107,7 @@ describe("ObjectStore", () => {
                     actions: ["Admin", "Read", "Write", "List", "Tagging"],
                 },
             ],
+            policies: [],
         });
     });
 
@@ -117,6 +122,36 @@ describe("ObjectStore", () => {
                 "s3.json",
             ) as string,
         );
+        const buckets = ["store-tracking", "store-workflows", "store-datasets"];
+        const policy = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ObjectsUnderPrefix",
+                    Effect: "Allow",
+                    Action: [
+                        "s3:GetObject",
+                        "s3:PutObject",
+                        "s3:DeleteObject",
+                        "s3:AbortMultipartUpload",
+                        "s3:ListMultipartUploadParts",
+                    ],
+                    Resource: buckets.map((b) => `arn:aws:s3:::${b}/teams/vision/*`),
+                    // The object actions hold only without ?prefix=, which the gateway would
+                    // otherwise take as the key of a bucket-level request (lifecycle, CORS...).
+                    Condition: { Null: { "s3:prefix": "true" } },
+                },
+                {
+                    Sid: "ListPrefix",
+                    Effect: "Allow",
+                    Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+                    Resource: buckets.map((b) => `arn:aws:s3:::${b}`),
+                    Condition: { StringLike: { "s3:prefix": "teams/vision/*" } },
+                },
+            ],
+        };
+        // No legacy actions: an attached policy is authoritative, and legacy Write matches
+        // `PUT /<bucket>?lifecycle&prefix=teams/vision/`.
         expect(s3.identities[1]).toEqual({
             name: "team-vision",
             credentials: [
@@ -125,18 +160,24 @@ describe("ObjectStore", () => {
                     secretKey: "mock-password-store-team-vision-secret-key",
                 },
             ],
-            actions: [
-                "Read:store-tracking/teams/vision/*",
-                "Write:store-tracking/teams/vision/*",
-                "List:store-tracking/teams/vision/*",
-                "Read:store-workflows/teams/vision/*",
-                "Write:store-workflows/teams/vision/*",
-                "List:store-workflows/teams/vision/*",
-                "Read:store-datasets/teams/vision/*",
-                "Write:store-datasets/teams/vision/*",
-                "List:store-datasets/teams/vision/*",
-            ],
+            policyNames: ["team-vision"],
         });
+        expect(s3.policies).toEqual([{ name: "team-vision", content: JSON.stringify(policy) }]);
+        // No statement allows a bucket-configuration action, and no object statement holds
+        // for a request that carries ?prefix=.
+        const actions = policy.Statement.flatMap((st) => st.Action);
+        for (const a of [
+            "s3:PutLifecycleConfiguration",
+            "s3:PutBucketVersioning",
+            "s3:PutBucketCORS",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutBucketPolicy",
+            "s3:PutBucketAcl",
+            "s3:DeleteBucket",
+            "s3:GetBucketPolicy",
+        ])
+            expect(actions).not.toContain(a);
+        expect(teamPolicyProblems("team-vision", policy)).toEqual([]);
         // Declared where the object-store-team-identities-confined guardrail reads it in preview.
         expect(
             JSON.parse(
@@ -144,11 +185,11 @@ describe("ObjectStore", () => {
                     rec.get("kubernetes:core/v1:Secret", "store-s3-config"),
                     "metadata",
                     "annotations",
-                    "mlops.dev/identity-actions",
+                    "mlops.dev/identity-policies",
                 ) as string,
             ),
-        ).toEqual({ "team-vision": s3.identities[1].actions });
-        expect(IDENTITY_ACTIONS_ANNOTATION).toBe(POLICY_IDENTITY_ACTIONS);
+        ).toEqual({ "team-vision": policy });
+        expect(IDENTITY_POLICIES_ANNOTATION).toBe(POLICY_IDENTITY_POLICIES);
         expect(await isSecret(store.userCredentials["team-vision"].secretAccessKey)).toBe(true);
     });
 

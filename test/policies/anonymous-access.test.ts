@@ -122,7 +122,7 @@ describe("the ObjectStore declares what anonymous callers may do", () => {
         expect(at(s3, "metadata", "annotations")).toEqual({
             [ANONYMOUS_ACTIONS_ANNOTATION]: actions,
             // No team identities in this store.
-            "mlops.dev/identity-actions": "{}",
+            "mlops.dev/identity-policies": "{}",
         });
         const identities = JSON.parse(at(s3, "stringData", "s3.json") as string).identities;
         expect(

@@ -241,25 +241,54 @@ const traefikRelease = {
         },
     },
 };
-const s3Config = (identities: any[]) => ({
-    type: "kubernetes:core/v1:Secret",
-    props: {
-        metadata: {
-            labels: { "app.kubernetes.io/name": "seaweedfs" },
-            annotations: {
-                "mlops.dev/anonymous-actions":
-                    identities.find((i) => i.name === "anonymous")?.actions.join(",") ?? "",
-                "mlops.dev/identity-actions": JSON.stringify(
-                    Object.fromEntries(
-                        identities
-                            .filter((i) => !["platform", "anonymous"].includes(i.name))
-                            .map((i) => [i.name, i.actions]),
+/** The identities Secret of the in-cluster store; a team identity's `policy` is attached to it. */
+const s3Config = (identities: any[]) => {
+    const teams = identities.filter((i) => !["platform", "anonymous"].includes(i.name));
+    return {
+        type: "kubernetes:core/v1:Secret",
+        props: {
+            metadata: {
+                labels: { "app.kubernetes.io/name": "seaweedfs" },
+                annotations: {
+                    "mlops.dev/anonymous-actions":
+                        identities.find((i) => i.name === "anonymous")?.actions.join(",") ?? "",
+                    "mlops.dev/identity-policies": JSON.stringify(
+                        Object.fromEntries(teams.map((i) => [i.name, i.policy ?? null])),
                     ),
-                ),
+                },
+            },
+            stringData: {
+                "s3.json": JSON.stringify({
+                    identities: identities.map(({ policy, ...i }) =>
+                        policy ? { ...i, policyNames: [i.name] } : i,
+                    ),
+                    policies: teams
+                        .filter((i) => i.policy)
+                        .map((i) => ({ name: i.name, content: JSON.stringify(i.policy) })),
+                }),
             },
         },
-        stringData: { "s3.json": JSON.stringify({ identities }) },
-    },
+    };
+};
+/** A team's policy in the in-cluster store, as the ObjectStore renders it, for bucket `b`. */
+const teamStorePolicy = (team: string) => ({
+    Version: "2012-10-17",
+    Statement: [
+        {
+            Sid: "ObjectsUnderPrefix",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            Resource: [`arn:aws:s3:::b/teams/${team}/*`],
+            Condition: { Null: { "s3:prefix": "true" } },
+        },
+        {
+            Sid: "ListPrefix",
+            Effect: "Allow",
+            Action: ["s3:ListBucket"],
+            Resource: ["arn:aws:s3:::b"],
+            Condition: { StringLike: { "s3:prefix": `teams/${team}/*` } },
+        },
+    ],
 });
 const pgService = {
     type: "kubernetes:core/v1:Service",
@@ -535,19 +564,20 @@ const cases: [string, R[], R[], string, object?][] = [
         [
             s3Config([
                 { name: "platform", actions: ["Admin"] },
-                {
-                    name: "team-vision",
-                    actions: ["Read:b/teams/vision/*", "List:b/teams/vision/*"],
-                },
+                { name: "team-vision", policy: teamStorePolicy("vision") },
             ]),
         ],
         [
             s3Config([
                 { name: "platform", actions: ["Admin"] },
-                { name: "team-vision", actions: ["Read:b/teams/vision/*", "List:b"] },
+                {
+                    name: "team-vision",
+                    actions: ["Write:b/teams/vision/*"],
+                    policy: teamStorePolicy("vision"),
+                },
             ]),
         ],
-        "team 'vision' (identity 'team-vision') may List:b, beyond its own prefix (<bucket>/.../vision/*)",
+        `identity 'team-vision' holds legacy actions ["Write:b/teams/vision/*"]: the gateway matches them against a request's ?prefix=, so they allow bucket-level configuration`,
     ],
     [
         "gcs-bucket-private",
@@ -894,49 +924,113 @@ describe("aws-team-bucket-access-confined", () => {
 
 describe("object-store-team-identities-confined", () => {
     const check = (list: R[]) => violations("object-store-team-identities-confined", list);
-    const own = ["Read:b/teams/vision/*", "Write:b/teams/vision/*", "List:b/teams/vision/*"];
+    const own = teamStorePolicy("vision");
+    const who = "team 'vision' (identity 'team-vision')";
+    const withStatement = (i: number, edit: (st: any) => void) => {
+        const doc = clone(own);
+        edit(doc.Statement[i]);
+        return doc;
+    };
 
-    it("fails bare, bucket-wide, wildcard-widened and other teams' actions", async () => {
-        for (const a of [
-            "Read",
-            "List:b",
-            "Read:b/*",
-            "Read:b/teams/vision*",
-            "Read:b/teams/nlp/*",
-        ]) {
-            expect(
-                await check([s3Config([{ name: "team-vision", actions: [...own, a] }])]),
-            ).toEqual([
-                `team 'vision' (identity 'team-vision') may ${a}, beyond its own prefix (<bucket>/.../vision/*)`,
+    it("passes a team's own policy: its objects without ?prefix=, its listing by prefix", async () => {
+        expect(
+            await check([
+                s3Config([
+                    { name: "platform", actions: ["Admin"] },
+                    { name: "team-vision", policy: own },
+                    { name: "team-nlp", policy: teamStorePolicy("nlp") },
+                ]),
+            ]),
+        ).toEqual([]);
+    });
+
+    it("fails object actions that also hold for bucket-level requests carrying ?prefix=", async () => {
+        // PUT /b?lifecycle&prefix=teams/vision/ resolves to s3:PutObject on b/teams/vision/.
+        for (const condition of [undefined, { Null: { "s3:prefix": "false" } }]) {
+            const doc = withStatement(0, (st) => (st.Condition = condition));
+            expect(await check([s3Config([{ name: "team-vision", policy: doc }])])).toEqual([
+                `${who}, statement 0: object actions without the condition {"Null":{"s3:prefix":"true"}} also allow bucket-level requests that carry ?prefix= (lifecycle, versioning, CORS, object lock); got ${JSON.stringify(condition ?? {})}`,
             ]);
         }
     });
 
-    it("fails identities that hold more than the annotation declares, or no annotation", async () => {
-        const secret = s3Config([{ name: "team-vision", actions: own }]);
+    it("fails legacy actions on a team identity, even beside its own policy", async () => {
+        // Write:b/teams/vision/* matches Write:b/teams/vision/ of PUT /b?lifecycle&prefix=...
+        const secret = s3Config([
+            { name: "team-vision", actions: ["Write:b/teams/vision/*"], policy: own },
+        ]);
+        expect(await check([secret])).toEqual([
+            `identity 'team-vision' holds legacy actions ["Write:b/teams/vision/*"]: the gateway matches them against a request's ?prefix=, so they allow bucket-level configuration`,
+        ]);
+    });
+
+    it("fails bucket-configuration actions, other teams' objects, unconfined listing", async () => {
+        const cases: [any, string][] = [
+            [
+                withStatement(0, (st) => st.Action.push("s3:PutLifecycleConfiguration")),
+                `${who}, statement 0: s3:GetObject, s3:PutObject, s3:DeleteObject, s3:PutLifecycleConfiguration: only object actions (s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload, s3:ListMultipartUploadParts) or listing actions (s3:ListBucket, s3:ListBucketVersions), each in its own statement`,
+            ],
+            [
+                withStatement(0, (st) => (st.Action = "s3:*")),
+                `${who}, statement 0: s3:*: only object actions (s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload, s3:ListMultipartUploadParts) or listing actions (s3:ListBucket, s3:ListBucketVersions), each in its own statement`,
+            ],
+            [
+                withStatement(0, (st) => st.Resource.push("arn:aws:s3:::b/teams/nlp/*")),
+                `${who}, statement 0: s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::b/teams/nlp/*, beyond its own prefix`,
+            ],
+            [
+                withStatement(0, (st) => (st.Resource = ["arn:aws:s3:::b/*"])),
+                `${who}, statement 0: s3:GetObject, s3:PutObject, s3:DeleteObject on arn:aws:s3:::b/*, beyond its own prefix`,
+            ],
+            [
+                withStatement(1, (st) => delete st.Condition),
+                `${who}, statement 1: listing must be limited by StringLike s3:prefix to its own prefix (<...>/vision/*); got {}`,
+            ],
+            [
+                withStatement(1, (st) => (st.Condition.StringLike["s3:prefix"] = "teams/*")),
+                `${who}, statement 1: listing must be limited by StringLike s3:prefix to its own prefix (<...>/vision/*); got {"StringLike":{"s3:prefix":"teams/*"}}`,
+            ],
+            [
+                withStatement(1, (st) => (st.Resource = ["arn:aws:s3:::b/teams/vision/*"])),
+                `${who}, statement 1: s3:ListBucket on arn:aws:s3:::b/teams/vision/*, not a bucket`,
+            ],
+        ];
+        for (const [doc, message] of cases)
+            expect(await check([s3Config([{ name: "team-vision", policy: doc }])])).toEqual([
+                message,
+            ]);
+    });
+
+    it("fails identities attached to other than the annotation declares, or no annotation", async () => {
+        const secret = s3Config([{ name: "team-vision", policy: own }]);
+        const wide = withStatement(0, (st) => (st.Resource = ["arn:aws:s3:::b/*"]));
         const lying = change(secret, "props.stringData", {
-            "s3.json": JSON.stringify({ identities: [{ name: "team-vision", actions: ["Read"] }] }),
+            "s3.json": JSON.stringify({
+                identities: [{ name: "team-vision", policyNames: ["wide"] }],
+                policies: [{ name: "wide", content: JSON.stringify(wide) }],
+            }),
         });
         expect(await check([lying])).toEqual([
-            `identity 'team-vision' holds ["Read"], but mlops.dev/identity-actions declares ${JSON.stringify(own)}`,
+            `identity 'team-vision' is attached ${JSON.stringify([wide])}, but mlops.dev/identity-policies declares ${JSON.stringify(own)}`,
         ]);
         const undeclared = change(secret, "props.metadata.annotations", {
             "mlops.dev/anonymous-actions": "",
         });
         expect(await check([undeclared])).toEqual([
-            "the identities Secret does not declare mlops.dev/identity-actions",
+            "the identities Secret does not declare mlops.dev/identity-policies",
         ]);
     });
 
     it("reads the annotation while the keys are unknown, and skips an unknown annotation", async () => {
-        const secret = s3Config([{ name: "team-vision", actions: [...own, "List:b"] }]);
+        const wide = withStatement(1, (st) => delete st.Condition);
+        const secret = s3Config([{ name: "team-vision", policy: wide }]);
         const keysUnknown = change(secret, "props.stringData", UNKNOWN_SENTINEL);
         expect(await check([keysUnknown])).toEqual([
-            "team 'vision' (identity 'team-vision') may List:b, beyond its own prefix (<bucket>/.../vision/*)",
+            `${who}, statement 1: listing must be limited by StringLike s3:prefix to its own prefix (<...>/vision/*); got {}`,
         ]);
         const unknown = change(keysUnknown, "props.metadata.annotations", {
             "mlops.dev/anonymous-actions": "",
-            "mlops.dev/identity-actions": UNKNOWN_SENTINEL,
+            "mlops.dev/identity-policies": UNKNOWN_SENTINEL,
         });
         expect(await check([unknown])).toEqual([]);
     });

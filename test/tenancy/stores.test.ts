@@ -27,30 +27,106 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined 
 describe("local (dev): the in-cluster store's identities", () => {
     const resources = planOf("dev");
     // The identities file is a secret (redacted in the plan); the annotation beside it declares
-    // each identity's actions, and object-store-team-identities-confined checks that the file
-    // holds exactly those (test/policies/policies.test.ts).
+    // each identity's attached policy, and object-store-team-identities-confined checks that the
+    // file attaches exactly those and no legacy actions (test/policies/policies.test.ts).
     const secret = resources.find(
         (r) => r.type === "kubernetes:core/v1:Secret" && r.name === "mlops-objectstore-s3-config",
     )!;
-    const declared: Record<string, string[]> = JSON.parse(
-        secret.inputs.metadata.annotations["mlops.dev/identity-actions"],
+    const declared: Record<string, any> = JSON.parse(
+        secret.inputs.metadata.annotations["mlops.dev/identity-policies"],
     );
+    const buckets = ["tracking", "workflows", "datasets"].map((k) => `mlops-objectstore-${k}`);
 
-    it.each(TEAMS)("team %s holds Read, Write and List under its own prefix only", (team) => {
-        const actions = declared[`team-${team}`];
-        const buckets = ["tracking", "workflows", "datasets"].map((k) => `mlops-objectstore-${k}`);
-        expect(actions).toEqual(
-            buckets.flatMap((b) =>
-                ["Read", "Write", "List"].map((a) => `${a}:${b}/teams/${team}/*`),
-            ),
-        );
-        // Nothing of the other team's prefix, no bucket root, no bare action.
-        for (const a of actions) {
-            expect(a).not.toContain(`/teams/${other(team)}/`);
-            expect(a).toMatch(new RegExp(`^(Read|Write|List):[^/]+/teams/${team}/\\*$`));
-        }
+    it.each(TEAMS)("team %s reads, writes and lists under its own prefix only", (team) => {
         expect(Object.keys(declared).sort()).toEqual(["team-nlp", "team-vision"]);
+        expect(declared[`team-${team}`]).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ObjectsUnderPrefix",
+                    Effect: "Allow",
+                    Action: [
+                        "s3:GetObject",
+                        "s3:PutObject",
+                        "s3:DeleteObject",
+                        "s3:AbortMultipartUpload",
+                        "s3:ListMultipartUploadParts",
+                    ],
+                    Resource: buckets.map((b) => `arn:aws:s3:::${b}/teams/${team}/*`),
+                    Condition: { Null: { "s3:prefix": "true" } },
+                },
+                {
+                    Sid: "ListPrefix",
+                    Effect: "Allow",
+                    Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+                    Resource: buckets.map((b) => `arn:aws:s3:::${b}`),
+                    Condition: { StringLike: { "s3:prefix": `teams/${team}/*` } },
+                },
+            ],
+        });
+        expect(JSON.stringify(declared[`team-${team}`])).not.toContain(`teams/${other(team)}/`);
     });
+
+    // How the gateway (SeaweedFS 4.44) authorises a request through an attached policy: a
+    // request without an object key takes `?prefix=` as its key, and is then resolved to the
+    // object action of its method on `<bucket>/<prefix>`; `s3:prefix` is the parameter itself.
+    const allows = (policy: any, action: string, resource: string, prefix?: string): boolean =>
+        policy.Statement.some((st: any) => {
+            const like = (p: string, v: string) =>
+                new RegExp(
+                    `^${p
+                        .split("*")
+                        .map((x) => x.replace(/[.?+^$()[\]{}|\\]/g, "\\$&"))
+                        .join(".*")}$`,
+                ).test(v);
+            if (!st.Action.includes(action) || !st.Resource.some((r: string) => like(r, resource)))
+                return false;
+            const nul = st.Condition.Null?.["s3:prefix"];
+            if (nul !== undefined) return (nul === "true") === (prefix === undefined);
+            const pattern = st.Condition.StringLike?.["s3:prefix"];
+            return prefix !== undefined && like(pattern, prefix);
+        });
+
+    it.each(TEAMS)(
+        "team %s reaches its own objects and listing, and no bucket's configuration",
+        (team) => {
+            const policy = declared[`team-${team}`];
+            const b = "mlops-objectstore-tracking";
+            // Its own: PUT/GET/DELETE of teams/<team>/x, a listing of teams/<team>/.
+            for (const a of ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"])
+                expect(allows(policy, a, `arn:aws:s3:::${b}/teams/${team}/x`)).toBe(true);
+            expect(allows(policy, "s3:ListBucket", `arn:aws:s3:::${b}`, `teams/${team}/`)).toBe(
+                true,
+            );
+            // The other team's objects and listing, the bucket root.
+            expect(allows(policy, "s3:GetObject", `arn:aws:s3:::${b}/teams/${other(team)}/x`)).toBe(
+                false,
+            );
+            expect(
+                allows(policy, "s3:ListBucket", `arn:aws:s3:::${b}`, `teams/${other(team)}/`),
+            ).toBe(false);
+            expect(allows(policy, "s3:ListBucket", `arn:aws:s3:::${b}`)).toBe(false);
+            // PUT /<bucket>?lifecycle&prefix=teams/<team>/ (likewise versioning, CORS, object
+            // lock): resolved to s3:PutObject on <bucket>/teams/<team>/ with s3:prefix present.
+            // DELETE ?lifecycle, GET ?policy: s3:DeleteObject, s3:GetObject the same way.
+            for (const a of ["s3:PutObject", "s3:DeleteObject", "s3:GetObject"])
+                expect(
+                    allows(policy, a, `arn:aws:s3:::${b}/teams/${team}/`, `teams/${team}/`),
+                ).toBe(false);
+            // Without ?prefix= the same requests resolve to the bucket-level actions themselves.
+            for (const a of [
+                "s3:PutLifecycleConfiguration",
+                "s3:PutBucketVersioning",
+                "s3:PutBucketCORS",
+                "s3:PutBucketObjectLockConfiguration",
+                "s3:PutBucketPolicy",
+                "s3:PutBucketAcl",
+                "s3:DeleteBucket",
+                "s3:GetBucketPolicy",
+            ])
+                expect(allows(policy, a, `arn:aws:s3:::${b}`)).toBe(false);
+        },
+    );
 
     it("closes the NFS server's namespace to pods", () => {
         const deny = resources.find(
