@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { cidrProblem, parseIpAddress } from "./cidr";
-import { AMP_MAX_RETENTION_DAYS, retentionDays } from "../components/aws/amp-retention";
+import { AMP_MAX_RETENTION_DAYS, retentionDays } from "../components/observability/retention";
 import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
 import { DEFAULT_OIDC_PREFIX, oidcPrefixProblem } from "../components/cluster/kubernetes-cluster";
 import {

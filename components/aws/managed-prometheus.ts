@@ -4,7 +4,7 @@ import { Workspace } from "@pulumi/aws/amp/workspace";
 import { WorkspaceConfiguration } from "@pulumi/aws/amp/workspaceConfiguration";
 import * as pulumi from "@pulumi/pulumi";
 import { ManagedPrometheus, loadRuleFiles } from "../observability/monitoring";
-import { AMP_MAX_RETENTION_DAYS, retentionDays } from "./amp-retention";
+import { AMP_MAX_RETENTION_DAYS, retentionDays } from "../observability/retention";
 import { AwsIrsaIdentity } from "./irsa";
 
 /** The IAM actions that write samples to a workspace. */

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { retentionDays } from "../../components/aws/amp-retention";
+import { retentionDays } from "../../components/observability/retention";
 import { AwsManagedPrometheus } from "../../components/aws/managed-prometheus";
 import { RULES_DIR } from "../../components/observability/monitoring";
 import { at, childList, record, settled, valueOf } from "../support/harness";

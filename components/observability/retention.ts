@@ -1,6 +1,6 @@
 /**
- * How long an Amazon Managed Service for Prometheus workspace keeps samples, with no SDK import:
- * the config's validation reads it whatever the cloud.
+ * Retention in whole days, for a managed Prometheus (Amazon Managed Service for Prometheus keeps
+ * whole days); no cloud SDK import, so that the config validation reads it on every cloud.
  */
 
 /** A workspace keeps samples 1 to 1095 days (AMP User Guide, "Configure your workspace"). */
