@@ -204,7 +204,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         );
         this.storageClasses = {
             readWriteOnce: "standard-rwo",
-            readWriteMany: this.filestoreClass(name, args),
+            readWriteMany: this.filestoreClass(name, args, cidrs.nodes),
         };
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
@@ -446,15 +446,35 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         );
     }
 
-    /** The ReadWriteMany StorageClass on Filestore, when a tier is given. */
-    private filestoreClass(name: string, args: GkeClusterArgs): pulumi.Output<string> | undefined {
+    /**
+     * The ReadWriteMany StorageClass on Filestore, when a tier is given. Each claim is its own
+     * instance, whose export admits the nodes' range only (the CSI driver's
+     * `nfs-export-options-on-create`, GKE 1.29.5 and later): the kubelet mounts a claim for the
+     * pod it belongs to, and no pod mounts an instance by its address, whatever its team.
+     */
+    private filestoreClass(
+        name: string,
+        args: GkeClusterArgs,
+        nodesCidr: string,
+    ): pulumi.Output<string> | undefined {
         if (!args.filestoreTier) return undefined;
         const rwx = new k8s.storage.v1.StorageClass(
             `${name}-filestore`,
             {
                 metadata: { name: `${name}-filestore` },
                 provisioner: "filestore.csi.storage.gke.io",
-                parameters: { tier: args.filestoreTier, network: this.network.name },
+                parameters: {
+                    tier: args.filestoreTier,
+                    network: this.network.name,
+                    // Pods' addresses are not in the nodes' range (VPC-native: a secondary range).
+                    "nfs-export-options-on-create": JSON.stringify([
+                        {
+                            accessMode: "READ_WRITE",
+                            ipRanges: [nodesCidr],
+                            squashMode: "NO_ROOT_SQUASH",
+                        },
+                    ]),
+                },
                 volumeBindingMode: "WaitForFirstConsumer",
                 allowVolumeExpansion: true,
                 reclaimPolicy: args.protect === false ? "Delete" : "Retain",

@@ -195,6 +195,15 @@ describe("GkeCluster", () => {
         expect(
             at(rec.get("kubernetes:storage.k8s.io/v1:StorageClass", "ml-filestore"), "provisioner"),
         ).toBe("filestore.csi.storage.gke.io");
+        // Each claim's instance exports to the nodes' range only: no pod mounts one by address.
+        const params = at(
+            rec.get("kubernetes:storage.k8s.io/v1:StorageClass", "ml-filestore"),
+            "parameters",
+        ) as Record<string, string>;
+        expect(params.tier).toBe("BASIC_HDD");
+        expect(JSON.parse(params["nfs-export-options-on-create"])).toEqual([
+            { accessMode: "READ_WRITE", ipRanges: ["10.10.0.0/20"], squashMode: "NO_ROOT_SQUASH" },
+        ]);
         expect(await valueOf(gke.storageClasses.readWriteMany as any)).toBe("ml-filestore");
         expect(gke.gpuScheduling("l4").nodeSelector).toEqual({ "mlops.dev/gpu-pool": "l4" });
         expect(gke.gpuScheduling().nodeSelector).toEqual({});
