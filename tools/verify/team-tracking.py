@@ -20,7 +20,8 @@ two inline teams, by default Pulumi.onprem.yaml: vision and nlp).
    `..`). Control: A's server does see them.
 
 Run from the repository root with the Python of a venv that has mlflow==3.18.0,
-psycopg2-binary==2.9.13, boto3==1.44.5 and moto[server]==5.2.5:
+psycopg2-binary==2.9.13, boto3==1.44.5, moto[server]==5.2.5 and prometheus-flask-exporter==0.23.2
+(the rendered server runs with `--expose-prometheus`, as MLflow's image, which has it, does):
 
     PGBIN=/usr/lib/postgresql/<v>/bin "$VENV/bin/python" tools/verify/team-tracking.py [STACK_FILE]
 
