@@ -24,6 +24,7 @@ import { TEAM_SERVICES } from "../../components/platform/mlops-platform";
 import { TeamFences } from "../../components/tenancy/admission";
 import { Team } from "../../components/tenancy/team";
 import { reveal, settle, startRecording } from "../plan/recorder";
+import { kubectlAt, waitFor as waitForIn } from "./kube";
 
 const ETCD = process.env.ETCD;
 const KUBE_APISERVER = process.env.KUBE_APISERVER;
@@ -166,42 +167,9 @@ async function renderMemberRole(): Promise<object> {
     };
 }
 
-/**
- * kubectl with a bearer token, without blocking: the issuer answers the API server from this
- * same process while kubectl waits.
- */
-function kubectl(
-    args: string[],
-    token: string,
-    input?: string,
-): Promise<{ status: number | null; out: string }> {
-    return new Promise((resolve) => {
-        const child = spawn(
-            "kubectl",
-            [
-                `--server=https://127.0.0.1:${API_PORT}`,
-                "--insecure-skip-tls-verify",
-                `--token=${token}`,
-                "--request-timeout=20s",
-                ...args,
-            ],
-            { env: { ...process.env, KUBECONFIG: "/dev/null" } },
-        );
-        let out = "";
-        child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-        child.stderr.on("data", (b: Buffer) => (out += b.toString()));
-        child.on("close", (status) => resolve({ status, out: out.trim() }));
-        child.stdin.end(input ?? "");
-    });
-}
-
-async function waitFor(what: string, ok: () => Promise<boolean>, seconds: number): Promise<void> {
-    for (let i = 0; i < seconds; i++) {
-        if (await ok()) return;
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`${what} not ready after ${seconds}s; logs in ${dir}`);
-}
+const kubectl = kubectlAt(API_PORT);
+const waitFor = (what: string, ok: () => Promise<boolean>, seconds: number) =>
+    waitForIn(what, ok, seconds, dir);
 
 async function main(): Promise<void> {
     if (!ETCD || !KUBE_APISERVER) throw new Error("set ETCD and KUBE_APISERVER");
