@@ -156,6 +156,20 @@ export const images = {
      * Amazon Managed Service for Prometheus (`mlops:observability.backend: managed` on aws).
      */
     awsSigv4Proxy: "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1",
+    /**
+     * Google's Prometheus build for Google Cloud Managed Service for Prometheus, which exports
+     * every sample to Cloud Monitoring (self-deployed collection): the tag
+     * GoogleCloudPlatform/prometheus-engine v0.17.2 runs (`manifests/operator.yaml`,
+     * `examples/prometheus.yaml`). Prometheus v2.53.5 underneath (`mlops:observability.backend:
+     * managed` on gcp).
+     */
+    gmpPrometheus: "gke.gcr.io/prometheus-engine/prometheus:v2.53.5-gmp.1-gke.2",
+    /**
+     * The query frontend of Google Cloud Managed Service for Prometheus: a Prometheus HTTP API
+     * that authenticates to Cloud Monitoring with its pod's identity (prometheus-engine v0.17.2,
+     * `examples/frontend.yaml`). Grafana reads the managed backend through it on gcp.
+     */
+    gmpFrontend: "gke.gcr.io/prometheus-engine/frontend:v0.15.3-gke.0",
 } as const;
 
 /**

@@ -7,7 +7,11 @@
  */
 import { z } from "zod";
 import { cidrProblem, parseIpAddress } from "./cidr";
-import { AMP_MAX_RETENTION_DAYS, retentionDays } from "../components/observability/retention";
+import {
+    AMP_MAX_RETENTION_DAYS,
+    MANAGED_LOCAL_RETENTION,
+    retentionDays,
+} from "../components/observability/retention";
 import { Cloud, gpuTypesFor } from "../components/cluster/gpus";
 import { DEFAULT_OIDC_PREFIX, oidcPrefixProblem } from "../components/cluster/kubernetes-cluster";
 import {
@@ -1256,7 +1260,8 @@ function cloudScopeCheck(raw: Readonly<Record<string, unknown>>, cloud: Cloud, p
 
 /**
  * `mlops:observability.backend: managed`: Amazon Managed Service for Prometheus on aws
- * (components/aws/managed-prometheus.ts); not on local, not yet on gcp.
+ * (components/aws/managed-prometheus.ts), Google Cloud Managed Service for Prometheus on gcp
+ * (components/gcp/managed-prometheus.ts); not on local.
  */
 function observabilityCheck(c: PlatformConfig, problems: string[]) {
     const o = c.observability;
@@ -1268,15 +1273,8 @@ function observabilityCheck(c: PlatformConfig, problems: string[]) {
         );
         return;
     }
-    if (c.cloud === "gcp") {
-        problems.push(
-            `${key}: got "managed"; not yet supported on gcp (Google Cloud Managed Service for ` +
-                `Prometheus needs managed collection on the cluster, the scrape targets as ` +
-                `PodMonitoring resources, the rules as Rules resources and Grafana behind its query ` +
-                `frontend, none of which the platform creates yet): use inCluster`,
-        );
-        return;
-    }
+    // On gcp the rules and Alertmanager stay in the cluster: receivers work.
+    if (c.cloud === "gcp") return;
     const receivers = o.alerting.receivers;
     if (receivers.length > 0) {
         problems.push(
@@ -1293,6 +1291,26 @@ function observabilityCheck(c: PlatformConfig, problems: string[]) {
                 `with backend managed on aws the workspace keeps at most ${AMP_MAX_RETENTION_DAYS} days`,
         );
     }
+}
+
+/**
+ * `mlops:observability.retention` with backend managed on gcp: Cloud Monitoring keeps
+ * Prometheus samples 24 months, which no setting changes, and the cluster keeps a day.
+ */
+function gcpManagedRetention(
+    raw: Readonly<Record<string, unknown>>,
+    c: PlatformConfig,
+    problems: string[],
+) {
+    const o = c.observability;
+    if (c.cloud !== "gcp" || !o.enabled || o.backend !== "managed") return;
+    const set = valueAt(raw, ["observability", "retention"]);
+    if (set === undefined) return;
+    problems.push(
+        `${keyPath(["observability", "retention"])}: got ${show(set)}; not used with backend ` +
+            `managed on gcp (Cloud Monitoring keeps Prometheus samples for 24 months, which no ` +
+            `setting changes, and Prometheus in the cluster keeps ${MANAGED_LOCAL_RETENTION}): remove it`,
+    );
 }
 
 /**
@@ -1686,6 +1704,7 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): PlatformCon
         )
             parsed.database.instanceClass = PROD_INSTANCE_CLASS;
         crossCheck(parsed as PlatformConfig, problems);
+        gcpManagedRetention(raw, parsed as PlatformConfig, problems);
     }
     if (problems.length > 0) throw new ConfigError(problems);
     return out as PlatformConfig;

@@ -2,9 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { CloudSqlDatabase } from "../components/gcp/cloudsql";
 import { GcsObjectStore } from "../components/gcp/gcs";
 import { GkeCluster } from "../components/gcp/gke";
+import { GcpManagedPrometheus } from "../components/gcp/managed-prometheus";
 import { PrivateGoogleApis } from "../components/gcp/private-google-apis";
 import { GcpWorkloadIdentity } from "../components/gcp/workload-identity";
-import { ServiceKey, serviceAccountsOf } from "../components/platform/mlops-platform";
+import {
+    ServiceKey,
+    monitoringServiceAccountsOf,
+    serviceAccountsOf,
+} from "../components/platform/mlops-platform";
 import { BucketKey, TEAM_BUCKETS, teamPrefix } from "../components/storage/object-store";
 import { RUNNER } from "../components/tenancy/team";
 import { PlatformConfig } from "./config";
@@ -104,6 +109,19 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
         teamIdentities[t.name] = id.annotations;
     }
 
+    // `backend: managed`: Google Cloud Managed Service for Prometheus, written and read by the
+    // monitoring namespace's two service accounts alone.
+    const o = config.observability;
+    const gmp =
+        o.enabled && o.backend === "managed"
+            ? new GcpManagedPrometheus(name, {
+                  project: gcp.project,
+                  workloadPool: cluster.workloadPool,
+                  writerServiceAccount: monitoringServiceAccountsOf().writer,
+                  readerServiceAccount: monitoringServiceAccountsOf().reader,
+              })
+            : undefined;
+
     return {
         cluster,
         teamIdentities,
@@ -135,6 +153,7 @@ export function gcpFoundation(config: PlatformConfig): CloudFoundation {
             cidrs: [pulumi.interpolate`${db.host}/32`],
         },
         identities,
+        managedPrometheus: gmp?.managed,
         outputs: { kubeconfig: cluster.kubeconfig, clusterName: cluster.cluster.name },
     };
 }

@@ -583,10 +583,13 @@ describe("npm run mirror:list", () => {
     ] as const;
     const canonical = (ref: string) => formatImage(canonicalImage(ref));
     const devImages = [
-        // The ACME init container's busybox and the managed Prometheus's query signer (aws)
-        // are the pinned images dev does not run.
+        // The ACME init container's busybox and the managed backends' images (aws's query
+        // signer, Google's Prometheus build and query frontend) are the pinned images dev
+        // does not run.
         ...Object.entries(images)
-            .filter(([k]) => k !== "busybox" && k !== "awsSigv4Proxy")
+            .filter(
+                ([k]) => !["busybox", "awsSigv4Proxy", "gmpPrometheus", "gmpFrontend"].includes(k),
+            )
             .map(([, ref]) => ref),
         ...DEV_CHARTS.flatMap((k) =>
             Object.values((chartImages as Record<string, Record<string, string>>)[k] ?? {}),

@@ -1,13 +1,16 @@
 /**
- * `mlops:observability.backend: managed`: refused on local and gcp with what is missing,
- * accepted on aws, where the plan of the shipped aws stack with it sends every sample to
- * Amazon Managed Service for Prometheus and keeps no Alertmanager, rule or long retention in
- * the cluster, and no team's identity may touch the workspace.
+ * `mlops:observability.backend: managed`: refused on local; on aws the plan of the shipped aws
+ * stack with it sends every sample to Amazon Managed Service for Prometheus and keeps no
+ * Alertmanager, rule or long retention in the cluster; on gcp the shipped gcp stack with it runs
+ * Google's Prometheus build, which exports to Cloud Monitoring, and keeps the rules and
+ * Alertmanager in the cluster. On both, no team's identity may touch the managed service.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { RULES_DIR } from "../components/observability/monitoring";
+import { images } from "../components/versions";
+import { mirrorListing } from "../tools/mirror-list";
 import { ConfigError, loadConfig } from "../stacks/config";
 import { SSO } from "./support/fixtures";
 import { planCli, ROOT, shippedStackPlan, writeStackConfig } from "./support/plan";
@@ -47,16 +50,37 @@ describe("mlops:observability.backend: managed", () => {
         );
     });
 
-    it("is refused on gcp, naming what is missing", () => {
+    const GCP = {
+        "mlops:cloud": "gcp",
+        "mlops:cluster": { gcp: { project: "my-project", region: "europe-west4" } },
+        "mlops:routing": SSO,
+    };
+
+    it("is accepted on gcp, with alert receivers: the rules and Alertmanager stay in the cluster", () => {
+        expect(errorOf({ ...GCP, "mlops:observability": { backend: "managed" } })).toBeUndefined();
         expect(
             errorOf({
-                "mlops:cloud": "gcp",
-                "mlops:cluster": { gcp: { project: "my-project", region: "europe-west4" } },
-                "mlops:observability": { backend: "managed" },
+                ...GCP,
+                "mlops:observability": {
+                    backend: "managed",
+                    alerting: {
+                        receivers: [
+                            { name: "ops", type: "webhook", url: "https://hooks.example.com/a" },
+                        ],
+                    },
+                },
             }),
-        ).toContain(
-            'mlops:observability.backend: got "managed"; not yet supported on gcp (Google Cloud Managed Service for Prometheus needs managed collection on the cluster, the scrape targets as PodMonitoring resources, the rules as Rules resources and Grafana behind its query frontend, none of which the platform creates yet): use inCluster',
+        ).toBeUndefined();
+    });
+
+    it("on gcp refuses a retention: Cloud Monitoring keeps 24 months, whatever is set", () => {
+        expect(
+            errorOf({ ...GCP, "mlops:observability": { backend: "managed", retention: "30d" } }),
+        ).toBe(
+            'Invalid stack config (1 problem):\n  - mlops:observability.retention: got "30d"; not used with backend managed on gcp (Cloud Monitoring keeps Prometheus samples for 24 months, which no setting changes, and Prometheus in the cluster keeps 1d): remove it',
         );
+        // inCluster keeps what its volume holds.
+        expect(errorOf({ ...GCP, "mlops:observability": { retention: "30d" } })).toBeUndefined();
     });
 
     it("is accepted on aws", () => {
@@ -187,5 +211,112 @@ describe("the plan of the aws stack with backend managed", () => {
         expect(v.prometheus.prometheusSpec.remoteWrite).toBeUndefined();
         expect(v.prometheus.prometheusSpec.retention).toBe("7d");
         expect(v.alertmanager.alertmanagerSpec).toBeDefined();
+    });
+});
+
+describe("the plan of the gcp stack with backend managed", () => {
+    let resources: Resource[];
+    let listing: { images: { source: string }[]; problems: string[] };
+    beforeAll(() => {
+        const stack = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.gcp.yaml"), "utf8")) as {
+            config: Record<string, unknown>;
+        };
+        stack.config["mlops:observability"] = { backend: "managed" };
+        const file = writeStackConfig("gcp-managed", yaml.dump(stack));
+        const run = planCli("--config", file, "--json");
+        if (run.status !== 0) throw new Error(`plan exited ${run.status}: ${run.stderr}`);
+        resources = JSON.parse(run.stdout).resources;
+        listing = mirrorListing(resources);
+    }, 180_000);
+    const ofType = (type: string) => resources.filter((r) => r.type === type);
+    const stackValues = (rs: Resource[]) =>
+        rs.find(
+            (r) =>
+                r.type === "kubernetes:helm.sh/v3:Release" &&
+                r.inputs.chart === "kube-prometheus-stack",
+        )!.inputs.values;
+
+    it("runs Google's Prometheus build as the writer identity, keeps a day, and keeps every rule and Alertmanager in the cluster", () => {
+        const v = stackValues(resources);
+        expect(v.prometheus.prometheusSpec.image).toEqual({
+            registry: "gke.gcr.io",
+            repository: "prometheus-engine/prometheus",
+            tag: "v2.53.5-gmp.1-gke.2",
+        });
+        expect(v.prometheus.serviceAccount.annotations).toEqual({
+            "iam.gke.io/gcp-service-account":
+                "mlops-gmp-write@my-ml-project.iam.gserviceaccount.com",
+        });
+        expect(v.prometheus.prometheusSpec.retention).toBe("1d");
+        expect(v.prometheus.prometheusSpec.remoteWrite).toBeUndefined();
+        expect(v.alertmanager.alertmanagerSpec).toBeDefined();
+        const files = fs.readdirSync(RULES_DIR).filter((f) => f.endsWith(".yaml"));
+        expect(
+            ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+                .map((r) => r.inputs.metadata.name)
+                .sort(),
+        ).toEqual(files.map((f) => `mlops-${f.slice(0, -5)}`).sort());
+        expect(v.grafana.sidecar.datasources.url).toBe(
+            "http://prometheus-query-proxy.mlops-monitoring.svc:9090",
+        );
+    });
+
+    it("grants Cloud Monitoring roles to the writer and the frontend alone: no team's identity", () => {
+        const projectRoles = ofType("gcp:projects/iAMMember:IAMMember")
+            .filter((r) => String(r.inputs.role).startsWith("roles/monitoring."))
+            .map((r) => [r.inputs.member, r.inputs.role]);
+        expect(projectRoles).toEqual([
+            // The nodes' own identity, for GKE's system metrics: under Workload Identity no pod
+            // acts as it (GkeCluster's GKE_METADATA mode).
+            [
+                "serviceAccount:mlops-nodes@my-ml-project.iam.gserviceaccount.com",
+                "roles/monitoring.metricWriter",
+            ],
+            [
+                "serviceAccount:mlops-nodes@my-ml-project.iam.gserviceaccount.com",
+                "roles/monitoring.viewer",
+            ],
+            [
+                "serviceAccount:mlops-gmp-write@my-ml-project.iam.gserviceaccount.com",
+                "roles/monitoring.metricWriter",
+            ],
+            [
+                "serviceAccount:mlops-gmp-query@my-ml-project.iam.gserviceaccount.com",
+                "roles/monitoring.viewer",
+            ],
+        ]);
+        expect(
+            ofType("gcp:serviceaccount/iAMMember:IAMMember")
+                .filter((r) => String(r.inputs.serviceAccountId).includes("mlops-gmp-"))
+                .map((r) => r.inputs.member)
+                .sort(),
+        ).toEqual([
+            "serviceAccount:my-ml-project.svc.id.goog[mlops-monitoring/kube-prometheus-stack-prometheus]",
+            "serviceAccount:my-ml-project.svc.id.goog[mlops-monitoring/prometheus-query-proxy]",
+        ]);
+        // The teams' runners hold no role on the project.
+        const teamAccounts = ofType("gcp:serviceaccount/account:Account")
+            .filter((r) => String(r.inputs.description ?? "").startsWith("mlops team "))
+            .map(
+                (r) => `serviceAccount:${r.inputs.accountId}@my-ml-project.iam.gserviceaccount.com`,
+            );
+        expect(teamAccounts).toHaveLength(2);
+        expect(
+            ofType("gcp:projects/iAMMember:IAMMember").filter((r) =>
+                teamAccounts.includes(r.inputs.member),
+            ),
+        ).toEqual([]);
+    });
+
+    it("lists Google's Prometheus build and frontend for the mirror, with no problem", () => {
+        expect(listing.problems).toEqual([]);
+        const sources = listing.images.map((i) => i.source);
+        expect(sources).toContain(images.gmpPrometheus);
+        expect(sources).toContain(images.gmpFrontend);
+        // The shipped gcp stack (inCluster) runs neither.
+        const shipped = mirrorListing(JSON.parse(shippedStackPlan("gcp").stdout).resources);
+        const shippedSources = shipped.images.map((i) => i.source);
+        expect(shippedSources).not.toContain(images.gmpPrometheus);
+        expect(shippedSources).not.toContain(images.gmpFrontend);
     });
 });

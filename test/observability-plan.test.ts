@@ -153,17 +153,10 @@ describe("mlops:observability", () => {
         }
         return undefined;
     };
-    it("refuses a managed backend on local, and on gcp until it is supported", () => {
+    it("refuses a managed backend on local", () => {
         expect(errorOf({ "mlops:observability": { backend: "managed" } })).toContain(
             'mlops:observability.backend: got "managed"; a managed Prometheus exists on gcp and aws only; on local use inCluster',
         );
-        expect(
-            errorOf({
-                "mlops:cloud": "gcp",
-                "mlops:cluster": { gcp: { project: "my-project", region: "europe-west4" } },
-                "mlops:observability": { backend: "managed" },
-            }),
-        ).toContain('mlops:observability.backend: got "managed"; not yet supported on gcp');
     });
     it("validates the retention", () => {
         expect(errorOf({ "mlops:observability": { retention: "7days" } })).toContain(

@@ -82,6 +82,28 @@ function containerImages(value: unknown, found: string[] = []): string[] {
     return found;
 }
 
+/**
+ * Every image a chart's values give as parts (an object with string `registry`, `repository`
+ * and `tag`) anywhere in `value`, as `registry/repository:tag`: an image a component sets in
+ * place of one of the chart's own (Google's Prometheus build on gcp's managed backend).
+ */
+function partImages(value: unknown, found: string[] = []): string[] {
+    if (value instanceof SecretValue) return partImages(value.value, found);
+    if (Array.isArray(value)) value.forEach((v) => partImages(v, found));
+    else if (value !== null && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        const { registry, repository, tag } = o;
+        if (
+            typeof registry === "string" &&
+            typeof repository === "string" &&
+            typeof tag === "string"
+        )
+            found.push(`${registry}/${repository}:${tag}`);
+        Object.values(o).forEach((v) => partImages(v, found));
+    }
+    return found;
+}
+
 /** A chart pinned in versions.ts, by its key there. */
 function pinOf(name: string, version: string): [keyof typeof charts, ChartPin] | undefined {
     const found = Object.entries(charts).find(
@@ -148,6 +170,11 @@ export function mirrorListing(
             const byRole: Record<string, string> =
                 (chartImages as Partial<Record<string, Record<string, string>>>)[key] ?? {};
             Object.values(byRole).forEach(addImage);
+            // Pinned images outside the chart's own set; any other parts are the chart's.
+            for (const set of partImages(r.inputs.values)) {
+                const ref = bySetReference.get(set);
+                if (ref !== undefined) addImage(ref);
+            }
         }
         for (const set of containerImages(r.inputs)) {
             const ref = bySetReference.get(set);

@@ -3,7 +3,7 @@ import { RuleGroupNamespace } from "@pulumi/aws/amp/ruleGroupNamespace";
 import { Workspace } from "@pulumi/aws/amp/workspace";
 import { WorkspaceConfiguration } from "@pulumi/aws/amp/workspaceConfiguration";
 import * as pulumi from "@pulumi/pulumi";
-import { ManagedPrometheus, loadRuleFiles } from "../observability/monitoring";
+import { RemoteWriteBackend, loadRuleFiles } from "../observability/monitoring";
 import { AMP_MAX_RETENTION_DAYS, retentionDays } from "../observability/retention";
 import { AwsIrsaIdentity } from "./irsa";
 
@@ -58,7 +58,7 @@ export class AwsManagedPrometheus extends pulumi.ComponentResource {
     public readonly writer: AwsIrsaIdentity;
     public readonly reader: AwsIrsaIdentity;
     /** What the Monitoring component needs of this backend. */
-    public readonly managed: ManagedPrometheus;
+    public readonly managed: RemoteWriteBackend;
 
     constructor(
         name: string,
@@ -116,6 +116,7 @@ export class AwsManagedPrometheus extends pulumi.ComponentResource {
         const endpoint = this.workspace.prometheusEndpoint;
         const host = `aps-workspaces.${args.region}.amazonaws.com`;
         this.managed = {
+            kind: "remoteWrite",
             // The endpoint ends in '/'.
             remoteWriteUrl: pulumi.interpolate`${endpoint}api/v1/remote_write`,
             query: { host, path: endpoint.apply((e) => new URL(e).pathname) },

@@ -1,3 +1,4 @@
+import { IAMMember as ProjectIAMMember } from "@pulumi/gcp/projects/iammember";
 import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { IAMMember } from "@pulumi/gcp/serviceaccount/iammember";
 import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
@@ -32,8 +33,14 @@ export interface GcpWorkloadIdentityArgs {
     readonly workloadPool: string;
     /** Kubernetes service accounts (`namespace/name`) that act as this identity. */
     readonly kubernetesServiceAccounts: readonly string[];
-    /** The identity's whole access. */
+    /** The identity's whole access to Cloud Storage. */
     readonly buckets: readonly GcpBucketGrant[];
+    /**
+     * Roles on the project (e.g. `roles/monitoring.metricWriter`), for a platform service that
+     * uses a project-wide API. Refused with `team`: a team's identity holds its prefixes alone.
+     * @default none
+     */
+    readonly projectRoles?: readonly string[];
     /**
      * The team this identity runs for. Marks the service account (its description, known at
      * preview) so that the `gcp-team-bucket-access-confined` policy can check the identity's
@@ -161,6 +168,13 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
                 child,
             );
         }
+        for (const role of args.projectRoles ?? []) {
+            new ProjectIAMMember(
+                `${name}-${projectRoleKey(role)}`,
+                { project: args.project, role, member },
+                child,
+            );
+        }
         for (const ksa of args.kubernetesServiceAccounts) {
             new IAMMember(
                 `${name}-${ksa.replace("/", "-")}`,
@@ -179,9 +193,29 @@ export class GcpWorkloadIdentity extends pulumi.ComponentResource {
     }
 }
 
+/** `roles/monitoring.metricWriter` → `project-monitoring-metricwriter`, a child's name suffix. */
+function projectRoleKey(role: string): string {
+    return `project-${role
+        .replace(/^roles\//, "")
+        .replace(/\./g, "-")
+        .toLowerCase()}`;
+}
+
 /** Rejects keys, prefixes and team names that would make invalid or colliding children. */
 function validate(name: string, args: GcpWorkloadIdentityArgs): void {
     const at = `GcpWorkloadIdentity ${name}`;
+    (args.projectRoles ?? []).forEach((role, i) => {
+        if (!/^roles\/[A-Za-z0-9_.]+$/.test(role)) {
+            throw new Error(
+                `${at}: projectRoles[${i}]: got ${JSON.stringify(role)}; must be a predefined role such as roles/monitoring.viewer`,
+            );
+        }
+        if (args.team !== undefined) {
+            throw new Error(
+                `${at}: projectRoles[${i}]: got ${JSON.stringify(role)}; a team's identity holds its bucket prefixes alone, no role on the project`,
+            );
+        }
+    });
     if (args.team !== undefined && !DNS_LABEL.test(args.team)) {
         throw new Error(
             `${at}: team: got ${JSON.stringify(args.team)}; must be a DNS label (lowercase letters, digits and '-', at most 63 characters)`,

@@ -18,6 +18,7 @@ import { ExposedService } from "../routing/exposed-service";
 import { Traefik } from "../routing/traefik";
 import { containerSecurityContext, podSecurityContext, podSecurityLabels } from "../security";
 import { chartImages, charts, images } from "../versions";
+import { MANAGED_LOCAL_RETENTION } from "./retention";
 
 /** The kube-prometheus-stack release name: its monitors and rules selector is `release: <it>`. */
 export const MONITORING_RELEASE = "kube-prometheus-stack";
@@ -46,20 +47,24 @@ const QUERY_PROXY_LABELS = {
     "app.kubernetes.io/name": "aws-sigv4-proxy",
     "app.kubernetes.io/instance": QUERY_PROXY,
 };
-/**
- * How long the in-cluster Prometheus keeps samples when a managed backend stores them: long
- * enough to ride out an outage of the remote write (Prometheus retries from its write-ahead
- * log) and for OpenCost, which reads it.
- */
-export const MANAGED_LOCAL_RETENTION = "1d";
+export { MANAGED_LOCAL_RETENTION } from "./retention";
 
 /**
  * A cloud's managed Prometheus as the backend (`mlops:observability.backend: managed`): the
- * in-cluster Prometheus scrapes as before and remote-writes every sample there, the managed
- * service evaluates the shipped rules, and Grafana queries it. Built by the cloud's stack
- * (components/aws/managed-prometheus.ts on aws).
+ * in-cluster Prometheus scrapes as before and sends every sample there, and Grafana queries
+ * it. Built by the cloud's stack: {@link RemoteWriteBackend} on aws
+ * (components/aws/managed-prometheus.ts), {@link GoogleExportBackend} on gcp
+ * (components/gcp/managed-prometheus.ts).
  */
-export interface ManagedPrometheus {
+export type ManagedPrometheus = RemoteWriteBackend | GoogleExportBackend;
+
+/**
+ * Amazon Managed Service for Prometheus: Prometheus remote-writes every sample, signed with
+ * SigV4; the workspace evaluates the shipped rules (no Alertmanager, no rule in the cluster);
+ * Grafana queries through a SigV4 signer.
+ */
+export interface RemoteWriteBackend {
+    readonly kind: "remoteWrite";
     /** Prometheus's remote write endpoint. */
     readonly remoteWriteUrl: pulumi.Input<string>;
     /**
@@ -73,6 +78,40 @@ export interface ManagedPrometheus {
     readonly writerAnnotations: pulumi.Input<Record<string, string>>;
     /** Annotations binding the query signer's service account to the identity that may read. */
     readonly readerAnnotations: pulumi.Input<Record<string, string>>;
+}
+
+/**
+ * Google Cloud Managed Service for Prometheus, self-deployed collection: Prometheus runs
+ * Google's build (`images.gmpPrometheus` (components/versions.ts)), which exports every sample to Cloud
+ * Monitoring with its service account's identity (Workload Identity). The shipped rules and
+ * Alertmanager stay in the cluster (over the day Prometheus keeps, longer than any rule's
+ * window), so alert receivers work; Grafana queries Cloud Monitoring through Google's query
+ * frontend (`images.gmpFrontend`), which reads with its own identity.
+ */
+export interface GoogleExportBackend {
+    readonly kind: "googleExport";
+    /** The Google Cloud project whose Cloud Monitoring stores the samples and answers queries. */
+    readonly project: string;
+    /** Annotations binding Prometheus's service account to the identity that may write. */
+    readonly writerAnnotations: pulumi.Input<Record<string, string>>;
+    /** Annotations binding the query frontend's service account to the identity that may read. */
+    readonly readerAnnotations: pulumi.Input<Record<string, string>>;
+}
+
+/** The Prometheus version of `images.gmpPrometheus` (components/versions.ts), for the operator's configuration. */
+export const GMP_PROMETHEUS_VERSION = "v2.53.5";
+/** The query frontend's port (prometheus-engine's `examples/frontend.yaml`). */
+const QUERY_FRONTEND_PORT = 9090;
+const QUERY_FRONTEND_LABELS = {
+    "app.kubernetes.io/name": "gmp-frontend",
+    "app.kubernetes.io/instance": QUERY_PROXY,
+};
+/** kube-prometheus-stack's Prometheus Service (`<fullname>-prometheus`, port 9090). */
+const PROMETHEUS_SERVICE = `${MONITORING_RELEASE}-prometheus`;
+
+/** Whether the managed service, not the cluster, evaluates the rules (and so no Alertmanager). */
+export function rulesRunManaged(managed?: ManagedPrometheus): boolean {
+    return managed?.kind === "remoteWrite";
 }
 
 /** The rule groups and dashboards shipped with the platform, one file each. */
@@ -151,15 +190,15 @@ export interface MonitoringArgs {
      */
     readonly gpuNodes?: GpuScheduling;
     /**
-     * Where alerts are sent (`mlops:observability.alerting.receivers`); with a managed backend,
-     * none (the managed service evaluates the rules). @default none
+     * Where alerts are sent (`mlops:observability.alerting.receivers`); with a remote-write
+     * backend, none (the managed service evaluates the rules). @default none
      */
     readonly alertReceivers?: readonly AlertReceiver[];
     /**
-     * A managed Prometheus as the backend: Prometheus remote-writes to it and keeps
-     * {@link MANAGED_LOCAL_RETENTION} itself, no Alertmanager and no PrometheusRule runs in the
-     * cluster (the managed service evaluates the rules), and Grafana queries it.
-     * @default the in-cluster Prometheus alone
+     * A managed Prometheus as the backend: Prometheus sends every sample to it and keeps
+     * {@link MANAGED_LOCAL_RETENTION} itself, and Grafana queries it. With a remote-write
+     * backend no Alertmanager and no PrometheusRule runs in the cluster (the managed service
+     * evaluates the rules); with Google's, both stay. @default the in-cluster Prometheus alone
      */
     readonly managed?: ManagedPrometheus;
     /** Charts and images from a mirror. @default upstream */
@@ -197,7 +236,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super(Monitoring.__pulumiType, name, {}, opts);
-        if (args.managed && (args.alertReceivers ?? []).length > 0) {
+        if (rulesRunManaged(args.managed) && (args.alertReceivers ?? []).length > 0) {
             throw new Error(
                 `Monitoring ${name}: alertReceivers: a managed backend evaluates the rules itself; no Alertmanager runs in the cluster to send to them`,
             );
@@ -244,7 +283,10 @@ export class Monitoring extends pulumi.ComponentResource {
             { ...child, dependsOn: [adminSecret] },
         );
         this.monitorsAndRules(name, args);
-        if (args.managed) this.queryProxy = this.querySigner(name, args.managed, args.mirror);
+        if (args.managed?.kind === "remoteWrite")
+            this.queryProxy = this.querySigner(name, args.managed, args.mirror);
+        if (args.managed?.kind === "googleExport")
+            this.queryProxy = this.queryFrontend(name, args.managed, args.mirror);
         this.grafana = this.grafanaRoute(name, args);
         if (args.gpuNodes) this.dcgmExporter = this.dcgm(name, args, args.gpuNodes);
         this.registerOutputs({ namespace: this.namespace });
@@ -285,8 +327,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 crds,
             );
         }
-        // A managed backend evaluates the same files itself.
-        for (const r of args.managed ? [] : loadRules()) {
+        // A remote-write backend evaluates the same files itself.
+        for (const r of rulesRunManaged(args.managed) ? [] : loadRules()) {
             new k8s.apiextensions.CustomResource(
                 `${name}-rules-${r.key}`,
                 {
@@ -368,7 +410,70 @@ export class Monitoring extends pulumi.ComponentResource {
      * type stays `prometheus`. It answers Grafana's pods alone: any other caller would read every
      * team's metrics with the platform's identity.
      */
-    private querySigner(name: string, managed: ManagedPrometheus, mirror?: Mirror) {
+    private querySigner(name: string, managed: RemoteWriteBackend, mirror?: Mirror) {
+        return this.queryPod(name, {
+            annotations: managed.readerAnnotations,
+            labels: QUERY_PROXY_LABELS,
+            // The image is FROM scratch with no user: any non-root uid runs it.
+            uid: 65534,
+            port: QUERY_PROXY_PORT,
+            container: {
+                name: "aws-sigv4-proxy",
+                image: mirrorImage(images.awsSigv4Proxy, mirror),
+                args: [
+                    `--name=${managed.sigv4.service}`,
+                    `--region=${managed.sigv4.region}`,
+                    `--host=${managed.query.host}`,
+                    `--port=:${QUERY_PROXY_PORT}`,
+                ],
+            },
+        });
+    }
+
+    /**
+     * The query frontend: Google's frontend answers the Prometheus HTTP API from Cloud
+     * Monitoring, authenticated with its own service account's identity (read-only on the
+     * project's metrics), and the rules and alerts API from the in-cluster Prometheus, which
+     * evaluates them. Grafana's data source keeps its type `prometheus`. It answers Grafana's
+     * pods alone, for the same reason as the signer.
+     */
+    private queryFrontend(name: string, managed: GoogleExportBackend, mirror?: Mirror) {
+        const ns = this.namespace;
+        return this.queryPod(name, {
+            annotations: managed.readerAnnotations,
+            labels: QUERY_FRONTEND_LABELS,
+            // prometheus-engine's examples/frontend.yaml runs it as 1000:1000.
+            uid: 1000,
+            port: QUERY_FRONTEND_PORT,
+            container: {
+                name: "frontend",
+                image: mirrorImage(images.gmpFrontend, mirror),
+                args: [
+                    `--web.listen-address=:${QUERY_FRONTEND_PORT}`,
+                    `--query.project-id=${managed.project}`,
+                    pulumi.interpolate`--rules.target-urls=http://${PROMETHEUS_SERVICE}.${ns}.svc:9090`,
+                ],
+                readinessProbe: { httpGet: { path: "/-/ready", port: "http" } },
+                livenessProbe: { httpGet: { path: "/-/healthy", port: "http" } },
+            },
+        });
+    }
+
+    /**
+     * One query pod for Grafana (signer or frontend): its service account bound to the reader
+     * identity, a Deployment, a Service `prometheus-query-proxy`, and a NetworkPolicy that
+     * admits Grafana's pods alone.
+     */
+    private queryPod(
+        name: string,
+        pod: {
+            annotations: pulumi.Input<Record<string, string>>;
+            labels: Record<string, string>;
+            uid: number;
+            port: number;
+            container: k8s.types.input.core.v1.Container;
+        },
+    ) {
         const child = { parent: this };
         const account = new k8s.core.v1.ServiceAccount(
             `${name}-query-proxy`,
@@ -376,41 +481,28 @@ export class Monitoring extends pulumi.ComponentResource {
                 metadata: {
                     name: QUERY_PROXY,
                     namespace: this.namespace,
-                    annotations: managed.readerAnnotations,
+                    annotations: pod.annotations,
                 },
                 automountServiceAccountToken: false,
             },
             child,
         );
-        // The image is FROM scratch with no user: any non-root uid runs it.
-        const uid = 65534;
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-query-proxy`,
             {
-                metadata: {
-                    name: QUERY_PROXY,
-                    namespace: this.namespace,
-                    labels: QUERY_PROXY_LABELS,
-                },
+                metadata: { name: QUERY_PROXY, namespace: this.namespace, labels: pod.labels },
                 spec: {
                     replicas: 1,
-                    selector: { matchLabels: QUERY_PROXY_LABELS },
+                    selector: { matchLabels: pod.labels },
                     template: {
-                        metadata: { labels: QUERY_PROXY_LABELS },
+                        metadata: { labels: pod.labels },
                         spec: {
                             serviceAccountName: account.metadata.name,
-                            securityContext: podSecurityContext(uid),
+                            securityContext: podSecurityContext(pod.uid),
                             containers: [
                                 {
-                                    name: "aws-sigv4-proxy",
-                                    image: mirrorImage(images.awsSigv4Proxy, mirror),
-                                    args: [
-                                        `--name=${managed.sigv4.service}`,
-                                        `--region=${managed.sigv4.region}`,
-                                        `--host=${managed.query.host}`,
-                                        `--port=:${QUERY_PROXY_PORT}`,
-                                    ],
-                                    ports: [{ name: "http", containerPort: QUERY_PROXY_PORT }],
+                                    ...pod.container,
+                                    ports: [{ name: "http", containerPort: pod.port }],
                                     securityContext: containerSecurityContext(),
                                     resources: small("10m", "32Mi", "200m", "128Mi"),
                                 },
@@ -424,14 +516,10 @@ export class Monitoring extends pulumi.ComponentResource {
         new k8s.core.v1.Service(
             `${name}-query-proxy`,
             {
-                metadata: {
-                    name: QUERY_PROXY,
-                    namespace: this.namespace,
-                    labels: QUERY_PROXY_LABELS,
-                },
+                metadata: { name: QUERY_PROXY, namespace: this.namespace, labels: pod.labels },
                 spec: {
-                    selector: QUERY_PROXY_LABELS,
-                    ports: [{ name: "http", port: QUERY_PROXY_PORT, targetPort: "http" }],
+                    selector: pod.labels,
+                    ports: [{ name: "http", port: pod.port, targetPort: "http" }],
                 },
             },
             child,
@@ -441,12 +529,12 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 metadata: { name: "allow-prometheus-query-proxy", namespace: this.namespace },
                 spec: {
-                    podSelector: { matchLabels: QUERY_PROXY_LABELS },
+                    podSelector: { matchLabels: pod.labels },
                     policyTypes: ["Ingress"],
                     ingress: [
                         {
                             from: [{ podSelector: { matchLabels: GRAFANA_LABELS } }],
-                            ports: [{ protocol: "TCP", port: QUERY_PROXY_PORT }],
+                            ports: [{ protocol: "TCP", port: pod.port }],
                         },
                     ],
                 },
@@ -520,13 +608,16 @@ const small = (cpu: string, memory: string, limitCpu: string, limitMemory: strin
  * kube-prometheus-stack's values (88.5.3, values.yaml): every image pinned, small requests (the
  * dev footprint), the retention and volume, the Grafana admin from a Secret, and no scrape of
  * the control plane's own components, which managed clusters do not expose. With a managed
- * backend: remote write signed with Prometheus's own identity, a short local retention, no
- * Alertmanager and no rules in the cluster, and Grafana's data source on the query signer.
+ * backend: Prometheus's own identity to send with, a short local retention, and Grafana's data
+ * source on the query pod; with a remote-write backend, remote write signed with that identity
+ * and no Alertmanager and no rules in the cluster; with Google's, Google's Prometheus build.
  */
 export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input<string>) {
     const img = chartImages.kubePrometheusStack;
     const m = args.mirror;
     const managed = args.managed;
+    const remote = managed?.kind === "remoteWrite" ? managed : undefined;
+    const ns = args.namespace ?? "monitoring";
     return {
         // GKE and EKS run etcd, the scheduler, the controller manager and (EKS) kube-proxy out
         // of reach; kind and k3s bind them to loopback.
@@ -534,8 +625,8 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeProxy: { enabled: false },
-        // The chart's own rules would alert into no Alertmanager under a managed backend.
-        defaultRules: managed
+        // The chart's own rules would alert into no Alertmanager under a remote-write backend.
+        defaultRules: remote
             ? { create: false }
             : {
                   rules: {
@@ -558,15 +649,23 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
         prometheus: {
             ...(managed ? { serviceAccount: { annotations: managed.writerAnnotations } } : {}),
             prometheusSpec: {
-                image: image(img.prometheus, m),
+                // Google's build exports to Cloud Monitoring with the service account's
+                // identity (Workload Identity); the operator configures it as the Prometheus
+                // version underneath.
+                ...(managed?.kind === "googleExport"
+                    ? {
+                          image: image(images.gmpPrometheus, m),
+                          version: GMP_PROMETHEUS_VERSION,
+                      }
+                    : { image: image(img.prometheus, m) }),
                 retention: managed ? MANAGED_LOCAL_RETENTION : (args.retention ?? "7d"),
                 // Signed with the service account's web identity (IRSA): no key anywhere.
-                ...(managed
+                ...(remote
                     ? {
                           remoteWrite: [
                               {
-                                  url: managed.remoteWriteUrl,
-                                  sigv4: { region: managed.sigv4.region },
+                                  url: remote.remoteWriteUrl,
+                                  sigv4: { region: remote.sigv4.region },
                               },
                           ],
                       }
@@ -584,7 +683,7 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
                 },
             },
         },
-        alertmanager: managed
+        alertmanager: remote
             ? { enabled: false }
             : {
                   // Where alerts go: none unless the config names receivers.
@@ -613,11 +712,18 @@ export function monitoringValues(args: MonitoringArgs, adminSecret: pulumi.Input
                 image: image(img.grafanaSidecar, m),
                 resources: small("10m", "32Mi", "100m", "128Mi"),
                 // The chart's default data source (`Prometheus`, type prometheus), on the
-                // managed backend through the query signer.
-                ...(managed
+                // managed backend through the query pod.
+                ...(remote
                     ? {
                           datasources: {
-                              url: pulumi.interpolate`http://${QUERY_PROXY}.${args.namespace ?? "monitoring"}.svc:${QUERY_PROXY_PORT}${managed.query.path}`,
+                              url: pulumi.interpolate`http://${QUERY_PROXY}.${ns}.svc:${QUERY_PROXY_PORT}${remote.query.path}`,
+                          },
+                      }
+                    : {}),
+                ...(managed?.kind === "googleExport"
+                    ? {
+                          datasources: {
+                              url: `http://${QUERY_PROXY}.${ns}.svc:${QUERY_FRONTEND_PORT}`,
                           },
                       }
                     : {}),

@@ -21,3 +21,10 @@ export function retentionDays(retention: string): number {
     const n = Number(m[1]);
     return m[2] === "h" ? Math.ceil(n / 24) : m[2] === "d" ? n : n * 7;
 }
+
+/**
+ * How long the in-cluster Prometheus keeps samples when a managed backend stores them: long
+ * enough to ride out an outage of the sending (Prometheus retries from its write-ahead log),
+ * for every rule's window when the rules run in the cluster, and for OpenCost, which reads it.
+ */
+export const MANAGED_LOCAL_RETENTION = "1d";

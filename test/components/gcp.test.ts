@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { Network } from "@pulumi/gcp/compute/network";
 import { GCP_ID_RULES, gcpId } from "../../components/gcp/names";
 import { GkeCluster, gkeKubeconfig } from "../../components/gcp/gke";
@@ -9,6 +10,7 @@ import { CloudSqlDatabase } from "../../components/gcp/cloudsql";
 import { parseConfig } from "../../stacks/config";
 import { gcpFoundation } from "../../stacks/gcp";
 import { GcsObjectStore } from "../../components/gcp/gcs";
+import { GcpManagedPrometheus } from "../../components/gcp/managed-prometheus";
 import { SecretValue, at, childList, isSecret, record, settled, valueOf } from "../support/harness";
 import { SSO } from "../support/fixtures";
 
@@ -632,9 +634,67 @@ describe("GcpWorkloadIdentity", () => {
             { ...base, team: "Vision", buckets: [] },
             "GcpWorkloadIdentity id: team: got \"Vision\"; must be a DNS label (lowercase letters, digits and '-', at most 63 characters)",
         ],
+        [
+            "a role on the project for a team's identity",
+            { ...base, team: "vision", buckets: [], projectRoles: ["roles/monitoring.viewer"] },
+            'GcpWorkloadIdentity id: projectRoles[0]: got "roles/monitoring.viewer"; a team\'s identity holds its bucket prefixes alone, no role on the project',
+        ],
+        [
+            "a project role that is no predefined role",
+            { ...base, buckets: [], projectRoles: ["monitoring.viewer"] },
+            'GcpWorkloadIdentity id: projectRoles[0]: got "monitoring.viewer"; must be a predefined role such as roles/monitoring.viewer',
+        ],
     ])("rejects %s", (_what, args, message) => {
         record();
         expect(() => new GcpWorkloadIdentity("id", args)).toThrow(new Error(message));
+    });
+});
+
+describe("GcpManagedPrometheus", () => {
+    it("is a writer that may only write metrics and a reader that may only read them, each bound to one Kubernetes account", async () => {
+        const rec = record();
+        const gmp = new GcpManagedPrometheus("ml", {
+            project: "p",
+            workloadPool: "p.svc.id.goog",
+            writerServiceAccount: "mon/prom",
+            readerServiceAccount: "mon/query",
+        });
+        await settled();
+        expect(childList(rec, rec.get("mlops:gcp:GcpManagedPrometheus", "ml"))).toEqual([
+            "mlops:identity:GcpWorkloadIdentity ml-gmp-query",
+            "mlops:identity:GcpWorkloadIdentity ml-gmp-write",
+        ]);
+        for (const [id, ksa, role] of [
+            ["ml-gmp-write", "mon/prom", "roles/monitoring.metricWriter"],
+            ["ml-gmp-query", "mon/query", "roles/monitoring.viewer"],
+        ]) {
+            const key = `${id}-project-${role.slice("roles/".length).replace(".", "-").toLowerCase()}`;
+            expect(childList(rec, rec.get("mlops:identity:GcpWorkloadIdentity", id))).toEqual([
+                `gcp:projects/iAMMember:IAMMember ${key}`,
+                `gcp:serviceaccount/account:Account ${id}`,
+                `gcp:serviceaccount/iAMMember:IAMMember ${id}-${ksa.replace("/", "-")}`,
+            ]);
+            expect(rec.get("gcp:projects/iAMMember:IAMMember", key).inputs).toEqual({
+                project: "p",
+                role,
+                member: `serviceAccount:${id}@p.iam.gserviceaccount.com`,
+            });
+            expect(
+                rec.get("gcp:serviceaccount/iAMMember:IAMMember", `${id}-${ksa.replace("/", "-")}`)
+                    .inputs.member,
+            ).toBe(`serviceAccount:p.svc.id.goog[${ksa}]`);
+        }
+        // Nothing on any bucket, and no key.
+        expect(rec.ofType("gcp:storage/bucketIAMMember:BucketIAMMember")).toEqual([]);
+        expect(rec.ofType("gcp:serviceaccount/key:Key")).toEqual([]);
+        expect(gmp.managed.kind).toBe("googleExport");
+        expect(gmp.managed.project).toBe("p");
+        expect(await valueOf(pulumi.output(gmp.managed.writerAnnotations))).toEqual({
+            "iam.gke.io/gcp-service-account": "ml-gmp-write@p.iam.gserviceaccount.com",
+        });
+        expect(await valueOf(pulumi.output(gmp.managed.readerAnnotations))).toEqual({
+            "iam.gke.io/gcp-service-account": "ml-gmp-query@p.iam.gserviceaccount.com",
+        });
     });
 });
 

@@ -9,12 +9,14 @@ import {
     ManagedPrometheus,
     Monitoring,
     loadDashboards,
+    loadRules,
 } from "../../components/observability/monitoring";
 import { Traefik } from "../../components/routing/traefik";
 import { images } from "../../components/versions";
 import { SECURE_CONTAINER, at, childList, record, settled } from "../support/harness";
 
 const MANAGED: ManagedPrometheus = {
+    kind: "remoteWrite",
     remoteWriteUrl: pulumi.output(
         "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
     ),
@@ -27,7 +29,14 @@ const MANAGED: ManagedPrometheus = {
     readerAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/r" },
 };
 
-async function build(over: { alertReceivers?: AlertReceiver[] } = {}) {
+const GOOGLE: ManagedPrometheus = {
+    kind: "googleExport",
+    project: "my-project",
+    writerAnnotations: { "iam.gke.io/gcp-service-account": "w@my-project.iam.gserviceaccount.com" },
+    readerAnnotations: { "iam.gke.io/gcp-service-account": "r@my-project.iam.gserviceaccount.com" },
+};
+
+async function build(over: { alertReceivers?: AlertReceiver[]; managed?: ManagedPrometheus } = {}) {
     const rec = record();
     const router = new Traefik("router", { namespace: "mlops", domain: "ml.example.com" });
     new Monitoring("mon", {
@@ -169,5 +178,126 @@ describe("Monitoring with a managed backend", () => {
         ).rejects.toThrow(
             "Monitoring mon: alertReceivers: a managed backend evaluates the rules itself; no Alertmanager runs in the cluster to send to them",
         );
+    });
+});
+
+describe("Monitoring with Google Cloud Managed Service for Prometheus", () => {
+    const receivers: AlertReceiver[] = [
+        { name: "ops", type: "webhook", url: "https://hooks.example.com/a" },
+    ];
+
+    it("keeps the rules and Alertmanager in the cluster and adds the query frontend", async () => {
+        const rec = await build({ managed: GOOGLE, alertReceivers: receivers });
+        expect(childList(rec, rec.get("mlops:observability:Monitoring", "mon"))).toEqual(
+            [
+                "kubernetes:apps/v1:Deployment mon-query-proxy",
+                "kubernetes:core/v1:Namespace mon",
+                "kubernetes:core/v1:Secret mon-grafana-admin",
+                "kubernetes:core/v1:Service mon-query-proxy",
+                "kubernetes:core/v1:ServiceAccount mon-query-proxy",
+                "kubernetes:helm.sh/v3:Release mon",
+                "kubernetes:monitoring.coreos.com/v1:PodMonitor mon-mlflow",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-grafana",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-query-proxy",
+                "mlops:routing:ExposedService mon-grafana",
+                "random:index/randomPassword:RandomPassword mon-grafana-admin",
+                ...loadDashboards().map(
+                    (d) => `kubernetes:core/v1:ConfigMap mon-dashboard-${d.key}`,
+                ),
+                ...loadRules().map(
+                    (r) => `kubernetes:monitoring.coreos.com/v1:PrometheusRule mon-rules-${r.key}`,
+                ),
+            ].sort(),
+        );
+    });
+
+    it("runs Google's Prometheus build with its own identity, keeps a day, and sends alerts to the receivers", async () => {
+        const rec = await build({ managed: GOOGLE, alertReceivers: receivers });
+        const v = at(rec.get("kubernetes:helm.sh/v3:Release", "mon"), "values") as any;
+        expect(v.prometheus.serviceAccount).toEqual({
+            annotations: {
+                "iam.gke.io/gcp-service-account": "w@my-project.iam.gserviceaccount.com",
+            },
+        });
+        expect(v.prometheus.prometheusSpec.image).toEqual({
+            registry: "gke.gcr.io",
+            repository: "prometheus-engine/prometheus",
+            tag: "v2.53.5-gmp.1-gke.2",
+        });
+        expect(
+            `${v.prometheus.prometheusSpec.image.registry}/${v.prometheus.prometheusSpec.image.repository}:${v.prometheus.prometheusSpec.image.tag}`,
+        ).toBe(images.gmpPrometheus);
+        // The operator configures the Prometheus underneath, not the tag's pre-release.
+        expect(v.prometheus.prometheusSpec.version).toBe("v2.53.5");
+        expect(v.prometheus.prometheusSpec.retention).toBe("1d");
+        // It exports by itself: no remote write.
+        expect(v.prometheus.prometheusSpec.remoteWrite).toBeUndefined();
+        expect(v.alertmanager.config.receivers.map((r: any) => r.name)).toContain("ops");
+        expect(v.defaultRules.create).toBeUndefined();
+        expect(v.grafana.sidecar.datasources).toEqual({
+            url: "http://prometheus-query-proxy.mlops-monitoring.svc:9090",
+        });
+    });
+
+    it("reads Cloud Monitoring with the reader identity through Google's frontend, in a hardened pod", async () => {
+        const rec = await build({ managed: GOOGLE });
+        expect(
+            at(rec.get("kubernetes:core/v1:ServiceAccount", "mon-query-proxy"), "metadata"),
+        ).toEqual({
+            name: "prometheus-query-proxy",
+            namespace: "mlops-monitoring",
+            annotations: {
+                "iam.gke.io/gcp-service-account": "r@my-project.iam.gserviceaccount.com",
+            },
+        });
+        const pod = at(
+            rec.get("kubernetes:apps/v1:Deployment", "mon-query-proxy"),
+            "spec",
+            "template",
+            "spec",
+        ) as any;
+        expect(pod.serviceAccountName).toBe("prometheus-query-proxy");
+        expect(pod.securityContext.runAsUser).toBe(1000);
+        expect(pod.containers).toHaveLength(1);
+        const c = pod.containers[0];
+        expect(c.image).toBe(images.gmpFrontend);
+        expect(c.args).toEqual([
+            "--web.listen-address=:9090",
+            "--query.project-id=my-project",
+            "--rules.target-urls=http://kube-prometheus-stack-prometheus.mlops-monitoring.svc:9090",
+        ]);
+        expect(c.ports).toEqual([{ name: "http", containerPort: 9090 }]);
+        expect(c.readinessProbe).toEqual({ httpGet: { path: "/-/ready", port: "http" } });
+        expect(c.livenessProbe).toEqual({ httpGet: { path: "/-/healthy", port: "http" } });
+        expect(c.securityContext).toEqual(SECURE_CONTAINER);
+    });
+
+    it("admits Grafana alone to the frontend: a team's pod may not read every team's metrics through it", async () => {
+        const rec = await build({ managed: GOOGLE });
+        const spec = at(
+            rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "mon-query-proxy"),
+            "spec",
+        ) as any;
+        expect(spec.podSelector).toEqual({
+            matchLabels: {
+                "app.kubernetes.io/name": "gmp-frontend",
+                "app.kubernetes.io/instance": "prometheus-query-proxy",
+            },
+        });
+        expect(spec.ingress).toEqual([
+            {
+                from: [
+                    {
+                        podSelector: {
+                            matchLabels: {
+                                "app.kubernetes.io/name": "grafana",
+                                "app.kubernetes.io/instance": "kube-prometheus-stack",
+                            },
+                        },
+                    },
+                ],
+                ports: [{ protocol: "TCP", port: 9090 }],
+            },
+        ]);
     });
 });
