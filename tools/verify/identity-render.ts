@@ -11,7 +11,11 @@
  *   secret and cookie secret as `OAUTH2_PROXY_*` variables from the Secret it names);
  * - the clients registered at the bundled Dex (from the Dex config Secret), which the test
  *   issuer serves in Dex's place;
- * - the stack's first JWT issuer and audience, and the first `sub:` member of its first team.
+ * - the stack's first JWT issuer and audience, and the first `sub:` member of its first team;
+ * - every MLflow server's Deployment (namespace, name, command, args): the platform's and each
+ *   team's; `identity.sh --browser` runs one behind its route;
+ * - Traefik's default certificate as the program asks for it: the Secret the chart's
+ *   `tlsStore` names and the self-signed certificate's subject, names, lifetime and uses.
  *
  *     npx tsx tools/verify/identity-render.ts STACK_FILE
  *
@@ -28,6 +32,9 @@ const TRAEFIK = "kubernetes:traefik.io/v1alpha1:";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert";
+const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
 
 /** The parts of the oauth2-proxy chart's values the program may set and the chart reads here. */
 interface ProxyValues {
@@ -156,6 +163,42 @@ async function main() {
         .find((m) => m.startsWith("sub:"))
         ?.slice("sub:".length);
 
+    // The MLflow servers: the Deployments whose container runs `mlflow server`.
+    interface Pod {
+        metadata: { name: string; namespace: string };
+        spec: { template: { spec: { containers: { command?: string[]; args?: string[] }[] } } };
+    }
+    const mlflowServers = ofType(DEPLOYMENT)
+        .map((r) => inputs(r) as unknown as Pod)
+        .filter(
+            (d) =>
+                d.spec.template.spec.containers[0]?.command?.[0] === "mlflow" &&
+                d.spec.template.spec.containers[0]?.args?.[0] === "server",
+        )
+        .map((d) => ({
+            namespace: d.metadata.namespace,
+            name: d.metadata.name,
+            command: d.spec.template.spec.containers[0].command,
+            args: d.spec.template.spec.containers[0].args,
+        }));
+
+    // Traefik's default certificate: the chart's tlsStore names the Secret; the program makes
+    // the certificate in it from a private key and a self-signed certificate.
+    const traefik = inputs(release("traefik"));
+    const tlsStore = (traefik.values as { tlsStore?: Record<string, unknown> }).tlsStore as
+        { default?: { defaultCertificate?: { secretName?: string } } } | undefined;
+    const cert = ofType(SELF_SIGNED).map(inputs)[0] as
+        | {
+              subject?: { commonName?: string; organization?: string };
+              dnsNames?: string[];
+              validityPeriodHours?: number;
+              allowedUses?: string[];
+          }
+        | undefined;
+    const key = ofType(PRIVATE_KEY).map(inputs)[0] as
+        { algorithm?: string; ecdsaCurve?: string } | undefined;
+    const secretName = tlsStore?.default?.defaultCertificate?.secretName;
+
     process.stdout.write(
         JSON.stringify(
             {
@@ -171,6 +214,21 @@ async function main() {
                     redirectURIs: s.redirectURIs,
                 })),
                 machineIssuer: jwtIssuer && subject ? { ...jwtIssuer, subject } : null,
+                mlflowServers,
+                defaultCertificate:
+                    secretName && cert
+                        ? {
+                              namespace: traefik.namespace,
+                              secretName,
+                              commonName: cert.subject?.commonName,
+                              organization: cert.subject?.organization,
+                              dnsNames: cert.dnsNames,
+                              validityPeriodHours: cert.validityPeriodHours,
+                              allowedUses: cert.allowedUses,
+                              keyAlgorithm: key?.algorithm,
+                              ecdsaCurve: key?.ecdsaCurve,
+                          }
+                        : null,
             },
             null,
             2,

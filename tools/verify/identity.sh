@@ -19,25 +19,54 @@
 # alpha's model and 403 on beta's, a token for another audience 401, an expired one 401, one
 # signed by a key the issuer does not publish 401.
 #
+# With --browser, the backend of team alpha's MLflow route is a real MLflow server started with
+# the container args the program renders for that team's tracking server (only --host, --backend-store-uri (sqlite), --artifacts-destination
+# (file://) and the --expose-prometheus directory replaced), and instead of the checks above a
+# headless Chromium (browser-sso.ts) signs in at the issuer's login form as alpha's member,
+# loads that MLflow's runs table, creates an experiment through the UI, and opens team alpha's model as alpha's member
+# (200) and as beta's (403), writing a screenshot of each step to $SHOTS.
+#
 # Needs: root (it adds addresses to the loopback interface, binds ports 80 and 443 on them,
 # and adds lines to /etc/hosts, all removed on exit), openssl, curl, jq, npx tsx.
 # Environment (no defaults): ETCD, KUBE_APISERVER, KUBECTL, TRAEFIK, OAUTH2_PROXY (binaries),
 # TRAEFIK_CRDS (a YAML file with Traefik's CRDs, e.g. the one in Traefik's module at its
 # version: integration/fixtures/k8s/01-traefik-crd.yml).
-# Optional: VERIFY_NET [10.254.0] (a /24 whose .1-.5 are free), ETCD_PORT [23900], KEEP [0].
+# With --browser, also: CHROMIUM (a Chromium binary, e.g. Debian's chromium package), SHOTS (a
+# directory for the screenshots), MLFLOW_VENV (a venv with mlflow==3.18.0 and
+# prometheus-flask-exporter), and certutil (Debian's libnss3-tools) on PATH.
+# Optional: VERIFY_NET [10.254.0] (a /24 whose .1-.5, and .6 with --browser, are free),
+# ETCD_PORT [23900], KEEP [0].
 set -euo pipefail
+
+BROWSER=0
+case "${1:-}" in
+--browser) BROWSER=1 ;;
+"") ;;
+*)
+    echo "usage: identity.sh [--browser]" >&2
+    exit 2
+    ;;
+esac
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 : "${ETCD:?path of etcd}" "${KUBE_APISERVER:?path of kube-apiserver}" "${KUBECTL:?path of kubectl}"
 : "${TRAEFIK:?path of traefik}" "${OAUTH2_PROXY:?path of oauth2-proxy}"
 : "${TRAEFIK_CRDS:?path of a YAML file with the Traefik CRDs}"
+if [ "$BROWSER" = 1 ]; then
+    : "${CHROMIUM:?path of a Chromium binary}" "${SHOTS:?directory for the screenshots}"
+    : "${MLFLOW_VENV:?path of a venv with mlflow 3.18.0 and prometheus-flask-exporter}"
+    command -v certutil >/dev/null || { echo "certutil (libnss3-tools) is needed" >&2; exit 2; }
+fi
 NET=${VERIFY_NET:-10.254.0}
 IP_TRAEFIK=$NET.1 # the router's entry points, 80 and 443: what a load balancer would be
 IP_BACKEND=$NET.2 # the echo server behind every platform Service
 IP_PROXY=$NET.3   # oauth2-proxy's Service address (port 80, as the forwardAuth URL says)
 IP_ISSUER=$NET.4  # the issuer's in-cluster Service address (Dex's Service)
 IP_API=$NET.5     # kubernetes.default.svc: the API server on 443
+IP_MLFLOW=$NET.6  # with --browser: the MLflow server behind MLflow's Service
+IPS=("$IP_TRAEFIK" "$IP_BACKEND" "$IP_PROXY" "$IP_ISSUER" "$IP_API")
+if [ "$BROWSER" = 1 ]; then IPS+=("$IP_MLFLOW"); fi
 ETCD_PORT=${ETCD_PORT:-23900}
 MARK="# verify-identity $$"
 W=$(mktemp -d -t verify-identity.XXXXXX)
@@ -47,13 +76,22 @@ FAIL=0
 cleanup() {
     # Each process runs in its own session (start): end its whole group, children included.
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -- -"${PIDS[$i]}" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 50); do # up to 10 s to stop, then killed
+        alive=0
+        for pid in "${PIDS[@]}"; do if kill -0 -- -"$pid" 2>/dev/null; then alive=1; fi; done
+        if [ "$alive" = 0 ]; then break; fi
+        sleep 0.2
+    done
+    for pid in "${PIDS[@]}"; do
+        kill -KILL -- -"$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if grep -qF "$MARK" /etc/hosts; then
         # /etc/hosts may be a bind mount: rewrite it in place rather than replace it.
         grep -vF "$MARK" /etc/hosts >"$W/hosts" || true
         cat "$W/hosts" >/etc/hosts
     fi
-    for ip in "$IP_TRAEFIK" "$IP_BACKEND" "$IP_PROXY" "$IP_ISSUER" "$IP_API"; do
+    for ip in "${IPS[@]}"; do
         ip addr del "$ip/32" dev lo 2>/dev/null || true
     done
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $W"; else rm -rf "$W"; fi
@@ -103,8 +141,35 @@ SA_AUDIENCE=$(jq -r '.machineIssuer.audience' "$W/render.json")
 log "issuer $ISSUER_URL (in cluster $ISSUER_SVC_HOST:$ISSUER_PORT), oauth2-proxy at $PROXY_SVC_HOST"
 log "machine tokens: issuer $SA_ISSUER, audience $SA_AUDIENCE"
 
+if [ "$BROWSER" = 1 ]; then
+    # Team alpha's tracking server (the platform's MLflow admits the admins only when teams
+    # have their own): the Service its route names, and the MLflow Deployment in that namespace.
+    MLFLOW_HOST=mlflow-alpha.$DOMAIN
+    read -r MLFLOW_SVC_NS MLFLOW_SVC < <(jq -r --arg m "Host(\`$MLFLOW_HOST\`)" '.objects[]
+        | select(.kind == "IngressRoute" and .spec.routes[0].match == $m)
+        | "\(.metadata.namespace) \(.spec.routes[0].services[0].name)"' "$W/render.json")
+    jq --arg ns "$MLFLOW_SVC_NS" '[.mlflowServers[] | select(.namespace == $ns)]
+        | if length == 1 then .[0] else error("\(length) MLflow servers in \($ns)") end' \
+        "$W/render.json" >"$W/mlflow.json"
+    # Its container's args as rendered, with only what names the cluster or the pod's volumes
+    # replaced: the listen host, the database, the artifact destination and the Prometheus
+    # multiprocess directory (the pod's /tmp volume).
+    [ "$(jq -c .command "$W/mlflow.json")" = '["mlflow"]' ] || { log "MLflow's command is not mlflow"; exit 1; }
+    mapfile -t MLFLOW_ARGS < <(jq -r '.args[]' "$W/mlflow.json" | sed \
+        -e "s#^--host=.*#--host=$IP_MLFLOW#" \
+        -e "s#^--backend-store-uri=.*#--backend-store-uri=sqlite:///$W/mlflow.db#" \
+        -e "s#^--artifacts-destination=.*#--artifacts-destination=file://$W/mlflow-artifacts#" \
+        -e "s#^--expose-prometheus=.*#--expose-prometheus=$W/prometheus-metrics#")
+    for want in "--host=$IP_MLFLOW" "--backend-store-uri=sqlite:///$W/mlflow.db" \
+        "--artifacts-destination=file://$W/mlflow-artifacts" "--expose-prometheus=$W/prometheus-metrics"; do
+        printf '%s\n' "${MLFLOW_ARGS[@]}" | grep -qxF -- "$want" || { log "rendered MLflow args lack ${want%%=*}"; exit 1; }
+    done
+    MLFLOW_PORT=$(printf '%s\n' "${MLFLOW_ARGS[@]}" | sed -n 's/^--port=//p')
+    log "MLflow's route $MLFLOW_HOST: Service $MLFLOW_SVC_NS/$MLFLOW_SVC -> mlflow ${MLFLOW_ARGS[*]}"
+fi
+
 # ---------------------------------------------------------------- addresses and names
-for ip in "$IP_TRAEFIK" "$IP_BACKEND" "$IP_PROXY" "$IP_ISSUER" "$IP_API"; do
+for ip in "${IPS[@]}"; do
     if ip -o addr show | grep -qw "$ip"; then log "$ip is already in use: set VERIFY_NET"; exit 1; fi
     ip addr add "$ip/32" dev lo
 done
@@ -113,6 +178,10 @@ done
     echo "$IP_ISSUER $ISSUER_SVC_HOST $MARK"
     echo "$IP_API kubernetes.default.svc.cluster.local kubernetes.default.svc $MARK"
 } >>/etc/hosts
+if [ "$BROWSER" = 1 ]; then
+    mkdir -p "$W/prometheus-metrics"
+    start mlflow "$MLFLOW_VENV/bin/mlflow" "${MLFLOW_ARGS[@]}" # ready long after the API server
+fi
 
 # ---------------------------------------------------------------- etcd + kube-apiserver
 mkdir -p "$W/pki"
@@ -169,12 +238,41 @@ k create clusterrolebinding verify-sa-issuer-discovery \
     --clusterrole=system:service-account-issuer-discovery --group=system:unauthenticated >/dev/null
 
 k apply --server-side -f "$TRAEFIK_CRDS" >/dev/null
-k wait --for condition=established --timeout=60s crd/ingressroutes.traefik.io crd/middlewares.traefik.io >/dev/null
+k wait --for condition=established --timeout=60s crd/ingressroutes.traefik.io crd/middlewares.traefik.io \
+    crd/tlsstores.traefik.io >/dev/null
+
+# Traefik's default certificate as the program makes it (a self-signed certificate for the
+# domain and its wildcard, ECDSA P-256, in the Secret the chart's tlsStore names) and the
+# TLSStore the chart creates from that value; the key and certificate made here with openssl.
+jq -e '.defaultCertificate.keyAlgorithm == "ECDSA" and .defaultCertificate.ecdsaCurve == "P256"' \
+    "$W/render.json" >/dev/null || { log "only an ECDSA P-256 default certificate is made here"; exit 1; }
+CERT_NS=$(jq -r .defaultCertificate.namespace "$W/render.json")
+CERT_SECRET=$(jq -r .defaultCertificate.secretName "$W/render.json")
+CERT_SAN=$(jq -r '.defaultCertificate.dnsNames | map("DNS:" + .) | join(",")' "$W/render.json")
+CERT_KU=$(jq -r '[.defaultCertificate.allowedUses[] | {key_encipherment: "keyEncipherment",
+    digital_signature: "digitalSignature"}[.] // empty] | join(",")' "$W/render.json")
+CERT_EKU=$(jq -r '[.defaultCertificate.allowedUses[] | {server_auth: "serverAuth"}[.] // empty]
+    | join(",")' "$W/render.json")
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -days "$(($(jq -r .defaultCertificate.validityPeriodHours "$W/render.json") / 24))" \
+    -keyout "$W/pki/route.key" -out "$W/pki/route.crt" \
+    -subj "/O=$(jq -r .defaultCertificate.organization "$W/render.json")/CN=$(jq -r .defaultCertificate.commonName "$W/render.json")" \
+    -addext "subjectAltName=$CERT_SAN" -addext "basicConstraints=critical,CA:FALSE" \
+    -addext "keyUsage=critical,$CERT_KU" -addext "extendedKeyUsage=$CERT_EKU" 2>/dev/null
+k create namespace "$CERT_NS" --dry-run=client -o yaml | k apply --server-side -f - >/dev/null
+k -n "$CERT_NS" create secret tls "$CERT_SECRET" --cert "$W/pki/route.crt" --key "$W/pki/route.key" >/dev/null
+k apply --server-side -f - >/dev/null <<EOF
+apiVersion: traefik.io/v1alpha1
+kind: TLSStore
+metadata: {name: default, namespace: $CERT_NS}
+spec: {defaultCertificate: {secretName: $CERT_SECRET}}
+EOF
+log "default certificate $CERT_NS/$CERT_SECRET: $CERT_SAN"
 
 # Namespaces, the objects as rendered, and for every Service a route names an EndpointSlice
 # pointing at the process that stands in for its pods.
 for ns in $(jq -r '[.objects[].metadata.namespace] + [.machineIssuer.subject | split(":")[2]] | unique[]' "$W/render.json"); do
-    k create namespace "$ns" >/dev/null
+    k create namespace "$ns" --dry-run=client -o yaml | k apply --server-side -f - >/dev/null
 done
 jq -c '.objects[]' "$W/render.json" | k apply --server-side -f - >/dev/null
 jq -r '.objects[] | select(.kind == "IngressRoute") | .metadata.namespace as $ns
@@ -184,6 +282,9 @@ while read -r ns name port; do
     target_ip=$IP_BACKEND target_port=8080
     if [ "$name.$ns.svc.cluster.local" = "$PROXY_SVC_HOST" ]; then target_ip=$IP_PROXY target_port=80; fi
     if [ "$name.$ns.svc.cluster.local" = "$ISSUER_SVC_HOST" ]; then target_ip=$IP_ISSUER target_port=$ISSUER_PORT; fi
+    if [ "$BROWSER" = 1 ] && [ "$ns/$name" = "$MLFLOW_SVC_NS/$MLFLOW_SVC" ]; then
+        target_ip=$IP_MLFLOW target_port=$MLFLOW_PORT
+    fi
     if [[ "$port" =~ ^[0-9]+$ ]]; then svc_port=$port port_name=http; else svc_port=80 port_name=$port; fi
     k apply --server-side -f - >/dev/null <<EOF
 apiVersion: v1
@@ -212,6 +313,9 @@ USERS='{
   "bob":   {"email": "bob@example.com",   "groups": ["team-beta"]},
   "eve":   {"email": "eve@example.com",   "groups": ["other"]}
 }'
+# Passwords for the issuer's login form, fresh for each run.
+PASSWORD_BASE=$(openssl rand -hex 12)
+USERS=$(jq --arg p "$PASSWORD_BASE" 'with_entries(.value.password = $p + "-" + .key)' <<<"$USERS")
 jq -n --arg issuer "$ISSUER_URL" --arg host "$IP_ISSUER" --argjson port "$ISSUER_PORT" \
     --arg claim "$(arg oidc-groups-claim)" --argjson users "$USERS" \
     --slurpfile r "$W/render.json" \
@@ -272,6 +376,32 @@ routes_served() { # Traefik's own answer for a host it has no router for: 404 pa
     done
 }
 wait_for "Traefik to serve every route" 60 routes_served
+
+if [ "$BROWSER" = 1 ]; then
+    wait_for "MLflow" 180 curl -sf "http://$IP_MLFLOW:$MLFLOW_PORT/health"
+    log "mlflow $("$MLFLOW_VENV/bin/mlflow" --version | awk '{print $NF}') at $IP_MLFLOW:$MLFLOW_PORT"
+    # Chromium's NSS database, trusting the route's certificate (and nothing else added).
+    mkdir -p "$W/chromium-home/.pki/nssdb" "$W/chromium-empty-home"
+    certutil -N -d "sql:$W/chromium-home/.pki/nssdb" --empty-password
+    certutil -A -d "sql:$W/chromium-home/.pki/nssdb" -n mlops-default-cert -t "P,," -i "$W/pki/route.crt"
+    jq -n --arg domain "$DOMAIN" --arg router "$IP_TRAEFIK" --arg issuer "$ISSUER_URL" \
+        --arg home "$W/chromium-home" --arg emptyHome "$W/chromium-empty-home" \
+        --arg api "http://$IP_MLFLOW:$MLFLOW_PORT" --argjson users "$USERS" \
+        --arg mlflowHost "$MLFLOW_HOST" \
+        '{domain: $domain, router: $router, issuer: $issuer, home: $home, emptyHome: $emptyHome,
+          mlflowHost: $mlflowHost, mlflowApi: $api,
+          member: {login: $users.alice.email, password: $users.alice.password},
+          other: {login: $users.bob.email, password: $users.bob.password},
+          ownModel: "alpha-clf-model.\($domain)", otherModel: "beta-clf-model.\($domain)",
+          experiment: "created-in-the-browser"}' >"$W/browser.json"
+    echo
+    log "the browser: $("$CHROMIUM" --version 2>/dev/null)"
+    rc=0
+    (cd "$REPO" && CHROMIUM="$CHROMIUM" SHOTS="$SHOTS" npx --no-install tsx "$HERE/browser-sso.ts" "$W/browser.json") || rc=$?
+    echo
+    if [ "$rc" = 0 ]; then echo "identity --browser: PASS"; else echo "identity --browser: FAIL (KEEP=1 keeps the logs)"; fi
+    exit "$rc"
+fi
 set +e # from here on, checks report and the script goes on
 
 echo

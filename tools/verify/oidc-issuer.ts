@@ -2,15 +2,19 @@
  * A test OpenID Connect issuer for `identity.sh`: it stands in for Dex at the paths Dex serves
  * (`/.well-known/openid-configuration`, `/auth`, `/token`, `/keys`, `/userinfo` under the
  * issuer's path), with a fresh RSA key per run and real RS256-signed ID tokens that carry the
- * groups claim. There is no login form: `/auth` logs in the user named by the `login_hint`
- * query parameter or, failing that, the `verify_user` cookie, and answers 401 when neither
- * names a known user.
+ * groups claim. `/auth` logs in the user named by the `login_hint` query parameter or, failing
+ * that, the `verify_user` cookie (the scripted clients' shortcut); when neither names a known
+ * user it answers with a login page, an HTML form of login (email or user name) and password
+ * that a browser fills and posts to `/auth/login`, as Dex's password connector does. A wrong
+ * password or an unknown user gets the form again with 401; a user with no `password` in the
+ * configuration cannot log in through the form.
  *
  *     npx tsx tools/verify/oidc-issuer.ts CONFIG.json
  *
  * CONFIG.json: `{ "issuer": "https://dex.example.test", "listen": { "host": "10.254.0.4",
  * "port": 5556 }, "groupsClaim": "groups", "clients": [{ "id": "...", "secret": "...",
- * "redirectURIs": ["..."] }], "users": { "alice": { "email": "...", "groups": ["..."] } } }`.
+ * "redirectURIs": ["..."] }], "users": { "alice": { "email": "...", "groups": ["..."],
+ * "password": "..." } } }` (`password` optional).
  * Each line of its log is one JSON object: `{event, ...}`; `{"event":"ready"}` once listening.
  */
 import * as crypto from "node:crypto";
@@ -30,7 +34,12 @@ interface IssuerConfig {
         readonly secret: string;
         readonly redirectURIs: readonly string[];
     }[];
-    readonly users: Readonly<Record<string, { readonly email: string; readonly groups: string[] }>>;
+    readonly users: Readonly<
+        Record<
+            string,
+            { readonly email: string; readonly groups: string[]; readonly password?: string }
+        >
+    >;
 }
 
 /** What an authorization code stands for until it is redeemed. */
@@ -59,6 +68,8 @@ const kid = crypto
     .slice(0, 16);
 
 const codes = new Map<string, Grant>();
+/** Authorization requests waiting for the login form, by the form's hidden `req` field. */
+const pending = new Map<string, Omit<Grant, "user"> & { state: string | null }>();
 const refreshTokens = new Map<string, Omit<Grant, "redirectURI" | "codeChallenge">>();
 
 function log(event: string, fields: Record<string, unknown> = {}): void {
@@ -171,26 +182,86 @@ function authorize(req: http.IncomingMessage, res: http.ServerResponse, url: URL
     }
     if (q.get("response_type") !== "code")
         return send(res, 400, "only response_type=code is served");
-    const user = q.get("login_hint") ?? cookie(req, "verify_user");
-    if (!user || !config.users[user]) {
-        log("authorize-no-user", { user });
-        return send(res, 401, "no test user chosen (login_hint or the verify_user cookie)");
-    }
-    const code = crypto.randomBytes(16).toString("base64url");
-    codes.set(code, {
-        user,
+    const request = {
         clientId: client.id,
         redirectURI,
         nonce: q.get("nonce") ?? undefined,
         scope: q.get("scope") ?? "openid",
         codeChallenge: q.get("code_challenge") ?? undefined,
         codeChallengeMethod: q.get("code_challenge_method") ?? undefined,
-    });
-    const target = new URL(redirectURI);
+        state: q.get("state"),
+    };
+    const user = q.get("login_hint") ?? cookie(req, "verify_user");
+    if (user && config.users[user]) return grantCode(res, user, request);
+    const id = crypto.randomBytes(16).toString("base64url");
+    pending.set(id, request);
+    log("login-form", { client: client.id });
+    loginPage(res, 200, id);
+}
+
+/** Issues a code for `user` and sends the browser back to the client with it. */
+function grantCode(
+    res: http.ServerResponse,
+    user: string,
+    request: Omit<Grant, "user"> & { state: string | null },
+): void {
+    const { state, ...grant } = request;
+    const code = crypto.randomBytes(16).toString("base64url");
+    codes.set(code, { ...grant, user });
+    const target = new URL(grant.redirectURI);
     target.searchParams.set("code", code);
-    if (q.get("state") !== null) target.searchParams.set("state", q.get("state")!);
-    log("authorize", { user, client: client.id, redirectURI });
+    if (state !== null) target.searchParams.set("state", state);
+    log("authorize", { user, client: grant.clientId, redirectURI: grant.redirectURI });
     send(res, 302, "", { Location: target.toString() });
+}
+
+function escapeHtml(text: string): string {
+    return text.replace(
+        /[&<>"']/g,
+        (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+    );
+}
+
+/** The login form, posting to `/auth/login` with the pending request's ID. */
+function loginPage(res: http.ServerResponse, status: number, id: string, error?: string): void {
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Log in to the test issuer</title>
+<style>body{font-family:sans-serif;margin:4em auto;max-width:28em}label{display:block;margin:1em 0 .3em}
+input{width:100%;padding:.4em;font-size:1em}button{margin-top:1.5em;padding:.5em 2em;font-size:1em}
+.error{color:#b00020}</style></head>
+<body><h1>Log in</h1><p>Test OpenID Connect issuer at ${escapeHtml(issuer)}</p>
+${error ? `<p class="error" id="login-error">${escapeHtml(error)}</p>` : ""}
+<form method="post" action="${escapeHtml(basePath)}/auth/login">
+<input type="hidden" name="req" value="${escapeHtml(id)}">
+<label for="login">Email address</label><input id="login" name="login" type="text" autocomplete="username" autofocus>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
+<button id="submit-login" type="submit">Login</button>
+</form></body></html>
+`;
+    res.writeHead(status, {
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+    });
+    res.end(html);
+}
+
+/** The login form's post: the user by email or name, with the configured password. */
+function login(res: http.ServerResponse, body: string): void {
+    const form = new URLSearchParams(body);
+    const id = form.get("req") ?? "";
+    const request = pending.get(id);
+    if (!request) return send(res, 400, "unknown or used login request");
+    const login = form.get("login") ?? "";
+    const user = Object.keys(config.users).find(
+        (u) => u === login || config.users[u].email === login,
+    );
+    const password = user ? config.users[user].password : undefined;
+    if (!user || password === undefined || password !== (form.get("password") ?? "")) {
+        log("login-refused", { login });
+        return loginPage(res, 401, id, "Invalid email address and password.");
+    }
+    pending.delete(id);
+    grantCode(res, user, request);
 }
 
 function token(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
@@ -285,6 +356,7 @@ const server = http.createServer((req, res) => {
             if (req.method === "GET" && path === "/keys")
                 return send(res, 200, { keys: [{ ...jwk, kid, use: "sig", alg: "RS256" }] });
             if (req.method === "GET" && path === "/auth") return authorize(req, res, url);
+            if (req.method === "POST" && path === "/auth/login") return login(res, body);
             if (req.method === "POST" && path === "/token") return token(req, res, body);
             if (path === "/userinfo") return userinfo(req, res);
             send(res, 404, "not found");
