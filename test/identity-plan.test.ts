@@ -144,5 +144,19 @@ describe("team A against team B", () => {
             groups: ["mlops-admins", "ml-vision", "ml-nlp"],
             emails: [],
         });
+        // vision's pipeline writes the artifact its model server loads (a pickle runs code):
+        // an admin's session cookie or token never reaches it, on either rule.
+        const middlewares = (name: string) =>
+            resources
+                .find((r) => r.type === ROUTE && r.name === name)!
+                .inputs.spec.routes.map((x: any) => x.middlewares.map((m: any) => m.name));
+        expect(middlewares("mlops-serving-detector")).toEqual([
+            ["mlops-serving-detector-sso", "mlops-serving-detector-strip-credentials"],
+            ["mlops-serving-detector-jwt", "mlops-serving-detector-strip-credentials"],
+        ]);
+        expect(middlewares("mlops-serving-shared")).toEqual([
+            ["mlops-serving-shared-sso", "mlops-serving-shared-strip-credentials"],
+            ["mlops-serving-shared-jwt", "mlops-serving-shared-strip-credentials"],
+        ]);
     });
 });

@@ -70,10 +70,11 @@ export interface ExposeArgs {
     /** Further Middlewares (in the route's namespace), applied after auth. @default [] */
     readonly middlewares?: readonly pulumi.Input<string>[];
     /**
-     * The backend is a team's own server, which the team's members can replace: the caller's
-     * credentials (the `Cookie` header, which carries the sign-on session valid on every route,
-     * and `Authorization`) are removed after authentication, so that a backend a member points
-     * the route at cannot replay an admin's session on other routes. @default false
+     * The backend is a team's own server, which the team's members can replace, or runs what a
+     * team supplies (a model server loading the team's artifact): the caller's credentials (the
+     * `Cookie` header, which carries the sign-on session valid on every route, and
+     * `Authorization`) are removed after authentication, so that such a backend cannot replay an
+     * admin's session on other routes. @default false
      */
     readonly tenantBackend?: boolean;
 }

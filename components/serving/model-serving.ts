@@ -369,6 +369,10 @@ export class ModelServing extends pulumi.ComponentResource {
                     subdomain: `${model.name}-model`,
                     service: backend,
                     access: model.access ?? args.access,
+                    // A model server runs what its artifact holds (a pickled model runs code
+                    // as it loads), and a team's pipeline writes the artifact: the caller's
+                    // session cookie and bearer token stay at the router.
+                    tenantBackend: true,
                 },
                 { ...child, dependsOn },
             );
@@ -607,6 +611,8 @@ export class ModelServing extends pulumi.ComponentResource {
                     service: { name: "seldon-mesh", port: 80 },
                     access: model.access ?? args.access,
                     middlewares: [header.metadata.name],
+                    // As with KServe: the caller's credentials stay at the router.
+                    tenantBackend: true,
                 },
                 child,
             );

@@ -548,9 +548,22 @@ describe("ModelServing", () => {
         ).toEqual({
             kind: "Rule",
             match: "Host(`iris-model.ml.example.com`)",
-            middlewares: [{ name: "serving-iris-auth", namespace: "mlops" }],
+            // The model server runs what the artifact holds: the caller's credentials stop here.
+            middlewares: [
+                { name: "serving-iris-auth", namespace: "mlops" },
+                { name: "serving-iris-strip-credentials", namespace: "mlops" },
+            ],
             services: [{ name: "iris-split", kind: "TraefikService" }],
         });
+        expect(
+            at(
+                rec.get(
+                    "kubernetes:traefik.io/v1alpha1:Middleware",
+                    "serving-iris-strip-credentials",
+                ),
+                "spec",
+            ),
+        ).toEqual({ headers: { customRequestHeaders: { Cookie: "", Authorization: "" } } });
         expect(
             at(rec.get("kubernetes:core/v1:ServiceAccount", "serving-models"), "secrets"),
         ).toEqual([{ name: "store-credentials" }]);
@@ -650,5 +663,19 @@ describe("ModelServing", () => {
         ).toEqual({
             headers: { customRequestHeaders: { "Seldon-Model": "iris-split.experiment" } },
         });
+        // The credentials go first, then the mesh's header.
+        expect(
+            at(
+                rec.get("kubernetes:traefik.io/v1alpha1:IngressRoute", "serving-iris"),
+                "spec",
+                "routes",
+                0,
+                "middlewares",
+            ),
+        ).toEqual([
+            { name: "serving-iris-auth", namespace: "seldon-mesh" },
+            { name: "serving-iris-strip-credentials", namespace: "seldon-mesh" },
+            { name: "iris-header", namespace: "seldon-mesh" },
+        ]);
     });
 });

@@ -1,8 +1,8 @@
 /**
  * The stand-in for every backend behind the routes in `identity.sh`: answers any request with
  * 200 and a JSON echo of the Host, the path and the identity headers the forwardAuth
- * middleware passed on (`X-Auth-Request-*`, `Authorization` present or not), so the checks see
- * which route answered and as whom.
+ * middleware passed on (`X-Auth-Request-*`; `Authorization` and `Cookie` present or not), so the
+ * checks see which route answered, as whom, and what reached it.
  *
  *     npx tsx tools/verify/echo-backend.ts HOST PORT
  */
@@ -23,6 +23,7 @@ const server = http.createServer((req, res) => {
             path: req.url,
             identity,
             authorization: req.headers.authorization !== undefined,
+            cookie: req.headers.cookie !== undefined,
         }) + "\n",
     );
 });

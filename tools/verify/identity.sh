@@ -12,8 +12,10 @@
 #     the bundled Dex, signing RS256 ID tokens with the groups claim,
 #   - an echo server (echo-backend.ts) behind every Service the routes name.
 # Cases: without a session cookie every protected route answers 302 to the issuer; after a
-# login at the issuer, a member of team alpha gets 200 on alpha's model route and 403 on
-# beta's, the shared routes (MLflow, Argo, Feast) 200 and the Traefik dashboard 403; an admin
+# login at the issuer, a member of team alpha gets 200 on alpha's routes (model, MLflow, Feast)
+# and 403 on beta's, 200 on the shared Argo server and 403 on the admins' routes (the
+# platform's MLflow and Feast, Grafana, the Traefik dashboard) and the servers that run what
+# a team supplies see neither the session cookie nor a bearer token; an admin
 # gets the dashboard; a signed-in user with no team group gets 403 everywhere; on the bearer
 # routes a service-account token of alpha's CI account with the platform's audience gets 200 on
 # alpha's model and 403 on beta's, a token for another audience 401, an expired one 401, one
@@ -421,7 +423,7 @@ read -r code _ < <(status "$W/jar-none" "https://mlflow.$DOMAIN/api/2.0/mlflow/e
 check "an API client (Accept: application/json) without a session gets 401, not a redirect (got $code)" $?
 
 login() { # login USER CODE: a session cookie in $W/jar-USER, through the real redirect chain
-    local user=$1 want=$2 jar=$W/jar-$1 target="https://mlflow.$DOMAIN/after-login?x=1"
+    local user=$1 want=$2 jar=$W/jar-$1 target="https://argo.$DOMAIN/after-login?x=1"
     # The issuer logs in whoever its verify_user cookie names (its own host only).
     printf '%s\tFALSE\t/\tTRUE\t0\tverify_user\t%s\n' "dex.$DOMAIN" "$user" >"$jar"
     "${C[@]}" -L --max-redirs 6 -b "$jar" -c "$jar" -o "$W/body" \
@@ -429,7 +431,7 @@ login() { # login USER CODE: a session cookie in $W/jar-USER, through the real r
     read -r code redirects url <"$W/login-$user"
     echo "  $user: $redirects redirects, ends at $url with $code"
     [ "$code" = "$want" ] && [ "$url" = "$target" ] && [ "$redirects" = 3 ]
-    check "$user signs in (mlflow -> issuer -> auth.$DOMAIN/oauth2/callback -> mlflow) and gets $want" $?
+    check "$user signs in (argo -> issuer -> auth.$DOMAIN/oauth2/callback -> argo) and gets $want" $?
 }
 expect() { # expect USER HOST CODE [PATH]
     local user=$1 host=$2 want=$3 path=${4:-/}
@@ -448,28 +450,38 @@ echo "  the backend saw: $(jq -c .identity "$W/body")"
 jq -e '.identity["x-auth-request-email"] == "alice@example.com"
     and (.identity["x-auth-request-groups"] | split(",") | index("team-alpha"))' "$W/body" >/dev/null
 check "the backend receives the signed-in user's X-Auth-Request-Email and -Groups" $?
+jq -e '.cookie == true' "$W/body" >/dev/null
+check "control: the Argo server (the platform's) receives the session cookie" $?
 
-# Who reaches what (tools/verify/identity-stack.yaml): team alpha owns model alpha-clf, team
-# beta owns beta-clf; MLflow, Argo and Feast are shared by every team and the admins; the
-# Traefik dashboard is the admins'.
-SHARED=$(for h in $PROTECTED; do case $h in traefik.* | *-model.*) ;; *) echo "$h" ;; esac; done)
+# Who reaches what (tools/verify/identity-stack.yaml): each team has its own tracking server
+# and feature store (mlflow-<team>, feast-<team>) and owns one model (<team>-clf); the Argo
+# server is every team's; the platform's MLflow and Feast, Grafana and the Traefik dashboard are
+# the admins'. Every protected route must be in exactly one of these lists.
+ADMINS_ONLY="traefik.$DOMAIN mlflow.$DOMAIN features.$DOMAIN grafana.$DOMAIN"
+EVERY_TEAM="argo.$DOMAIN"
+ALPHA="alpha-clf-model.$DOMAIN mlflow-alpha.$DOMAIN feast-alpha.$DOMAIN"
+BETA="beta-clf-model.$DOMAIN mlflow-beta.$DOMAIN feast-beta.$DOMAIN"
+[ "$(tr ' ' '\n' <<<"$ADMINS_ONLY $EVERY_TEAM $ALPHA $BETA" | sort)" = "$(sort <<<"$PROTECTED")" ]
+check "every protected route the program renders has an expectation here (and only those)" $?
+path_of() { case $1 in traefik.*) echo /api/version ;; *) echo / ;; esac; }
 echo
 log "team members, admins, a user in no team"
-expect alice "alpha-clf-model.$DOMAIN" 200
-expect alice "beta-clf-model.$DOMAIN" 403
-expect bob "beta-clf-model.$DOMAIN" 200
-expect bob "alpha-clf-model.$DOMAIN" 403
-expect alice "traefik.$DOMAIN" 403 /api/version
-expect bob "traefik.$DOMAIN" 403 /api/version
+for h in $ALPHA; do expect alice "$h" 200 "$(path_of "$h")"; done
+for h in $BETA; do expect bob "$h" 200 "$(path_of "$h")"; done
+for h in $BETA $ADMINS_ONLY; do expect alice "$h" 403 "$(path_of "$h")"; done
+for h in $ALPHA $ADMINS_ONLY; do expect bob "$h" 403 "$(path_of "$h")"; done
+for h in $EVERY_TEAM; do for u in alice bob; do expect "$u" "$h" 200; done; done
+for h in $PROTECTED; do expect admin "$h" 200 "$(path_of "$h")"; done
+for h in $PROTECTED; do expect eve "$h" 403; done
 expect admin "traefik.$DOMAIN" 200 /api/version
 jq -e '.Version' "$W/body" >/dev/null 2>&1
 check "the admin's dashboard request reaches Traefik's API (api@internal)" $?
-expect admin "alpha-clf-model.$DOMAIN" 200
-expect admin "beta-clf-model.$DOMAIN" 200
-for h in $SHARED; do
-    for u in admin alice bob; do expect "$u" "$h" 200; done
+# Servers that run what a team supplies never see the caller's session cookie.
+for h in $ALPHA; do
+    expect alice "$h" 200
+    jq -e '.cookie == false and .identity["x-auth-request-email"] == "alice@example.com"' "$W/body" >/dev/null
+    check "$h (runs what team alpha supplies) gets the identity headers, not the session cookie" $?
 done
-for h in $PROTECTED; do expect eve "$h" 403; done
 
 echo
 log "machine identity: bearer JWTs from the cluster's service-account issuer"
@@ -498,8 +510,16 @@ OTHER="beta-clf-model.$DOMAIN"
 bearer "service-account token, right audience" "$token_right" "$OWN" 200
 jq -e --arg s "$SUB" '.identity["x-auth-request-email"] == $s' "$W/body" >/dev/null
 check "the backend receives the service account as X-Auth-Request-Email" $?
+jq -e '.authorization == false' "$W/body" >/dev/null
+check "the model server does not receive the bearer token" $?
 bearer "service-account token, right audience, another team's model" "$token_right" "$OTHER" 403
-bearer "service-account token, right audience, a shared route" "$token_right" "mlflow.$DOMAIN" 200
+bearer "service-account token, right audience, the team's MLflow" "$token_right" "mlflow-alpha.$DOMAIN" 200
+bearer "service-account token, right audience, another team's MLflow" "$token_right" "mlflow-beta.$DOMAIN" 403
+bearer "service-account token, right audience, the shared Argo server" "$token_right" "argo.$DOMAIN" 200
+jq -e '.authorization == true' "$W/body" >/dev/null
+check "control: the Argo server (the platform's) receives the bearer token" $?
+bearer "service-account token on the platform's MLflow (the admins'; no bearer route)" "$token_right" "mlflow.$DOMAIN" 403
+bearer "service-account token on Grafana (the admins'; no bearer route)" "$token_right" "grafana.$DOMAIN" 403
 bearer "service-account token on the dashboard (no bearer route; no admin group)" "$token_right" "traefik.$DOMAIN" 403
 bearer "another service account of the team, not a member" "$token_other_sa" "$OWN" 403
 bearer "service-account token, wrong audience" "$token_wrong_aud" "$OWN" 401
