@@ -75,6 +75,15 @@ export interface ServiceEndpoint {
      * admit Prometheus on this port alone. @default not scraped
      */
     readonly metrics?: EndpointMetrics;
+    /**
+     * The namespace its pods run in, when it is not the platform's: an engine's own namespace
+     * that no platform policy isolates (Seldon's servers in `seldon-mesh`). Such an endpoint
+     * gets no `allow-<name>` policy in the platform namespace (its `calls` still open the
+     * services it uses there); its metrics are scraped in its namespace, where its one
+     * policy, `allow-scrape-<name>`, admits Prometheus alone to the metrics port and keeps
+     * every other port as open as the namespace left it. @default the platform namespace
+     */
+    readonly namespace?: pulumi.Input<string>;
 }
 
 /** A Prometheus endpoint of a service's pods. */

@@ -81,6 +81,7 @@ describe("inventories name their upstream source", () => {
             "node-exporter",
             "postgres-exporter",
             "prometheus",
+            "seldon-agent",
             "traefik",
         ]);
     });

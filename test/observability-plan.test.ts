@@ -42,8 +42,10 @@ describe("the dev plan", () => {
         expect(scrapeRules).toEqual([
             ["allow-argo-controller", 1, tcp(9090)],
             ["allow-argo-server", 1, tcp(2746)],
+            ["allow-dex", 1, tcp(5558)],
             ["allow-feast", 1, tcp(8000)],
             ["allow-mlflow", 1, tcp(5000)],
+            ["allow-oauth2-proxy", 1, tcp(44180)],
             ["allow-postgresql", 1, tcp(9187)],
             ["allow-predictors", 1, tcp(8080)],
             ["allow-seaweedfs", 1, tcp(9327)],
@@ -65,8 +67,10 @@ describe("the dev plan", () => {
         expect(monitors.map((m) => m[0]).sort()).toEqual([
             "argo-controller",
             "argo-server",
+            "dex",
             "feast",
             "mlflow",
+            "oauth2-proxy",
             "postgresql",
             "predictors",
             "seaweedfs",

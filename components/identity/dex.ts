@@ -52,6 +52,12 @@ export interface DexArgs {
 const RELEASE = "dex";
 /** Dex's HTTP port: `service.ports.http.port` and the container's `http` port (dex chart 0.24.0). */
 export const DEX_PORT = 5556;
+/**
+ * Dex's telemetry port: the chart's deployment.yaml (0.24.0) runs `dex serve --telemetry-addr
+ * 0.0.0.0:5558` and declares container port 5558 (`telemetry`, its probes' port too); Dex
+ * serves Prometheus metrics at `/metrics` there (cmd/dex/serve.go, v2.45.1).
+ */
+export const DEX_TELEMETRY_PORT = 5558;
 /** The name of Dex's service endpoint, which its clients' `calls` name. */
 export const DEX_ENDPOINT = "dex";
 /** Dex's subdomain: its issuer is `https://dex.<domain>`. */
@@ -182,6 +188,7 @@ export class Dex extends pulumi.ComponentResource {
             },
             ports: [DEX_PORT],
             callers: { router: true },
+            metrics: { port: DEX_TELEMETRY_PORT, path: "/metrics" },
         };
         this.registerOutputs({ issuer: this.issuer });
     }

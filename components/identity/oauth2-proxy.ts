@@ -83,6 +83,12 @@ const POD_LABELS = {
 };
 /** The proxy's HTTP port: `--http-address=0.0.0.0:4180` in the chart's deployment.yaml (10.7.0). */
 const PORT = 4180;
+/**
+ * Its Prometheus port: with `metrics.enabled` the chart's deployment.yaml (10.7.0) passes
+ * `--metrics-address=0.0.0.0:44180` and declares container port 44180 (`metrics`); oauth2-proxy
+ * v7.15.3 serves its registry there on any path (oauthproxy.go, the metrics server's handler).
+ */
+const METRICS_PORT = 44180;
 
 /** The sign-in route's subdomain: oauth2-proxy's callback lives at `https://auth.<domain>/oauth2/callback`. */
 export const SIGN_IN_SUBDOMAIN = "auth";
@@ -166,8 +172,8 @@ export class OAuth2Proxy extends pulumi.ComponentResource {
                         upstreams: ["static://202"],
                     },
                     extraArgs: pulumi.output(oauth2ProxyFlags(args, this.redirectUri)),
-                    // Nothing scrapes the metrics port yet.
-                    metrics: { enabled: false },
+                    // Scraped through the endpoint's PodMonitor, not the chart's ServiceMonitor.
+                    metrics: { enabled: true, serviceMonitor: { enabled: false } },
                     podDisruptionBudget: { enabled: replicas > 1 },
                     resources: args.resources ?? {
                         requests: { cpu: "50m", memory: "64Mi" },
@@ -194,6 +200,7 @@ export class OAuth2Proxy extends pulumi.ComponentResource {
             pods: { matchLabels: POD_LABELS },
             ports: [PORT],
             callers: { router: true },
+            metrics: { port: METRICS_PORT, path: "/metrics" },
             ...(args.callsIssuerInCluster
                 ? { calls: [{ endpoint: DEX_ENDPOINT, from: [podsWith(POD_LABELS)] }] }
                 : {}),

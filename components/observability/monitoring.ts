@@ -310,7 +310,10 @@ export class Monitoring extends pulumi.ComponentResource {
                         labels: { ...MONITOR_LABELS },
                     },
                     spec: {
-                        namespaceSelector: { matchNames: [args.platformNamespace] },
+                        // An engine's own namespace (Seldon's servers), else the platform's.
+                        namespaceSelector: {
+                            matchNames: [e.namespace ?? args.platformNamespace],
+                        },
                         selector: e.pods,
                         podMetricsEndpoints: [
                             {

@@ -38,7 +38,8 @@ export interface PlatformNetworkPoliciesArgs {
  * Kubelet probes need no rule: "when a pod is isolated for ingress, the only allowed
  * connections into the pod are those from the pod's node and those allowed by the ingress
  * list" (kubernetes.io, Concepts › Services › Network Policies). With `scrapers`, every
- * endpoint that declares `metrics` admits them on its metrics port, one rule in its policy.
+ * endpoint that declares `metrics` admits them on its metrics port, one rule in its policy;
+ * an endpoint in a namespace of its own (`namespace`) gets its scrape rule there instead.
  *
  * ```ts
  * new PlatformNetworkPolicies("mlops-network", { namespace: "mlops",
@@ -82,6 +83,10 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
 
         policy("default-deny", {}, []);
         for (const endpoint of endpoints) {
+            if (endpoint.namespace !== undefined) {
+                this.scrapeElsewhere(name, endpoint, args.scrapers);
+                continue;
+            }
             const callers = endpoint.callers;
             const from: Peer[] = [
                 ...(callers.router ? [router] : []),
@@ -103,4 +108,38 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
         }
         this.registerOutputs({});
     }
+
+    /**
+     * The scrape rule of an endpoint in a namespace of its own that no platform policy
+     * isolates: `allow-scrape-<name>` there selects its pods, admits Prometheus to the metrics
+     * port, and every caller to every other TCP port, as before the policy isolated the pods.
+     */
+    private scrapeElsewhere(name: string, endpoint: ServiceEndpoint, scrapers?: Peer) {
+        if (!scrapers || !endpoint.metrics) return;
+        const port = endpoint.metrics.port;
+        const key = `allow-scrape-${endpoint.name}`;
+        this.policies[key] = new k8s.networking.v1.NetworkPolicy(
+            `${name}-${key}`,
+            {
+                metadata: { name: key, namespace: endpoint.namespace },
+                spec: {
+                    podSelector: endpoint.pods,
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        { ports: everyTcpPortBut(port) },
+                        { from: [scrapers], ports: tcpPorts([port]) },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+    }
+}
+
+/** Every TCP port but one, as NetworkPolicy port ranges. */
+export function everyTcpPortBut(port: number) {
+    return [
+        ...(port > 1 ? [{ protocol: "TCP", port: 1, endPort: port - 1 }] : []),
+        ...(port < 65535 ? [{ protocol: "TCP", port: port + 1, endPort: 65535 }] : []),
+    ];
 }

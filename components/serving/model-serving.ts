@@ -94,28 +94,43 @@ const KSERVE_ENDPOINT: ServiceEndpoint = {
     calls: [{ endpoint: OBJECT_STORE_ENDPOINT, from: [{ podSelector: KSERVE_PREDICTOR }] }],
 };
 /**
- * Seldon's servers run in `seldon-mesh`, which no platform policy covers: nothing to admit in
- * the platform namespace, only what they call (the agent pulls models with rclone).
+ * The Seldon agent's Prometheus port in every server pod (container `agent`, port `metrics`):
+ * `SELDON_METRICS_PORT` "9006" in the mlserver and triton ServerConfigs of
+ * k8s/helm-charts/seldon-core-v2-setup/templates/seldon-v2-components.yaml, and the agent's
+ * `defaultMetricsPort` (scheduler/cmd/agent/cli/cli.go); it serves `/metrics`
+ * (scheduler/pkg/metrics/agent.go, `Start`), seldon-core v2.9.1. Its per-model counters are
+ * what the model alerts read for Seldon (components/observability/rules/models.yaml).
  */
-const SELDON_ENDPOINT: ServiceEndpoint = {
-    name: "seldon-servers",
-    pods: { matchLabels: SELDON_SERVER_LABELS },
-    ports: [],
-    callers: {},
-    calls: [
-        {
-            endpoint: OBJECT_STORE_ENDPOINT,
-            from: [
-                {
-                    namespaceSelector: {
-                        matchLabels: { "kubernetes.io/metadata.name": SELDON_NAMESPACE },
+const SELDON_AGENT_METRICS_PORT = 9006;
+/**
+ * Seldon's servers, in their namespace `seldon-mesh`, which no platform policy isolates:
+ * nothing to admit in the platform namespace, only what they call (the agent pulls models with
+ * rclone); Prometheus scrapes the agent, and the one policy there admits it alone on that
+ * port.
+ */
+function seldonEndpoint(namespace: pulumi.Input<string>): ServiceEndpoint {
+    return {
+        name: "seldon-servers",
+        namespace,
+        pods: { matchLabels: SELDON_SERVER_LABELS },
+        ports: [],
+        callers: {},
+        metrics: { port: SELDON_AGENT_METRICS_PORT, path: "/metrics" },
+        calls: [
+            {
+                endpoint: OBJECT_STORE_ENDPOINT,
+                from: [
+                    {
+                        namespaceSelector: {
+                            matchLabels: { "kubernetes.io/metadata.name": SELDON_NAMESPACE },
+                        },
+                        podSelector: { matchLabels: SELDON_SERVER_LABELS },
                     },
-                    podSelector: { matchLabels: SELDON_SERVER_LABELS },
-                },
-            ],
-        },
-    ],
-};
+                ],
+            },
+        ],
+    };
+}
 
 /** The predictor Service KServe creates for an InferenceService in Standard mode. */
 export function predictorService(isvc: string): string {
@@ -147,9 +162,16 @@ export class ModelServing extends pulumi.ComponentResource {
         super(ModelServing.__pulumiType, name, {}, opts);
         const engine = args.engine ?? "kserve";
         const models = args.models ?? [];
-        this.serviceEndpoint = engine === "kserve" ? KSERVE_ENDPOINT : SELDON_ENDPOINT;
-        const routes =
-            engine === "kserve" ? this.kserve(name, args, models) : this.seldon(name, args, models);
+        let routes: Record<string, ExposedService>;
+        if (engine === "kserve") {
+            routes = this.kserve(name, args, models);
+            this.serviceEndpoint = KSERVE_ENDPOINT;
+        } else {
+            const seldon = this.seldon(name, args, models);
+            routes = seldon.routes;
+            // Its namespace as an output of the Namespace: the scrape rule there waits for it.
+            this.serviceEndpoint = seldonEndpoint(seldon.namespace.metadata.name);
+        }
         for (const [model, route] of Object.entries(routes)) {
             this.urls[model] = route.url;
             if (route.password) this.passwords[model] = route.password;
@@ -617,6 +639,6 @@ export class ModelServing extends pulumi.ComponentResource {
                 child,
             );
         }
-        return routes;
+        return { routes, namespace: ns };
     }
 }

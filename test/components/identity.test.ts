@@ -271,7 +271,8 @@ describe("OAuth2Proxy", () => {
                 "extra-jwt-issuers":
                     "https://token.actions.githubusercontent.com=mlops,https://k8s.example.com=mlops-platform",
             },
-            metrics: { enabled: false },
+            // Its metrics server (--metrics-address 0.0.0.0:44180), scraped by a PodMonitor.
+            metrics: { enabled: true, serviceMonitor: { enabled: false } },
             podDisruptionBudget: { enabled: false },
             resources: {
                 requests: { cpu: "50m", memory: "64Mi" },
@@ -295,6 +296,7 @@ describe("OAuth2Proxy", () => {
             },
             ports: [4180],
             callers: { router: true },
+            metrics: { port: 44180, path: "/metrics" },
         });
     });
 });

@@ -1,11 +1,11 @@
 import { ExistingCluster } from "../../components/cluster/existing";
-import { ServiceEndpoint } from "../../components/endpoint";
+import { Peer, ServiceEndpoint } from "../../components/endpoint";
 import {
     MlopsPlatform,
     MlopsPlatformArgs,
     TEAM_SERVICES,
 } from "../../components/platform/mlops-platform";
-import { PlatformNetworkPolicies } from "../../components/platform/network";
+import { PlatformNetworkPolicies, everyTcpPortBut } from "../../components/platform/network";
 import { TEAM_LABEL } from "../../components/tenancy/team";
 import { platformArgs as defaultArgs } from "../support/fixtures";
 import { Recording, at, childList, record, settled } from "../support/harness";
@@ -141,18 +141,25 @@ const ALLOW_PREDICTORS = {
     spec: ingressOnly(predictor, [{ from: [router], ports: tcp(8080) }, scrape(8080)]),
 };
 const OAUTH2_PROXY = app("oauth2-proxy", "oauth2-proxy");
-/** Traefik's forwardAuth asks oauth2-proxy; nothing else does. */
+/** Traefik's forwardAuth asks oauth2-proxy; nothing else does; Prometheus on its metrics port. */
 const ALLOW_OAUTH2_PROXY = {
     resource: "p-network-allow-oauth2-proxy",
     name: "allow-oauth2-proxy",
-    spec: ingressOnly({ matchLabels: OAUTH2_PROXY }, [{ from: [router], ports: tcp(4180) }]),
+    spec: ingressOnly({ matchLabels: OAUTH2_PROXY }, [
+        { from: [router], ports: tcp(4180) },
+        scrape(44180),
+    ]),
 };
-/** The bundled Dex: browsers through the router, oauth2-proxy redeeming codes in the cluster. */
+/**
+ * The bundled Dex: browsers through the router, oauth2-proxy redeeming codes in the cluster;
+ * Prometheus on its telemetry port.
+ */
 const ALLOW_DEX = {
     resource: "p-network-allow-dex",
     name: "allow-dex",
     spec: ingressOnly({ matchLabels: app("dex", "dex") }, [
         { from: [router, pods(OAUTH2_PROXY)], ports: tcp(5556) },
+        scrape(5558),
     ]),
 };
 
@@ -516,6 +523,38 @@ describe("every selector matches the pods it means", () => {
             podSelector: { matchLabels: { "app.kubernetes.io/name": "seldon-server" } },
         });
         expect(peersOf(rec, "allow-seaweedfs")).not.toContainEqual({ podSelector: predictor });
+        // Prometheus scrapes the Seldon agent of each server pod on 9006, in `seldon-mesh`: no
+        // platform-namespace rule, one policy there (seldon-core v2.9.1, SELDON_METRICS_PORT).
+        expect(names).not.toContain("allow-seldon-servers");
+        const scrapeRule = rec.get(NETPOL, "p-network-allow-scrape-seldon-servers");
+        expect(at(scrapeRule, "metadata")).toEqual({
+            name: "allow-scrape-seldon-servers",
+            namespace: "seldon-mesh",
+        });
+        expect(at(scrapeRule, "spec")).toEqual(
+            ingressOnly({ matchLabels: { "app.kubernetes.io/name": "seldon-server" } }, [
+                {
+                    ports: [
+                        { protocol: "TCP", port: 1, endPort: 9005 },
+                        { protocol: "TCP", port: 9007, endPort: 65535 },
+                    ],
+                },
+                scrape(9006),
+            ]),
+        );
+        expect(
+            at(
+                rec.get(
+                    "kubernetes:monitoring.coreos.com/v1:PodMonitor",
+                    "p-monitoring-seldon-servers",
+                ),
+                "spec",
+            ),
+        ).toEqual({
+            namespaceSelector: { matchNames: ["seldon-mesh"] },
+            selector: { matchLabels: { "app.kubernetes.io/name": "seldon-server" } },
+            podMetricsEndpoints: [{ portNumber: 9006, path: "/metrics" }],
+        });
     });
 });
 
@@ -541,12 +580,13 @@ describe("PlatformNetworkPolicies on its own", () => {
     };
 
     let built: PlatformNetworkPolicies;
-    async function build(services: ServiceEndpoint[]) {
+    async function build(services: ServiceEndpoint[], scrapers?: Peer) {
         const rec = record();
         built = new PlatformNetworkPolicies("net", {
             namespace: "mlops",
             router: ROUTER,
             services,
+            scrapers,
         });
         await settled();
         return rec;
@@ -565,6 +605,89 @@ describe("PlatformNetworkPolicies on its own", () => {
         expect(names(rec)).toEqual({
             recorded: ["net-allow-traefik", "net-default-deny"],
             created: ["default-deny", "allow-traefik"],
+        });
+    });
+
+    describe("an endpoint in a namespace of its own (Seldon's servers)", () => {
+        const SCRAPERS: Peer = {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+            podSelector: { matchLabels: { "mlops.dev/scraper": "prometheus" } },
+        };
+        const SERVERS: ServiceEndpoint = {
+            name: "seldon-servers",
+            namespace: "seldon-mesh",
+            pods: { matchLabels: { "app.kubernetes.io/name": "seldon-server" } },
+            ports: [],
+            callers: {},
+            metrics: { port: 9006, path: "/metrics" },
+            calls: [
+                {
+                    endpoint: "seaweedfs",
+                    from: [
+                        {
+                            namespaceSelector: {
+                                matchLabels: { "kubernetes.io/metadata.name": "seldon-mesh" },
+                            },
+                            podSelector: {
+                                matchLabels: { "app.kubernetes.io/name": "seldon-server" },
+                            },
+                        },
+                    ],
+                },
+            ],
+        };
+
+        it("gets its scrape rule in its namespace: Prometheus alone on 9006, every other port as before", async () => {
+            const rec = await build([SERVERS, STORE], SCRAPERS);
+            expect(names(rec)).toEqual({
+                recorded: [
+                    "net-allow-scrape-seldon-servers",
+                    "net-allow-seaweedfs",
+                    "net-allow-traefik",
+                    "net-default-deny",
+                ],
+                created: [
+                    "default-deny",
+                    "allow-traefik",
+                    "allow-scrape-seldon-servers",
+                    "allow-seaweedfs",
+                ],
+            });
+            expect(at(rec.get(NETPOL, "net-allow-scrape-seldon-servers"), "metadata")).toEqual({
+                name: "allow-scrape-seldon-servers",
+                namespace: "seldon-mesh",
+            });
+            expect(at(rec.get(NETPOL, "net-allow-scrape-seldon-servers"), "spec")).toEqual(
+                ingressOnly({ matchLabels: { "app.kubernetes.io/name": "seldon-server" } }, [
+                    {
+                        ports: [
+                            { protocol: "TCP", port: 1, endPort: 9005 },
+                            { protocol: "TCP", port: 9007, endPort: 65535 },
+                        ],
+                    },
+                    { from: [SCRAPERS], ports: tcp(9006) },
+                ]),
+            );
+            // Its calls into the platform namespace still open the store to it.
+            expect(at(rec.get(NETPOL, "net-allow-seaweedfs"), "spec", "ingress")).toEqual([
+                {
+                    from: [pods(app("seaweedfs-buckets")), SERVERS.calls![0].from[0], teams],
+                    ports: tcp(8333),
+                },
+            ]);
+        });
+
+        it("gets no policy at all when nothing scrapes", async () => {
+            const rec = await build([SERVERS], undefined);
+            expect(names(rec)).toEqual({
+                recorded: ["net-allow-traefik", "net-default-deny"],
+                created: ["default-deny", "allow-traefik"],
+            });
+        });
+
+        it("splits every TCP port around the metrics port, at either end too", () => {
+            expect(everyTcpPortBut(1)).toEqual([{ protocol: "TCP", port: 2, endPort: 65535 }]);
+            expect(everyTcpPortBut(65535)).toEqual([{ protocol: "TCP", port: 1, endPort: 65534 }]);
         });
     });
 
