@@ -24,7 +24,7 @@ import { TEAM_SERVICES } from "../../components/platform/mlops-platform";
 import { TeamFences } from "../../components/tenancy/admission";
 import { Team } from "../../components/tenancy/team";
 import { reveal, settle, startRecording } from "../plan/recorder";
-import { kubectlAt, waitFor as waitForIn } from "./kube";
+import { kubectlAt, waitFor as waitForIn } from "./loopback-kubectl";
 
 const ETCD = process.env.ETCD;
 const KUBE_APISERVER = process.env.KUBE_APISERVER;
