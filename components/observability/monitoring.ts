@@ -37,6 +37,18 @@ const GRAFANA_LABELS = {
 const GRAFANA_PORT = 3000;
 const GRAFANA_SERVICE = "grafana";
 
+/**
+ * The `app.kubernetes.io/name` of the monitoring pods that answer their own namespace alone:
+ * the operator's Prometheus and Alertmanager pods, kube-state-metrics (chart 8.4.0) and the
+ * DCGM exporter (chart 4.8.2).
+ */
+export const NAMESPACE_ONLY_APPS = [
+    "prometheus",
+    "alertmanager",
+    "kube-state-metrics",
+    "dcgm-exporter",
+] as const;
+
 /** Prometheus's service account (kube-prometheus-stack's `<fullname>-prometheus`). */
 export const PROMETHEUS_SERVICE_ACCOUNT = `${MONITORING_RELEASE}-prometheus`;
 /** The query signer's Deployment, Service and service account (a managed backend with SigV4). */
@@ -288,6 +300,7 @@ export class Monitoring extends pulumi.ComponentResource {
         if (args.managed?.kind === "googleExport")
             this.queryProxy = this.queryFrontend(name, args.managed, args.mirror);
         this.grafana = this.grafanaRoute(name, args);
+        this.namespaceOnly(name);
         if (args.gpuNodes) this.dcgmExporter = this.dcgm(name, args, args.gpuNodes);
         this.registerOutputs({ namespace: this.namespace });
     }
@@ -361,6 +374,35 @@ export class Monitoring extends pulumi.ComponentResource {
                 child,
             );
         }
+    }
+
+    /**
+     * Prometheus, Alertmanager, kube-state-metrics and the DCGM exporter answer this namespace's
+     * pods alone (Grafana, the query pod, OpenCost, Prometheus itself): their HTTP APIs have no
+     * authentication, and Prometheus's holds every team's metrics. No pod of another namespace
+     * (the platform's, where models run, nor a team's) reads them.
+     */
+    private namespaceOnly(name: string) {
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-namespace-only`,
+            {
+                metadata: { name: "allow-monitoring-namespace", namespace: this.namespace },
+                spec: {
+                    podSelector: {
+                        matchExpressions: [
+                            {
+                                key: "app.kubernetes.io/name",
+                                operator: "In",
+                                values: [...NAMESPACE_ONLY_APPS],
+                            },
+                        ],
+                    },
+                    policyTypes: ["Ingress"],
+                    ingress: [{ from: [{ podSelector: {} }] }],
+                },
+            },
+            { parent: this },
+        );
     }
 
     /** Grafana at `grafana.<domain>`, reachable from the router alone. */

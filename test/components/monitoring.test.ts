@@ -57,6 +57,7 @@ describe("Monitoring", () => {
                 "kubernetes:helm.sh/v3:Release mon",
                 "kubernetes:monitoring.coreos.com/v1:PodMonitor mon-mlflow",
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-grafana",
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-namespace-only",
                 "mlops:routing:ExposedService mon-grafana",
                 "random:index/randomPassword:RandomPassword mon-grafana-admin",
                 ...rules,
@@ -88,6 +89,41 @@ describe("Monitoring", () => {
         expect(at(rec.get("kubernetes:core/v1:Namespace", "mon"), "metadata", "name")).toBe(
             "mlops-monitoring",
         );
+    });
+
+    it("lets only the monitoring namespace's pods reach Prometheus, Alertmanager, kube-state-metrics and DCGM", async () => {
+        const { rec } = await build();
+        expect(
+            at(
+                rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "mon-namespace-only"),
+                "metadata",
+            ),
+        ).toEqual({ name: "allow-monitoring-namespace", namespace: "mlops-monitoring" });
+        expect(
+            at(
+                rec.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "mon-namespace-only"),
+                "spec",
+            ),
+        ).toEqual({
+            podSelector: {
+                matchExpressions: [
+                    {
+                        key: "app.kubernetes.io/name",
+                        operator: "In",
+                        values: [
+                            "prometheus",
+                            "alertmanager",
+                            "kube-state-metrics",
+                            "dcgm-exporter",
+                        ],
+                    },
+                ],
+            },
+            policyTypes: ["Ingress"],
+            // Only peers in the policy's own namespace: no pod of the platform's namespace
+            // (where models run) nor a team's reads every team's metrics.
+            ingress: [{ from: [{ podSelector: {} }] }],
+        });
     });
 
     it("pins every image, and sets the retention, the volume and Prometheus's scraper label", async () => {

@@ -95,6 +95,36 @@ describe("the dev plan: oauth2-proxy's and Dex's metrics ports", () => {
     });
 });
 
+describe("the dev plan: the monitoring namespace's APIs", () => {
+    const net = networkOf(resourcesOf(shippedStackPlan("dev")));
+    const inMonitoring = (name: string): Pod => ({
+        namespace: MONITORING,
+        labels: { "app.kubernetes.io/name": name },
+    });
+    const opencost: Pod = inMonitoring("opencost");
+    /** A model server in the platform namespace: it may load and run a team's artifact. */
+    const model: Pod = {
+        namespace: "mlops",
+        labels: { "serving.kserve.io/inferenceservice": "sklearn-iris" },
+    };
+    const apis: [string, Pod, number][] = [
+        ["Prometheus", prometheus, 9090],
+        ["Alertmanager", inMonitoring("alertmanager"), 9093],
+        ["kube-state-metrics", inMonitoring("kube-state-metrics"), 8080],
+        ["the DCGM exporter", inMonitoring("dcgm-exporter"), 9400],
+    ];
+
+    it.each(apis)(
+        "%s answers the monitoring namespace's pods, no model server's and no team's",
+        (_name, api, port) => {
+            for (const from of [prometheus, grafana, opencost])
+                expect([from, ingressAllows(net, from, api, port)]).toEqual([from, true]);
+            for (const from of [model, router, ...teamPods])
+                expect([from, ingressAllows(net, from, api, port)]).toEqual([from, false]);
+        },
+    );
+});
+
 describe("the dev config on Seldon: the agents' metrics port in seldon-mesh", () => {
     const dev = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
         config: Record<string, any>;
