@@ -119,28 +119,32 @@ describe("mlops:observability.backend: managed", () => {
     });
 });
 
+/** The plan of a shipped stack with `mlops:observability` replaced: its resources. */
+function planWithObservability(stackName: string, observability: Record<string, unknown>) {
+    const stack = yaml.load(
+        fs.readFileSync(path.join(ROOT, `Pulumi.${stackName}.yaml`), "utf8"),
+    ) as { config: Record<string, unknown> };
+    stack.config["mlops:observability"] = observability;
+    const file = writeStackConfig(`${stackName}-managed`, yaml.dump(stack));
+    const run = planCli("--config", file, "--json");
+    if (run.status !== 0) throw new Error(`plan exited ${run.status}: ${run.stderr}`);
+    return JSON.parse(run.stdout).resources as Resource[];
+}
+
+/** kube-prometheus-stack's values in a plan. */
+const stackValues = (rs: Resource[]) =>
+    rs.find(
+        (r) =>
+            r.type === "kubernetes:helm.sh/v3:Release" &&
+            r.inputs.chart === "kube-prometheus-stack",
+    )!.inputs.values;
+
 describe("the plan of the aws stack with backend managed", () => {
     let resources: Resource[];
     beforeAll(() => {
-        const stack = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.aws.yaml"), "utf8")) as {
-            config: Record<string, unknown>;
-        };
-        stack.config["mlops:observability"] = { backend: "managed", retention: "30d" };
-        const run = planCli(
-            "--config",
-            writeStackConfig("aws-managed", yaml.dump(stack)),
-            "--json",
-        );
-        if (run.status !== 0) throw new Error(`plan exited ${run.status}: ${run.stderr}`);
-        resources = JSON.parse(run.stdout).resources;
+        resources = planWithObservability("aws", { backend: "managed", retention: "30d" });
     }, 180_000);
     const ofType = (type: string) => resources.filter((r) => r.type === type);
-    const stackValues = (rs: Resource[]) =>
-        rs.find(
-            (r) =>
-                r.type === "kubernetes:helm.sh/v3:Release" &&
-                r.inputs.chart === "kube-prometheus-stack",
-        )!.inputs.values;
 
     it("creates the workspace with the configured retention and every shipped rules file", () => {
         expect(ofType("aws:amp/workspace:Workspace").map((r) => r.name)).toEqual(["mlops"]);
@@ -218,23 +222,10 @@ describe("the plan of the gcp stack with backend managed", () => {
     let resources: Resource[];
     let listing: { images: { source: string }[]; problems: string[] };
     beforeAll(() => {
-        const stack = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.gcp.yaml"), "utf8")) as {
-            config: Record<string, unknown>;
-        };
-        stack.config["mlops:observability"] = { backend: "managed" };
-        const file = writeStackConfig("gcp-managed", yaml.dump(stack));
-        const run = planCli("--config", file, "--json");
-        if (run.status !== 0) throw new Error(`plan exited ${run.status}: ${run.stderr}`);
-        resources = JSON.parse(run.stdout).resources;
+        resources = planWithObservability("gcp", { backend: "managed" });
         listing = mirrorListing(resources);
     }, 180_000);
     const ofType = (type: string) => resources.filter((r) => r.type === type);
-    const stackValues = (rs: Resource[]) =>
-        rs.find(
-            (r) =>
-                r.type === "kubernetes:helm.sh/v3:Release" &&
-                r.inputs.chart === "kube-prometheus-stack",
-        )!.inputs.values;
 
     it("runs Google's Prometheus build as the writer identity, keeps a day, and keeps every rule and Alertmanager in the cluster", () => {
         const v = stackValues(resources);

@@ -36,6 +36,22 @@ const GOOGLE: ManagedPrometheus = {
     readerAnnotations: { "iam.gke.io/gcp-service-account": "r@my-project.iam.gserviceaccount.com" },
 };
 
+/** Monitoring's children under either managed backend, besides dashboards and rules. */
+const MANAGED_CHILDREN = [
+    "kubernetes:apps/v1:Deployment mon-query-proxy",
+    "kubernetes:core/v1:Namespace mon",
+    "kubernetes:core/v1:Secret mon-grafana-admin",
+    "kubernetes:core/v1:Service mon-query-proxy",
+    "kubernetes:core/v1:ServiceAccount mon-query-proxy",
+    "kubernetes:helm.sh/v3:Release mon",
+    "kubernetes:monitoring.coreos.com/v1:PodMonitor mon-mlflow",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-grafana",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-namespace-only",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-query-proxy",
+    "mlops:routing:ExposedService mon-grafana",
+    "random:index/randomPassword:RandomPassword mon-grafana-admin",
+];
+
 async function build(over: { alertReceivers?: AlertReceiver[]; managed?: ManagedPrometheus } = {}) {
     const rec = record();
     const router = new Traefik("router", { namespace: "mlops", domain: "ml.example.com" });
@@ -65,18 +81,7 @@ describe("Monitoring with a managed backend", () => {
         const rec = await build();
         expect(childList(rec, rec.get("mlops:observability:Monitoring", "mon"))).toEqual(
             [
-                "kubernetes:apps/v1:Deployment mon-query-proxy",
-                "kubernetes:core/v1:Namespace mon",
-                "kubernetes:core/v1:Secret mon-grafana-admin",
-                "kubernetes:core/v1:Service mon-query-proxy",
-                "kubernetes:core/v1:ServiceAccount mon-query-proxy",
-                "kubernetes:helm.sh/v3:Release mon",
-                "kubernetes:monitoring.coreos.com/v1:PodMonitor mon-mlflow",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-grafana",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-namespace-only",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-query-proxy",
-                "mlops:routing:ExposedService mon-grafana",
-                "random:index/randomPassword:RandomPassword mon-grafana-admin",
+                ...MANAGED_CHILDREN,
                 // The same dashboards.
                 ...loadDashboards().map(
                     (d) => `kubernetes:core/v1:ConfigMap mon-dashboard-${d.key}`,
@@ -191,18 +196,7 @@ describe("Monitoring with Google Cloud Managed Service for Prometheus", () => {
         const rec = await build({ managed: GOOGLE, alertReceivers: receivers });
         expect(childList(rec, rec.get("mlops:observability:Monitoring", "mon"))).toEqual(
             [
-                "kubernetes:apps/v1:Deployment mon-query-proxy",
-                "kubernetes:core/v1:Namespace mon",
-                "kubernetes:core/v1:Secret mon-grafana-admin",
-                "kubernetes:core/v1:Service mon-query-proxy",
-                "kubernetes:core/v1:ServiceAccount mon-query-proxy",
-                "kubernetes:helm.sh/v3:Release mon",
-                "kubernetes:monitoring.coreos.com/v1:PodMonitor mon-mlflow",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-grafana",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-namespace-only",
-                "kubernetes:networking.k8s.io/v1:NetworkPolicy mon-query-proxy",
-                "mlops:routing:ExposedService mon-grafana",
-                "random:index/randomPassword:RandomPassword mon-grafana-admin",
+                ...MANAGED_CHILDREN,
                 ...loadDashboards().map(
                     (d) => `kubernetes:core/v1:ConfigMap mon-dashboard-${d.key}`,
                 ),
